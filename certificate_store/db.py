@@ -1,0 +1,160 @@
+"""Engine, transactions and the unit of work.
+
+One `Store` per process, built at start-up from a database URL. Every state change runs in
+`store.transaction()`, which yields a `UnitOfWork`: the change and its audit entry commit
+together or not at all (Art. 21).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from certificate_store.errors import StoreUnavailable
+from certificate_store.repos.audit import AuditRepo
+from certificate_store.repos.certificates import CertificateRepo
+from certificate_store.repos.core import (
+    CatalogRepo,
+    CounterRepo,
+    DepartmentRepo,
+    IdempotencyRepo,
+    PkiRepo,
+    TokenRepo,
+)
+from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin): pysqlite's implicit BEGIN is deferred
+    # and would let two writers deadlock on lock upgrade.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """The central store. Thread-safe; open one per process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """One atomic unit of work: commits on success, rolls back on any exception."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            session = self._sessions()
+        except OperationalError as exc:  # pragma: no cover - depends on the server
+            raise StoreUnavailable("database unavailable") from exc
+        try:
+            with session.begin():
+                yield UnitOfWork(session)
+        except OperationalError as exc:
+            raise StoreUnavailable("database unavailable") from exc
+        finally:
+            session.close()
+
+    def create_schema(self) -> None:
+        """Apply Alembic migrations up to head (an empty database gets the whole schema)."""
+        from certificate_store.migrations import upgrade_to_head
+
+        upgrade_to_head(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """Repositories bound to one transaction. Attributes are created on first use."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._repos: dict[str, Any] = {}
+
+    def _repo(self, name: str, factory: Any) -> Any:
+        repo = self._repos.get(name)
+        if repo is None:
+            repo = self._repos[name] = factory(self._session)
+        return repo
+
+    @property
+    def dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    @property
+    def audit(self) -> AuditRepo:
+        return self._repo("audit", AuditRepo)  # type: ignore[no-any-return]
+
+    @property
+    def departments(self) -> DepartmentRepo:
+        return self._repo("departments", DepartmentRepo)  # type: ignore[no-any-return]
+
+    @property
+    def pki(self) -> PkiRepo:
+        return self._repo("pki", PkiRepo)  # type: ignore[no-any-return]
+
+    @property
+    def counters(self) -> CounterRepo:
+        return self._repo("counters", CounterRepo)  # type: ignore[no-any-return]
+
+    @property
+    def catalog(self) -> CatalogRepo:
+        return self._repo("catalog", CatalogRepo)  # type: ignore[no-any-return]
+
+    @property
+    def tokens(self) -> TokenRepo:
+        return self._repo("tokens", TokenRepo)  # type: ignore[no-any-return]
+
+    @property
+    def idempotency(self) -> IdempotencyRepo:
+        return self._repo("idempotency", IdempotencyRepo)  # type: ignore[no-any-return]
+
+    @property
+    def certificates(self) -> CertificateRepo:
+        return self._repo("certificates", CertificateRepo)  # type: ignore[no-any-return]
+
+    @property
+    def objections(self) -> ObjectionRepo:
+        return self._repo("objections", ObjectionRepo)  # type: ignore[no-any-return]
+
+    @property
+    def notifications(self) -> NotificationRepo:
+        return self._repo("notifications", NotificationRepo)  # type: ignore[no-any-return]
+
+    @property
+    def imports(self) -> ImportJobRepo:
+        return self._repo("imports", ImportJobRepo)  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Repositories: queries and writes, returning `certificate_store.records` dataclasses."""

@@ -1,0 +1,216 @@
+"""Certificates, versions and status history (the central library, Art. 9 and 11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session
+
+from certificate_store.errors import Conflict, NotFound
+from certificate_store.models.certificates import (
+    AnnotatedCopy,
+    BlobCache,
+    Certificate,
+    CertificateVersion,
+    StatusEvent,
+)
+from certificate_store.records import (
+    AnnotatedCopyRecord,
+    CertificateRecord,
+    StatusEventRecord,
+    VersionRecord,
+)
+from certificate_store.repos._convert import to_record
+
+_cert = lambda r: to_record(r, CertificateRecord)  # noqa: E731
+_ver = lambda r: to_record(r, VersionRecord)  # noqa: E731
+
+
+class CertificateRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    # -- creation -------------------------------------------------------------------------
+    def create(self, *, base_identifier: str, type_code: str, type_version: int, issuer_code: str,
+               serial: str, holder_hash: str, status: str, valid_from: dt.datetime | None,
+               valid_to: dt.datetime | None, source_key: str | None,
+               now: dt.datetime) -> CertificateRecord:
+        row = Certificate(base_identifier=base_identifier, type_code=type_code,
+                          type_version=type_version, issuer_code=issuer_code, serial=serial,
+                          holder_hash=holder_hash, status=status, current_version=1,
+                          valid_from=valid_from, valid_to=valid_to, source_key=source_key,
+                          created_at=now, updated_at=now)
+        try:
+            with self._s.begin_nested():
+                self._s.add(row)
+                self._s.flush()
+        except IntegrityError as exc:
+            raise Conflict("certificate already exists") from exc
+        return _cert(row)
+
+    def add_version(self, *, certificate_id: int, version: int, identifier: str, canonical: bytes,
+                    jws: str, sha256: str, signing_cert: str, change_reason: str | None,
+                    now: dt.datetime) -> VersionRecord:
+        prev = self._s.scalars(select(CertificateVersion).where(
+            CertificateVersion.certificate_id == certificate_id,
+            CertificateVersion.superseded_at.is_(None))).all()
+        for p in prev:
+            p.superseded_at = now
+        row = CertificateVersion(certificate_id=certificate_id, version=version,
+                                 identifier=identifier, canonical=canonical, jws=jws,
+                                 sha256=sha256, signing_cert=signing_cert,
+                                 change_reason=change_reason, created_at=now)
+        self._s.add(row)
+        self._s.flush()
+        return _ver(row)
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, certificate_id: int) -> CertificateRecord:
+        row = self._s.get(Certificate, certificate_id)
+        if row is None:
+            raise NotFound(f"certificate {certificate_id}")
+        return _cert(row)
+
+    def by_base(self, base_identifier: str) -> CertificateRecord | None:
+        row = self._s.scalars(select(Certificate).where(
+            Certificate.base_identifier == base_identifier)).first()
+        return None if row is None else _cert(row)
+
+    def version_by_identifier(self, identifier: str) -> VersionRecord | None:
+        row = self._s.scalars(select(CertificateVersion).where(
+            CertificateVersion.identifier == identifier)).first()
+        return None if row is None else _ver(row)
+
+    def version(self, certificate_id: int, version: int) -> VersionRecord:
+        row = self._s.scalars(select(CertificateVersion).where(
+            CertificateVersion.certificate_id == certificate_id,
+            CertificateVersion.version == version)).first()
+        if row is None:
+            raise NotFound(f"certificate {certificate_id} version {version}")
+        return _ver(row)
+
+    def versions(self, certificate_id: int) -> list[VersionRecord]:
+        rows = self._s.scalars(select(CertificateVersion).where(
+            CertificateVersion.certificate_id == certificate_id).order_by(CertificateVersion.version))
+        return [_ver(r) for r in rows]
+
+    def by_source(self, issuer_code: str, source_key: str) -> CertificateRecord | None:
+        row = self._s.scalars(select(Certificate).where(
+            Certificate.issuer_code == issuer_code, Certificate.source_key == source_key)).first()
+        return None if row is None else _cert(row)
+
+    def by_holder(self, holder_hash: str, type_code: str | None = None,
+                  limit: int = 200) -> list[CertificateRecord]:
+        q = select(Certificate).where(Certificate.holder_hash == holder_hash)
+        if type_code:
+            q = q.where(Certificate.type_code == type_code)
+        return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id).limit(limit))]
+
+    def list(self, *, issuer_code: str | None = None, status: str | None = None,
+             after_id: int = 0, limit: int = 100) -> list[CertificateRecord]:
+        q = select(Certificate).where(Certificate.id > after_id)
+        if issuer_code:
+            q = q.where(Certificate.issuer_code == issuer_code)
+        if status:
+            q = q.where(Certificate.status == status)
+        return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id).limit(limit))]
+
+    def iter_versions(self, issuer_code: str | None = None) -> Iterator[VersionRecord]:
+        q = select(CertificateVersion).order_by(CertificateVersion.id)
+        if issuer_code:
+            q = q.join(Certificate, Certificate.id == CertificateVersion.certificate_id).where(
+                Certificate.issuer_code == issuer_code)
+        for row in self._s.scalars(q.execution_options(yield_per=500)):
+            yield _ver(row)
+
+    def due_to_lapse(self, now: dt.datetime, limit: int = 500) -> list[CertificateRecord]:
+        rows = self._s.scalars(select(Certificate).where(
+            Certificate.status.in_(("01", "02")), Certificate.valid_to.is_not(None),
+            Certificate.valid_to < now).order_by(Certificate.id).limit(limit))
+        return [_cert(r) for r in rows]
+
+    def expiring_between(self, start: dt.datetime, end: dt.datetime) -> list[CertificateRecord]:
+        rows = self._s.scalars(select(Certificate).where(
+            Certificate.status == "01", Certificate.valid_to >= start, Certificate.valid_to < end))
+        return [_cert(r) for r in rows]
+
+    def count_by_status(self, issuer_code: str | None = None) -> dict[str, int]:
+        q = select(Certificate.status, func.count()).group_by(Certificate.status)
+        if issuer_code:
+            q = q.where(Certificate.issuer_code == issuer_code)
+        return {s: n for s, n in self._s.execute(q)}
+
+    # -- updates --------------------------------------------------------------------------
+    def update(self, certificate_id: int, expected_row_version: int, now: dt.datetime,
+               **changes: object) -> CertificateRecord:
+        """Optimistic update: fails with Conflict when someone else changed the row first."""
+        row = self._s.get(Certificate, certificate_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"certificate {certificate_id}")
+        if row.row_version != expected_row_version:
+            raise Conflict("certificate changed concurrently; reload and retry")
+        allowed = {"status", "current_version", "valid_from", "valid_to", "issuer_code",
+                   "holder_hash", "type_version"}
+        for key, value in changes.items():
+            if key not in allowed:
+                raise ValueError(f"column {key} cannot be updated")
+            setattr(row, key, value)
+        row.updated_at = now
+        try:
+            self._s.flush()
+        except StaleDataError as exc:
+            raise Conflict("certificate changed concurrently; reload and retry") from exc
+        return _cert(row)
+
+    def add_event(self, *, certificate_id: int, at: dt.datetime, event: str,
+                  from_status: str | None, to_status: str, version: int, reason: str, actor: str,
+                  actor_dept: str | None, details: str, sha256: str) -> StatusEventRecord:
+        row = StatusEvent(certificate_id=certificate_id, at=at, event=event,
+                          from_status=from_status, to_status=to_status, version=version,
+                          reason=reason, actor=actor, actor_dept=actor_dept, details=details,
+                          sha256=sha256)
+        self._s.add(row)
+        self._s.flush()
+        return to_record(row, StatusEventRecord)
+
+    def events(self, certificate_id: int) -> list[StatusEventRecord]:
+        rows = self._s.scalars(select(StatusEvent).where(
+            StatusEvent.certificate_id == certificate_id).order_by(StatusEvent.id))
+        return [to_record(r, StatusEventRecord) for r in rows]
+
+    def iter_events(self) -> Iterator[StatusEventRecord]:
+        for row in self._s.scalars(select(StatusEvent).order_by(StatusEvent.id)
+                                   .execution_options(yield_per=500)):
+            yield to_record(row, StatusEventRecord)
+
+    # -- annotated copies -----------------------------------------------------------------
+    def add_annotated_copy(self, *, certificate_id: int, version: int, using_dept: str,
+                           purpose: str, expires_at: dt.datetime, sha256: str,
+                           now: dt.datetime) -> AnnotatedCopyRecord:
+        row = AnnotatedCopy(certificate_id=certificate_id, version=version, using_dept=using_dept,
+                            purpose=purpose, expires_at=expires_at, sha256=sha256, created_at=now)
+        self._s.add(row)
+        self._s.flush()
+        return to_record(row, AnnotatedCopyRecord)
+
+    def count_annotated_copies(self, certificate_id: int, since: dt.datetime) -> int:
+        return self._s.scalar(select(func.count()).select_from(AnnotatedCopy).where(
+            AnnotatedCopy.certificate_id == certificate_id, AnnotatedCopy.created_at >= since)) or 0
+
+    # -- rendered artefacts cache ---------------------------------------------------------
+    def blob(self, key: str) -> tuple[str, bytes] | None:
+        row = self._s.get(BlobCache, key)
+        return None if row is None else (row.content_type, row.data)
+
+    def put_blob(self, key: str, content_type: str, data: bytes, now: dt.datetime) -> None:
+        if self._s.get(BlobCache, key) is None:
+            self._s.add(BlobCache(key=key, content_type=content_type, data=data, created_at=now))
+            self._s.flush()
+
+    def drop_blobs(self, prefix: str) -> None:
+        for row in self._s.scalars(select(BlobCache).where(BlobCache.key.startswith(prefix))):
+            self._s.delete(row)
