@@ -1,0 +1,193 @@
+"""Compact JWS (RFC 7515), ES256 only, over RFC 8785 canonical JSON.
+
+Header: ``{"alg": "ES256", "typ": …, "x5t#S256": …, ["x5c": [...]]}``, itself
+canonical JSON. Signatures are raw r||s (64 bytes), base64url without padding.
+Parsing is strict: three parts, base64url alphabet only and canonical, a JSON
+object header without duplicate keys, ``alg`` exactly ES256, no ``crit``, size
+caps. Everything refused raises :class:`MalformedJws` (one opaque error).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import rfc8785
+
+from ca.certs import describe_cert
+from ca.errors import MalformedJws, SignatureInvalid
+from ca.signer import Signer, der_to_raw_signature, raw_to_der_signature, verify_signature
+
+__all__ = [
+    "canonical_json",
+    "b64url",
+    "b64url_decode",
+    "sign_jws",
+    "parse_jws",
+    "verify_jws",
+    "verify_jws_with_cert",
+    "ParsedJws",
+    "MAX_JWS_CHARS",
+    "MAX_HEADER_CHARS",
+]
+
+MAX_JWS_CHARS = 4 * 1024 * 1024
+MAX_HEADER_CHARS = 16 * 1024
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def canonical_json(obj: object) -> bytes:
+    """RFC 8785 (JCS) canonical UTF-8 bytes. Raises ``ValueError`` on values JCS
+    cannot represent (NaN, integers beyond 2**53, non-string keys…)."""
+    try:
+        return rfc8785.dumps(obj)  # type: ignore[arg-type]
+    except (rfc8785.CanonicalizationError, TypeError, OverflowError) as exc:
+        raise ValueError(f"cannot canonicalise: {exc}") from exc
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url without padding; raises :class:`MalformedJws`."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise MalformedJws("bad base64url")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedJws("bad base64url") from exc
+    if b64url(data) != text:  # non-canonical trailing bits
+        raise MalformedJws("bad base64url")
+    return data
+
+
+@dataclass(frozen=True)
+class ParsedJws:
+    header: Mapping[str, Any]
+    payload: bytes
+    signing_input: bytes
+    signature: bytes
+    """Raw r||s, 64 bytes."""
+    x5t_s256: str | None = None
+    x5c: tuple[bytes, ...] = field(default=())
+    """DER certificates from the ``x5c`` header, leaf first."""
+
+
+def sign_jws(
+    payload: bytes,
+    signer: Signer,
+    cert_der: bytes,
+    include_x5c: bool,
+    typ: str = "JOSE",
+    chain_ders: tuple[bytes, ...] = (),
+) -> str:
+    """Compact ES256 JWS; the header names ``cert_der`` by ``x5t#S256``."""
+    header: dict[str, object] = {
+        "alg": "ES256",
+        "typ": typ,
+        "x5t#S256": describe_cert(cert_der).x5t_s256,
+    }
+    if include_x5c:
+        header["x5c"] = [base64.b64encode(d).decode("ascii") for d in (cert_der, *chain_ders)]
+    signing_input = (b64url(canonical_json(header)) + "." + b64url(payload)).encode("ascii")
+    raw = der_to_raw_signature(signer.sign(signing_input))
+    return signing_input.decode("ascii") + "." + b64url(raw)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise MalformedJws("duplicate header member")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedJws("non-finite number in header")
+
+
+def parse_jws(compact: str, max_chars: int = MAX_JWS_CHARS) -> ParsedJws:
+    """Split and check a compact JWS without verifying its signature."""
+    if not isinstance(compact, str) or len(compact) > max_chars or not compact.isascii():
+        raise MalformedJws("not a compact JWS")
+    parts = compact.split(".")
+    if len(parts) != 3:
+        raise MalformedJws("not a compact JWS")
+    h64, p64, s64 = parts
+    if not h64 or not s64 or len(h64) > MAX_HEADER_CHARS:
+        raise MalformedJws("not a compact JWS")
+    header_bytes = b64url_decode(h64)
+    payload = b64url_decode(p64)
+    signature = b64url_decode(s64)
+    try:
+        header = json.loads(
+            header_bytes.decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except MalformedJws:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise MalformedJws("header is not JSON") from exc
+    if not isinstance(header, dict):
+        raise MalformedJws("header is not a JSON object")
+    if header.get("alg") != "ES256":
+        raise MalformedJws("alg must be ES256")
+    if "crit" in header:
+        raise MalformedJws("crit is not supported")
+    if len(signature) != 64:
+        raise MalformedJws("ES256 signature must be 64 bytes")
+    x5t = header.get("x5t#S256")
+    if x5t is not None and not isinstance(x5t, str):
+        raise MalformedJws("x5t#S256 must be a string")
+    x5c: tuple[bytes, ...] = ()
+    if "x5c" in header:
+        raw_chain = header["x5c"]
+        if not isinstance(raw_chain, list) or not raw_chain or not all(
+            isinstance(c, str) for c in raw_chain
+        ):
+            raise MalformedJws("x5c must be a list of strings")
+        try:
+            x5c = tuple(base64.b64decode(c, validate=True) for c in raw_chain)
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedJws("x5c is not base64") from exc
+    return ParsedJws(
+        header=MappingProxyType(header),
+        payload=payload,
+        signing_input=(h64 + "." + p64).encode("ascii"),
+        signature=signature,
+        x5t_s256=x5t,
+        x5c=x5c,
+    )
+
+
+def verify_jws(compact: str, public_key_der: bytes, max_chars: int = MAX_JWS_CHARS) -> bytes:
+    """Verify against a public key (SPKI DER); return the payload bytes."""
+    parsed = parse_jws(compact, max_chars)
+    try:
+        der = raw_to_der_signature(parsed.signature)
+    except SignatureInvalid as exc:
+        raise MalformedJws("bad signature encoding") from exc
+    verify_signature(public_key_der, parsed.signing_input, der)
+    return parsed.payload
+
+
+def verify_jws_with_cert(compact: str, cert_der: bytes, max_chars: int = MAX_JWS_CHARS) -> bytes:
+    """Verify with a certificate's key; the header's ``x5t#S256`` (if any) must name it.
+
+    Whether the certificate is trusted (chain, validity, status) is the caller's
+    business: see :func:`ca.certs.verify_chain`.
+    """
+    info = describe_cert(cert_der)
+    parsed = parse_jws(compact, max_chars)
+    if parsed.x5t_s256 is not None and parsed.x5t_s256 != info.x5t_s256:
+        raise SignatureInvalid("JWS names another certificate")
+    return verify_jws(compact, info.public_key_der, max_chars)
