@@ -1,10 +1,257 @@
-"""Audit-log persistence (entries, Merkle subtree nodes, signed tree heads, cosignatures)."""
+"""Audit-log persistence (entries, Merkle subtree nodes, signed tree heads, cosignatures).
+
+Persistence only: the Merkle arithmetic lives in `audit_log`, which calls these primitives
+inside the caller's transaction. Appends are serialised: on PostgreSQL `reserve_index` takes a
+transaction-scoped advisory lock before reading the size; on SQLite `BEGIN IMMEDIATE` (see
+`certificate_store.db`) already makes every transaction a single writer.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
+
+from certificate_store.models.audit import (
+    AuditCosignatureRow,
+    AuditEntryRow,
+    AuditNodeRow,
+    AuditTreeHeadRow,
+)
+
+# pg_advisory_xact_lock key for "append to the audit log" (ASCII "ecertAUD" as a signed int64).
+AUDIT_APPEND_LOCK = 0x6563657274415544
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntryRecord:
+    idx: int
+    created_at: dt.datetime
+    actor: str
+    actor_dept: str
+    role: str
+    action: str
+    cert_identifier: str | None
+    purpose: str | None
+    request_id: str | None
+    details_hash: str
+    details: str
+    leaf_input: bytes
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TreeHeadRecord:
+    tree_size: int
+    timestamp_ms: int
+    root_hash: bytes
+    signature: bytes
+    key_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CosignatureRecord:
+    tree_size: int
+    witness_name: str
+    witness_key_id: str
+    timestamp: int
+    signature: bytes
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    actor_dept: str | None = None
+    actor: str | None = None
+    action: str | None = None  # exact action, or a prefix when it ends with "."
+    cert_identifier: str | None = None
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+
+
+_ENTRY_COLS = [getattr(AuditEntryRow, f) for f in AuditEntryRecord.__dataclass_fields__]
+
+
+def _entry(row: Sequence[object]) -> AuditEntryRecord:
+    return AuditEntryRecord(*row)  # type: ignore[arg-type]
 
 
 class AuditRepo:
     def __init__(self, session: Session) -> None:
         self._s = session
+        self._next: int | None = None  # next index, known once the append lock is held
+        self._fresh: dict[tuple[int, int], bytes] = {}  # nodes written in this transaction
+
+    # ------------------------------------------------------------------ append
+
+    def reserve_index(self) -> int:
+        """Index the next entry gets; takes the append lock on first use in this transaction."""
+        if self._next is None:
+            if self._s.get_bind().dialect.name == "postgresql":
+                self._s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_APPEND_LOCK})
+            self._next = self.size()
+        return self._next
+
+    def size(self) -> int:
+        top = self._s.execute(select(func.max(AuditEntryRow.idx))).scalar()
+        return 0 if top is None else int(top) + 1
+
+    def insert_entry(self, rec: AuditEntryRecord, nodes: Iterable[tuple[int, int, bytes]]) -> None:
+        """Insert entry ``rec`` (whose idx must be the reserved one) and its completed subtrees."""
+        if rec.idx != self.reserve_index():
+            raise ValueError(f"entry index {rec.idx} is not the reserved index {self._next}")
+        self._s.execute(insert(AuditEntryRow), [{f: getattr(rec, f) for f in rec.__dataclass_fields__}])
+        rows = [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes]
+        if rows:
+            self._s.execute(insert(AuditNodeRow), rows)
+            for r in rows:
+                self._fresh[(r["level"], r["node_index"])] = r["hash"]
+        self._next = rec.idx + 1
+
+    # ------------------------------------------------------------------ nodes
+
+    def get_nodes(self, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Stored subtree hashes for (level, index) pairs; missing pairs are simply absent."""
+        want = set(coords)
+        out = {c: self._fresh[c] for c in want if c in self._fresh}
+        rest = sorted(want - out.keys())
+        for i in range(0, len(rest), 500):
+            chunk = rest[i : i + 500]
+            q = select(AuditNodeRow.level, AuditNodeRow.node_index, AuditNodeRow.hash).where(
+                tuple_(AuditNodeRow.level, AuditNodeRow.node_index).in_(chunk)
+            )
+            for lv, ix, h in self._s.execute(q):
+                out[(int(lv), int(ix))] = bytes(h)
+        return out
+
+    def iter_nodes(self, level: int, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
+        """(index, hash) of every stored node at ``level``, ascending."""
+        after = -1
+        while True:
+            q = (
+                select(AuditNodeRow.node_index, AuditNodeRow.hash)
+                .where(AuditNodeRow.level == level, AuditNodeRow.node_index > after)
+                .order_by(AuditNodeRow.node_index)
+                .limit(batch)
+            )
+            rows = self._s.execute(q).all()
+            if not rows:
+                return
+            for ix, h in rows:
+                yield int(ix), bytes(h)
+            after = int(rows[-1][0])
+
+    def node_levels(self) -> list[int]:
+        return [int(v) for v in self._s.execute(select(AuditNodeRow.level).distinct()).scalars()]
+
+    # ------------------------------------------------------------------ entries
+
+    def get_entry(self, idx: int) -> AuditEntryRecord | None:
+        row = self._s.execute(select(*_ENTRY_COLS).where(AuditEntryRow.idx == idx)).first()
+        return None if row is None else _entry(row)
+
+    def find_by_leaf_hash(self, leaf_hash: bytes) -> AuditEntryRecord | None:
+        q = select(*_ENTRY_COLS).where(AuditEntryRow.leaf_hash == leaf_hash).order_by(AuditEntryRow.idx)
+        row = self._s.execute(q.limit(1)).first()
+        return None if row is None else _entry(row)
+
+    def entries(self, start: int, end: int) -> list[AuditEntryRecord]:
+        """Entries with start <= idx < end, ascending (gaps are the caller's to notice)."""
+        q = (
+            select(*_ENTRY_COLS)
+            .where(AuditEntryRow.idx >= start, AuditEntryRow.idx < end)
+            .order_by(AuditEntryRow.idx)
+        )
+        return [_entry(r) for r in self._s.execute(q)]
+
+    def iter_entries(self, batch: int = 2000) -> Iterator[AuditEntryRecord]:
+        after = -1
+        while True:
+            q = select(*_ENTRY_COLS).where(AuditEntryRow.idx > after).order_by(AuditEntryRow.idx)
+            rows = self._s.execute(q.limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield _entry(r)
+            after = int(rows[-1][0])
+
+    def _where(self, f: EntryFilter) -> list[object]:
+        cond: list[object] = []
+        if f.actor_dept is not None:
+            cond.append(AuditEntryRow.actor_dept == f.actor_dept)
+        if f.actor is not None:
+            cond.append(AuditEntryRow.actor == f.actor)
+        if f.action is not None:
+            if f.action.endswith("."):
+                cond.append(AuditEntryRow.action.startswith(f.action, autoescape=True))
+            else:
+                cond.append(AuditEntryRow.action == f.action)
+        if f.cert_identifier is not None:
+            cond.append(AuditEntryRow.cert_identifier == f.cert_identifier)
+        if f.since is not None:
+            cond.append(AuditEntryRow.created_at >= f.since)
+        if f.until is not None:
+            cond.append(AuditEntryRow.created_at < f.until)
+        return cond
+
+    def list_entries(
+        self, f: EntryFilter, *, before: int | None, limit: int
+    ) -> list[AuditEntryRecord]:
+        """Newest first; keyset pagination on idx (pass the last idx seen as ``before``)."""
+        q = select(*_ENTRY_COLS).where(*self._where(f))
+        if before is not None:
+            q = q.where(AuditEntryRow.idx < before)
+        q = q.order_by(AuditEntryRow.idx.desc()).limit(limit)
+        return [_entry(r) for r in self._s.execute(q)]
+
+    def count_actions(self, f: EntryFilter) -> list[tuple[str, str, int]]:
+        """(actor_dept, action, count) for entries matching ``f``."""
+        q = (
+            select(AuditEntryRow.actor_dept, AuditEntryRow.action, func.count())
+            .where(*self._where(f))
+            .group_by(AuditEntryRow.actor_dept, AuditEntryRow.action)
+        )
+        return [(str(d), str(a), int(n)) for d, a, n in self._s.execute(q)]
+
+    # ------------------------------------------------------------------ heads
+
+    def insert_head(self, head: TreeHeadRecord) -> None:
+        self._s.execute(insert(AuditTreeHeadRow), [{f: getattr(head, f) for f in head.__dataclass_fields__}])
+
+    def get_head(self, tree_size: int) -> TreeHeadRecord | None:
+        row = self._s.get(AuditTreeHeadRow, tree_size)
+        return None if row is None else _head(row)
+
+    def latest_head(self) -> TreeHeadRecord | None:
+        q = select(AuditTreeHeadRow).order_by(AuditTreeHeadRow.tree_size.desc()).limit(1)
+        row = self._s.execute(q).scalar_one_or_none()
+        return None if row is None else _head(row)
+
+    def heads(self) -> list[TreeHeadRecord]:
+        q = select(AuditTreeHeadRow).order_by(AuditTreeHeadRow.tree_size)
+        return [_head(r) for r in self._s.execute(q).scalars()]
+
+    # ------------------------------------------------------------------ cosignatures
+
+    def insert_cosignature(self, c: CosignatureRecord) -> None:
+        self._s.execute(insert(AuditCosignatureRow), [{f: getattr(c, f) for f in c.__dataclass_fields__}])
+
+    def cosignatures(self, tree_size: int) -> list[CosignatureRecord]:
+        q = (
+            select(AuditCosignatureRow)
+            .where(AuditCosignatureRow.tree_size == tree_size)
+            .order_by(AuditCosignatureRow.witness_name, AuditCosignatureRow.witness_key_id)
+        )
+        return [
+            CosignatureRecord(
+                r.tree_size, r.witness_name, r.witness_key_id, r.timestamp, bytes(r.signature), r.created_at
+            )
+            for r in self._s.execute(q).scalars()
+        ]
+
+
+def _head(r: AuditTreeHeadRow) -> TreeHeadRecord:
+    return TreeHeadRecord(r.tree_size, r.timestamp_ms, bytes(r.root_hash), bytes(r.signature), r.key_id)

@@ -1,0 +1,111 @@
+"""The leaf-entry serialisation (format version 1) and canonical JSON.
+
+An audit entry's leaf bytes are the canonical JSON (RFC 8785 JCS output for this restricted
+shape) of exactly these members, UTF-8 encoded, no whitespace, keys sorted::
+
+    {"action": str, "actor": str, "actor_dept": str, "cert_identifier": str|null,
+     "created_at": "YYYY-MM-DDTHH:MM:SS.ffffffZ", "details_sha256": hex,
+     "idx": int, "purpose": str|null, "request_id": str|null, "role": str, "v": 1}
+
+``details_sha256`` is the lower-case hex SHA-256 of the canonical JSON of the details object;
+the leaf commits to the details only through that hash, so the details text can be stored
+(and shown) separately. Details may hold only objects with string keys, arrays, strings,
+booleans, null and integers of magnitude below 2**53 (no floats: their text form is not
+canonical across languages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from audit_log.errors import InvalidEntry
+
+LEAF_FORMAT_VERSION = 1
+_MAX_SAFE_INT = 2**53 - 1
+
+
+def _canon(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        if abs(value) > _MAX_SAFE_INT:
+            raise InvalidEntry("integer outside the JSON-safe range")
+        return str(int(value))
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidEntry("string is not valid Unicode") from exc
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        items = []
+        for k in value:
+            if not isinstance(k, str):
+                raise InvalidEntry("object keys must be strings")
+        # JCS orders members by the UTF-16 code units of their names.
+        for k in sorted(value, key=lambda s: s.encode("utf-16-be")):
+            items.append(_canon(k) + ":" + _canon(value[k]))
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canon(v) for v in value) + "]"
+    raise InvalidEntry(f"value of type {type(value).__name__} is not allowed in audit JSON")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Canonical UTF-8 JSON of ``value`` (JCS for the types allowed above)."""
+    return _canon(value).encode("utf-8")
+
+
+def format_time(t: dt.datetime) -> str:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise InvalidEntry("naive datetime in an audit entry")
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def details_sha256(details_json: bytes) -> str:
+    return hashlib.sha256(details_json).hexdigest()
+
+
+def leaf_bytes(
+    *,
+    idx: int,
+    created_at: dt.datetime,
+    actor: str,
+    actor_dept: str,
+    role: str,
+    action: str,
+    cert_identifier: str | None,
+    purpose: str | None,
+    request_id: str | None,
+    details_hash: str,
+) -> bytes:
+    """Leaf input, format version 1 (see module docstring and docs/audit-log.md)."""
+    for name, v in (("actor", actor), ("actor_dept", actor_dept), ("role", role), ("action", action)):
+        if not isinstance(v, str) or not v:
+            raise InvalidEntry(f"{name} must be a non-empty string")
+    for name, v in (("cert_identifier", cert_identifier), ("purpose", purpose), ("request_id", request_id)):
+        if v is not None and not isinstance(v, str):
+            raise InvalidEntry(f"{name} must be a string or None")
+    return canonical_json(
+        {
+            "v": LEAF_FORMAT_VERSION,
+            "idx": idx,
+            "created_at": format_time(created_at),
+            "actor": actor,
+            "actor_dept": actor_dept,
+            "role": role,
+            "action": action,
+            "cert_identifier": cert_identifier,
+            "purpose": purpose,
+            "request_id": request_id,
+            "details_sha256": details_hash,
+        }
+    )
