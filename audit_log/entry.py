@@ -3,7 +3,7 @@
 An audit entry's leaf bytes are the canonical JSON (RFC 8785 JCS output for this restricted
 shape) of exactly these members, UTF-8 encoded, no whitespace, keys sorted::
 
-    {"action": str, "actor": str, "actor_dept": str, "cert_identifier": str|null,
+    {"action": str, "actor": str, "actor_dept": str|null, "cert_identifier": str|null,
      "created_at": "YYYY-MM-DDTHH:MM:SS.ffffffZ", "details_sha256": hex,
      "idx": int, "purpose": str|null, "request_id": str|null, "role": str, "v": 1}
 
@@ -79,7 +79,7 @@ def leaf_bytes(
     idx: int,
     created_at: dt.datetime,
     actor: str,
-    actor_dept: str,
+    actor_dept: str | None,
     role: str,
     action: str,
     cert_identifier: str | None,
@@ -88,10 +88,14 @@ def leaf_bytes(
     details_hash: str,
 ) -> bytes:
     """Leaf input, format version 1 (see module docstring and docs/audit-log.md)."""
-    for name, v in (("actor", actor), ("actor_dept", actor_dept), ("role", role), ("action", action)):
+    for name, v in (("actor", actor), ("role", role), ("action", action)):
         if not isinstance(v, str) or not v:
             raise InvalidEntry(f"{name} must be a non-empty string")
-    for name, v in (("cert_identifier", cert_identifier), ("purpose", purpose), ("request_id", request_id)):
+    optional = (
+        ("actor_dept", actor_dept), ("cert_identifier", cert_identifier),
+        ("purpose", purpose), ("request_id", request_id),
+    )
+    for name, v in optional:
         if v is not None and not isinstance(v, str):
             raise InvalidEntry(f"{name} must be a string or None")
     return canonical_json(

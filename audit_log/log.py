@@ -20,6 +20,7 @@ from certificate_store.repos.audit import (
 )
 
 from audit_log import merkle
+from audit_log.actor import Actor
 from audit_log.entry import canonical_json, details_sha256, format_time, leaf_bytes
 from audit_log.errors import AuditError, CosignatureInvalid, InvalidEntry, TreeSizeError
 from audit_log.formats import (
@@ -61,7 +62,7 @@ class EntryPage:
 
 @dataclass(frozen=True, slots=True)
 class DeptStats:
-    actor_dept: str
+    actor_dept: str | None
     since: dt.datetime
     until: dt.datetime
     counts: Mapping[str, int] = field(default_factory=dict)  # bucket -> count, plus "other", "total"
@@ -102,7 +103,7 @@ class AuditLog:
         *,
         now: dt.datetime,
         actor: str,
-        actor_dept: str,
+        actor_dept: str | None,
         role: str,
         action: str,
         cert_identifier: str | None = None,
@@ -141,6 +142,23 @@ class AuditLog:
             nodes,
         )
         return AuditReceipt(idx, lh)
+
+    def record_by(
+        self,
+        uow: UnitOfWork,
+        who: Actor,
+        *,
+        now: dt.datetime,
+        action: str,
+        cert_identifier: str | None = None,
+        purpose: str | None = None,
+        details: Mapping[str, Any],
+    ) -> AuditReceipt:
+        """``record`` with actor, department, role and request id taken from an ``Actor``."""
+        return self.record(
+            uow, now=now, actor=who.name, actor_dept=who.dept_code, role=who.role, action=action,
+            cert_identifier=cert_identifier, purpose=purpose, request_id=who.request_id, details=details,
+        )
 
     # ------------------------------------------------------------------ tree and heads
 
@@ -270,12 +288,12 @@ class AuditLog:
         """Counts per department and period [since, until) in buckets issue/change/status/lookup."""
         out: list[DeptStats] = []
         for since, until in periods:
-            per: dict[str, dict[str, int]] = {}
+            per: dict[str | None, dict[str, int]] = {}
             for dept, action, n in uow.audit.count_actions(EntryFilter(actor_dept=actor_dept, since=since, until=until)):
                 c = per.setdefault(dept, {k: 0 for k in (*STAT_BUCKETS, "other", "total")})
                 c[_bucket(action)] += n
                 c["total"] += n
-            for dept in sorted(per):
+            for dept in sorted(per, key=lambda d: (d is None, d or "")):
                 out.append(DeptStats(dept, since, until, per[dept]))
         return out
 

@@ -20,7 +20,7 @@ class AuditEntryRow(Base):
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(200))
-    actor_dept: Mapped[str] = mapped_column(String(200))
+    actor_dept: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: holder/platform
     role: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(100))
     cert_identifier: Mapped[str | None] = mapped_column(String(100), nullable=True)

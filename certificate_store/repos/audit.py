@@ -31,7 +31,7 @@ class AuditEntryRecord:
     idx: int
     created_at: dt.datetime
     actor: str
-    actor_dept: str
+    actor_dept: str | None
     role: str
     action: str
     cert_identifier: str | None
@@ -207,14 +207,14 @@ class AuditRepo:
         q = q.order_by(AuditEntryRow.idx.desc()).limit(limit)
         return [_entry(r) for r in self._s.execute(q)]
 
-    def count_actions(self, f: EntryFilter) -> list[tuple[str, str, int]]:
+    def count_actions(self, f: EntryFilter) -> list[tuple[str | None, str, int]]:
         """(actor_dept, action, count) for entries matching ``f``."""
         q = (
             select(AuditEntryRow.actor_dept, AuditEntryRow.action, func.count())
             .where(*self._where(f))
             .group_by(AuditEntryRow.actor_dept, AuditEntryRow.action)
         )
-        return [(str(d), str(a), int(n)) for d, a, n in self._s.execute(q)]
+        return [(d, str(a), int(n)) for d, a, n in self._s.execute(q)]
 
     # ------------------------------------------------------------------ heads
 
