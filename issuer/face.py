@@ -1,0 +1,395 @@
+"""The printable face (证照版式) of a certificate: an A4 PDF rendered from plain values.
+
+``render_face`` is a pure function of :class:`FaceInput`: no clock, no database, the same
+input gives the same bytes (reportlab's invariant mode). The page carries the title, the
+licence number, a ruled table of fields, the issuer and issue date under the seal image, the
+verification QR (printed at least 25 mm wide, wider when the code is dense so that modules
+stay >= 0.25 mm), the identifier in small print, a footer, and an empty rectangle
+(:data:`SIGNATURE_BOX`) where the PAdES signer draws the visible signature appearance.
+Chinese text is embedded as a subset of the CJK TrueType font.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reportlab import rl_config
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from issuer import qr
+from issuer.fonts import FontSet, font_runs, is_tibetan, register_fonts, shape_available
+
+__all__ = [
+    "FaceInput",
+    "FaceError",
+    "SIGNATURE_BOX",
+    "PAGE_SIZE",
+    "render_face",
+    "chinese_date",
+    "validity_text",
+]
+
+PAGE_SIZE = A4
+PAGE_W, PAGE_H = A4
+SIGNATURE_BOX: tuple[float, float, float, float] = (
+    118 * mm, 14 * mm, 190 * mm, 32 * mm,
+)
+"""(x1, y1, x2, y2) in PDF points on page 1, origin bottom-left: left empty for the visible
+signature appearance that the PAdES signer adds."""
+
+_RED = HexColor("#B22222")
+_FRAME = HexColor("#9E1B1B")
+_INK = HexColor("#1A1A1A")
+_GREY = HexColor("#555555")
+_LABEL_BG = HexColor("#F6EFE4")
+_STAMP = Color(0.12, 0.30, 0.62, alpha=0.85)
+_MAX_ROWS = 30
+_MAX_TEXT = 400
+
+
+class FaceError(ValueError):
+    """The values do not fit a face (too many rows, text too long, missing pieces)."""
+
+
+@dataclass(frozen=True)
+class FaceInput:
+    """Everything printed on a face. Strings are shown as given (full holder name)."""
+
+    title: str
+    identifier: str
+    issuer_name: str
+    issue_date: dt.date
+    holder_name: str
+    rows: tuple[tuple[str, str], ...]
+    """(label, value) from the type's face template, in order."""
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    seal_png: bytes
+    qr_url: str
+    licence_number: str = ""
+    holder_label: str = "持证主体"
+    footer: str = ""
+    annotation: tuple[str, ...] = field(default=())
+    """Lines of a boxed diagonal stamp over the face (annotated copies, 加注件)."""
+
+    def __post_init__(self) -> None:
+        for name in ("title", "identifier", "issuer_name", "holder_name", "qr_url"):
+            if not getattr(self, name):
+                raise FaceError(f"{name} is required")
+        if not self.seal_png.startswith(b"\x89PNG"):
+            raise FaceError("seal_png must be a PNG image")
+        if len(self.rows) > _MAX_ROWS:
+            raise FaceError(f"at most {_MAX_ROWS} rows fit a face")
+        for label, value in self.rows:
+            if len(label) > 40 or len(value) > _MAX_TEXT:
+                raise FaceError("a face row is too long")
+
+
+def chinese_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def validity_text(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None and end is None:
+        return "长期有效"
+    if end is None:
+        return f"自{chinese_date(start)}起长期有效"  # type: ignore[arg-type]
+    if start is None:
+        return f"至{chinese_date(end)}"
+    return f"{chinese_date(start)}至{chinese_date(end)}"
+
+
+# -- text helpers -------------------------------------------------------------------------
+class _Text:
+    """Draws mixed-script text on one canvas: font runs, Tibetan shaped as a raster."""
+
+    def __init__(self, c: Canvas, fonts: FontSet) -> None:
+        self.c = c
+        self.fonts = fonts
+
+    def _pieces(self, text: str) -> list[tuple[str, str]]:
+        return font_runs(text, self.fonts)
+
+    def width(self, text: str, size: float) -> float:
+        total = 0.0
+        for font, run in self._pieces(text):
+            if font == self.fonts.tibetan and shape_available():
+                total += _tibetan_raster(run, size)[1]
+            else:
+                total += stringWidth(run, font, size)
+        return total
+
+    def draw(self, x: float, y: float, text: str, size: float, color: Color = _INK,
+             bold: bool = False) -> float:
+        c = self.c
+        for font, run in self._pieces(text):
+            if font == self.fonts.tibetan and shape_available():
+                img, w, h, below = _tibetan_raster(run, size)
+                c.drawImage(img, x, y - below, w, h, mask="auto")
+                x += w
+                continue
+            t = c.beginText(x, y)
+            t.setFont(font, size)
+            t.setFillColor(color)
+            t.textOut(run)
+            if bold:  # the Song face has no bold: fill and stroke the outlines
+                c.saveState()  # Tr and the line width are graphics state: restore them
+                c.setStrokeColor(color)
+                c.setLineWidth(size * 0.035)
+                t2 = c.beginText(x, y)
+                t2.setFont(font, size)
+                t2.setFillColor(color)
+                t2.setTextRenderMode(2)
+                t2.textOut(run)
+                c.drawText(t2)
+                c.restoreState()
+            else:
+                c.drawText(t)
+            x += stringWidth(run, font, size)
+        return x
+
+    def centred(self, y: float, text: str, size: float, **kw: object) -> None:
+        self.draw((PAGE_W - self.width(text, size)) / 2, y, text, size, **kw)  # type: ignore[arg-type]
+
+    def right(self, x_right: float, y: float, text: str, size: float, **kw: object) -> None:
+        self.draw(x_right - self.width(text, size), y, text, size, **kw)  # type: ignore[arg-type]
+
+    def wrap(self, text: str, size: float, width: float) -> list[str]:
+        """Break anywhere (CJK) but keep runs of Latin letters/digits together when possible."""
+        lines: list[str] = []
+        for para in text.splitlines() or [""]:
+            line = ""
+            for token in _tokens(para):
+                if self.width(line + token, size) <= width or not line:
+                    line += token
+                    while self.width(line, size) > width and len(line) > 1:
+                        cut = len(line) - 1
+                        while cut > 1 and self.width(line[:cut], size) > width:
+                            cut -= 1
+                        lines.append(line[:cut])
+                        line = line[cut:]
+                else:
+                    lines.append(line.rstrip())
+                    line = token.lstrip()
+            lines.append(line)
+        return lines
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for ch in text:
+        if out and ch.isascii() and ch.isalnum() and out[-1][-1:].isascii() \
+                and out[-1][-1:].isalnum() or out and is_tibetan(ch) and is_tibetan(out[-1][-1]) and ch != "\u0f0b":
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+@functools.lru_cache(maxsize=128)
+def _tibetan_raster(run: str, size_pt: float) -> tuple[ImageReader, float, float, float]:
+    """Tibetan shaped by Pillow/raqm at 600 dpi: (image, width pt, height pt, descent pt)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    fonts = register_fonts()
+    scale = 600 / 72
+    px = int(round(size_pt * 1.15 * scale))
+    font = ImageFont.truetype(str(fonts.tibetan_path), px,
+                              layout_engine=ImageFont.Layout.RAQM)
+    left, top, right, bottom = font.getbbox(run, language="bo")
+    ascent, descent = font.getmetrics()
+    w = max(1, right - min(0, left))
+    h = ascent + max(descent, bottom - ascent)
+    img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    ImageDraw.Draw(img).text((-min(0, left), 0), run, font=font, fill=(26, 26, 26, 255),
+                             language="bo")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    buf.seek(0)
+    return ImageReader(buf), w / scale, h / scale, (h - ascent) / scale
+
+
+@functools.lru_cache(maxsize=64)
+def _seal_reader(digest: str, png: bytes) -> ImageReader:
+    return ImageReader(io.BytesIO(png))
+
+
+# -- page parts ---------------------------------------------------------------------------
+def _frame(c: Canvas) -> None:
+    c.setStrokeColor(_FRAME)
+    c.setLineWidth(2.2)
+    c.rect(9 * mm, 9 * mm, PAGE_W - 18 * mm, PAGE_H - 18 * mm)
+    c.setLineWidth(0.6)
+    c.rect(11 * mm, 11 * mm, PAGE_W - 22 * mm, PAGE_H - 22 * mm)
+    # corner ornaments
+    for x, y, dx, dy in ((11, 11, 1, 1), (199, 11, -1, 1), (11, 286, 1, -1), (199, 286, -1, -1)):
+        c.setLineWidth(1.2)
+        c.line(x * mm, (y + dy * 8) * mm, (x + dx * 8) * mm, (y + dy * 8) * mm)
+        c.line((x + dx * 8) * mm, y * mm, (x + dx * 8) * mm, (y + dy * 8) * mm)
+
+
+def _table(tx: _Text, rows: Sequence[tuple[str, str]], top: float, bottom: float) -> float:
+    """Ruled two-column table from ``top`` down; returns its bottom y. Shrinks the type
+    size until it fits above ``bottom``; raises :class:`FaceError` if it never does."""
+    c = tx.c
+    x0, x1, x2 = 20 * mm, 58 * mm, 190 * mm
+    pad = 2.6 * mm
+    for size in (12.0, 11.0, 10.0, 9.0, 8.0):
+        lead = size * 1.45
+        layout = []
+        for label, value in rows:
+            lines = tx.wrap(value, size, x2 - x1 - 2 * pad)
+            llines = tx.wrap(label, size, x1 - x0 - 2 * pad)
+            h = max(len(lines), len(llines)) * lead + 2 * pad
+            layout.append((llines, lines, max(h, 9.5 * mm)))
+        if top - sum(h for *_, h in layout) >= bottom:
+            break
+    else:
+        raise FaceError("the fields do not fit one page")
+    y = top
+    c.setLineWidth(0.6)
+    c.setStrokeColor(_GREY)
+    for llines, lines, h in layout:
+        c.setFillColor(_LABEL_BG)
+        c.rect(x0, y - h, x1 - x0, h, stroke=0, fill=1)
+        c.rect(x0, y - h, x2 - x0, h, stroke=1, fill=0)
+        c.line(x1, y - h, x1, y)
+        block = len(llines) * lead
+        ly = y - (h - block) / 2 - size * 1.05
+        for line in llines:
+            tx.draw(x0 + (x1 - x0 - tx.width(line, size)) / 2, ly, line, size, _INK)
+            ly -= lead
+        block = len(lines) * lead
+        vy = y - (h - block) / 2 - size * 1.05
+        for line in lines:
+            tx.draw(x1 + pad, vy, line, size, _INK)
+            vy -= lead
+        y -= h
+    c.setLineWidth(1.2)
+    c.setStrokeColor(_INK)
+    c.rect(x0, y, x2 - x0, top - y, stroke=1, fill=0)
+    return y
+
+
+@functools.lru_cache(maxsize=256)
+def _qr_ops(url: str) -> str:
+    """PDF path operators for the dark modules, in module units, origin top-left of the
+    symbol (quiet zone included), y pointing up: one ``re`` per horizontal run."""
+    rows = qr.qr_matrix(url)
+    n = len(rows) + 2 * qr.QUIET_ZONE
+    ops: list[str] = []
+    for r, row in enumerate(rows):
+        yy = n - (r + qr.QUIET_ZONE + 1)
+        col = 0
+        while col < len(row):
+            if row[col]:
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                ops.append(f"{start + qr.QUIET_ZONE} {yy} {col - start} 1 re")
+            else:
+                col += 1
+    ops.append("f")
+    return "\n".join(ops)
+
+
+def _qr(c: Canvas, url: str, x: float, y: float) -> float:
+    """Vector QR with its quiet zone, bottom-left at (x, y); returns its width in points."""
+    width = qr.print_width_mm(url) * mm
+    n = len(qr.qr_matrix(url)) + 2 * qr.QUIET_ZONE
+    c.setFillColor(HexColor("#FFFFFF"))
+    c.rect(x, y, width, width, stroke=0, fill=1)
+    c.saveState()
+    c.translate(x, y)
+    c.scale(width / n, width / n)
+    c.setFillColor(HexColor("#000000"))
+    c.addLiteral(_qr_ops(url))
+    c.restoreState()
+    return width
+
+
+def _annotation(tx: _Text, lines: Sequence[str]) -> None:
+    c = tx.c
+    size = 17.0
+    lead = size * 1.5
+    width = max(tx.width(line, size) for line in lines) + 14 * mm
+    height = lead * len(lines) + 8 * mm
+    c.saveState()
+    c.translate(PAGE_W / 2, PAGE_H * 0.52)
+    c.rotate(28)
+    c.setStrokeColor(_STAMP)
+    c.setLineWidth(2.4)
+    c.roundRect(-width / 2, -height / 2, width, height, 4 * mm, stroke=1, fill=0)
+    c.setLineWidth(0.8)
+    c.roundRect(-width / 2 + 1.6 * mm, -height / 2 + 1.6 * mm, width - 3.2 * mm,
+                height - 3.2 * mm, 3 * mm, stroke=1, fill=0)
+    y = height / 2 - 4 * mm - size * 1.1
+    for line in lines:
+        tx.draw(-tx.width(line, size) / 2, y, line, size, _STAMP, bold=True)
+        y -= lead
+    c.restoreState()
+
+
+def render_face(view: FaceInput) -> bytes:
+    """One A4 page as PDF bytes (deterministic for the same ``view``)."""
+    fonts = register_fonts()
+    rl_config.useA85 = 0  # binary streams: pure-Python ASCII85 of the seal costs ~70 ms
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=PAGE_SIZE, invariant=1, pageCompression=1)
+    c.setTitle(view.title)
+    c.setAuthor(view.issuer_name)
+    c.setSubject(view.identifier)
+    c.setCreator("ecert")
+    tx = _Text(c, fonts)
+    _frame(c)
+
+    tx.centred(PAGE_H - 44 * mm, view.title, 26 if len(view.title) <= 14 else 20, bold=True)
+    if view.licence_number:
+        tx.centred(PAGE_H - 56 * mm, f"证照编号：{view.licence_number}", 11, color=_GREY)
+
+    rows = [(view.holder_label, view.holder_name), *view.rows,
+            ("有效期限", validity_text(view.valid_from, view.valid_to))]
+    table_bottom = _table(tx, rows, PAGE_H - 64 * mm, 112 * mm)
+
+    # issuer block under the table, the seal over issuer name and date
+    right = 182 * mm
+    base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
+    tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
+    tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
+    seal = _seal_reader(hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
+    d = 42 * mm
+    c.saveState()
+    c.setFillAlpha(0.88)  # lets the printed name show through, as ink does on paper
+    c.drawImage(seal, right - 24 * mm - d / 2, base + 5 * mm - d / 2, d, d, mask="auto")
+    c.restoreState()
+
+    # QR, caption and identifier
+    qx, qy = 22 * mm, 36 * mm
+    w = _qr(c, view.qr_url, qx, qy)
+    tx.draw(qx + w + 3 * mm, qy + w - 5 * mm, "扫码核验证照真伪与状态", 9, _GREY)
+    tx.draw(qx + w + 3 * mm, qy + w - 10 * mm, "Scan to verify", 8, _GREY)
+    ident = f"证照标识：{view.identifier}"
+    isize = 6.5
+    while tx.width(ident, isize) > 95 * mm and isize > 4.5:
+        isize -= 0.5
+    tx.draw(20 * mm, 30 * mm, ident, isize, _GREY)
+
+    if view.footer:
+        for i, line in enumerate(tx.wrap(view.footer, 7.5, 95 * mm)[:3]):
+            tx.draw(20 * mm, (24 - 3.6 * i) * mm, line, 7.5, _GREY)
+
+    if view.annotation:
+        _annotation(tx, view.annotation)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
