@@ -185,11 +185,17 @@ class _Text:
         return lines
 
 
+def _joins(prev: str, ch: str) -> bool:
+    """Whether ``ch`` continues the word ending in ``prev`` (no line break between)."""
+    latin = ch.isascii() and ch.isalnum() and prev.isascii() and prev.isalnum()
+    tibetan = is_tibetan(ch) and is_tibetan(prev) and ch != "\u0f0b"
+    return latin or tibetan
+
+
 def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for ch in text:
-        if out and ch.isascii() and ch.isalnum() and out[-1][-1:].isascii() \
-                and out[-1][-1:].isalnum() or out and is_tibetan(ch) and is_tibetan(out[-1][-1]) and ch != "\u0f0b":
+        if out and _joins(out[-1][-1], ch):
             out[-1] += ch
         else:
             out.append(ch)
