@@ -1,0 +1,344 @@
+"""Composable verification policies (after sigstore-python's ``verify/policy.py``).
+
+Each check object reads an :class:`Evidence` (what a path gathered: the JWS, the signing
+key as the store or trust list describes it, the status, the lists used) and returns one
+:class:`~verifier.results.Check`. :class:`AllOf` runs several and never raises: a check
+that errors becomes an undecided check, so the verdict fails closed to ``unknown``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ca.errors import CaError
+from ca.jws import ParsedJws, verify_jws
+from verifier.identifiers import Identifier
+from verifier.results import STATUS_VERDICT, VERDICT_TEXT, Check, Verdict
+
+CST = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+"""China Standard Time: certificate validity dates are calendar days in Beijing time."""
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SigningKeyInfo:
+    """The signing certificate named by the JWS, as the store or the trust list knows it."""
+
+    x5t_s256: str
+    dept_code: str | None
+    public_key_der: bytes
+    not_before: dt.datetime
+    not_after: dt.datetime
+    state: str  # active | retired | revoked
+    revoked_at: dt.datetime | None = None
+    revocation_reason: str | None = None
+    chain_ok: bool | None = None
+    """Whether the certificate chains to the trusted root (None: not established)."""
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    code: str
+    current_version: int
+    valid_to: dt.date | None
+    current_identifier: str | None
+    source: str  # "store" | "status-list"
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    name: str  # "trust-list" | "status-list"
+    issued_at: dt.datetime
+    next_update: dt.datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    now: dt.datetime
+    identifier: Identifier | None
+    jws: str | None = None
+    parsed: ParsedJws | None = None
+    expected_typ: str = "ecert-record+jws"
+    key: SigningKeyInfo | None = None
+    claims: Mapping[str, Any] | None = None
+    signed_at: dt.datetime | None = None
+    stored_sha256: str | None = None
+    stored_canonical: bytes | None = None
+    status: StatusInfo | None = None
+    lists: tuple[ListInfo, ...] = ()
+    key_lookup_note: str | None = None
+    """Why no key was found when ``key`` is None ("unknown-signer", "trust-list-older")."""
+
+
+class Policy(Protocol):
+    name: str
+
+    def check(self, ev: Evidence) -> Check: ...
+
+
+class AllOf:
+    """Every policy must pass; returns all their checks (never raises)."""
+
+    def __init__(self, *policies: Policy) -> None:
+        if not policies:
+            raise ValueError("AllOf needs at least one policy")
+        self.policies = policies
+
+    def evaluate(self, ev: Evidence) -> tuple[Check, ...]:
+        out: list[Check] = []
+        for p in self.policies:
+            try:
+                out.append(p.check(ev))
+            except Exception:  # noqa: BLE001 - fail closed, never valid on a bug
+                out.append(Check.undecided(p.name, "internal-error", "检查出错，无法判定"))
+        return out and tuple(out) or (Check.undecided("policy", "no-checks", "无检查"),)
+
+
+# ------------------------------------------------------------------ claim accessors
+
+
+def claim_identifier(claims: Mapping[str, Any]) -> Any:
+    return claims.get("identifier", claims.get("id"))
+
+
+def claim_issuer(claims: Mapping[str, Any]) -> Any:
+    issuer = claims.get("issuer")
+    if isinstance(issuer, Mapping):
+        return issuer.get("code")
+    return claims.get("iss")
+
+
+def claim_validity(claims: Mapping[str, Any]) -> tuple[Any, Any]:
+    validity = claims.get("validity")
+    if isinstance(validity, Mapping):
+        return validity.get("from"), validity.get("to")
+    return claims.get("vf"), claims.get("vt")
+
+
+def parse_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("not a date")
+    return dt.date.fromisoformat(value)
+
+
+def decode_claims(payload: bytes) -> Mapping[str, Any] | None:
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def record_hash_prefix(sha256_hex: str) -> str:
+    """``rh`` of the QR claim set: base64url of the first 16 bytes of the record SHA-256."""
+    raw = bytes.fromhex(sha256_hex)[:16]
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+# ------------------------------------------------------------------ checks
+
+
+class SignatureCheck:
+    """The JWS verifies (ES256) with the key its ``x5t#S256`` names, with the expected typ."""
+
+    name = "signature"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.jws is None or ev.parsed is None:
+            return Check.fail(self.name, "malformed", "签名数据格式错误")
+        if ev.parsed.header.get("typ") != ev.expected_typ:
+            return Check.fail(self.name, "wrong-type", "签名数据类型不符")
+        if ev.key is None:
+            if ev.key_lookup_note == "trust-list-older":
+                return Check.undecided(self.name, "trust-list-older",
+                                       "签名证书不在当前信任列表中，请更新信任列表或联网核验")
+            return Check.fail(self.name, "unknown-signer", "签名证书不属于本平台登记的签发部门")
+        if ev.parsed.x5t_s256 != ev.key.x5t_s256:
+            return Check.fail(self.name, "key-mismatch", "签名证书不符")
+        try:
+            verify_jws(ev.jws, ev.key.public_key_der)
+        except CaError:
+            return Check.fail(self.name, "bad-signature", "电子签名校验不通过")
+        if ev.claims is None:
+            return Check.fail(self.name, "malformed", "签名内容格式错误")
+        return Check.ok(self.name, "电子签名有效")
+
+
+class TrustCheck:
+    """The signing certificate chains to our root, was valid at signing time, not revoked then."""
+
+    name = "trust"
+
+    def check(self, ev: Evidence) -> Check:
+        k = ev.key
+        if k is None:
+            return Check.not_run(self.name)
+        if k.chain_ok is None:
+            return Check.undecided(self.name, "chain-unknown", "无法确认签名证书的信任链")
+        if not k.chain_ok:
+            return Check.fail(self.name, "untrusted-chain", "签名证书不是本平台根证书签发的")
+        if ev.signed_at is None:
+            return Check.fail(self.name, "no-signing-time", "缺少签名时间")
+        if not k.not_before - CLOCK_SKEW <= ev.signed_at <= k.not_after:
+            return Check.fail(self.name, "key-not-valid-at-signing", "签名时签名证书不在有效期内")
+        if ev.signed_at > ev.now + CLOCK_SKEW:
+            return Check.fail(self.name, "signed-in-future", "签名时间晚于当前时间")
+        if k.state == "revoked" or k.revoked_at is not None:
+            compromised = (k.revocation_reason or "").replace("_", "").lower() in (
+                "keycompromise", "cacompromise")
+            if compromised or k.revoked_at is None or k.revoked_at <= ev.signed_at:
+                return Check.fail(self.name, "key-revoked", "签名证书已被吊销")
+        return Check.ok(self.name, "签名证书由本平台根证书签发，签名时有效")
+
+
+class IssuerBindingCheck:
+    """The department named in the signed data is the one whose key signed it."""
+
+    name = "issuer"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.claims is None or ev.key is None:
+            return Check.not_run(self.name)
+        if claim_issuer(ev.claims) != ev.key.dept_code or ev.key.dept_code is None:
+            return Check.fail(self.name, "issuer-mismatch", "签发部门与签名证书不符")
+        return Check.ok(self.name, "签发部门与签名证书一致")
+
+
+class IdentifierMatchCheck:
+    """The signed data is about the identifier asked for (URL path, lookup, PDF metadata)."""
+
+    name = "identifier"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.claims is None or ev.identifier is None:
+            return Check.not_run(self.name)
+        if claim_identifier(ev.claims) != ev.identifier.text:
+            return Check.fail(self.name, "identifier-mismatch", "证照标识与签名内容不符")
+        return Check.ok(self.name, "证照标识与签名内容一致")
+
+
+class RecordHashCheck:
+    """The signed payload is byte for byte the stored version (its SHA-256 matches)."""
+
+    name = "record-hash"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.parsed is None or ev.stored_sha256 is None:
+            return Check.not_run(self.name)
+        digest = hashlib.sha256(ev.parsed.payload).hexdigest()
+        if digest != ev.stored_sha256 or (
+            ev.stored_canonical is not None
+            and hashlib.sha256(ev.stored_canonical).hexdigest() != ev.stored_sha256
+        ):
+            return Check.fail(self.name, "record-hash-mismatch", "证照数据与库中记录不一致")
+        return Check.ok(self.name, "证照数据与库中记录一致")
+
+
+class QrRecordHashCheck:
+    """Online QR: the claim set's ``rh`` matches the stored version's record hash."""
+
+    name = "record-hash"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.claims is None or ev.stored_sha256 is None:
+            return Check.not_run(self.name)
+        if ev.claims.get("rh") != record_hash_prefix(ev.stored_sha256):
+            return Check.fail(self.name, "record-hash-mismatch", "二维码内容与库中记录不一致")
+        return Check.ok(self.name, "二维码内容与库中记录一致")
+
+
+class StatusCheck:
+    """The current status is 01 (valid); other codes map per docs/formats.md."""
+
+    name = "status"
+
+    def check(self, ev: Evidence) -> Check:
+        st = ev.status
+        if st is None:
+            return Check.undecided(self.name, "status-unavailable", "无法获取证照当前状态")
+        if st.code == "01":
+            return Check.ok(self.name, "证照状态：有效")
+        verdict = STATUS_VERDICT.get(st.code)
+        if verdict is None:
+            return Check.undecided(self.name, "status-unrecognised", "证照状态无法识别")
+        return Check.fail(self.name, f"status-{st.code}", f"证照状态：{VERDICT_TEXT[verdict]}",
+                          verdict)
+
+
+class NotSupersededCheck:
+    """This version is the current one (a change 变更 makes a new version)."""
+
+    name = "current-version"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.identifier is None or ev.status is None:
+            return Check.not_run(self.name)
+        cur = ev.status.current_version
+        if ev.identifier.version < cur:
+            return Check.fail(self.name, "superseded", "此版本已被新版本取代", Verdict.SUPERSEDED)
+        if ev.identifier.version > cur:
+            return Check.fail(self.name, "version-unknown", "该版本不存在")
+        return Check.ok(self.name, "为最新版本")
+
+
+class ValidityCheck:
+    """Today (Beijing time) lies within the validity period (store's, if extended)."""
+
+    name = "validity"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.claims is None:
+            return Check.not_run(self.name)
+        try:
+            vf_raw, vt_raw = claim_validity(ev.claims)
+            vf = parse_date(vf_raw)
+            vt = parse_date(vt_raw)
+        except ValueError:
+            return Check.fail(self.name, "bad-validity", "有效期格式错误")
+        if ev.status is not None and ev.status.source == "store":
+            vt = ev.status.valid_to  # extensions (延期) move the end without a new version
+        elif ev.status is not None and ev.status.valid_to is not None:
+            vt = ev.status.valid_to
+        today = ev.now.astimezone(CST).date()
+        if vf is not None and today < vf:
+            return Check.undecided(self.name, "not-yet-valid", "尚未到有效期起始日")
+        if vt is not None and today > vt:
+            return Check.fail(self.name, "expired", f"已于 {vt.isoformat()} 到期", Verdict.EXPIRED)
+        return Check.ok(self.name, "在有效期内" if vt else "长期有效")
+
+
+class FreshnessCheck:
+    """Offline lists are used only before their ``next_update`` (stale → unknown)."""
+
+    name = "list-freshness"
+
+    def check(self, ev: Evidence) -> Check:
+        if not ev.lists:
+            return Check.undecided(self.name, "no-list", "缺少信任列表或状态列表")
+        for lst in ev.lists:
+            if ev.now >= lst.next_update:
+                return Check.undecided(self.name, "stale-list",
+                                       f"{lst.name} 已过期，请联网更新后核验")
+            if lst.issued_at > ev.now + CLOCK_SKEW:
+                return Check.undecided(self.name, "list-from-future", f"{lst.name} 时间异常")
+        return Check.ok(self.name, "信任列表和状态列表在有效期内")
+
+
+IDENTIFIER_POLICY = AllOf(SignatureCheck(), TrustCheck(), IssuerBindingCheck(),
+                          IdentifierMatchCheck(), RecordHashCheck(), StatusCheck(),
+                          NotSupersededCheck(), ValidityCheck())
+QR_OFFLINE_POLICY = AllOf(FreshnessCheck(), SignatureCheck(), TrustCheck(), IssuerBindingCheck(),
+                          IdentifierMatchCheck(), StatusCheck(), NotSupersededCheck(),
+                          ValidityCheck())
+QR_ONLINE_POLICY = AllOf(SignatureCheck(), TrustCheck(), IssuerBindingCheck(),
+                         IdentifierMatchCheck(), QrRecordHashCheck(), StatusCheck(),
+                         NotSupersededCheck(), ValidityCheck())
