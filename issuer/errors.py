@@ -78,3 +78,10 @@ class IdempotencyConflict(IssuerError):
 class ImportFailed(IssuerError):
     slug = "import-failed"
     status = 422
+
+
+class InvalidRequest(IssuerError):
+    """A request that is well-formed JSON but asks for something that makes no sense."""
+
+    slug = "invalid-request"
+    status = 422

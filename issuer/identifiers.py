@@ -233,3 +233,31 @@ def make_serial(year: int, counter: int) -> str:
     if not 1 <= counter <= 99_999_999:
         raise ValueError("counter out of range for YYYY+8 digits")
     return f"{year:04d}{counter:08d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# GB 11643: citizen identity number (居民身份证号码), ISO 7064 MOD 11-2 check character
+# ---------------------------------------------------------------------------------------------
+
+_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def citizen_id_check_char(first17: str) -> str:
+    if len(first17) != 17 or not first17.isdigit():
+        raise ValueError("the first 17 characters of an ID number are digits")
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def citizen_id_problems(code: str) -> list[str]:
+    if not isinstance(code, str) or not _ID_RE.fullmatch(code):
+        return ["citizen ID number must be 17 digits and a digit or X (18 chars)"]
+    expected = citizen_id_check_char(code[:17])
+    if code[17] != expected:
+        return [f"check character is {code[17]!r}, expected {expected!r}"]
+    return []
+
+
+def make_citizen_id(first17: str) -> str:
+    return first17 + citizen_id_check_char(first17)
