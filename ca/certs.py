@@ -94,7 +94,7 @@ class CertInfo:
 def _utc(now: dt.datetime) -> dt.datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("datetimes must be timezone-aware")
-    return now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    return now.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def _add_years(start: dt.datetime, years: int) -> dt.datetime:

@@ -34,7 +34,7 @@ _REASONS = {flag: reason for reason, flag in _FLAGS.items()}
 def _utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetimes must be timezone-aware")
-    return value.astimezone(dt.timezone.utc).replace(microsecond=0)
+    return value.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def build_crl(

@@ -48,7 +48,8 @@ class FileKeyStore:
     Encryption is cryptography's ``BestAvailableEncryption``: PKCS#8 PBES2 with
     PBKDF2-HMAC-SHA256 and AES-256-CBC, readable by ``openssl pkey`` and
     ``softhsm2-util --import``. (cryptography 50 fixes PBKDF2 at 2048 iterations
-    for PKCS#8, so the passphrase must be a high-entropy secret, not a password.) Loaded signers are cached, so the KDF runs once per key per store.
+    for PKCS#8, so the passphrase must be a high-entropy secret, not a password.)
+    Loaded signers are cached, so the KDF runs once per key per store.
     """
 
     def __init__(self, directory: Path, passphrase: bytes) -> None:

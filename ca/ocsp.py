@@ -61,7 +61,7 @@ class CertStatusInfo:
 def _utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetimes must be timezone-aware")
-    return value.astimezone(dt.timezone.utc).replace(microsecond=0)
+    return value.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def parse_ocsp_request(der: bytes) -> OcspRequest:

@@ -233,17 +233,13 @@ def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate
         signing_time = result.best_signature_time if ts_ok else None
     except Exception as exc:  # noqa: BLE001 - untrusted input: any failure is "cannot decide"
         indication, sub, message = "INDETERMINATE", None, f"{type(exc).__name__}: {exc}"
-        try:
-            integrity = sig.compute_integrity_info()
-            intact = bool(sig.compute_digest() == sig.external_digest)
-            coverage = integrity.get("coverage")
-            modification = integrity.get("diff_result") and integrity["diff_result"].modification_level
-            docmdp_ok = integrity.get("docmdp_ok")
-        except Exception:  # noqa: BLE001
-            intact, coverage, modification, docmdp_ok = False, None, None, None
+        # The validator itself failed on this signature: nothing is proven.
+        intact, coverage, modification, docmdp_ok = False, None, None, None
         signing_time, ts_ok = None, False
     valid: bool | None
-    if not intact or indication == "FAILED":
+    if indication == "INDETERMINATE" and message and coverage is None:
+        valid = None
+    elif not intact or indication == "FAILED":
         valid = False
     elif indication == "PASSED":
         valid = True

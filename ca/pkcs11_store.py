@@ -10,6 +10,7 @@ session, finds the key again, and retries once; a second failure is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from typing import Any
@@ -76,19 +77,15 @@ class Pkcs11KeyStore:
             old = self._session
             self._session = None
             if old is not None:
-                try:
+                with contextlib.suppress(p11e.PKCS11Error):
                     old.close()
-                except p11e.PKCS11Error:
-                    pass
             try:
                 return self._open()
             except HsmUnavailable:
                 # The module itself may have lost the token (HSM restart):
                 # re-initialise the library, then try once more.
-                try:
+                with contextlib.suppress(p11e.PKCS11Error, RuntimeError):
                     self._lib.reinitialize()
-                except (p11e.PKCS11Error, RuntimeError):
-                    pass
                 return self._open()
 
     def _current(self) -> Any:
@@ -98,10 +95,8 @@ class Pkcs11KeyStore:
     def close(self) -> None:
         with self._lock:
             if self._session is not None:
-                try:
+                with contextlib.suppress(p11e.PKCS11Error):
                     self._session.close()
-                except p11e.PKCS11Error:
-                    pass
                 self._session = None
 
     # -- key lookup -------------------------------------------------------

@@ -144,7 +144,7 @@ def timestamp_response(
         req = _parse(request_der)
     except _Rejected as exc:
         return _rejection(exc.failure, exc.text)
-    gen_time = now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    gen_time = now.astimezone(dt.UTC).replace(microsecond=0)
     tsa_cert = asn1_x509.Certificate.load(tsa_cert_der)
     tst: dict[str, object] = {
         "version": "v1",
