@@ -378,6 +378,7 @@ class IssuanceService:
         with self.store.transaction() as uow:
             loaded = self._load(uow, identifier)
             self._authorise(actor, loaded, write=True)
+            self._check_expected(loaded.cert, expected_row_version)
             cert, old = loaded.cert, loaded.record
             lifecycle.next_status(cert.status, "change")
             ctype, validator = self._type(uow, cert.type_code)
@@ -431,6 +432,13 @@ class IssuanceService:
                                      version=version, status=updated.status, sha256=ver.sha256,
                                      jws=ver.jws, record=record)
 
+    @staticmethod
+    def _check_expected(cert: CertificateRecord, expected: int | None) -> None:
+        """If-Match semantics: a caller that saw an older row gets Conflict, whatever it asked."""
+        if expected is not None and expected != cert.row_version:
+            raise Conflict("证照已被他人修改，请刷新后重试 / the certificate changed "
+                           "concurrently; reload and retry")
+
     def _update(self, uow: UnitOfWork, cert: CertificateRecord, expected: int | None,
                 now: dt.datetime, **changes: Any) -> CertificateRecord:
         try:
@@ -453,6 +461,7 @@ class IssuanceService:
         with self.store.transaction() as uow:
             loaded = self._load(uow, identifier)
             self._authorise(actor, loaded, write=True)
+            self._check_expected(loaded.cert, expected_row_version)
             self._transition_in(uow, actor, loaded, event, reason, now, valid_to, transfer_to,
                                 expected_row_version)
             return self._view(uow, self._load(uow, loaded.cert.base_identifier))
