@@ -1,0 +1,96 @@
+"""`create_app(settings)`: the FastAPI application. No engine or settings at import time."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
+
+from ecert import problems
+from ecert.platform import Platform
+from ecert.routes import admin, audit, pki
+from ecert.settings import Settings
+
+log = logging.getLogger("ecert.http")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+            "object-src 'none'")
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
+    platform = platform or Platform(settings)
+    app = FastAPI(
+        title="ecert 电子证照平台 API",
+        version="1.0",
+        description="Signing, lookup, verification and audit of electronic certificates "
+                    "(西藏自治区电子证照管理暂行办法). Errors are RFC 9457 problem+json.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.platform = platform
+    problems.install(app)
+
+    @app.middleware("http")
+    async def edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id", "")
+        if not (0 < len(rid) <= 64 and rid.replace("-", "").isalnum()):
+            rid = secrets.token_hex(8)
+        request.state.request_id = rid
+        length = request.headers.get("content-length")
+        limit = settings.max_body_bytes
+        if length is not None:
+            if not length.isdigit():
+                return problems.problem(request, 400, "bad-request", "invalid Content-Length")
+            if int(length) > limit:
+                return problems.problem(request, 413, "payload-too-large",
+                                        f"request bodies are limited to {limit} bytes")
+        elif request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()  # chunked: read (bounded) and check
+            if len(body) > limit:
+                return problems.problem(request, 413, "payload-too-large",
+                                        f"request bodies are limited to {limit} bytes")
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = rid
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        ctype = response.headers.get("content-type", "")
+        response.headers.setdefault("Content-Security-Policy",
+                                    PAGE_CSP if ctype.startswith("text/html") else API_CSP)
+        return response
+
+    app.include_router(pki.router)
+    app.include_router(admin.router)
+    app.include_router(audit.router)
+    _check_every_route_declares_roles(app)
+    return app
+
+
+def route_roles(route: APIRoute) -> frozenset[str] | None:
+    """The roles a route declared through `allow(...)`/`public()`, or None."""
+    from ecert.auth import allow, public
+
+    found: set[str] = set()
+    for dep in route.dependant.dependencies:
+        call = dep.call
+        if isinstance(call, (allow, public)):
+            found |= call.roles
+    return frozenset(found) if found else None
+
+
+def _check_every_route_declares_roles(app: FastAPI) -> None:
+    missing = [f"{sorted(r.methods)} {r.path}" for r in app.routes
+               if isinstance(r, APIRoute) and route_roles(r) is None]
+    if missing:
+        raise RuntimeError(f"routes without declared roles: {missing}")

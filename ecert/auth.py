@@ -1,0 +1,70 @@
+"""Who may call what. Every route declares its roles with `allow(...)` or `public()`;
+the authorisation-matrix test fails for a route that declares neither."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from fastapi import Request
+
+from audit_log.actor import Actor
+from ecert.problems import ProblemError
+from ecert.tokens import actor_for, authenticate
+
+
+class RateLimiter:
+    """Sliding one-minute window per credential, per process."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits.setdefault(key, deque())
+            while q and now - q[0] > 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                raise ProblemError(429, "rate-limited", "too many requests for this token",
+                                   {"Retry-After": str(int(60 - (now - q[0])) + 1)})
+            q.append(now)
+
+
+class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issuer"))
+    """Dependency: a bearer token of one of `roles`; returns the `Actor`."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, request: Request) -> Actor:
+        platform = request.app.state.platform
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        rid = getattr(request.state, "request_id", None)
+        if scheme.lower() != "bearer" or not token:
+            raise ProblemError(401, "unauthenticated", "a bearer token is required",
+                               {"WWW-Authenticate": 'Bearer realm="ecert"'})
+        rec = platform.authenticate(token.strip(), rid, request.url.path)
+        if rec is None:
+            raise ProblemError(401, "unauthenticated", "the token is unknown, expired or revoked",
+                               {"WWW-Authenticate": 'Bearer realm="ecert", error="invalid_token"'})
+        platform.rate_limiter.check(rec.prefix)
+        if rec.role not in self.roles:
+            raise ProblemError(403, "forbidden", "this token's role may not use this endpoint")
+        return actor_for(rec, rid)
+
+
+class public:  # noqa: N801
+    """Dependency marking a route as deliberately open (PKI, citizen pages)."""
+
+    roles: frozenset[str] = frozenset({"public"})
+
+    def __call__(self) -> None:
+        return None
+
+
+__all__ = ["allow", "public", "RateLimiter", "authenticate"]

@@ -1,0 +1,203 @@
+"""The `ecert` command. Errors are caught once, in `main()`: a message and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from audit_log.actor import Actor
+from ecert.errors import ConfigError, EcertError
+from ecert.settings import Settings, load_settings
+
+app = typer.Typer(help="ecert 电子证照平台: PKI, signing, verification and audit.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+dept_app = typer.Typer(help="Departments and their signing keys", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (stored hashed)", no_args_is_help=True)
+app.add_typer(dept_app, name="dept")
+app.add_typer(token_app, name="token")
+
+console = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data directory "
+                                              "(default $ECERT_DATA_DIR or ./ecert-data)")]
+Demo = Annotated[bool, typer.Option("--demo", help="demo mode: generated key passphrase")]
+
+
+def cli_actor() -> Actor:
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "operator"
+    return Actor(name=f"cli:{user}", role="admin")
+
+
+def settings_for(data_dir: Path | None, demo: bool, create: bool = False) -> Settings:
+    return load_settings(data_dir=data_dir, demo=demo or None, create_demo_secret=create)
+
+
+def platform_for(data_dir: Path | None, demo: bool = False) -> Any:
+    from ecert.platform import Platform
+
+    s = settings_for(data_dir, demo)
+    if s.database_url.startswith("sqlite") and not (s.data_dir / "ecert.db").exists():
+        raise ConfigError(f"no ecert database in {s.data_dir}; run `ecert init` first")
+    return Platform(s)
+
+
+@app.command()
+def init(data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Create the data dir, database, root CA, TSA, OCSP responder and audit-log keys."""
+    from ecert.platform import Platform
+
+    s = settings_for(data_dir, demo, create=True)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    s.data_dir.chmod(0o700)
+    p = Platform(s)
+    p.initialise(cli_actor())
+    console.print(f"[green]ecert initialised[/green] in {s.data_dir} ({p.store.dialect})")
+
+
+@app.command()
+def serve(data_dir: DataDir = None, demo: Demo = False,
+          host: Annotated[str, typer.Option()] = "127.0.0.1",
+          port: Annotated[int, typer.Option()] = 8000,
+          workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
+    """Run the HTTP API and pages."""
+    import uvicorn
+
+    from ecert.app import create_app
+    from ecert.platform import Platform
+
+    p = platform_for(data_dir, demo)
+    p.store.create_schema()
+    console.print(f"ecert serving on http://{host}:{port} (API docs: /api/docs)")
+    if workers > 1:
+        raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:app --workers N` "
+                          "with ECERT_DATA_DIR set (see README)")
+    uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info")
+
+
+@dept_app.command("add")
+def dept_add(code: Annotated[str, typer.Option("--code", help="18-char USCC")],
+             name: Annotated[str, typer.Option("--name")],
+             supervisor: Annotated[str | None, typer.Option("--supervisor")] = None,
+             data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Add an issuing/using department and give it a signing key and certificate."""
+    p = platform_for(data_dir, demo)
+    rec = p.add_department(code.strip().upper(), name, supervisor, cli_actor())
+    console.print(f"department {rec.code} {rec.name} added")
+
+
+@dept_app.command("list")
+def dept_list(data_dir: DataDir = None, demo: Demo = False) -> None:
+    p = platform_for(data_dir, demo)
+    with p.store.transaction() as uow:
+        for d in uow.departments.list():
+            succ = f" → {d.successor_code}" if d.successor_code else ""
+            console.print(f"{d.code}  {d.name}{succ}")
+
+
+@dept_app.command("rotate-key")
+def dept_rotate(code: str,
+                revoke: Annotated[str | None, typer.Option(
+                    "--revoke", help="also revoke the old certificate: superseded|key_compromise")] = None,
+                data_dir: DataDir = None, demo: Demo = False) -> None:
+    """New key and certificate; the old certificate stays published for verification."""
+    p = platform_for(data_dir, demo)
+    rec = p.rotate_key(code, cli_actor(), revoke)
+    console.print(f"new signing certificate serial {rec.serial} (x5t#S256 {rec.x5t_s256})")
+
+
+@dept_app.command("succeed")
+def dept_succeed(old: str, new: str, data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Art. 9: OLD was reorganised; NEW signs and maintains its certificates from now on."""
+    p = platform_for(data_dir, demo)
+    p.succeed(old, new, cli_actor())
+    console.print(f"{old} is succeeded by {new}")
+
+
+@token_app.command("create")
+def token_create(role: Annotated[str, typer.Option("--role", help="issuer|user|holder|auditor|admin")],
+                 dept: Annotated[str | None, typer.Option("--dept")] = None,
+                 holder: Annotated[str | None, typer.Option("--holder")] = None,
+                 label: Annotated[str, typer.Option("--label")] = "",
+                 days: Annotated[int | None, typer.Option("--days")] = None,
+                 data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Create a token; it is printed once and only its hash is stored."""
+    p = platform_for(data_dir, demo)
+    new = p.create_token(role=role, dept_code=dept, holder_code=holder, label=label,
+                         ttl_days=days, actor=cli_actor())
+    err.print(f"token id {new.record.id}, role {role}, expires {new.record.expires_at:%Y-%m-%d}")
+    print(new.secret)
+
+
+@token_app.command("list")
+def token_list(data_dir: DataDir = None, demo: Demo = False) -> None:
+    p = platform_for(data_dir, demo)
+    with p.store.transaction() as uow:
+        for t in uow.tokens.list():
+            state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
+            console.print(f"{t.id:>4}  ect_{t.prefix}_…  {t.role:<8} {t.dept_code or '-':<18} "
+                          f"{state}  {t.label}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int, data_dir: DataDir = None, demo: Demo = False) -> None:
+    p = platform_for(data_dir, demo)
+    p.revoke_token(token_id, cli_actor())
+    console.print(f"token {token_id} revoked")
+
+
+def _register_more() -> None:
+    # Sub-command modules register themselves on `app` (kept apart to keep modules small).
+    import importlib
+
+    for name in ("ecert.cli_audit", "ecert.cli_certs"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    from audit_log.errors import AuditError
+    from ca.errors import CaError
+    from certificate_store.errors import StoreError
+    from issuer.errors import IssuerError
+    from verifier.errors import VerifierError
+
+    _register_more()
+    try:
+        app(args=argv, standalone_mode=False)
+    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return 2
+    except typer.Abort:
+        err.print("aborted")
+        return 1
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,186 @@
+"""The composition root: builds the store, key store, audit log, PKI and domain services once.
+
+Routes and CLI commands call methods on `Platform`; domain packages receive objects, never
+settings or a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from audit_log.actor import Actor
+from audit_log import formats
+from audit_log.formats import TreeHead
+from audit_log.log import AuditLog
+from ca.keystore import FileKeyStore, KeyStore
+from ca.signer import Signer, verify_signature
+from certificate_store import Store, UnitOfWork
+from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
+from ecert.auth import RateLimiter
+from ecert.settings import Settings
+from ecert.tokens import NewToken, authenticate, create_token
+from issuer.pki import PlatformPki
+
+log = logging.getLogger("ecert")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class AuditHeadSigner:
+    """Adapts the ca audit key to the audit log's HeadSigner (raw r||s signatures)."""
+
+    signer: Signer
+    key_id: str
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signer.sign(data)
+
+
+@dataclass(frozen=True)
+class AuditHeadVerifier:
+    public_key_der: bytes
+
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        from ca.errors import CaError
+
+        try:
+            verify_signature(self.public_key_der, data, signature)
+        except CaError:
+            return False
+        return True
+
+
+def make_keystore(settings: Settings) -> KeyStore:
+    if settings.key_backend == "pkcs11":
+        from ca.pkcs11_store import Pkcs11KeyStore
+
+        return Pkcs11KeyStore(settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_pin)
+    return FileKeyStore(settings.keys_dir, settings.key_passphrase)
+
+
+class Platform:
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = utcnow,
+                 store: Store | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.store = store or Store(settings.database_url)
+        self.keys = make_keystore(settings)
+        self.audit = AuditLog(origin=settings.base_url.split("://", 1)[1] + "/audit")
+        self.pki = PlatformPki(self.keys, self.audit, settings.base_url)
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    # -- audit log helpers ------------------------------------------------------------------
+    def head_signer(self, uow: UnitOfWork) -> AuditHeadSigner:
+        rec = uow.pki.active("audit")
+        if rec is None:
+            raise RuntimeError("no audit key; run `ecert init`")
+        return AuditHeadSigner(self.pki.signer(rec.key_label), rec.x5t_s256)
+
+    def head_verifier(self, uow: UnitOfWork) -> AuditHeadVerifier:
+        from ca.certs import describe_cert
+
+        rec = uow.pki.active("audit")
+        if rec is None:
+            raise RuntimeError("no audit key; run `ecert init`")
+        return AuditHeadVerifier(describe_cert(rec.der).public_key_der)
+
+    def after_write(self, uow: UnitOfWork) -> TreeHead | None:
+        """Sign a tree head when N entries or T seconds have passed (settings)."""
+        return self.audit.maybe_sign_head(uow, self.head_signer(uow), self.now(),
+                                          self.settings.sth_every_n,
+                                          self.settings.sth_every_seconds)
+
+    # -- authentication ---------------------------------------------------------------------
+    def authenticate(self, token: str, request_id: str | None, path: str) -> TokenRecord | None:
+        now = self.now()
+        with self.store.transaction() as uow:
+            rec = authenticate(uow, token, now)
+            if rec is None:
+                # Art. 21: login failures are logged; never the token itself.
+                self.audit.record(uow, now=now, actor="anonymous", actor_dept="", role="none",
+                                  action="auth.failure", request_id=request_id,
+                                  details={"path": path[:200]})
+            return rec
+
+    def initialise(self, actor: Actor) -> None:
+        self.store.create_schema()
+        with self.store.transaction() as uow:
+            self.pki.initialise(uow, actor, self.now())
+            self.audit.sign_head(uow, self.head_signer(uow), self.now())
+
+    # -- administration (each in one transaction with its audit entry) ------------------------
+    def add_department(self, code: str, name: str, supervisor: str | None,
+                       actor: Actor) -> DepartmentRecord:
+        with self.store.transaction() as uow:
+            rec = self.pki.enrol_department(uow, code=code, name=name, supervisor_code=supervisor,
+                                            actor=actor, now=self.now())
+            self.after_write(uow)
+            return rec
+
+    def rotate_key(self, code: str, actor: Actor, revoke_reason: str | None) -> PkiCertRecord:
+        with self.store.transaction() as uow:
+            rec = self.pki.rotate_key(uow, code, actor, self.now(), revoke_reason)
+            self.after_write(uow)
+            return rec
+
+    def succeed(self, old: str, new: str, actor: Actor) -> DepartmentRecord:
+        with self.store.transaction() as uow:
+            self.pki.succeed(uow, old, new, actor, self.now())
+            self.after_write(uow)
+            return uow.departments.get(old)
+
+    def create_token(self, *, role: str, dept_code: str | None, holder_code: str | None,
+                     label: str, ttl_days: int | None, actor: Actor) -> NewToken:
+        now = self.now()
+        with self.store.transaction() as uow:
+            new = create_token(uow, role=role, dept_code=dept_code, holder_code=holder_code,
+                               label=label, now=now,
+                               ttl_days=ttl_days or self.settings.token_ttl_days)
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+                              role=actor.role, action="token.create", request_id=actor.request_id,
+                              details={"prefix": new.record.prefix, "role": role,
+                                       "dept": dept_code})
+            self.after_write(uow)
+            return new
+
+    def revoke_token(self, token_id: int, actor: Actor) -> TokenRecord:
+        now = self.now()
+        with self.store.transaction() as uow:
+            rec = uow.tokens.revoke(token_id, now)
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+                              role=actor.role, action="token.revoke", request_id=actor.request_id,
+                              details={"prefix": rec.prefix})
+            self.after_write(uow)
+            return rec
+
+    # -- audit log ----------------------------------------------------------------------------
+    def audit_checkpoint(self, uow: UnitOfWork) -> str:
+        from ca.certs import describe_cert
+
+        head, cosigs = self.audit.head_with_cosignatures(uow)
+        rec = uow.pki.active("audit")
+        assert rec is not None
+        key_hash = formats.rfc6962_key_hash(self.audit.origin,
+                                            describe_cert(rec.der).public_key_der)
+        return formats.checkpoint(self.audit.origin, head, key_hash, cosigs)
+
+    def store_cosignature(self, tree_size: int, root_hash: bytes, witness_name: str,
+                          witness_key_id: str, timestamp: int, signature: bytes,
+                          public_key_der: bytes, actor: Actor) -> None:
+        now = self.now()
+        cosig = formats.Cosignature(tree_size, root_hash, witness_name, witness_key_id,
+                                    timestamp, signature)
+        with self.store.transaction() as uow:
+            self.audit.store_cosignature(uow, cosig, AuditHeadVerifier(public_key_der), now)
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+                              role=actor.role, action="audit.cosign", request_id=actor.request_id,
+                              details={"tree_size": tree_size, "witness": witness_name})

@@ -1,0 +1,148 @@
+"""RFC 9457 problem details: every domain error is translated here, once.
+
+Bodies never carry stack traces, SQL or key material; 5xx bodies say only that something
+went wrong and give the request id that the log line carries.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from audit_log.errors import AuditError
+from ca.errors import CaError
+from certificate_store.errors import Conflict, NotFound, StoreError, StoreUnavailable
+from ecert.errors import EcertError
+from issuer.errors import IssuerError
+from verifier.errors import VerifierError
+
+PROBLEM_BASE = "https://ecert.example/problems/"
+log = logging.getLogger("ecert.http")
+
+TITLES = {
+    400: "请求无效 Bad request", 401: "需要认证 Authentication required",
+    403: "无权访问 Forbidden", 404: "未找到 Not found", 405: "方法不允许 Method not allowed",
+    409: "冲突 Conflict", 413: "请求过大 Payload too large", 415: "不支持的媒体类型 Unsupported media type",
+    422: "数据无效 Unprocessable content", 429: "请求过多 Too many requests",
+    500: "内部错误 Internal error", 503: "服务不可用 Service unavailable",
+}
+STATUS_SLUGS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+                405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+                415: "unsupported-media-type", 422: "invalid-request", 429: "rate-limited",
+                500: "internal-error", 503: "unavailable"}
+
+
+class ProblemError(Exception):
+    """Raised by the edge itself (auth, limits)."""
+
+    def __init__(self, status: int, slug: str, detail: str, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.detail, self.headers, self.extra = (
+            status, slug, detail, headers or {}, extra)
+
+
+def problem(request: Request | None, status: int, slug: str, detail: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": TITLES.get(status, slug),
+                            "status": status}
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+        rid = getattr(request.state, "request_id", None)
+        if rid:
+            body["request_id"] = rid
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers,
+                        media_type="application/problem+json")
+
+
+# Statuses for domain errors that do not carry one themselves.
+SLUG_STATUS = {"not-found": 404, "forbidden": 403, "not-granted": 403, "purpose-required": 422,
+               "malformed-input": 422, "stale-list": 503, "conflict": 409,
+               "illegal-transition": 409, "cap-reached": 429, "expired": 410}
+AUDIT_STATUS = {"TreeSizeError": 400, "ProofError": 400, "InvalidEntry": 422,
+                "WitnessRefusal": 409, "CosignatureInvalid": 422}
+
+
+def _domain(request: Request, exc: Exception) -> JSONResponse:
+    slug = getattr(exc, "slug", "error")
+    status = int(getattr(exc, "status", 0) or SLUG_STATUS.get(slug, 400))
+    extra: dict[str, Any] = {}
+    errors = getattr(exc, "errors", None)
+    if errors:
+        extra["errors"] = list(errors)
+    return problem(request, status, slug, str(exc), **extra)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _edge(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem(request, exc.status, exc.slug, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(IssuerError)
+    async def _issuer(request: Request, exc: IssuerError) -> JSONResponse:
+        return _domain(request, exc)
+
+    @app.exception_handler(VerifierError)
+    async def _verifier(request: Request, exc: VerifierError) -> JSONResponse:
+        return _domain(request, exc)
+
+    @app.exception_handler(EcertError)
+    async def _ecert(request: Request, exc: EcertError) -> JSONResponse:
+        return problem(request, 422 if exc.slug == "invalid-request" else 400, exc.slug, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def _nf(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(request, 404, "not-found", "not found")
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return problem(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavail(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return problem(request, 503, "unavailable", "the store is unavailable; retry later",
+                       {"Retry-After": "5"})
+
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        log.error("store error", extra={"request_id": getattr(request.state, "request_id", "")},
+                  exc_info=exc)
+        return problem(request, 500, "internal-error", "internal error")
+
+    @app.exception_handler(CaError)
+    async def _ca(request: Request, exc: CaError) -> JSONResponse:
+        # One opaque answer for untrusted input: which check failed is not an attacker's business.
+        return problem(request, 422, getattr(exc, "slug", "malformed-input"),
+                       "the input could not be processed as a valid signed object")
+
+    @app.exception_handler(AuditError)
+    async def _audit(request: Request, exc: AuditError) -> JSONResponse:
+        name = type(exc).__name__
+        slug = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+        return problem(request, AUDIT_STATUS.get(name, 400), slug, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                   "message": str(e.get("msg", ""))} for e in exc.errors()]
+        return problem(request, 422, "invalid-request", "the request is not valid", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = STATUS_SLUGS.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem(request, exc.status_code, slug, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _any(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")},
+                  exc_info=exc)
+        return problem(request, 500, "internal-error", "internal error")

@@ -1,0 +1,1 @@
+"""Routers per audience. Handlers stay thin: parse, call the platform, shape the answer."""

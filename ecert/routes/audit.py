@@ -1,0 +1,172 @@
+"""The audit log over HTTP: RFC 6962 §4 shapes under /api/v1/audit/, listings, statistics."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from audit_log import formats
+from audit_log.actor import Actor
+from audit_log.errors import TreeSizeError
+from ecert.auth import allow
+from ecert.problems import ProblemError
+from ecert.schemas import (
+    AuditEntryOut,
+    AuditPageOut,
+    ConsistencyOut,
+    CosignatureIn,
+    EntriesOut,
+    ProofOut,
+    SthOut,
+    StatsRow,
+)
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+AUDITOR = Depends(allow("auditor", "admin"))
+READERS = Depends(allow("auditor", "admin", "issuer", "user"))
+MAX_ENTRIES = 1000
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ProblemError(400, "bad-request", f"{what} is not base64") from exc
+
+
+@router.get("/get-sth", response_model=SthOut)
+def get_sth(request: Request, actor: Actor = AUDITOR) -> dict[str, object]:
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        head, cosigs = p.audit.head_with_cosignatures(uow)
+    out = formats.get_sth_json(head, cosigs)
+    out["cosignatures"] = out.pop("ecert_cosignatures", [])
+    return out
+
+
+@router.get("/get-sth-consistency", response_model=ConsistencyOut)
+def get_sth_consistency(request: Request, first: int = Query(ge=0, le=2**62),
+                        second: int = Query(ge=0, le=2**62),
+                        actor: Actor = AUDITOR) -> dict[str, object]:
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        if first == 0 or first == second:
+            p.audit._check_size(uow, second)  # noqa: SLF001 - same bounds check as proofs
+            return formats.consistency_json([])
+        if first > second:
+            raise TreeSizeError("first must not exceed second")
+        return formats.consistency_json(p.audit.consistency_proof(uow, first, second))
+
+
+@router.get("/get-proof-by-hash", response_model=ProofOut)
+def get_proof_by_hash(request: Request, hash: str = Query(max_length=100),  # noqa: A002
+                      tree_size: int = Query(ge=1, le=2**62),
+                      actor: Actor = AUDITOR) -> dict[str, object]:
+    leaf = _b64(hash, "hash")
+    if len(leaf) != 32:
+        raise ProblemError(400, "bad-request", "hash must be a base64 SHA-256 leaf hash")
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        proof = p.audit.inclusion_proof(uow, leaf, tree_size)
+    return formats.proof_by_hash_json(proof.leaf_index, proof.audit_path)
+
+
+@router.get("/get-entries", response_model=EntriesOut)
+def get_entries(request: Request, start: int = Query(ge=0, le=2**62),
+                end: int = Query(ge=0, le=2**62), actor: Actor = AUDITOR) -> dict[str, object]:
+    if end < start:
+        raise ProblemError(400, "bad-request", "end must not be before start")
+    end = min(end, start + MAX_ENTRIES - 1)
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        rows = p.audit.entries(uow, start, end + 1)
+    return formats.entries_json(r.leaf_input for r in rows)
+
+
+@router.get("/checkpoint", response_model=str)
+def checkpoint(request: Request, actor: Actor = AUDITOR) -> str:
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        return p.audit_checkpoint(uow)
+
+
+@router.post("/cosignatures", status_code=201, response_model=dict[str, int])
+def add_cosignature(body: CosignatureIn, request: Request,
+                    actor: Actor = Depends(allow("auditor"))) -> dict[str, int]:
+    p = request.app.state.platform
+    p.store_cosignature(body.tree_size, _b64(body.sha256_root_hash, "sha256_root_hash"),
+                        body.witness_name, body.witness_key_id, body.timestamp,
+                        _b64(body.signature, "signature"), _b64(body.public_key, "public_key"),
+                        actor)
+    return {"tree_size": body.tree_size}
+
+
+def _entry_out(r: object) -> AuditEntryOut:
+    return AuditEntryOut(
+        index=r.idx, created_at=r.created_at, actor=r.actor, actor_dept=r.actor_dept,  # type: ignore[attr-defined]
+        role=r.role, action=r.action, cert_identifier=r.cert_identifier,  # type: ignore[attr-defined]
+        purpose=r.purpose, request_id=r.request_id, details_sha256=r.details_hash,  # type: ignore[attr-defined]
+        details=json.loads(r.details), leaf_hash=base64.b64encode(r.leaf_hash).decode())  # type: ignore[attr-defined]
+
+
+@router.get("/entries", response_model=AuditPageOut)
+def list_entries(request: Request, dept: str | None = Query(None, max_length=18),
+                 actor_name: str | None = Query(None, alias="actor", max_length=120),
+                 action: str | None = Query(None, max_length=80),
+                 certificate: str | None = Query(None, max_length=130),
+                 since: dt.datetime | None = None, until: dt.datetime | None = None,
+                 before: int | None = Query(None, ge=0, le=2**62),
+                 limit: int = Query(50, ge=1, le=500), actor: Actor = READERS) -> AuditPageOut:
+    """Auditors see everything; a department sees the entries its own staff made."""
+    if actor.role in ("issuer", "user"):
+        dept = actor.dept_code
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        page = p.audit.list_entries(uow, actor_dept=dept, actor=actor_name, action=action,
+                                    cert_identifier=certificate, since=_aware(since),
+                                    until=_aware(until), before=before, limit=limit)
+    return AuditPageOut(entries=[_entry_out(r) for r in page.entries],
+                        next_before=page.next_before)
+
+
+def _aware(t: dt.datetime | None) -> dt.datetime | None:
+    if t is not None and t.tzinfo is None:
+        return t.replace(tzinfo=dt.UTC)
+    return t
+
+
+@router.get("/stats", response_model=list[StatsRow])
+def stats(request: Request, since: dt.datetime, until: dt.datetime,
+          period: str = Query("all", pattern="^(all|month|day)$"),
+          dept: str | None = Query(None, max_length=18), actor: Actor = READERS) -> list[StatsRow]:
+    """Art. 23: certificates issued, changed, revoked and used, per department and period."""
+    if actor.role in ("issuer", "user"):
+        dept = actor.dept_code
+    s, u = _aware(since), _aware(until)
+    assert s is not None and u is not None
+    if u <= s or (u - s).days > 3660:
+        raise ProblemError(422, "invalid-request", "until must follow since, within ten years")
+    periods = _periods(s, u, period)
+    p = request.app.state.platform
+    with p.store.transaction() as uow:
+        rows = p.audit.statistics(uow, periods, actor_dept=dept)
+    return [StatsRow(dept=r.actor_dept, since=r.since, until=r.until, counts=dict(r.counts))
+            for r in rows]
+
+
+def _periods(s: dt.datetime, u: dt.datetime, period: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    if period == "all":
+        return [(s, u)]
+    out, cur = [], s
+    while cur < u and len(out) < 400:
+        if period == "day":
+            nxt = cur + dt.timedelta(days=1)
+        else:
+            nxt = (cur.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        out.append((cur, min(nxt, u)))
+        cur = nxt
+    return out

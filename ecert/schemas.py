@@ -1,0 +1,133 @@
+"""API schemas (pydantic). Separate from ORM rows and domain records; no secret is reachable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["issuer", "user", "holder", "auditor", "admin"]
+USCC = Field(min_length=18, max_length=18, pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DepartmentIn(Strict):
+    code: str = USCC
+    name: str = Field(min_length=1, max_length=200)
+    supervisor: str | None = Field(default=None, min_length=18, max_length=18,
+                                   pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
+
+
+class DepartmentOut(BaseModel):
+    code: str
+    name: str
+    supervisor_code: str | None
+    successor_code: str | None
+    active: bool
+    created_at: dt.datetime
+
+
+class RotateIn(Strict):
+    revoke_reason: Literal["superseded", "key_compromise", "affiliation_changed",
+                           "cessation_of_operation"] | None = None
+
+
+class SucceedIn(Strict):
+    successor: str = USCC
+
+
+class SigningCertOut(BaseModel):
+    serial: str
+    x5t_s256: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    state: str
+    revoked_at: dt.datetime | None
+    revocation_reason: str | None
+
+
+class TokenIn(Strict):
+    role: Role
+    dept: str | None = Field(default=None, min_length=18, max_length=18,
+                             pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
+    holder_code: str | None = Field(default=None, min_length=6, max_length=40,
+                                    pattern=r"^[0-9A-Za-z]+$")
+    label: str = Field(default="", max_length=200)
+    ttl_days: int | None = Field(default=None, ge=1, le=730)
+
+
+class TokenOut(BaseModel):
+    id: int
+    prefix: str
+    role: str
+    dept_code: str | None
+    label: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="Shown once; only its SHA-256 is stored")
+
+
+class SthOut(BaseModel):
+    tree_size: int
+    timestamp: int
+    sha256_root_hash: str
+    tree_head_signature: str
+    cosignatures: list[dict[str, str | int]] = []
+
+
+class ProofOut(BaseModel):
+    leaf_index: int
+    audit_path: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    consistency: list[str]
+
+
+class EntriesOut(BaseModel):
+    entries: list[dict[str, str]]
+
+
+class AuditEntryOut(BaseModel):
+    index: int
+    created_at: dt.datetime
+    actor: str
+    actor_dept: str
+    role: str
+    action: str
+    cert_identifier: str | None
+    purpose: str | None
+    request_id: str | None
+    details_sha256: str
+    details: dict[str, object]
+    leaf_hash: str
+
+
+class AuditPageOut(BaseModel):
+    entries: list[AuditEntryOut]
+    next_before: int | None
+
+
+class StatsRow(BaseModel):
+    dept: str | None
+    since: dt.datetime
+    until: dt.datetime
+    counts: dict[str, int]
+
+
+class CosignatureIn(Strict):
+    tree_size: int = Field(ge=1)
+    sha256_root_hash: str = Field(max_length=64)
+    witness_name: str = Field(min_length=1, max_length=200)
+    witness_key_id: str = Field(max_length=200)
+    timestamp: int = Field(ge=0)
+    signature: str = Field(max_length=400)
+    public_key: str = Field(max_length=400, description="base64 SubjectPublicKeyInfo DER")

@@ -1,0 +1,132 @@
+"""One typed settings object, built once at start-up from the environment.
+
+Domain packages never read settings: the composition root passes them what they need.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecert.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("ecert-data")
+DEMO_PASSPHRASE_FILE = "demo-key-passphrase"
+MIN_PASSPHRASE = 16
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    base_url: str
+    key_passphrase: bytes
+    demo: bool = False
+    key_backend: str = "file"  # file | pkcs11
+    pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
+    pkcs11_token: str = "ecert"
+    pkcs11_pin: str = ""
+    sth_every_n: int = 100
+    sth_every_seconds: int = 60
+    token_ttl_days: int = 90
+    max_body_bytes: int = 10 * 1024 * 1024
+    rate_limit_per_minute: int = 600
+    list_ttl_seconds: int = 3600
+    presentation_ttl_seconds: int = 120
+    reminder_days: int = 30
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    def __repr__(self) -> str:  # never print the passphrase
+        return (f"Settings(data_dir={self.data_dir!s}, database_url={_redact(self.database_url)}, "
+                f"base_url={self.base_url}, demo={self.demo}, key_backend={self.key_backend})")
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None = None,
+                  demo: bool | None = None, create_demo_secret: bool = False) -> Settings:
+    """Build settings from the environment (ECERT_*), with CLI overrides.
+
+    Outside demo mode a key passphrase of at least 16 characters must be configured
+    (ECERT_KEY_PASSPHRASE); demo mode generates one and keeps it in the data dir.
+    """
+    env = os.environ if env is None else env
+    ddir = Path(data_dir or env.get("ECERT_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+    is_demo = demo if demo is not None else env.get("ECERT_DEMO", "") in ("1", "true", "yes")
+    db_url = env.get("ECERT_DATABASE_URL") or f"sqlite:///{ddir / 'ecert.db'}"
+    if not (db_url.startswith("sqlite") or db_url.startswith("postgresql")):
+        raise ConfigError("ECERT_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+    base_url = (env.get("ECERT_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError("ECERT_BASE_URL must start with http:// or https://")
+    passphrase = env.get("ECERT_KEY_PASSPHRASE", "")
+    secret_file = ddir / DEMO_PASSPHRASE_FILE
+    if not passphrase:
+        if secret_file.exists():
+            if not is_demo:
+                raise ConfigError("this data dir was made by `ecert demo`; its key passphrase is a "
+                                  "demo secret. Set ECERT_KEY_PASSPHRASE or run with --demo")
+            passphrase = secret_file.read_text().strip()
+        elif is_demo and create_demo_secret:
+            ddir.mkdir(parents=True, exist_ok=True)
+            passphrase = secrets.token_urlsafe(24)
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(passphrase)
+        elif is_demo:
+            raise ConfigError(f"no demo secret in {ddir}; run `ecert demo` or `ecert init --demo`")
+        else:
+            raise ConfigError("ECERT_KEY_PASSPHRASE is not set (at least 16 characters); "
+                              "it encrypts the signing keys in the data dir")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise ConfigError(f"ECERT_KEY_PASSPHRASE must be at least {MIN_PASSPHRASE} characters")
+    backend = env.get("ECERT_KEY_BACKEND", "file")
+    if backend not in ("file", "pkcs11"):
+        raise ConfigError("ECERT_KEY_BACKEND must be file or pkcs11")
+    pin = env.get("ECERT_PKCS11_PIN", "")
+    if backend == "pkcs11" and not pin:
+        raise ConfigError("ECERT_PKCS11_PIN is required with ECERT_KEY_BACKEND=pkcs11")
+    return Settings(
+        data_dir=ddir,
+        database_url=db_url,
+        base_url=base_url,
+        key_passphrase=passphrase.encode(),
+        demo=is_demo,
+        key_backend=backend,
+        pkcs11_module=env.get("ECERT_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so"),
+        pkcs11_token=env.get("ECERT_PKCS11_TOKEN", "ecert"),
+        pkcs11_pin=pin,
+        sth_every_n=_int(env, "ECERT_STH_EVERY_N", 100),
+        sth_every_seconds=_int(env, "ECERT_STH_EVERY_SECONDS", 60),
+        token_ttl_days=_int(env, "ECERT_TOKEN_TTL_DAYS", 90),
+        max_body_bytes=_int(env, "ECERT_MAX_BODY_BYTES", 10 * 1024 * 1024),
+        rate_limit_per_minute=_int(env, "ECERT_RATE_LIMIT_PER_MINUTE", 600),
+        list_ttl_seconds=_int(env, "ECERT_LIST_TTL_SECONDS", 3600),
+        reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
+    )

@@ -1,0 +1,71 @@
+"""Opaque bearer tokens: 256-bit random secrets, only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from audit_log.actor import Actor
+from certificate_store import UnitOfWork
+from certificate_store.records import TokenRecord
+from ecert.errors import UsageError
+
+ROLES = ("issuer", "user", "holder", "auditor", "admin")
+PREFIX = "ect"
+
+
+@dataclass(frozen=True)
+class NewToken:
+    secret: str  # shown once
+    record: TokenRecord
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def holder_hash(holder_code: str) -> str:
+    """Holder codes are looked up by hash so that indexes and logs never hold the raw ID."""
+    return hashlib.sha256(holder_code.strip().upper().encode()).hexdigest()
+
+
+def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_code: str | None,
+                 label: str, now: dt.datetime, ttl_days: int) -> NewToken:
+    if role not in ROLES:
+        raise UsageError(f"role must be one of {', '.join(ROLES)}")
+    if role in ("issuer", "user") and not dept_code:
+        raise UsageError(f"a {role} token needs a department")
+    if role == "holder" and not holder_code:
+        raise UsageError("a holder token needs a holder code (the holder's ID number or USCC)")
+    if dept_code is not None:
+        uow.departments.get(dept_code)
+    prefix = secrets.token_hex(4)
+    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    token = f"{PREFIX}_{prefix}_{secret}"
+    rec = uow.tokens.add(token_hash=hash_token(token), prefix=prefix, role=role,
+                         dept_code=dept_code,
+                         holder_hash=holder_hash(holder_code) if holder_code else None,
+                         label=label, now=now, expires_at=now + dt.timedelta(days=ttl_days))
+    return NewToken(token, rec)
+
+
+def authenticate(uow: UnitOfWork, token: str, now: dt.datetime) -> TokenRecord | None:
+    """The token's record if it is known, unexpired and not revoked; None otherwise."""
+    if not token.startswith(PREFIX + "_") or len(token) > 100:
+        return None
+    rec = uow.tokens.by_hash(hash_token(token))
+    if rec is None or rec.revoked_at is not None or rec.expires_at <= now:
+        return None
+    # constant-time comparison of what we looked up, against timing probes of the index
+    if not hmac.compare_digest(rec.prefix, token.split("_", 2)[1]):
+        return None
+    return rec
+
+
+def actor_for(rec: TokenRecord, request_id: str | None) -> Actor:
+    return Actor(name=f"token:{rec.prefix}", role=rec.role, dept_code=rec.dept_code,
+                 holder_hash=rec.holder_hash, request_id=request_id)

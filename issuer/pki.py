@@ -1,0 +1,298 @@
+"""The platform PKI at run time: root, TSA, OCSP responder, audit key and department keys.
+
+Certificates live in the store (`uow.pki`), private keys in the key store (files or HSM);
+this module joins the two through the ca package's recipes. Every key operation is audited
+in the same transaction (Art. 21).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from dataclasses import dataclass
+
+from audit_log.actor import Actor
+from audit_log.log import AuditLog
+from ca import certs as ca_certs
+from ca import crl as ca_crl
+from ca import ocsp as ca_ocsp
+from ca import tsa as ca_tsa
+from ca.keystore import KeyStore
+from ca.revocation import Reason, Revoked
+from ca.signer import Signer
+from certificate_store import UnitOfWork
+from certificate_store.records import DepartmentRecord, PkiCertRecord
+from issuer.errors import Conflict as StateConflict
+from issuer.errors import Forbidden, InvalidRequest
+from issuer.errors import NotFound as NotFoundError
+from issuer.identifiers import validate_uscc
+
+PLATFORM_NAME = "西藏自治区电子证照平台"
+ROOT_CN = "西藏自治区电子证照根CA"
+SERVICE_KINDS = ("tsa", "ocsp", "audit")
+REVOCATION_REASONS = {r.name.lower(): r for r in Reason if r is not Reason.REMOVE_FROM_CRL}
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A department's current signing key and certificate."""
+
+    dept_code: str
+    signer: Signer
+    cert_der: bytes
+    x5t_s256: str
+    serial: int
+
+
+@dataclass(frozen=True)
+class SigningMaterial:
+    """Everything a PAdES B-LT signature needs, without any network access."""
+
+    key: SigningKey
+    chain_ders: tuple[bytes, ...]
+    root_der: bytes
+    timestamper: object  # ca.tsa.InProcessTimeStamper
+    ocsp_responses: tuple[bytes, ...]
+    crls: tuple[bytes, ...]
+
+
+def _stamp(now: dt.datetime) -> str:
+    # time for operators reading the key directory, random suffix for uniqueness
+    return now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
+
+
+class PlatformPki:
+    def __init__(self, keys: KeyStore, audit: AuditLog, base_url: str) -> None:
+        self.keys = keys
+        self.audit = audit
+        self.base_url = base_url.rstrip("/")
+        self._signers: dict[str, Signer] = {}
+        self._lock = threading.Lock()
+
+    # -- keys ----------------------------------------------------------------------------
+    def signer(self, label: str) -> Signer:
+        """Load once per process: re-reading and decrypting a key per signature is slow."""
+        with self._lock:
+            s = self._signers.get(label)
+            if s is None:
+                s = self._signers[label] = self.keys.load(label)
+            return s
+
+    def _new_key(self, label: str) -> Signer:
+        with self._lock:
+            s = self._signers[label] = self.keys.generate(label)
+            return s
+
+    def _record(self, uow: UnitOfWork, kind: str, dept: str | None, label: str, der: bytes,
+                now: dt.datetime) -> PkiCertRecord:
+        info = ca_certs.describe_cert(der)
+        return uow.pki.add(kind=kind, dept_code=dept, key_label=label, serial=info.serial,
+                           x5t_s256=info.x5t_s256, der=der, not_before=info.not_before,
+                           not_after=info.not_after, now=now)
+
+    # -- platform ------------------------------------------------------------------------
+    def initialise(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> PkiCertRecord:
+        """Create the root CA and the TSA, OCSP and audit keys if absent (idempotent)."""
+        root = uow.pki.active("root")
+        if root is None:
+            label = f"root-{_stamp(now)}"
+            signer = self._new_key(label)
+            der = ca_certs.issue_root_ca(signer, ROOT_CN, now, organization=PLATFORM_NAME)
+            root = self._record(uow, "root", None, label, der, now)
+            self._audit(uow, actor, "pki.root.create", now, {"serial": str(root.serial)})
+        for kind in SERVICE_KINDS:
+            if uow.pki.active(kind) is None:
+                self._issue_service(uow, kind, actor, now)
+        return root
+
+    def _issue_service(self, uow: UnitOfWork, kind: str, actor: Actor,
+                       now: dt.datetime) -> PkiCertRecord:
+        root_signer, root_der = self.root(uow)
+        label = f"{kind}-{_stamp(now)}"
+        key = self._new_key(label)
+        if kind == "tsa":
+            der = ca_certs.issue_tsa_cert(root_signer, root_der, key.public_key_der,
+                                          "电子证照时间戳服务", self.base_url, None, now,
+                                          organization=PLATFORM_NAME)
+        elif kind == "ocsp":
+            der = ca_certs.issue_ocsp_cert(root_signer, root_der, key.public_key_der,
+                                           "电子证照OCSP服务", None, now, organization=PLATFORM_NAME)
+        else:
+            der = ca_certs.issue_audit_cert(root_signer, root_der, key.public_key_der,
+                                            "电子证照审计日志", self.base_url, None, now,
+                                            organization=PLATFORM_NAME)
+        rec = self._record(uow, kind, None, label, der, now)
+        self._audit(uow, actor, f"pki.{kind}.create", now, {"serial": str(rec.serial)})
+        return rec
+
+    def _active(self, uow: UnitOfWork, kind: str) -> PkiCertRecord:
+        rec = uow.pki.active(kind)
+        if rec is None:
+            raise NotFoundError(f"no active {kind} certificate; run `ecert init`")
+        return rec
+
+    def root(self, uow: UnitOfWork) -> tuple[Signer, bytes]:
+        rec = self._active(uow, "root")
+        return self.signer(rec.key_label), rec.der
+
+    def service(self, uow: UnitOfWork, kind: str) -> tuple[Signer, bytes]:
+        rec = self._active(uow, kind)
+        return self.signer(rec.key_label), rec.der
+
+    def renew_ocsp_if_due(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> None:
+        """OCSP responder certificates carry ocsp-nocheck, so they are short-lived: renew early."""
+        rec = uow.pki.active("ocsp")
+        if rec is not None and rec.not_after - now < dt.timedelta(days=30):
+            uow.pki.retire(rec.serial)
+            self._issue_service(uow, "ocsp", actor, now)
+
+    # -- departments ---------------------------------------------------------------------
+    def enrol_department(self, uow: UnitOfWork, *, code: str, name: str,
+                         supervisor_code: str | None, actor: Actor,
+                         now: dt.datetime) -> DepartmentRecord:
+        validate_uscc(code)
+        if supervisor_code:
+            validate_uscc(supervisor_code)
+        if not name.strip() or len(name) > 200:
+            raise InvalidRequest("department name must be 1–200 characters")
+        if uow.departments.find(code) is not None:
+            raise StateConflict(f"department {code} already exists")
+        dept = uow.departments.add(code, name.strip(), supervisor_code, now)
+        self._issue_department_cert(uow, dept, actor, now)
+        self._audit(uow, actor, "department.add", now, {"code": code, "name": name})
+        return dept
+
+    def _issue_department_cert(self, uow: UnitOfWork, dept: DepartmentRecord, actor: Actor,
+                               now: dt.datetime) -> PkiCertRecord:
+        root_signer, root_der = self.root(uow)
+        label = f"dept-{dept.code}-{_stamp(now)}"
+        key = self._new_key(label)
+        der = ca_certs.issue_department_cert(root_signer, root_der, key.public_key_der,
+                                             dept.name, dept.code, self.base_url, None, now)
+        rec = self._record(uow, "department", dept.code, label, der, now)
+        self._audit(uow, actor, "key.generate", now,
+                    {"dept": dept.code, "serial": str(rec.serial), "x5t#S256": rec.x5t_s256})
+        return rec
+
+    def rotate_key(self, uow: UnitOfWork, code: str, actor: Actor, now: dt.datetime,
+                   revoke_reason: str | None = None) -> PkiCertRecord:
+        """New key and certificate; the old one signs nothing more but stays published.
+
+        The old certificate is revoked only if asked (`superseded`, or `key_compromise`, which
+        OCSP and the CRL reflect at once).
+        """
+        dept = uow.departments.get(code)
+        old = uow.pki.active("department", code)
+        if revoke_reason is not None and revoke_reason not in REVOCATION_REASONS:
+            raise InvalidRequest(f"unknown revocation reason {revoke_reason!r}; "
+                                 f"use one of {', '.join(sorted(REVOCATION_REASONS))}")
+        if old is not None:
+            uow.pki.retire(old.serial)
+            if revoke_reason is not None:
+                uow.pki.revoke(old.serial, revoke_reason, now)
+        new = self._issue_department_cert(uow, dept, actor, now)
+        self._audit(uow, actor, "key.rotate", now, {
+            "dept": code, "old_serial": str(old.serial) if old else None,
+            "new_serial": str(new.serial), "revoked": revoke_reason})
+        return new
+
+    def revoke_certificate(self, uow: UnitOfWork, serial: int, reason: str, actor: Actor,
+                           now: dt.datetime) -> None:
+        if reason not in REVOCATION_REASONS:
+            raise InvalidRequest(f"unknown revocation reason {reason!r}")
+        rec = uow.pki.by_serial(serial)
+        if rec is None:
+            raise NotFoundError(f"no certificate with serial {serial}")
+        if rec.kind == "root":
+            raise Forbidden("the root is not revoked through the CRL it signs")
+        if rec.state == "revoked":
+            raise StateConflict("certificate already revoked")
+        uow.pki.revoke(serial, reason, now)
+        self._audit(uow, actor, "key.revoke", now, {"serial": str(serial), "reason": reason,
+                                                    "dept": rec.dept_code})
+
+    def succeed(self, uow: UnitOfWork, old: str, new: str, actor: Actor,
+                now: dt.datetime) -> None:
+        """Art. 9 para 2: a reorganised department's certificates move to its successor."""
+        if old == new:
+            raise InvalidRequest("a department cannot succeed itself")
+        old_dept, new_dept = uow.departments.get(old), uow.departments.get(new)
+        if not new_dept.active:
+            raise StateConflict(f"successor {new} is itself merged into another department")
+        if old_dept.successor_code:
+            raise StateConflict(f"{old} already has successor {old_dept.successor_code}")
+        if uow.departments.current_holder(new) == old:
+            raise StateConflict("succession would form a cycle")
+        uow.departments.set_successor(old, new)
+        current = uow.pki.active("department", old)
+        if current is not None:  # its old certificates keep verifying; it signs nothing more
+            uow.pki.retire(current.serial)
+        self._audit(uow, actor, "department.succeed", now, {"old": old, "new": new})
+
+    def signing_key(self, uow: UnitOfWork, dept_code: str) -> SigningKey:
+        """The key that signs for `dept_code` now: its successor's after a reorganisation."""
+        holder = uow.departments.current_holder(dept_code)
+        rec = uow.pki.active("department", holder)
+        if rec is None:
+            raise NotFoundError(f"department {holder} has no active signing key")
+        return SigningKey(holder, self.signer(rec.key_label), rec.der, rec.x5t_s256, rec.serial)
+
+    # -- revocation services ---------------------------------------------------------------
+    def _status_of(self, uow: UnitOfWork, serial: int) -> ca_ocsp.CertStatusInfo:
+        rec = uow.pki.by_serial(serial)
+        if rec is None or rec.kind == "root":
+            return ca_ocsp.CertStatusInfo("unknown", None, None)
+        if rec.state == "revoked":
+            return ca_ocsp.CertStatusInfo("revoked", rec.revoked_at,
+                                          REVOCATION_REASONS.get(rec.revocation_reason or "",
+                                                                 Reason.UNSPECIFIED))
+        return ca_ocsp.CertStatusInfo("good", None, None)
+
+    def answer_ocsp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
+        signer, der = self.service(uow, "ocsp")
+        _root_signer, root_der = self.root(uow)
+        return ca_ocsp.answer_ocsp_request(request_der, signer, der, root_der,
+                                           lambda serial: self._status_of(uow, serial), now)
+
+    def ocsp_for(self, uow: UnitOfWork, cert_der: bytes, now: dt.datetime) -> bytes:
+        signer, der = self.service(uow, "ocsp")
+        _root_signer, root_der = self.root(uow)
+        serial = ca_certs.describe_cert(cert_der).serial
+        return ca_ocsp.ocsp_response_for(signer, der, root_der, cert_der,
+                                         self._status_of(uow, serial), now)
+
+    def crl(self, uow: UnitOfWork, now: dt.datetime, hours: int = 24) -> bytes:
+        root_signer, root_der = self.root(uow)
+        revoked = [Revoked(r.serial, r.revoked_at or r.created_at,
+                           REVOCATION_REASONS.get(r.revocation_reason or "", Reason.UNSPECIFIED))
+                   for r in uow.pki.revoked()]
+        number = uow.pki.next_crl_number("root", now)
+        return ca_crl.build_crl(root_signer, root_der, revoked, number, now,
+                                now + dt.timedelta(hours=hours))
+
+    def timestamp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
+        signer, der = self.service(uow, "tsa")
+        _root_signer, root_der = self.root(uow)
+        serial = uow.counters.next("tsa-serial")
+        return ca_tsa.timestamp_response(signer, der, [root_der], request_der, serial, now)
+
+    def signing_material(self, uow: UnitOfWork, dept_code: str, now: dt.datetime,
+                         clock: object = None) -> SigningMaterial:
+        key = self.signing_key(uow, dept_code)
+        _root_signer, root_der = self.root(uow)
+        tsa_signer, tsa_der = self.service(uow, "tsa")
+        stamper = ca_tsa.InProcessTimeStamper(tsa_signer, tsa_der, [root_der],
+                                              clock if callable(clock) else (lambda: now))
+        ocsp = self.ocsp_for(uow, key.cert_der, now)
+        return SigningMaterial(key=key, chain_ders=(root_der,), root_der=root_der,
+                               timestamper=stamper, ocsp_responses=(ocsp,), crls=())
+
+    def department_certs(self, uow: UnitOfWork, code: str) -> list[PkiCertRecord]:
+        return uow.pki.list(kind="department", dept_code=code)
+
+    def _audit(self, uow: UnitOfWork, actor: Actor, action: str, now: dt.datetime,
+               details: dict[str, object]) -> None:
+        self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+                          role=actor.role, action=action, request_id=actor.request_id,
+                          details=details)
