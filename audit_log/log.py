@@ -222,7 +222,7 @@ class AuditLog:
     # ------------------------------------------------------------------ proofs
 
     def _check_size(self, uow: UnitOfWork, tree_size: int) -> None:
-        if not 0 <= tree_size <= uow.audit.size():
+        if tree_size < 0 or (tree_size > 0 and uow.audit.get_entry(tree_size - 1) is None):
             raise TreeSizeError(f"tree size {tree_size} is beyond the log")
 
     def inclusion_proof(self, uow: UnitOfWork, leaf: int | bytes, tree_size: int) -> InclusionProof:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from certificate_store.models.audit import (
@@ -118,12 +118,16 @@ class AuditRepo:
         want = set(coords)
         out = {c: self._fresh[c] for c in want if c in self._fresh}
         rest = sorted(want - out.keys())
-        for i in range(0, len(rest), 500):
-            chunk = rest[i : i + 500]
-            q = select(AuditNodeRow.level, AuditNodeRow.node_index, AuditNodeRow.hash).where(
-                tuple_(AuditNodeRow.level, AuditNodeRow.node_index).in_(chunk)
-            )
-            for lv, ix, h in self._s.execute(q):
+        conn = self._s.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        for i in range(0, len(rest), 200):
+            chunk = rest[i : i + 200]
+            # Plain driver SQL: an OR of primary-key equalities uses the index on both SQLite and
+            # PostgreSQL (a row-value IN made SQLite scan) and skips per-shape SQL compilation.
+            cond = " OR ".join([f"(level = {mark} AND node_index = {mark})"] * len(chunk))
+            params = tuple(x for c in chunk for x in c)
+            sql = f"SELECT level, node_index, hash FROM audit_nodes WHERE {cond}"  # noqa: S608
+            for lv, ix, h in conn.exec_driver_sql(sql, params):
                 out[(int(lv), int(ix))] = bytes(h)
         return out
 
