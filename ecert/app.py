@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from ecert import problems
 from ecert.platform import Platform
-from ecert.routes import admin, audit, pki
+from ecert.routes import admin, audit, issuing, pki
 from ecert.settings import Settings
 
 log = logging.getLogger("ecert.http")
@@ -73,6 +73,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(pki.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
+    app.include_router(issuing.router)
     _check_every_route_declares_roles(app)
     return app
 

@@ -7,6 +7,7 @@ settings or a clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenReco
 from ecert.auth import RateLimiter
 from ecert.settings import Settings
 from ecert.tokens import NewToken, authenticate, create_token
+from issuer.catalog import CatalogService, CertificateType
+from issuer.documents import DocumentService
+from issuer.issuance import IssuanceService
 from issuer.pki import PlatformPki
 
 log = logging.getLogger("ecert")
@@ -184,3 +188,29 @@ class Platform:
             self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
                               role=actor.role, action="audit.cosign", request_id=actor.request_id,
                               details={"tree_size": tree_size, "witness": witness_name})
+
+    # -- domain services (built once, on first use) -------------------------------------------
+    @functools.cached_property
+    def issuance(self) -> IssuanceService:
+        return IssuanceService(self.store, self.pki, self.audit, self.settings.base_url)
+
+    @functools.cached_property
+    def catalog(self) -> CatalogService:
+        return CatalogService(self.audit)
+
+    @functools.cached_property
+    def documents(self) -> DocumentService:
+        return DocumentService(self.store, self.pki, base_url=self.settings.base_url,
+                               qr_jws_for=self.issuance.qr_jws)
+
+    def add_type(self, definition: dict[str, object], actor: Actor) -> CertificateType:
+        with self.store.transaction() as uow:
+            return self.catalog.add(uow, definition, actor, self.now())
+
+    def list_types(self) -> list[CertificateType]:
+        with self.store.transaction() as uow:
+            return self.catalog.list(uow)
+
+    def get_type(self, type_code: str, version: int | None = None) -> CertificateType:
+        with self.store.transaction() as uow:
+            return self.catalog.get(uow, type_code, version)

@@ -131,3 +131,87 @@ class CosignatureIn(Strict):
     timestamp: int = Field(ge=0)
     signature: str = Field(max_length=400)
     public_key: str = Field(max_length=400, description="base64 SubjectPublicKeyInfo DER")
+
+
+class CertificateIn(Strict):
+    type: str = Field(min_length=21, max_length=21, pattern=r"^[0-9A-Z]{21}$",
+                      description="certificate type code (catalog)")
+    data: dict[str, object] = Field(description='{"holder": {"name", "code"}, "fields": {...}, '
+                                    '"valid_from"?, "valid_to"?, "licence_number"?}')
+
+
+class IssuedOut(BaseModel):
+    identifier: str
+    base_identifier: str
+    version: int
+    status: str
+    sha256: str
+    jws: str
+    record: dict[str, object]
+    qr_url: str
+    pdf_url: str
+    skipped: bool = False
+
+
+class VersionOut(BaseModel):
+    identifier: str
+    version: int
+    sha256: str
+    signing_cert: str
+    change_reason: str | None
+    created_at: dt.datetime
+    superseded_at: dt.datetime | None
+
+
+class EventOut(BaseModel):
+    at: dt.datetime
+    event: str
+    from_status: str | None
+    to_status: str
+    version: int
+    reason: str
+    actor: str
+    actor_dept: str | None
+    sha256: str
+
+
+class CertificateOut(BaseModel):
+    identifier: str
+    base_identifier: str
+    type_code: str
+    issuer_code: str
+    acting_dept: str
+    status: str
+    verdict: str
+    version: int
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    record: dict[str, object]
+    jws: str
+    sha256: str
+    row_version: int
+    versions: list[VersionOut]
+    events: list[EventOut]
+
+
+class ChangeIn(Strict):
+    data: dict[str, object]
+    reason: str = Field(min_length=1, max_length=2000)
+    expected_row_version: int | None = Field(default=None, ge=1)
+
+
+class StatusIn(Strict):
+    event: Literal["inspect", "extend", "suspend", "pledge", "release", "withdraw", "cancel",
+                   "revoke", "transfer"]
+    reason: str = Field(min_length=1, max_length=2000)
+    valid_to: dt.date | None = None
+    transfer_to: dict[str, str] | None = None
+    expected_row_version: int | None = Field(default=None, ge=1)
+
+
+class CertificateTypeOut(BaseModel):
+    type_code: str
+    version: int
+    name: str
+    defining_dept: str
+    definition: dict[str, object]
