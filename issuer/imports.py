@@ -1,0 +1,320 @@
+"""Bulk import of legacy certificates (digitisation, Art. 9) from CSV or JSONL.
+
+* Streaming: rows are read one at a time; memory is bounded by one batch.
+* One transaction per batch: the certificates of the batch and the job's progress commit
+  together, so a crash loses at most the batch in flight.
+* Resumable: the job row (`uow.imports`) is keyed by the file's SHA-256 (and issuer, type);
+  a rerun of the same file skips the `rows_done` rows already committed.
+* Idempotent: each row maps to one certificate through `source_key` (unique per issuer). A row
+  without one uses the SHA-256 of its canonical content, so re-importing never issues twice.
+* Rejected rows go to a rejects file (same format as the input, plus `row` and `reason`).
+* PDFs and QR images are never rendered here (they are made when first asked for).
+
+CSV: UTF-8 (a BOM is tolerated), header row. Columns: the type's field names, `holder_name`,
+`holder_code`, and optionally `source_key`, `valid_from`, `valid_to`, `licence_number`.
+Values are coerced to the field's JSON Schema type (integer, number, boolean); empty cells are
+treated as absent. JSONL: one object per line, either with the same flat keys or in the API
+shape `{"holder": {...}, "fields": {...}, "source_key": ...}`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from audit_log.actor import Actor
+from issuer.catalog import CertificateType
+from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, IssuerError
+from issuer.issuance import IssuanceService
+from issuer.records import canonical_bytes, sha256_hex
+
+_META = ("source_key", "holder_name", "holder_code", "valid_from", "valid_to",
+         "licence_number")
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    rows_done: int
+    rows_total: int | None  # approximate for CSV with quoted newlines
+    issued: int
+    skipped: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    job_id: int
+    source_sha256: str
+    rows_done: int
+    issued: int
+    skipped: int
+    rejected: int
+    resumed_from: int
+    already_done: bool
+    rejects_path: Path | None
+    seconds: float
+
+
+def _file_digest(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    lines = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            lines += chunk.count(b"\n")
+    return h.hexdigest(), lines
+
+
+def _fmt(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    raise ImportFailed(f"unsupported file type {suffix!r}: use .csv or .jsonl")
+
+
+def _rows(f: TextIO, fmt: str) -> Iterator[tuple[dict[str, Any] | None, str | None, Any]]:
+    """(row dict or None, parse error or None, raw input for the rejects file)."""
+    if fmt == "csv":
+        reader = csv.DictReader(f)
+        for raw in reader:
+            if None in raw:  # more cells than header columns
+                yield None, "more cells than header columns", raw
+            else:
+                yield {k: v for k, v in raw.items() if k is not None}, None, raw
+        return
+    for line in f:
+        if not line.strip():
+            yield None, "empty line", line.rstrip("\n")
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield None, f"invalid JSON: {exc.msg}", line.rstrip("\n")
+            continue
+        if not isinstance(obj, dict):
+            yield None, "line is not a JSON object", line.rstrip("\n")
+        else:
+            yield obj, None, obj
+
+
+def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
+    if not isinstance(value, str):
+        return value
+    t = schema.get("type")
+    v = value.strip()
+    try:
+        if t == "integer":
+            return int(v)
+        if t == "number":
+            f = float(v)
+            return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
+    except ValueError:
+        return value  # the schema check reports it with the field name
+    if t == "boolean":
+        low = v.lower()
+        if low in ("true", "1", "yes", "是", "y"):
+            return True
+        if low in ("false", "0", "no", "否", "n"):
+            return False
+    return value
+
+
+def row_to_request(ctype: CertificateType, row: Mapping[str, Any]) -> tuple[dict[str, Any],
+                                                                             str | None]:
+    """(issuance data, source_key or None) from a flat or API-shaped row."""
+    if "fields" in row or "holder" in row:
+        data = {k: v for k, v in row.items() if k != "source_key"}
+        sk = row.get("source_key")
+        return data, (str(sk) if sk not in (None, "") else None)
+    props = ctype.schema.get("properties", {})
+    fields: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    for k, v in row.items():
+        if v is None or (isinstance(v, str) and v.strip() == ""):
+            continue
+        if k in _META:
+            continue
+        if k in props:
+            fields[k] = _coerce(v, props[k])
+        else:
+            data[k] = v  # unknown column: validate_data names it
+    data["holder"] = {"name": row.get("holder_name") or "", "code": row.get("holder_code") or ""}
+    data["fields"] = fields
+    for k in ("valid_from", "valid_to", "licence_number"):
+        if row.get(k) not in (None, ""):
+            data[k] = row[k]
+    sk = row.get("source_key")
+    return data, (str(sk).strip() if sk not in (None, "") else None)
+
+
+class _Rejects:
+    """Rejects writer; on resume drops lines of rows >= the committed `rows_done`."""
+
+    def __init__(self, path: Path, fmt: str, resume_from: int) -> None:
+        self.path, self.fmt = path, fmt
+        self._f: TextIO | None = None
+        self._writer: Any = None
+        self._header: list[str] | None = None
+        if path.exists() and resume_from > 0:
+            self._truncate(resume_from)
+        elif path.exists():
+            path.unlink()
+
+    def _truncate(self, resume_from: int) -> None:
+        keep: list[Any] = []
+        with self.path.open(encoding="utf-8", newline="") as f:
+            if self.fmt == "csv":
+                reader = csv.DictReader(f)
+                self._header = list(reader.fieldnames or [])
+                keep = [r for r in reader if int(r.get("row") or 0) <= resume_from]
+            else:
+                keep = [json.loads(x) for x in f if x.strip()]
+                keep = [r for r in keep if int(r.get("row", 0)) <= resume_from]
+        self.path.unlink()
+        for r in keep:
+            if self.fmt == "csv":
+                self._write_csv(r)
+            else:
+                self._write_line(r)
+
+    def _open(self) -> TextIO:
+        if self._f is None:
+            new = not self.path.exists()
+            self._f = self.path.open("a", encoding="utf-8", newline="")
+            self._new = new
+        return self._f
+
+    def _write_csv(self, rec: Mapping[str, Any]) -> None:
+        f = self._open()
+        if self._writer is None:
+            if self._header is None:
+                self._header = ["row", "reason", *[k for k in rec if k not in ("row", "reason")]]
+            self._writer = csv.DictWriter(f, fieldnames=self._header, extrasaction="ignore")
+            if self._new:
+                self._writer.writeheader()
+        self._writer.writerow(rec)
+
+    def _write_line(self, rec: Mapping[str, Any]) -> None:
+        self._open().write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def add(self, row_no: int, reason: str, raw: Any) -> None:
+        if self.fmt == "csv":
+            base = raw if isinstance(raw, Mapping) else {}
+            self._write_csv({"row": row_no, "reason": reason,
+                             **{k: v for k, v in base.items() if k is not None}})
+        else:
+            self._write_line({"row": row_no, "reason": reason, "input": raw})
+
+    def sync(self) -> None:
+        if self._f is not None:
+            self._f.flush()
+            os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        if self._f is not None:
+            self._f.close()
+
+
+def _reason(exc: IssuerError) -> str:
+    if exc.errors:
+        return "; ".join(f"{e.get('field')}: {e.get('message')}" for e in exc.errors)
+    return exc.message
+
+
+def import_file(service: IssuanceService, path: Path | str, type_code: str, actor: Actor,
+                now_fn: Callable[[], dt.datetime],
+                progress: Callable[[ImportProgress], None] | None = None,
+                rejects_path: Path | str | None = None, batch_size: int = 500) -> ImportResult:
+    """Import `path` as certificates of `type_code` issued by the actor's department."""
+    import time
+
+    t0 = time.perf_counter()
+    path = Path(path)
+    fmt = _fmt(path)
+    digest, lines = _file_digest(path)
+    rows_total = max(lines - 1, 0) if fmt == "csv" else lines
+    rejects = Path(rejects_path) if rejects_path else path.with_name(
+        path.stem + ".rejects" + path.suffix)
+    store = service.store
+    now = now_fn()
+    with store.transaction() as uow:
+        dept = service._issuer_dept(uow, actor)  # noqa: SLF001 - same package
+        ctype, _ = service._type(uow, type_code)  # noqa: SLF001
+        if not ctype.may_issue(dept):
+            raise Forbidden(f"department {dept} may not issue type {type_code}")
+        job = uow.imports.find(dept, type_code, digest)
+        if job is None:
+            job = uow.imports.create(issuer_code=dept, type_code=type_code,
+                                     source_name=path.name, source_sha256=digest, now=now)
+            service._audit.record(  # noqa: SLF001
+                uow, now=now, actor=actor.name, actor_dept=actor.dept_code, role=actor.role,
+                action="import.start", cert_identifier=None, purpose=None,
+                request_id=actor.request_id,
+                details={"job": job.id, "file": path.name, "sha256": digest,
+                         "type_code": type_code})
+    if job.state == "done":
+        return ImportResult(job.id, digest, job.rows_done, job.issued, job.skipped,
+                            job.rejected, job.rows_done, True,
+                            rejects if rejects.exists() else None,
+                            time.perf_counter() - t0)
+    start = job.rows_done
+    counts = {"issued": job.issued, "skipped": job.skipped, "rejected": job.rejected}
+    rej = _Rejects(rejects, fmt, start)
+    row_no = 0
+    try:
+        with path.open(encoding="utf-8-sig", newline="" if fmt == "csv" else None) as f:
+            it = _rows(f, fmt)
+            for _ in range(start):  # resume: skip committed rows
+                if next(it, None) is None:
+                    break
+                row_no += 1
+            while True:
+                batch = [x for _, x in zip(range(batch_size), it, strict=False)]
+                if not batch:
+                    break
+                now = now_fn()
+                with store.transaction() as uow:
+                    for row, err, raw in batch:
+                        row_no += 1
+                        if row is None:
+                            counts["rejected"] += 1
+                            rej.add(row_no, err or "unreadable", raw)
+                            continue
+                        data, sk = row_to_request(ctype, row)
+                        if sk is None:
+                            sk = "sha256:" + sha256_hex(canonical_bytes(row))
+                        try:
+                            r = service.issue_in(uow, actor, type_code, data, now, source_key=sk)
+                        except (InvalidCertificateData, ValueError) as exc:
+                            counts["rejected"] += 1
+                            rej.add(row_no, _reason(exc) if isinstance(exc, IssuerError)
+                                    else str(exc), raw)
+                            continue
+                        counts["skipped" if r.skipped else "issued"] += 1
+                    rej.sync()  # rejects reach the disk before the batch commits
+                    uow.imports.progress(job.id, rows_done=row_no, state="running", now=now,
+                                         **counts)
+                if progress is not None:
+                    progress(ImportProgress(row_no, rows_total, **counts))
+        now = now_fn()
+        with store.transaction() as uow:
+            uow.imports.progress(job.id, rows_done=row_no, state="done", now=now, **counts)
+            service._audit.record(  # noqa: SLF001
+                uow, now=now, actor=actor.name, actor_dept=actor.dept_code, role=actor.role,
+                action="import.finish", cert_identifier=None, purpose=None,
+                request_id=actor.request_id,
+                details={"job": job.id, "sha256": digest, "rows": row_no, **counts})
+    finally:
+        rej.close()
+    return ImportResult(job.id, digest, row_no, counts["issued"], counts["skipped"],
+                        counts["rejected"], start, False,
+                        rejects if counts["rejected"] else None, time.perf_counter() - t0)

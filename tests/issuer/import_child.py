@@ -1,0 +1,28 @@
+"""Run an import in a child process (killed midway by test_issuer_imports)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from issuer_helpers import DEPT_A, TYPE_A, TestKeys, issuer_actor, make_world  # noqa: E402
+
+from certificate_store.db import Store  # noqa: E402
+from issuer.imports import import_file  # noqa: E402
+
+
+def main() -> None:
+    db, src, rejects, batch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    keys = TestKeys()
+    keys.enrol(DEPT_A, "测试厅")
+    world = make_world(Store(f"sqlite:///{db}"), keys, enrol=False)
+    r = import_file(world.svc, Path(src), TYPE_A, issuer_actor(),
+                    lambda: dt.datetime.now(dt.UTC), rejects_path=Path(rejects), batch_size=batch)
+    print(r.rows_done, r.issued, r.skipped, r.rejected, r.resumed_from)
+
+
+if __name__ == "__main__":
+    main()
