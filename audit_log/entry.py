@@ -92,8 +92,10 @@ def leaf_bytes(
         if not isinstance(v, str) or not v:
             raise InvalidEntry(f"{name} must be a non-empty string")
     optional = (
-        ("actor_dept", actor_dept), ("cert_identifier", cert_identifier),
-        ("purpose", purpose), ("request_id", request_id),
+        ("actor_dept", actor_dept),
+        ("cert_identifier", cert_identifier),
+        ("purpose", purpose),
+        ("request_id", request_id),
     )
     for name, v in optional:
         if v is not None and not isinstance(v, str):

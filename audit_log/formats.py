@@ -77,7 +77,9 @@ def tree_head_signature_input(timestamp_ms: int, tree_size: int, root_hash: byte
     return struct.pack(">BBQQ", 0, 1, timestamp_ms, tree_size) + root_hash
 
 
-def digitally_signed(signature: bytes, hash_alg: int = HASH_SHA256, sig_alg: int = SIG_ECDSA) -> bytes:
+def digitally_signed(
+    signature: bytes, hash_alg: int = HASH_SHA256, sig_alg: int = SIG_ECDSA
+) -> bytes:
     return struct.pack(">BBH", hash_alg, sig_alg, len(signature)) + signature
 
 
@@ -188,5 +190,8 @@ def checkpoint(
         except ValueError:
             continue
         if len(kh) == 4:
-            lines.append(f"\u2014 {c.witness_name} {b64(kh + struct.pack('>Q', c.timestamp) + c.signature)}\n")
+            lines.append(
+                f"\u2014 {c.witness_name} "
+                f"{b64(kh + struct.pack('>Q', c.timestamp) + c.signature)}\n"
+            )
     return body + "\n" + "".join(lines)

@@ -11,14 +11,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from certificate_store.db import UnitOfWork
-from certificate_store.repos.audit import (
-    AuditEntryRecord,
-    CosignatureRecord,
-    EntryFilter,
-    TreeHeadRecord,
-)
-
 from audit_log import merkle
 from audit_log.actor import Actor
 from audit_log.entry import canonical_json, details_sha256, format_time, leaf_bytes
@@ -30,8 +22,16 @@ from audit_log.formats import (
     TreeHead,
     cosignature_message,
 )
+from certificate_store.db import UnitOfWork
+from certificate_store.repos.audit import (
+    AuditEntryRecord,
+    CosignatureRecord,
+    EntryFilter,
+    TreeHeadRecord,
+)
 
-# Statistic buckets: an action counts in a bucket when it equals a prefix or starts with prefix + ".".
+# Statistic buckets: an action counts in a bucket when it equals a prefix or starts with
+# prefix + ".".
 STAT_BUCKETS: Mapping[str, tuple[str, ...]] = {
     "issue": ("certificate.issue",),
     "change": ("certificate.change",),
@@ -65,7 +65,9 @@ class DeptStats:
     actor_dept: str | None
     since: dt.datetime
     until: dt.datetime
-    counts: Mapping[str, int] = field(default_factory=dict)  # bucket -> count, plus "other", "total"
+    counts: Mapping[str, int] = field(
+        default_factory=dict
+    )  # bucket -> count, plus "other", "total"
 
 
 def _to_head(r: TreeHeadRecord) -> TreeHead:
@@ -118,8 +120,16 @@ class AuditLog:
         repo = uow.audit
         idx = repo.reserve_index()
         leaf_input = leaf_bytes(
-            idx=idx, created_at=now, actor=actor, actor_dept=actor_dept, role=role, action=action,
-            cert_identifier=cert_identifier, purpose=purpose, request_id=request_id, details_hash=dhash,
+            idx=idx,
+            created_at=now,
+            actor=actor,
+            actor_dept=actor_dept,
+            role=role,
+            action=action,
+            cert_identifier=cert_identifier,
+            purpose=purpose,
+            request_id=request_id,
+            details_hash=dhash,
         )
         lh = merkle.leaf_hash(leaf_input)
         completed = merkle.subtrees_for_append(idx)
@@ -134,10 +144,19 @@ class AuditLog:
             nodes.append((lv, ix, acc))
         repo.insert_entry(
             AuditEntryRecord(
-                idx=idx, created_at=now, actor=actor, actor_dept=actor_dept, role=role, action=action,
-                cert_identifier=cert_identifier, purpose=purpose, request_id=request_id,
-                details_hash=dhash, details=details_text.decode("utf-8"),
-                leaf_input=leaf_input, leaf_hash=lh,
+                idx=idx,
+                created_at=now,
+                actor=actor,
+                actor_dept=actor_dept,
+                role=role,
+                action=action,
+                cert_identifier=cert_identifier,
+                purpose=purpose,
+                request_id=request_id,
+                details_hash=dhash,
+                details=details_text.decode("utf-8"),
+                leaf_input=leaf_input,
+                leaf_hash=lh,
             ),
             nodes,
         )
@@ -156,8 +175,16 @@ class AuditLog:
     ) -> AuditReceipt:
         """``record`` with actor, department, role and request id taken from an ``Actor``."""
         return self.record(
-            uow, now=now, actor=who.name, actor_dept=who.dept_code, role=who.role, action=action,
-            cert_identifier=cert_identifier, purpose=purpose, request_id=who.request_id, details=details,
+            uow,
+            now=now,
+            actor=who.name,
+            actor_dept=who.dept_code,
+            role=who.role,
+            action=action,
+            cert_identifier=cert_identifier,
+            purpose=purpose,
+            request_id=who.request_id,
+            details=details,
         )
 
     # ------------------------------------------------------------------ tree and heads
@@ -188,11 +215,20 @@ class AuditLog:
         root = self.root(uow, size)
         unsigned = TreeHead(size, ts, root, b"", signer.key_id)
         head = TreeHead(size, ts, root, signer.sign(unsigned.signed_data()), signer.key_id)
-        repo.insert_head(TreeHeadRecord(head.tree_size, head.timestamp_ms, head.root_hash, head.signature, head.key_id))
+        repo.insert_head(
+            TreeHeadRecord(
+                head.tree_size, head.timestamp_ms, head.root_hash, head.signature, head.key_id
+            )
+        )
         return head
 
     def maybe_sign_head(
-        self, uow: UnitOfWork, signer: HeadSigner, now: dt.datetime, every_n: int, every_seconds: float
+        self,
+        uow: UnitOfWork,
+        signer: HeadSigner,
+        now: dt.datetime,
+        every_n: int,
+        every_seconds: float,
     ) -> TreeHead | None:
         """Sign when ``every_n`` entries or ``every_seconds`` have passed since the newest head."""
         repo = uow.audit
@@ -202,7 +238,10 @@ class AuditLog:
             return self.sign_head(uow, signer, now) if size > 0 else None
         if size == latest.tree_size:
             return None
-        if size - latest.tree_size >= every_n or _ms(now) - latest.timestamp_ms >= every_seconds * 1000:
+        if (
+            size - latest.tree_size >= every_n
+            or _ms(now) - latest.timestamp_ms >= every_seconds * 1000
+        ):
             return self.sign_head(uow, signer, now)
         return None
 
@@ -289,7 +328,9 @@ class AuditLog:
         out: list[DeptStats] = []
         for since, until in periods:
             per: dict[str | None, dict[str, int]] = {}
-            for dept, action, n in uow.audit.count_actions(EntryFilter(actor_dept=actor_dept, since=since, until=until)):
+            for dept, action, n in uow.audit.count_actions(
+                EntryFilter(actor_dept=actor_dept, since=since, until=until)
+            ):
                 c = per.setdefault(dept, {k: 0 for k in (*STAT_BUCKETS, "other", "total")})
                 c[_bucket(action)] += n
                 c["total"] += n
@@ -310,8 +351,14 @@ class AuditLog:
         if not verifier.verify(msg, cosig.signature):
             raise CosignatureInvalid("cosignature does not verify")
         uow.audit.insert_cosignature(
-            CosignatureRecord(cosig.tree_size, cosig.witness_name, cosig.witness_key_id,
-                              cosig.timestamp, cosig.signature, now)
+            CosignatureRecord(
+                cosig.tree_size,
+                cosig.witness_name,
+                cosig.witness_key_id,
+                cosig.timestamp,
+                cosig.signature,
+                now,
+            )
         )
 
     def cosignatures(self, uow: UnitOfWork, tree_size: int) -> list[Cosignature]:
@@ -319,11 +366,20 @@ class AuditLog:
         if head is None:
             return []
         return [
-            Cosignature(c.tree_size, head.root_hash, c.witness_name, c.witness_key_id, c.timestamp, c.signature)
+            Cosignature(
+                c.tree_size,
+                head.root_hash,
+                c.witness_name,
+                c.witness_key_id,
+                c.timestamp,
+                c.signature,
+            )
             for c in uow.audit.cosignatures(tree_size)
         ]
 
-    def head_with_cosignatures(self, uow: UnitOfWork, tree_size: int | None = None) -> tuple[TreeHead, list[Cosignature]]:
+    def head_with_cosignatures(
+        self, uow: UnitOfWork, tree_size: int | None = None
+    ) -> tuple[TreeHead, list[Cosignature]]:
         head = self.latest_head(uow) if tree_size is None else self.get_head(uow, tree_size)
         if head is None:
             raise TreeSizeError("no signed tree head yet")

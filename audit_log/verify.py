@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from certificate_store.db import UnitOfWork
-from certificate_store.repos.audit import AuditEntryRecord
-
 from audit_log import merkle
 from audit_log.entry import details_sha256, leaf_bytes
 from audit_log.errors import AuditError, InvalidEntry, ProofError
 from audit_log.formats import HeadVerifier, TreeHead
 from audit_log.log import AuditLog
+from certificate_store.db import UnitOfWork
+from certificate_store.repos.audit import AuditEntryRecord
 
 MAX_FINDINGS_PER_CHECK = 200
 
@@ -73,9 +72,16 @@ class _Findings:
 
 def recompute_leaf(rec: AuditEntryRecord) -> bytes:
     return leaf_bytes(
-        idx=rec.idx, created_at=rec.created_at, actor=rec.actor, actor_dept=rec.actor_dept,
-        role=rec.role, action=rec.action, cert_identifier=rec.cert_identifier, purpose=rec.purpose,
-        request_id=rec.request_id, details_hash=rec.details_hash,
+        idx=rec.idx,
+        created_at=rec.created_at,
+        actor=rec.actor,
+        actor_dept=rec.actor_dept,
+        role=rec.role,
+        action=rec.action,
+        cert_identifier=rec.cert_identifier,
+        purpose=rec.purpose,
+        request_id=rec.request_id,
+        details_hash=rec.details_hash,
     )
 
 
@@ -87,7 +93,11 @@ def verify_log(
 ) -> AuditVerification:
     repo = uow.audit
     entries, nodes_f, roots_f = _Findings("entries"), _Findings("nodes"), _Findings("head_roots")
-    sigs_f, cons_f, vers_f = _Findings("head_signatures"), _Findings("head_consistency"), _Findings("version_hashes")
+    sigs_f, cons_f, vers_f = (
+        _Findings("head_signatures"),
+        _Findings("head_consistency"),
+        _Findings("version_hashes"),
+    )
 
     # 1. Leaves, recomputed from the entry fields.
     leaves: list[bytes] = []
@@ -136,7 +146,9 @@ def verify_log(
             if h != want[ix]:
                 nodes_f.add(f"stored node ({level},{ix}) differs")
         if seen < len(want):
-            present = {ix for ix, _ in (stored_leaf0.items() if level == 0 else repo.iter_nodes(level))}
+            present = {
+                ix for ix, _ in (stored_leaf0.items() if level == 0 else repo.iter_nodes(level))
+            }
             for ix in range(len(want)):
                 if ix not in present:
                     nodes_f.add(f"stored node ({level},{ix}) missing")
@@ -145,7 +157,10 @@ def verify_log(
         return levels[level][index]
 
     # 3. Signed heads: root, signature, order, consistency as served.
-    heads = [TreeHead(h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id) for h in repo.heads()]
+    heads = [
+        TreeHead(h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id)
+        for h in repo.heads()
+    ]
     prev: TreeHead | None = None
     for h in heads:
         if h.tree_size > size:
@@ -164,7 +179,9 @@ def verify_log(
             if prev.tree_size > 0 and h.tree_size <= size:
                 try:
                     proof = AuditLog().consistency_proof(uow, prev.tree_size, h.tree_size)
-                    merkle.verify_consistency(prev.tree_size, h.tree_size, prev.root_hash, h.root_hash, proof)
+                    merkle.verify_consistency(
+                        prev.tree_size, h.tree_size, prev.root_hash, h.root_hash, proof
+                    )
                 except (ProofError, AuditError, ValueError):
                     cons_f.add(f"heads {prev.tree_size}\u2192{h.tree_size} inconsistent")
         prev = h
@@ -178,8 +195,19 @@ def verify_log(
 # ------------------------------------------------------------------ exports
 
 _EXPORT_FIELDS = (
-    "idx", "created_at", "actor", "actor_dept", "role", "action", "cert_identifier", "purpose",
-    "request_id", "details_hash", "details", "leaf_input", "leaf_hash",
+    "idx",
+    "created_at",
+    "actor",
+    "actor_dept",
+    "role",
+    "action",
+    "cert_identifier",
+    "purpose",
+    "request_id",
+    "details_hash",
+    "details",
+    "leaf_input",
+    "leaf_hash",
 )
 
 

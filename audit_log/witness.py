@@ -84,10 +84,16 @@ def check_and_cosign(
         elif size > 0:
             try:
                 merkle.verify_consistency(
-                    size, head.tree_size, root, head.root_hash, fetch_consistency(size, head.tree_size)
+                    size,
+                    head.tree_size,
+                    root,
+                    head.root_hash,
+                    fetch_consistency(size, head.tree_size),
                 )
             except ProofError as exc:
-                raise WitnessRefusal(f"tree {head.tree_size} is not consistent with {size}") from exc
+                raise WitnessRefusal(
+                    f"tree {head.tree_size} is not consistent with {size}"
+                ) from exc
     ts = int(now.timestamp())
     sig = signer.sign(cosignature_message(state.origin, head.tree_size, head.root_hash, ts))
     state.save(head.tree_size, head.root_hash)

@@ -26,7 +26,10 @@ from certificate_store.db import Store, sqlite_url  # noqa: E402
 from certificate_store.models.base import Base  # noqa: E402
 
 T0 = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
-TABLES = [t.__table__ for t in (m.AuditEntryRow, m.AuditNodeRow, m.AuditTreeHeadRow, m.AuditCosignatureRow)]
+TABLES = [
+    t.__table__
+    for t in (m.AuditEntryRow, m.AuditNodeRow, m.AuditTreeHeadRow, m.AuditCosignatureRow)
+]
 LOG = AuditLog()
 
 
@@ -36,10 +39,18 @@ def append(store: Store, start: int, n: int, batch: int) -> float:
     while i < start + n:
         with store.transaction() as uow:
             for _ in range(min(batch, start + n - i)):
-                LOG.record(uow, now=T0 + dt.timedelta(seconds=i), actor=f"user{i % 97}",
-                           actor_dept=f"{i % 31:04d}", role="issuer", action="certificate.issue",
-                           cert_identifier=f"11100000MB0000{i:08d}", purpose="批量签发",
-                           request_id=f"req-{i}", details={"n": i, "type": "营业执照"})
+                LOG.record(
+                    uow,
+                    now=T0 + dt.timedelta(seconds=i),
+                    actor=f"user{i % 97}",
+                    actor_dept=f"{i % 31:04d}",
+                    role="issuer",
+                    action="certificate.issue",
+                    cert_identifier=f"11100000MB0000{i:08d}",
+                    purpose="批量签发",
+                    request_id=f"req-{i}",
+                    details={"n": i, "type": "营业执照"},
+                )
                 i += 1
     return n / (time.perf_counter() - t)
 
@@ -71,24 +82,32 @@ def sha_rate(store: Store, size: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--batch", type=int, default=500, help="entries per transaction in the bulk load")
-    ap.add_argument("--single", type=int, default=2000, help="one-entry transactions timed at each size")
+    ap.add_argument(
+        "--batch", type=int, default=500, help="entries per transaction in the bulk load"
+    )
+    ap.add_argument(
+        "--single", type=int, default=2000, help="one-entry transactions timed at each size"
+    )
     ap.add_argument("--proofs", type=int, default=2000)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         store = Store(sqlite_url(Path(d) / "bench.db"))
         Base.metadata.create_all(store.engine, tables=TABLES)
         size = 0
-        print(f"{'entries':>8} {'bulk app/s':>11} {'1-tx app/s':>11} {'proofs/s':>9} "
-              f"{'sha256/s':>10} {'bulk/sha':>9} {'1tx/sha':>8} {'proof/sha':>9}")
+        print(
+            f"{'entries':>8} {'bulk app/s':>11} {'1-tx app/s':>11} {'proofs/s':>9} "
+            f"{'sha256/s':>10} {'bulk/sha':>9} {'1tx/sha':>8} {'proof/sha':>9}"
+        )
         for target in sorted(a.sizes):
             bulk = append(store, size, target - a.single - size, a.batch)
             single = append(store, target - a.single, a.single, 1)
             size = target
             pr = proofs(store, size, a.proofs)
             sh = sha_rate(store, size)
-            print(f"{size:>8} {bulk:>11,.0f} {single:>11,.0f} {pr:>9,.0f} {sh:>10,.0f} "
-                  f"{bulk / sh:>9.4f} {single / sh:>8.4f} {pr / sh:>9.4f}")
+            print(
+                f"{size:>8} {bulk:>11,.0f} {single:>11,.0f} {pr:>9,.0f} {sh:>10,.0f} "
+                f"{bulk / sh:>9.4f} {single / sh:>8.4f} {pr / sh:>9.4f}"
+            )
         store.dispose()
 
 

@@ -20,7 +20,9 @@ class AuditEntryRow(Base):
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(200))
-    actor_dept: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: holder/platform
+    actor_dept: Mapped[str | None] = mapped_column(
+        String(200), nullable=True
+    )  # None: holder/platform
     role: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(100))
     cert_identifier: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -42,7 +44,7 @@ class AuditEntryRow(Base):
 
 
 class AuditNodeRow(Base):
-    """Hash of the perfect subtree covering leaves [node_index * 2**level, (node_index+1) * 2**level)."""
+    """Hash of the perfect subtree over leaves [i * 2**level, (i + 1) * 2**level), i = node_index."""
 
     __tablename__ = "audit_nodes"
 

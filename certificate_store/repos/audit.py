@@ -103,7 +103,9 @@ class AuditRepo:
         """Insert entry ``rec`` (whose idx must be the reserved one) and its completed subtrees."""
         if rec.idx != self.reserve_index():
             raise ValueError(f"entry index {rec.idx} is not the reserved index {self._next}")
-        self._s.execute(insert(AuditEntryRow), [{f: getattr(rec, f) for f in rec.__dataclass_fields__}])
+        self._s.execute(
+            insert(AuditEntryRow), [{f: getattr(rec, f) for f in rec.__dataclass_fields__}]
+        )
         rows = [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes]
         if rows:
             self._s.execute(insert(AuditNodeRow), rows)
@@ -158,7 +160,11 @@ class AuditRepo:
         return None if row is None else _entry(row)
 
     def find_by_leaf_hash(self, leaf_hash: bytes) -> AuditEntryRecord | None:
-        q = select(*_ENTRY_COLS).where(AuditEntryRow.leaf_hash == leaf_hash).order_by(AuditEntryRow.idx)
+        q = (
+            select(*_ENTRY_COLS)
+            .where(AuditEntryRow.leaf_hash == leaf_hash)
+            .order_by(AuditEntryRow.idx)
+        )
         row = self._s.execute(q.limit(1)).first()
         return None if row is None else _entry(row)
 
@@ -223,7 +229,9 @@ class AuditRepo:
     # ------------------------------------------------------------------ heads
 
     def insert_head(self, head: TreeHeadRecord) -> None:
-        self._s.execute(insert(AuditTreeHeadRow), [{f: getattr(head, f) for f in head.__dataclass_fields__}])
+        self._s.execute(
+            insert(AuditTreeHeadRow), [{f: getattr(head, f) for f in head.__dataclass_fields__}]
+        )
 
     def get_head(self, tree_size: int) -> TreeHeadRecord | None:
         row = self._s.get(AuditTreeHeadRow, tree_size)
@@ -241,7 +249,9 @@ class AuditRepo:
     # ------------------------------------------------------------------ cosignatures
 
     def insert_cosignature(self, c: CosignatureRecord) -> None:
-        self._s.execute(insert(AuditCosignatureRow), [{f: getattr(c, f) for f in c.__dataclass_fields__}])
+        self._s.execute(
+            insert(AuditCosignatureRow), [{f: getattr(c, f) for f in c.__dataclass_fields__}]
+        )
 
     def cosignatures(self, tree_size: int) -> list[CosignatureRecord]:
         q = (
@@ -251,11 +261,18 @@ class AuditRepo:
         )
         return [
             CosignatureRecord(
-                r.tree_size, r.witness_name, r.witness_key_id, r.timestamp, bytes(r.signature), r.created_at
+                r.tree_size,
+                r.witness_name,
+                r.witness_key_id,
+                r.timestamp,
+                bytes(r.signature),
+                r.created_at,
             )
             for r in self._s.execute(q).scalars()
         ]
 
 
 def _head(r: AuditTreeHeadRow) -> TreeHeadRecord:
-    return TreeHeadRecord(r.tree_size, r.timestamp_ms, bytes(r.root_hash), bytes(r.signature), r.key_id)
+    return TreeHeadRecord(
+        r.tree_size, r.timestamp_ms, bytes(r.root_hash), bytes(r.signature), r.key_id
+    )

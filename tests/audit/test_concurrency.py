@@ -23,8 +23,15 @@ def append_worker(url: str, worker: int, start: mp.synchronize.Event) -> None:  
     start.wait(30)
     for i in range(PER_WORKER):
         with store.transaction() as uow:
-            log.record(uow, now=T0 + dt.timedelta(seconds=i), actor=f"w{worker}", actor_dept="d",
-                       role="system", action="certificate.issue", details={"worker": worker, "i": i})
+            log.record(
+                uow,
+                now=T0 + dt.timedelta(seconds=i),
+                actor=f"w{worker}",
+                actor_dept="d",
+                role="system",
+                action="certificate.issue",
+                details={"worker": worker, "i": i},
+            )
     store.dispose()
 
 
@@ -49,7 +56,10 @@ def test_four_processes_append_without_gaps() -> None:
             entries = AuditLog().entries(uow, 0, 10_000)
             assert [e.idx for e in entries] == list(range(WORKERS * PER_WORKER))
             assert sorted((e.actor, e.details) for e in entries) == sorted(
-                (f"w{w}", f'{{"i":{i},"worker":{w}}}') for w in range(WORKERS) for i in range(PER_WORKER))
+                (f"w{w}", f'{{"i":{i},"worker":{w}}}')
+                for w in range(WORKERS)
+                for i in range(PER_WORKER)
+            )
             AuditLog().sign_head(uow, signer, T0 + dt.timedelta(hours=1))
         with store.transaction() as uow:
             res = verify_log(uow, signer, T0 + dt.timedelta(hours=2))

@@ -32,7 +32,9 @@ def _b(s: str) -> bytes:
 def _run(kind: str, d: dict) -> None:
     proof = [_b(p) for p in (d["proof"] or [])]
     if kind == "inclusion":
-        merkle.verify_inclusion(d["leafIdx"], d["treeSize"], _b(d["leafHash"]), proof, _b(d["root"]))
+        merkle.verify_inclusion(
+            d["leafIdx"], d["treeSize"], _b(d["leafHash"]), proof, _b(d["root"])
+        )
     elif kind == "consistency":
         merkle.verify_consistency(d["size1"], d["size2"], _b(d["root1"]), _b(d["root2"]), proof)
     elif kind == "subtreeinclusion":
@@ -74,13 +76,26 @@ def test_rfc_hashes() -> None:
     assert merkle.root_from_entries([b"a", b"b"]) == hashlib.sha256(b"\x01" + a + b).digest()
     # Three leaves: MTH = node(node(a, b), c); the lone right leaf is promoted, not duplicated.
     c = merkle.leaf_hash(b"c")
-    assert merkle.root_from_entries([b"a", b"b", b"c"]) == merkle.node_hash(merkle.node_hash(a, b), c)
+    assert merkle.root_from_entries([b"a", b"b", b"c"]) == merkle.node_hash(
+        merkle.node_hash(a, b), c
+    )
 
 
 def test_root_of_rfc_reference_tree() -> None:
     # The 8-leaf tree used by transparency-dev (and CT) test suites.
-    leaves = [bytes.fromhex(h) for h in ("", "00", "10", "2021", "3031", "40414243",
-                                         "5051525354555657", "606162636465666768696a6b6c6d6e6f")]
+    leaves = [
+        bytes.fromhex(h)
+        for h in (
+            "",
+            "00",
+            "10",
+            "2021",
+            "3031",
+            "40414243",
+            "5051525354555657",
+            "606162636465666768696a6b6c6d6e6f",
+        )
+    ]
     assert merkle.root_from_entries(leaves).hex() == (
         "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
     )
@@ -118,7 +133,9 @@ def test_inclusion_roundtrip_and_mutation(n: int, data: st.DataObject) -> None:
     assert len(proof) <= max(1, (n - 1).bit_length())
     merkle.verify_inclusion(m, n, leaves[m], proof, root)
     if proof:
-        bad = _mutate(proof, *data.draw(st.tuples(st.integers(0, 63), st.integers(0, 31), st.integers(0, 7))))
+        bad = _mutate(
+            proof, *data.draw(st.tuples(st.integers(0, 63), st.integers(0, 31), st.integers(0, 7)))
+        )
         with pytest.raises(ProofError):
             merkle.verify_inclusion(m, n, leaves[m], bad, root)
         with pytest.raises(ProofError):
@@ -144,7 +161,9 @@ def test_consistency_roundtrip_and_mutation(n: int, data: st.DataObject) -> None
     proof = merkle.consistency_proof(m, n, sub)
     merkle.verify_consistency(m, n, r1, r2, proof)
     if proof:
-        bad = _mutate(proof, *data.draw(st.tuples(st.integers(0, 63), st.integers(0, 31), st.integers(0, 7))))
+        bad = _mutate(
+            proof, *data.draw(st.tuples(st.integers(0, 63), st.integers(0, 31), st.integers(0, 7)))
+        )
         with pytest.raises(ProofError):
             merkle.verify_consistency(m, n, r1, r2, bad)
         with pytest.raises(ProofError):

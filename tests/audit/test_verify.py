@@ -44,7 +44,13 @@ def test_clean_log_verifies(store: Store, signer: HmacSigner) -> None:
     res = run(store, signer)
     assert res.ok, res.findings
     assert (res.tree_size, res.heads_checked) == (40, 3)
-    assert {c.name for c in res.checks} == {"entries", "nodes", "head_roots", "head_signatures", "head_consistency"}
+    assert {c.name for c in res.checks} == {
+        "entries",
+        "nodes",
+        "head_roots",
+        "head_signatures",
+        "head_consistency",
+    }
 
 
 def test_edited_column_is_named(store: Store, signer: HmacSigner) -> None:
@@ -56,7 +62,9 @@ def test_edited_column_is_named(store: Store, signer: HmacSigner) -> None:
     assert "entry 17: leaf hash mismatch" in res.check("entries").findings
     assert "stored node (0,17) differs" in res.check("nodes").findings
     assert res.check("head_roots").findings == (
-        "tree head 32: root does not match the entries", "tree head 40: root does not match the entries")
+        "tree head 32: root does not match the entries",
+        "tree head 40: root does not match the entries",
+    )
     assert res.check("head_signatures").ok
 
 
@@ -77,16 +85,32 @@ def test_consistent_rewrite_is_caught_by_signed_heads(store: Store, signer: Hmac
     with store.transaction() as uow:
         leaves = [e.leaf_hash for e in LOG.entries(uow, 0, 40)]
     leaves[5] = merkle.leaf_hash(forged)
-    sql(store, "UPDATE audit_entries SET actor='userX', leaf_input=:li, leaf_hash=:lh WHERE idx=5",
-        li=forged, lh=leaves[5])
+    sql(
+        store,
+        "UPDATE audit_entries SET actor='userX', leaf_input=:li, leaf_hash=:lh WHERE idx=5",
+        li=forged,
+        lh=leaves[5],
+    )
     level, lv = 0, leaves
     while len(lv) > 1:
         for i, h in enumerate(lv):
-            sql(store, "UPDATE audit_nodes SET hash=:h WHERE level=:l AND node_index=:i", h=h, l=level, i=i)
+            sql(
+                store,
+                "UPDATE audit_nodes SET hash=:h WHERE level=:l AND node_index=:i",
+                h=h,
+                l=level,
+                i=i,
+            )
         lv = [merkle.node_hash(lv[i], lv[i + 1]) for i in range(0, len(lv) - 1, 2)]
         level += 1
     for i, h in enumerate(lv):
-        sql(store, "UPDATE audit_nodes SET hash=:h WHERE level=:l AND node_index=:i", h=h, l=level, i=i)
+        sql(
+            store,
+            "UPDATE audit_nodes SET hash=:h WHERE level=:l AND node_index=:i",
+            h=h,
+            l=level,
+            i=i,
+        )
     res = run(store, signer)
     assert res.check("entries").ok and res.check("nodes").ok
     assert set(res.check("head_roots").findings) == {
@@ -115,11 +139,17 @@ def test_deleted_last_row_is_caught_by_heads(store: Store, signer: HmacSigner) -
 
 def test_swapped_rows_are_named(store: Store, signer: HmacSigner) -> None:
     signed_log(store, signer)
-    cols = ("created_at, actor, actor_dept, role, action, cert_identifier, purpose, request_id, "
-            "details_hash, details, leaf_input, leaf_hash")
-    sql(store, f"CREATE TABLE swap_tmp AS SELECT idx, {cols} FROM audit_entries WHERE idx IN (7, 8)")
-    sets = ", ".join(f"{c} = (SELECT {c} FROM swap_tmp s WHERE s.idx = 15 - audit_entries.idx)"
-                     for c in cols.split(", "))
+    cols = (
+        "created_at, actor, actor_dept, role, action, cert_identifier, purpose, request_id, "
+        "details_hash, details, leaf_input, leaf_hash"
+    )
+    sql(
+        store, f"CREATE TABLE swap_tmp AS SELECT idx, {cols} FROM audit_entries WHERE idx IN (7, 8)"
+    )
+    sets = ", ".join(
+        f"{c} = (SELECT {c} FROM swap_tmp s WHERE s.idx = 15 - audit_entries.idx)"
+        for c in cols.split(", ")
+    )
     sql(store, f"UPDATE audit_entries SET {sets} WHERE idx IN (7, 8)")
     sql(store, "DROP TABLE swap_tmp")
     res = run(store, signer)
@@ -133,7 +163,9 @@ def test_bad_signature_and_bad_node_are_named(store: Store, signer: HmacSigner) 
     signed_log(store, signer)
     sql(store, "UPDATE audit_tree_heads SET signature = :s WHERE tree_size = 40", s=b"\x00" * 32)
     # Node (3,4) covers leaves 32..39: the whole 32→40 consistency proof.
-    sql(store, "UPDATE audit_nodes SET hash = :h WHERE level = 3 AND node_index = 4", h=b"\x11" * 32)
+    sql(
+        store, "UPDATE audit_nodes SET hash = :h WHERE level = 3 AND node_index = 4", h=b"\x11" * 32
+    )
     res = run(store, signer)
     assert res.check("head_signatures").findings == ("tree head 40: signature invalid",)
     assert res.check("nodes").findings == ("stored node (3,4) differs",)
@@ -169,7 +201,9 @@ def test_exports(store: Store) -> None:
     buf = io.StringIO()
     with store.transaction() as uow:
         assert export_csv(uow, buf) == 5
-    assert [r["leaf_hash"] for r in csv.DictReader(io.StringIO(buf.getvalue()))] == [r["leaf_hash"] for r in rows]
+    assert [r["leaf_hash"] for r in csv.DictReader(io.StringIO(buf.getvalue()))] == [
+        r["leaf_hash"] for r in rows
+    ]
 
 
 @pytest.mark.parametrize("n", [0, 1])

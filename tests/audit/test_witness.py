@@ -1,4 +1,4 @@
-"""Witness: cosigns only consistent growth, keeps state on disk, refuses shrink, fork, bad proofs."""
+"""Witness: cosigns consistent growth only, keeps state on disk, refuses shrink/fork/bad proofs."""
 
 from __future__ import annotations
 
@@ -43,12 +43,18 @@ class Log:
 def cosign(log: Log, state: WitnessState, witness: HmacSigner, **kw):  # type: ignore[no-untyped-def]
     args = dict(log_verifier=log.signer, witness_name="w.example/1", now=T0 + dt.timedelta(days=1))
     args.update(kw)
-    return check_and_cosign(kw.pop("fetch_sth", log.sth), kw.pop("fetch_consistency", log.consistency),
-                            witness, state, **{k: v for k, v in args.items()
-                                               if k not in ("fetch_sth", "fetch_consistency")})
+    return check_and_cosign(
+        kw.pop("fetch_sth", log.sth),
+        kw.pop("fetch_consistency", log.consistency),
+        witness,
+        state,
+        **{k: v for k, v in args.items() if k not in ("fetch_sth", "fetch_consistency")},
+    )
 
 
-def test_witness_follows_growth_and_platform_stores(store: Store, signer: HmacSigner, tmp_path: Path) -> None:
+def test_witness_follows_growth_and_platform_stores(
+    store: Store, signer: HmacSigner, tmp_path: Path
+) -> None:
     log, witness = Log(store, signer), HmacSigner(b"w", key_id="01020304")
     state = WitnessState(tmp_path / "w" / "state.json", LOG.origin)
     log.grow(5, T0)
@@ -57,7 +63,9 @@ def test_witness_follows_growth_and_platform_stores(store: Store, signer: HmacSi
     log.grow(12, T0 + dt.timedelta(hours=1))
     c2 = cosign(log, state, witness)
     assert (c2.tree_size, state.load()) == (17, (17, c2.root_hash))
-    assert witness.verify(cosignature_message(LOG.origin, 17, c2.root_hash, c2.timestamp), c2.signature)
+    assert witness.verify(
+        cosignature_message(LOG.origin, 17, c2.root_hash, c2.timestamp), c2.signature
+    )
     with store.transaction() as uow:
         LOG.store_cosignature(uow, c1, witness, T0)
         LOG.store_cosignature(uow, c2, witness, T0)
@@ -66,7 +74,9 @@ def test_witness_follows_growth_and_platform_stores(store: Store, signer: HmacSi
     assert cosign(log, state, witness).tree_size == 17  # same head again: fine
 
 
-def test_refuses_shrink_fork_bad_proof_bad_signature(store: Store, signer: HmacSigner, tmp_path: Path) -> None:
+def test_refuses_shrink_fork_bad_proof_bad_signature(
+    store: Store, signer: HmacSigner, tmp_path: Path
+) -> None:
     log, witness = Log(store, signer), HmacSigner(b"w")
     state = WitnessState(tmp_path / "state.json", LOG.origin)
     log.grow(8, T0)
@@ -75,7 +85,9 @@ def test_refuses_shrink_fork_bad_proof_bad_signature(store: Store, signer: HmacS
     good = log.sth()
 
     def resign(h: TreeHead) -> TreeHead:
-        return TreeHead(h.tree_size, h.timestamp_ms, h.root_hash, signer.sign(h.signed_data()), h.key_id)
+        return TreeHead(
+            h.tree_size, h.timestamp_ms, h.root_hash, signer.sign(h.signed_data()), h.key_id
+        )
 
     shrunk = resign(TreeHead(7, good.timestamp_ms, b"\x01" * 32, b"", good.key_id))
     with pytest.raises(WitnessRefusal, match="shrank"):
@@ -93,7 +105,9 @@ def test_refuses_shrink_fork_bad_proof_bad_signature(store: Store, signer: HmacS
 
     with pytest.raises(WitnessRefusal, match="not consistent"):
         cosign(log, state, witness, fetch_consistency=bad_proof)
-    unsigned = TreeHead(good.tree_size, good.timestamp_ms, good.root_hash, b"\x00" * 32, good.key_id)
+    unsigned = TreeHead(
+        good.tree_size, good.timestamp_ms, good.root_hash, b"\x00" * 32, good.key_id
+    )
     with pytest.raises(WitnessRefusal, match="signature"):
         cosign(log, state, witness, fetch_sth=lambda: unsigned)
     assert state.load()[0] == 8  # nothing advanced the state
