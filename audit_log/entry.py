@@ -97,8 +97,8 @@ def leaf_bytes(
         ("purpose", purpose),
         ("request_id", request_id),
     )
-    for name, v in optional:
-        if v is not None and not isinstance(v, str):
+    for name, opt in optional:
+        if opt is not None and not isinstance(opt, str):
             raise InvalidEntry(f"{name} must be a string or None")
     return canonical_json(
         {

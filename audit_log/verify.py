@@ -158,33 +158,35 @@ def verify_log(
 
     # 3. Signed heads: root, signature, order, consistency as served.
     heads = [
-        TreeHead(h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id)
-        for h in repo.heads()
+        TreeHead(hd.tree_size, hd.timestamp_ms, hd.root_hash, hd.signature, hd.key_id)
+        for hd in repo.heads()
     ]
     prev: TreeHead | None = None
-    for h in heads:
-        if h.tree_size > size:
-            roots_f.add(f"tree head {h.tree_size}: beyond the log size {size}")
-        elif merkle.root(h.tree_size, computed) != h.root_hash:
-            roots_f.add(f"tree head {h.tree_size}: root does not match the entries")
+    for hd in heads:
+        if hd.tree_size > size:
+            roots_f.add(f"tree head {hd.tree_size}: beyond the log size {size}")
+        elif merkle.root(hd.tree_size, computed) != hd.root_hash:
+            roots_f.add(f"tree head {hd.tree_size}: root does not match the entries")
         try:
-            good = len(h.root_hash) == 32 and head_verifier.verify(h.signed_data(), h.signature)
+            good = len(hd.root_hash) == 32 and head_verifier.verify(hd.signed_data(), hd.signature)
         except Exception:  # noqa: BLE001 - a verifier that chokes on bad input is a bad signature
             good = False
         if not good:
-            sigs_f.add(f"tree head {h.tree_size}: signature invalid")
+            sigs_f.add(f"tree head {hd.tree_size}: signature invalid")
         if prev is not None:
-            if h.timestamp_ms < prev.timestamp_ms:
-                cons_f.add(f"tree head {h.tree_size}: timestamp earlier than head {prev.tree_size}")
-            if prev.tree_size > 0 and h.tree_size <= size:
+            if hd.timestamp_ms < prev.timestamp_ms:
+                cons_f.add(
+                    f"tree head {hd.tree_size}: timestamp earlier than head {prev.tree_size}"
+                )
+            if prev.tree_size > 0 and hd.tree_size <= size:
                 try:
-                    proof = AuditLog().consistency_proof(uow, prev.tree_size, h.tree_size)
+                    proof = AuditLog().consistency_proof(uow, prev.tree_size, hd.tree_size)
                     merkle.verify_consistency(
-                        prev.tree_size, h.tree_size, prev.root_hash, h.root_hash, proof
+                        prev.tree_size, hd.tree_size, prev.root_hash, hd.root_hash, proof
                     )
                 except (ProofError, AuditError, ValueError):
-                    cons_f.add(f"heads {prev.tree_size}\u2192{h.tree_size} inconsistent")
-        prev = h
+                    cons_f.add(f"heads {prev.tree_size}\u2192{hd.tree_size} inconsistent")
+        prev = hd
 
     checks = [entries.done(), nodes_f.done(), roots_f.done(), sigs_f.done(), cons_f.done()]
     if check_version_hashes is not None:

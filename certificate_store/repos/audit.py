@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import ColumnElement, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from certificate_store.models.audit import (
@@ -106,11 +106,14 @@ class AuditRepo:
         self._s.execute(
             insert(AuditEntryRow), [{f: getattr(rec, f) for f in rec.__dataclass_fields__}]
         )
-        rows = [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes]
-        if rows:
-            self._s.execute(insert(AuditNodeRow), rows)
-            for r in rows:
-                self._fresh[(r["level"], r["node_index"])] = r["hash"]
+        node_list = list(nodes)
+        if node_list:
+            self._s.execute(
+                insert(AuditNodeRow),
+                [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in node_list],
+            )
+            for lv, ix, h in node_list:
+                self._fresh[(lv, ix)] = h
         self._next = rec.idx + 1
 
     # ------------------------------------------------------------------ nodes
@@ -188,8 +191,8 @@ class AuditRepo:
                 yield _entry(r)
             after = int(rows[-1][0])
 
-    def _where(self, f: EntryFilter) -> list[object]:
-        cond: list[object] = []
+    def _where(self, f: EntryFilter) -> list[ColumnElement[bool]]:
+        cond: list[ColumnElement[bool]] = []
         if f.actor_dept is not None:
             cond.append(AuditEntryRow.actor_dept == f.actor_dept)
         if f.actor is not None:
