@@ -52,6 +52,7 @@ class Pkcs11KeyStore:
         self._pin = user_pin
         self._lock = threading.RLock()
         self._session: Any = None
+        self._keys: dict[str, Any] = {}  # private-key handles of the current session
         try:
             self._lib = pkcs11.lib(module_path)
         except (RuntimeError, OSError, p11e.PKCS11Error) as exc:
@@ -76,6 +77,7 @@ class Pkcs11KeyStore:
         with self._lock:
             old = self._session
             self._session = None
+            self._keys.clear()
             if old is not None:
                 with contextlib.suppress(p11e.PKCS11Error):
                     old.close()
@@ -94,6 +96,7 @@ class Pkcs11KeyStore:
 
     def close(self) -> None:
         with self._lock:
+            self._keys.clear()
             if self._session is not None:
                 with contextlib.suppress(p11e.PKCS11Error):
                     self._session.close()
@@ -165,7 +168,10 @@ class Pkcs11KeyStore:
         digest = hashlib.sha256(data).digest()
 
         def op(session: Any) -> bytes:
-            key = self._find(session, label, ObjectClass.PRIVATE_KEY)
+            key = self._keys.get(label)
+            if key is None:
+                key = self._find(session, label, ObjectClass.PRIVATE_KEY)
+                self._keys[label] = key
             raw: bytes = key.sign(digest, mechanism=Mechanism.ECDSA)
             return raw
 
