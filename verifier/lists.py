@@ -23,7 +23,7 @@ from ca.jws import b64url
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from verifier.errors import ListInvalid, MalformedInput, StaleList
-from verifier.policy import CST, ListInfo, SigningKeyInfo
+from verifier.policy import ListInfo, SigningKeyInfo, last_valid_day
 
 TRUST_SPEC = "ecert/trust-list/1"
 STATUS_SPEC = "ecert/status-list/1"
@@ -51,7 +51,8 @@ def jwk_from_spki(spki_der: bytes) -> dict[str, str]:
 
 
 def _date_cst(t: dt.datetime | None) -> str | None:
-    return None if t is None else t.astimezone(CST).date().isoformat()
+    d = last_valid_day(t)
+    return None if d is None else d.isoformat()
 
 
 # ------------------------------------------------------------------ build

@@ -27,6 +27,14 @@ CST = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
+def last_valid_day(valid_to: dt.datetime | None) -> dt.date | None:
+    """The store keeps ``valid_to`` as the exclusive end instant (start of the next China
+    day); the last valid calendar day is the China date of the instant just before it."""
+    if valid_to is None:
+        return None
+    return (valid_to - dt.timedelta(microseconds=1)).astimezone(CST).date()
+
+
 @dataclass(frozen=True)
 class SigningKeyInfo:
     """The signing certificate named by the JWS, as the store or the trust list knows it."""

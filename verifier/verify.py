@@ -24,7 +24,6 @@ from verifier.identifiers import Identifier, parse_identifier
 from verifier.lists import StatusList, TrustList
 from verifier.masking import mask_code, mask_name
 from verifier.policy import (
-    CST,
     IDENTIFIER_POLICY,
     QR_OFFLINE_POLICY,
     QR_ONLINE_POLICY,
@@ -32,6 +31,7 @@ from verifier.policy import (
     SigningKeyInfo,
     StatusInfo,
     decode_claims,
+    last_valid_day,
 )
 from verifier.results import Check, VerificationResult, Verdict, make_result
 
@@ -144,7 +144,7 @@ def _store_status(uow: UnitOfWork, cert: CertificateRecord) -> StatusInfo:
         current = uow.certificates.version(cert.id, cert.current_version).identifier
     except Exception:  # noqa: BLE001 - a missing current version only loses the link
         current = None
-    vt = None if cert.valid_to is None else cert.valid_to.astimezone(CST).date()
+    vt = last_valid_day(cert.valid_to)
     return StatusInfo(cert.status, cert.current_version, vt, current, "store")
 
 

@@ -150,7 +150,7 @@ class World:
         canon = canonical_json(rec)
         jws = sign_jws(canon, key.signer, key.cert_der, include_x5c=True, typ="ecert-record+jws")
         sha = hashlib.sha256(canon).hexdigest()
-        valid_to = None if vt is None else dt.datetime.fromisoformat(vt + "T23:59:59+08:00")
+        valid_to = None if vt is None else dt.datetime.fromisoformat(vt + "T00:00:00+08:00") + dt.timedelta(days=1)
         with self.store.transaction() as uow:
             c = uow.certificates.create(
                 base_identifier=base, type_code=TYPE, type_version=1, issuer_code=ISSUER,

@@ -1,0 +1,61 @@
+"""Read-side view of a catalog definition (grants, personal fields, annotated-copy cap).
+
+The issuer package owns catalog definitions; the verifier only reads the parts it needs
+from the stored canonical JSON (``CertificateTypeRecord.definition``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from certificate_store.records import CertificateTypeRecord
+
+
+@dataclass(frozen=True)
+class Grant:
+    dept: str
+    purposes: tuple[str, ...]
+    personal: bool
+
+
+@dataclass(frozen=True)
+class TypeView:
+    type_code: str
+    version: int
+    name: str
+    personal: frozenset[str]
+    grants: tuple[Grant, ...]
+    annotated_copy_cap: int
+
+    def grant_for(self, dept_code: str | None) -> Grant | None:
+        return next((g for g in self.grants if g.dept == dept_code), None)
+
+
+def type_view(rec: CertificateTypeRecord) -> TypeView:
+    try:
+        d = json.loads(rec.definition)
+    except ValueError:
+        d = {}
+    if not isinstance(d, dict):
+        d = {}
+    grants = []
+    for g in d.get("grants") or ():
+        if isinstance(g, dict) and isinstance(g.get("dept"), str):
+            purposes = tuple(p for p in g.get("purposes") or () if isinstance(p, str) and p)
+            grants.append(Grant(g["dept"], purposes, g.get("personal") is True))
+    personal = frozenset(p for p in d.get("personal") or () if isinstance(p, str))
+    cap = d.get("annotated_copy_cap", 3)
+    return TypeView(rec.type_code, rec.version, rec.name, personal, tuple(grants),
+                    cap if isinstance(cap, int) and not isinstance(cap, bool) else 3)
+
+
+def purpose_allowed(purpose: str, grant: Grant) -> bool:
+    """A stated purpose matches a granted one when it equals it, or begins with it followed by
+    a separator (``行政审批：某某事项``); ``*`` grants any purpose."""
+    for p in grant.purposes:
+        if p == "*" or purpose == p:
+            return True
+        if purpose.startswith(p) and purpose[len(p):len(p) + 1] in (":", "：", " ", "-", "/"):
+            return True
+    return False

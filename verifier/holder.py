@@ -1,0 +1,191 @@
+"""Holders (Art. 15-16): list own certificates, see who looked, show one with a short-lived QR.
+
+A presentation token is a compact JWS (via ``ca.jws``) the holder's phone shows as a QR; the
+staff page verifies it with :func:`verify_presentation`. It expires after ``ttl`` (120 s by
+default) so that a screenshot replayed later reads ``expired``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass
+
+from audit_log.actor import Actor
+from audit_log.log import AuditLog
+from ca.errors import CaError
+from ca.jws import canonical_json, parse_jws, sign_jws, verify_jws
+from ca.signer import Signer
+from certificate_store import UnitOfWork
+from certificate_store.records import CertificateRecord
+from verifier.errors import Forbidden, MalformedInput, NotFound
+from verifier.identifiers import parse_identifier
+from verifier.policy import last_valid_day
+from verifier.results import Verdict
+from verifier.verify import verify_stored_version
+
+PRESENTATION_TYP = "ecert-presentation+jws"
+PRESENTATION_SPEC = "ecert/presentation/1"
+DEFAULT_TTL = dt.timedelta(seconds=120)
+SEEN_ACTIONS = ("certificate.lookup", "certificate.use", "certificate.annotated_copy",
+                "certificate.presentation.verify")
+_DEFAULT_AUDIT = AuditLog()
+
+
+@dataclass(frozen=True)
+class OwnCertificate:
+    identifier: str
+    base_identifier: str
+    type_code: str
+    name: str
+    status: str
+    verdict: Verdict
+    valid_to: dt.date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Access:
+    at: dt.datetime
+    dept_code: str | None
+    dept_name: str | None
+    purpose: str | None
+    action: str
+    identifier: str
+
+
+@dataclass(frozen=True)
+class Presentation:
+    ok: bool
+    reason: str  # ok | expired | not-yet-valid | bad-signature | malformed
+    identifier: str | None
+    issued_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+
+def _require_holder(actor: Actor) -> str:
+    if actor.role != "holder" or not actor.holder_hash:
+        raise Forbidden("仅限持证主体本人 / holders only")
+    return actor.holder_hash
+
+
+def _own_cert(uow: UnitOfWork, actor: Actor, identifier: str) -> CertificateRecord:
+    hh = _require_holder(actor)
+    ident = parse_identifier(identifier)
+    cert = uow.certificates.by_base(ident.base)
+    if cert is None:
+        raise NotFound()
+    if cert.holder_hash != hh:
+        raise Forbidden("不是本人的证照 / not your certificate")
+    return cert
+
+
+def list_own(uow: UnitOfWork, actor: Actor, now: dt.datetime, *,
+             audit: AuditLog | None = None) -> tuple[OwnCertificate, ...]:
+    """The holder's certificates (current versions), each verified against the store."""
+    hh = _require_holder(actor)
+    out = []
+    for cert in uow.certificates.by_holder(hh, limit=500):
+        version = uow.certificates.version(cert.id, cert.current_version)
+        ident = parse_identifier(version.identifier)
+        res = verify_stored_version(uow, ident, version, cert, now)
+        name = uow.catalog.get(cert.type_code, cert.type_version).name
+        out.append(OwnCertificate(version.identifier, cert.base_identifier, cert.type_code, name,
+                                  cert.status, res.verdict, last_valid_day(cert.valid_to),
+                                  cert.current_version))
+    (audit or _DEFAULT_AUDIT).record_by(uow, actor, now=now, action="holder.list",
+                                        details={"count": len(out)})
+    return tuple(out)
+
+
+def who_looked(uow: UnitOfWork, actor: Actor, identifier: str, *,
+               audit: AuditLog | None = None, limit: int = 200) -> tuple[Access, ...]:
+    """Who used the holder's certificate (any version): department, purpose, time; newest first."""
+    audit = audit or _DEFAULT_AUDIT
+    cert = _own_cert(uow, actor, identifier)
+    names: dict[str, str | None] = {}
+    out: list[Access] = []
+    for v in uow.certificates.versions(cert.id):
+        before = None
+        while True:
+            page = audit.list_entries(uow, cert_identifier=v.identifier, action="certificate.",
+                                      before=before, limit=200)
+            for e in page.entries:
+                if e.action not in SEEN_ACTIONS:
+                    continue
+                dept = e.actor_dept or None
+                if dept is not None and dept not in names:
+                    d = uow.departments.find(dept)
+                    names[dept] = d.name if d else None
+                out.append(Access(e.created_at, dept, names.get(dept) if dept else None,
+                                  e.purpose, e.action, v.identifier))
+            if page.next_before is None or len(out) >= limit:
+                break
+            before = page.next_before
+    out.sort(key=lambda a: a.at, reverse=True)
+    return tuple(out[:limit])
+
+
+def presentation_token(identifier: str, signer: Signer, cert_der: bytes, now: dt.datetime,
+                       ttl: dt.timedelta = DEFAULT_TTL) -> str:
+    """A compact JWS naming ``identifier``, valid from ``now`` for ``ttl``."""
+    ident = parse_identifier(identifier)
+    iat = int(now.timestamp())
+    claims = {"spec": PRESENTATION_SPEC, "id": ident.text, "iat": iat,
+              "exp": iat + int(ttl.total_seconds()), "jti": secrets.token_urlsafe(9)}
+    return sign_jws(canonical_json(claims), signer, cert_der, include_x5c=False,
+                    typ=PRESENTATION_TYP)
+
+
+def present(uow: UnitOfWork, actor: Actor, identifier: str, signer: Signer, cert_der: bytes,
+            now: dt.datetime, ttl: dt.timedelta = DEFAULT_TTL, *,
+            audit: AuditLog | None = None) -> str:
+    """The holder shows one of their certificates: checks ownership, makes and audits a token."""
+    _own_cert(uow, actor, identifier)
+    token = presentation_token(identifier, signer, cert_der, now, ttl)
+    (audit or _DEFAULT_AUDIT).record_by(uow, actor, now=now, action="holder.present",
+                                        cert_identifier=identifier,
+                                        details={"ttl_seconds": int(ttl.total_seconds())})
+    return token
+
+
+def verify_presentation(token: str, verify_key: bytes, now: dt.datetime) -> Presentation:
+    """Check a presentation token (``verify_key``: SPKI DER of the key that signed it)."""
+    try:
+        parsed = parse_jws(token, 2048)
+    except CaError:
+        return Presentation(False, "malformed", None, None, None)
+    if parsed.header.get("typ") != PRESENTATION_TYP:
+        return Presentation(False, "malformed", None, None, None)
+    try:
+        verify_jws(token, verify_key, 2048)
+    except CaError:
+        return Presentation(False, "bad-signature", None, None, None)
+    try:
+        claims = json.loads(parsed.payload)
+        ident = parse_identifier(claims["id"])
+        iat, exp = claims["iat"], claims["exp"]
+        if claims.get("spec") != PRESENTATION_SPEC or not all(
+                isinstance(x, int) and not isinstance(x, bool) for x in (iat, exp)):
+            raise ValueError("bad claims")
+        issued = dt.datetime.fromtimestamp(iat, dt.UTC)
+        expires = dt.datetime.fromtimestamp(exp, dt.UTC)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError, MalformedInput):
+        return Presentation(False, "malformed", None, None, None)
+    if now >= expires:
+        return Presentation(False, "expired", ident.text, issued, expires)
+    if now < issued - dt.timedelta(seconds=30):
+        return Presentation(False, "not-yet-valid", ident.text, issued, expires)
+    return Presentation(True, "ok", ident.text, issued, expires)
+
+
+def verify_presentation_audited(uow: UnitOfWork, actor: Actor, token: str, verify_key: bytes,
+                                now: dt.datetime, *,
+                                audit: AuditLog | None = None) -> Presentation:
+    """:func:`verify_presentation` for the staff page, audited (the holder sees it in who_looked)."""
+    p = verify_presentation(token, verify_key, now)
+    (audit or _DEFAULT_AUDIT).record_by(
+        uow, actor, now=now, action="certificate.presentation.verify",
+        cert_identifier=p.identifier, details={"ok": p.ok, "reason": p.reason})
+    return p
