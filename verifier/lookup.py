@@ -139,7 +139,11 @@ def _deny(store: Store, audit: AuditLog, actor: Actor, now: dt.datetime, identif
 
 
 def _clip(value: object) -> str | None:
-    return value[:MAX_PURPOSE_CHARS] if isinstance(value, str) and value.strip() else None
+    """A refused purpose as it may be logged: control characters dropped, length capped."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(ch for ch in value if not unicodedata.category(ch).startswith("C")).strip()
+    return text[:MAX_PURPOSE_CHARS] or None
 
 
 def lookup(store: Store, actor: Actor, identifier: str, purpose: str, now: dt.datetime, *,
@@ -147,7 +151,8 @@ def lookup(store: Store, actor: Actor, identifier: str, purpose: str, now: dt.da
     """Look up one certificate version by identifier for ``purpose``. Raises PurposeRequired,
     MalformedInput, NotFound, Forbidden or NotGranted (each audited first)."""
     audit = audit or _DEFAULT_AUDIT
-    ident_text = identifier if isinstance(identifier, str) and len(identifier) <= 130 else None
+    ident_text = (identifier if isinstance(identifier, str) and len(identifier) <= 130
+                  and identifier.isprintable() else None)
     try:
         clean = normalise_purpose(purpose)
         ident = parse_identifier(identifier)
