@@ -159,7 +159,7 @@ def _register_more() -> None:
     # Sub-command modules register themselves on `app` (kept apart to keep modules small).
     import importlib
 
-    for name in ("ecert.cli_audit", "ecert.cli_certs"):
+    for name in ("ecert.cli_audit", "ecert.cli_ops", "ecert.cli_certs"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -168,6 +168,8 @@ def _register_more() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import httpx
+
     from audit_log.errors import AuditError
     from ca.errors import CaError
     from certificate_store.errors import StoreError
@@ -177,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     _register_more()
     try:
         app(args=argv, standalone_mode=False)
-    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError) as exc:
+    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError,
+            httpx.HTTPError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2
     except typer.Abort:

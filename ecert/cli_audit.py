@@ -1,0 +1,129 @@
+"""`ecert audit …`: verify the log and the library against it, export, proofs, witnessing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audit_log import formats, merkle
+from audit_log.verify import export_csv, export_jsonl, verify_log
+from ecert.cli import DataDir, Demo, app, console, err, platform_for
+from ecert.errors import UsageError
+
+audit_app = typer.Typer(help="The tamper-evident audit log (Art. 21)", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Recompute the tree from the stored entries, check every signed head and their
+    consistency, and check every certificate version and status event against the log."""
+    from issuer.integrity import check_store
+
+    p = platform_for(data_dir, demo)
+    with p.store.transaction() as uow:
+        result = verify_log(uow, p.head_verifier(uow), p.now())
+        integrity = check_store(uow)
+    for check in result.checks:
+        mark = "[green]ok[/green]" if check.ok else "[red]FAILED[/red]"
+        console.print(f"{check.name:<18} {mark}")
+        for finding in check.findings:
+            console.print(f"    {finding}")
+        if check.more:
+            console.print(f"    … and {check.more} more")
+    mark = "[green]ok[/green]" if integrity.ok else "[red]FAILED[/red]"
+    console.print(f"{'library':<18} {mark} ({integrity.versions_checked} versions, "
+                  f"{integrity.events_checked} status events)")
+    for finding in integrity.findings:
+        console.print(f"    {finding}")
+    console.print(f"tree size {result.tree_size}, {result.heads_checked} signed heads checked")
+    if not (result.ok and integrity.ok):
+        err.print("[red]audit verification FAILED[/red]")
+        raise typer.Exit(1)
+    console.print("[green]audit log and library verified[/green]")
+
+
+@audit_app.command("export")
+def audit_export(out: Annotated[Path, typer.Argument(help="output file, '-' for stdout")],
+                 fmt: Annotated[str, typer.Option("--format", help="jsonl|csv")] = "jsonl",
+                 data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Every entry with its leaf input (base64), for auditors' own tools."""
+    if fmt not in ("jsonl", "csv"):
+        raise UsageError("--format must be jsonl or csv")
+    p = platform_for(data_dir, demo)
+    writer = export_jsonl if fmt == "jsonl" else export_csv
+    with p.store.transaction() as uow:
+        if str(out) == "-":
+            n = writer(uow, sys.stdout)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                n = writer(uow, fh)
+    err.print(f"{n} entries exported")
+
+
+@audit_app.command("proof")
+def audit_proof(index: Annotated[int | None, typer.Option("--index")] = None,
+                leaf_hash: Annotated[str | None, typer.Option("--hash", help="base64 leaf hash")] = None,
+                tree_size: Annotated[int | None, typer.Option("--tree-size")] = None,
+                data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Inclusion proof of one entry against a signed tree head (JSON, RFC 6962 shapes)."""
+    if (index is None) == (leaf_hash is None):
+        raise UsageError("give exactly one of --index or --hash")
+    p = platform_for(data_dir, demo)
+    with p.store.transaction() as uow:
+        head = p.audit.latest_head(uow) if tree_size is None else p.audit.get_head(uow, tree_size)
+        if head is None:
+            raise UsageError("no signed tree head yet")
+        leaf: int | bytes = index if index is not None else formats.unb64(leaf_hash or "")
+        proof = p.audit.inclusion_proof(uow, leaf, head.tree_size)
+    merkle.verify_inclusion(proof.leaf_index, head.tree_size, proof.leaf_hash,
+                            list(proof.audit_path), head.root_hash)
+    print(json.dumps({"sth": formats.get_sth_json(head),
+                      "leaf_hash": formats.b64(proof.leaf_hash),
+                      **formats.proof_by_hash_json(proof.leaf_index, proof.audit_path)}, indent=2))
+
+
+@audit_app.command("sign-head")
+def audit_sign_head(data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Sign a tree head now (the server also does it every N entries or T seconds)."""
+    p = platform_for(data_dir, demo)
+    with p.store.transaction() as uow:
+        head = p.audit.sign_head(uow, p.head_signer(uow), p.now())
+    console.print(f"tree head {head.tree_size} {formats.b64(head.root_hash)}")
+
+
+@audit_app.command("witness")
+def audit_witness(url: Annotated[str, typer.Option("--url", help="platform base URL")],
+                  key: Annotated[Path, typer.Option("--key", help="witness key file (PKCS#8 PEM)")],
+                  token: Annotated[str, typer.Option("--token", envvar="ECERT_TOKEN",
+                                                     help="auditor token")],
+                  name: Annotated[str, typer.Option("--name")] = "witness",
+                  state: Annotated[Path, typer.Option("--state")] = Path("witness-state.json"),
+                  log_key: Annotated[Path | None, typer.Option(
+                      "--log-key", help="the log's audit certificate (PEM); default: fetched "
+                      "from /pki/services.pem on first use and pinned in the state dir")] = None,
+                  passphrase_env: Annotated[str, typer.Option("--passphrase-env")] = "ECERT_WITNESS_PASSPHRASE",
+                  ) -> None:
+    """Independent witness: check the newest head is consistent with the last one seen,
+    then cosign it and post the cosignature back. A rewritten history is refused."""
+    from ecert.witness_client import run_witness
+
+    cos = run_witness(url, key, token, name, state, log_key, passphrase_env)
+    console.print(f"cosigned tree head {cos.tree_size} as {name}")
+    console.print(base64.b64encode(cos.signature).decode())
+
+
+@audit_app.command("witness-init")
+def audit_witness_init(key: Annotated[Path, typer.Option("--key", help="new key file (…/NAME.key.pem)")],
+                       passphrase_env: Annotated[str, typer.Option("--passphrase-env")] = "ECERT_WITNESS_PASSPHRASE",
+                       ) -> None:
+    """Create a witness key (encrypted PKCS#8, 0600) and print its public key."""
+    from ecert.witness_client import create_witness_key
+
+    spki = create_witness_key(key, passphrase_env)
+    console.print(base64.b64encode(spki).decode())

@@ -1,0 +1,109 @@
+"""The witness side of `ecert audit witness`: runs on the supervising office's own machine."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from audit_log import formats
+from audit_log.errors import WitnessRefusal
+from audit_log.witness import WitnessState, check_and_cosign
+from ca.certs import der_from_pem, describe_cert
+from ca.errors import CaError
+from ca.keystore import FileKeyStore
+from ca.signer import Signer, verify_signature
+from ecert.errors import UsageError
+
+
+@dataclass(frozen=True)
+class _WitnessSigner:
+    signer: Signer
+    key_id: str
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signer.sign(data)
+
+
+@dataclass(frozen=True)
+class _KeyVerifier:
+    public_key_der: bytes
+
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        try:
+            verify_signature(self.public_key_der, data, signature)
+        except CaError:
+            return False
+        return True
+
+
+def _store_for(key: Path, passphrase_env: str) -> tuple[FileKeyStore, str]:
+    name = key.name
+    if not name.endswith(".key.pem"):
+        raise UsageError("--key must name a file ending in .key.pem")
+    passphrase = os.environ.get(passphrase_env, "")
+    if len(passphrase) < 16:
+        raise UsageError(f"set {passphrase_env} (at least 16 characters) to the witness key passphrase")
+    return FileKeyStore(key.parent, passphrase.encode()), name[: -len(".key.pem")]
+
+
+def create_witness_key(key: Path, passphrase_env: str) -> bytes:
+    store, label = _store_for(key, passphrase_env)
+    return store.generate(label).public_key_der
+
+
+def _log_public_key(client: httpx.Client, base: str, head: formats.TreeHead,
+                    pinned: Path, log_key: Path | None) -> bytes:
+    if log_key is not None:
+        return describe_cert(der_from_pem(log_key.read_text())).public_key_der
+    if pinned.exists():
+        return base64.b64decode(pinned.read_text())
+    # Trust on first use: find the service certificate whose key signed this head, then pin it.
+    bundle = client.get(f"{base}/pki/services.pem").text
+    for block in bundle.split("-----END CERTIFICATE-----"):
+        if "BEGIN CERTIFICATE" not in block:
+            continue
+        spki = describe_cert(der_from_pem(block + "-----END CERTIFICATE-----\n")).public_key_der
+        if _KeyVerifier(spki).verify(head.signed_data(), head.signature):
+            pinned.write_text(base64.b64encode(spki).decode())
+            return spki
+    raise WitnessRefusal("no published audit key verifies the tree head")
+
+
+def run_witness(url: str, key: Path, token: str, name: str, state_path: Path,
+                log_key: Path | None, passphrase_env: str) -> formats.Cosignature:
+    store, label = _store_for(key, passphrase_env)
+    signer = store.load(label)
+    key_id = hashlib.sha256(signer.public_key_der).hexdigest()[:16]
+    base = url.rstrip("/")
+    headers = {"Authorization": f"Bearer {token}"}
+    origin = base.split("://", 1)[-1] + "/audit"
+    with httpx.Client(headers=headers, timeout=30) as client:
+        def fetch_sth() -> formats.TreeHead:
+            r = client.get(f"{base}/api/v1/audit/get-sth")
+            r.raise_for_status()
+            return formats.tree_head_from_sth_json(r.json())
+
+        def fetch_consistency(first: int, second: int) -> list[bytes]:
+            r = client.get(f"{base}/api/v1/audit/get-sth-consistency",
+                           params={"first": first, "second": second})
+            r.raise_for_status()
+            return [formats.unb64(h) for h in r.json()["consistency"]]
+
+        head = fetch_sth()
+        spki = _log_public_key(client, base, head, state_path.with_suffix(".logkey"), log_key)
+        cos = check_and_cosign(lambda: head, fetch_consistency, _WitnessSigner(signer, key_id),
+                               WitnessState(state_path, origin), log_verifier=_KeyVerifier(spki),
+                               witness_name=name, now=dt.datetime.now(dt.UTC))
+        r = client.post(f"{base}/api/v1/audit/cosignatures", json={
+            "tree_size": cos.tree_size, "sha256_root_hash": formats.b64(cos.root_hash),
+            "witness_name": name, "witness_key_id": key_id, "timestamp": cos.timestamp,
+            "signature": formats.b64(cos.signature),
+            "public_key": base64.b64encode(signer.public_key_der).decode()})
+        r.raise_for_status()
+    return cos
