@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from issuer_helpers import NOW, TestKeys, make_world, sqlite_store
+
+import producers
+from ca.jws import verify_jws_with_cert
+from issuer.catalog import definition_problems
+from issuer.identifiers import is_valid_uscc, parse_identifier
+from producers.demo import seed_demo
+
+
+@pytest.mark.parametrize("mod", producers.ALL, ids=lambda m: m.__name__.split(".")[-1])
+def test_definition_valid_and_samples_issue(mod: object, tmp_path: Path) -> None:
+    assert definition_problems(mod.DEFINITION) == []
+    assert is_valid_uscc(mod.DEFINITION["defining_dept"])
+    for t in mod.DEFINITION["fields"]["properties"].values():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in t["title"])
+
+
+def test_seed_demo_states_and_rerun(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path / "demo.db")
+    keys = TestKeys()
+    world = make_world(store, keys, enrol=False)
+
+    def enrol(code: str, name: str) -> None:
+        with store.transaction() as uow:
+            uow.departments.add(code, name, None, NOW)
+        keys.enrol(code, name)
+
+    r = seed_demo(world.svc, world.catalog, enrol, NOW)
+    assert len(r.types) == 7 and r.issued == 42
+    for state in ("valid", "changed", "suspended", "revoked", "cancelled", "expired"):
+        assert len(r.by_state[state]) == 7 if state != "valid" else 7, state
+    from issuer_helpers import ADMIN
+    for ident in r.by_state["changed"]:
+        assert parse_identifier(ident).version == 2
+    statuses = {s: {world.svc.get(ADMIN, i).status for i in ids} for s, ids in r.by_state.items()}
+    assert statuses == {"valid": {"01"}, "changed": {"01"}, "suspended": {"02"},
+                        "revoked": {"07"}, "cancelled": {"04"}, "expired": {"05"}}
+    v = world.svc.get(ADMIN, r.by_state["valid"][0])
+    code = parse_identifier(v.identifier).issuer_code
+    verify_jws_with_cert(v.jws, keys.keys[code].cert_der)
+    again = seed_demo(world.svc, world.catalog, enrol, NOW)
+    assert again.issued == 0 and again.skipped == 42
+    assert {k: sorted(v) for k, v in again.by_state.items()} == \
+        {k: sorted(v) for k, v in r.by_state.items()}
