@@ -51,6 +51,7 @@ LAYOUT = "f1"
 """Version of the face layout; part of every cache key, bump it when the face changes."""
 SIGNATURE_FIELD = "ecert-signature"
 PdfLevel = Literal["B-LT", "B-LTA"]
+_STAMP_WORDS = "电子签名"
 
 
 class DocumentError(ValueError):
@@ -341,8 +342,8 @@ class DocumentService:
             material.timestamper,  # type: ignore[arg-type]
             material.ocsp_responses, material.crls, material.root_der, level,
             SIGNATURE_FIELD, box,  # type: ignore[arg-type]
-            f"{signer_name}\n电子签名  %(ts)s", now,
-            font_path=stamp_font_path(signer_name),
+            f"{signer_name}\n{_STAMP_WORDS}  %(ts)s", now,
+            font_path=stamp_font_path(signer_name + _STAMP_WORDS, minimal=True),
             reason=reason or f"签发电子证照 {identifier}",
             location=self._location,
         )
