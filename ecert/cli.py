@@ -159,7 +159,7 @@ def _register_more() -> None:
     # Sub-command modules register themselves on `app` (kept apart to keep modules small).
     import importlib
 
-    for name in ("ecert.cli_audit", "ecert.cli_ops", "ecert.cli_certs"):
+    for name in ("ecert.cli_audit", "ecert.cli_ops", "ecert.cli_certs", "ecert.cli_demo"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,113 @@
+"""`ecert catalog|issue|import|identifier|verify|archive`: issuing and checking from a shell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from audit_log.actor import Actor
+from ecert.cli import DataDir, Demo, app, cli_actor, console, err, platform_for
+from ecert.errors import UsageError
+
+catalog_app = typer.Typer(help="Certificate types (证照目录, Art. 8)", no_args_is_help=True)
+identifier_app = typer.Typer(help="GB/T 36904 identifiers", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(identifier_app, name="identifier")
+
+Dept = Annotated[str, typer.Option("--dept", help="issuing department USCC (acts as issuer)")]
+
+
+def _issuer(dept: str) -> Actor:
+    base = cli_actor()
+    return Actor(name=base.name, role="issuer", dept_code=dept.strip().upper())
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path}: no such file") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid UTF-8 JSON ({exc})") from exc
+
+
+@catalog_app.command("add")
+def catalog_add(file: Path, data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Add a type definition (JSON) or a new version of it."""
+    p = platform_for(data_dir, demo)
+    t = p.add_type(_read_json(file), cli_actor())
+    console.print(f"type {t.type_code} {t.name} version {t.version} added")
+
+
+@catalog_app.command("list")
+def catalog_list(data_dir: DataDir = None, demo: Demo = False) -> None:
+    p = platform_for(data_dir, demo)
+    for t in p.list_types():
+        console.print(f"{t.type_code}  v{t.version}  {t.name}  (defined by {t.defining_dept})")
+
+
+@catalog_app.command("show")
+def catalog_show(type_code: str, data_dir: DataDir = None, demo: Demo = False) -> None:
+    p = platform_for(data_dir, demo)
+    print(json.dumps(dict(p.get_type(type_code).definition), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def issue(type_code: Annotated[str, typer.Argument(help="type code")],
+          data: Annotated[Path, typer.Option("--data", help="JSON: {holder, fields, valid_from?, "
+                                                           "valid_to?, licence_number?}")],
+          dept: Dept, data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Issue one certificate; prints its identifier and QR URL."""
+    p = platform_for(data_dir, demo)
+    issued = p.issuance.issue(_issuer(dept), type_code, _read_json(data), p.now())
+    console.print(f"issued {issued.identifier}")
+    print(p.issuance.qr_url(issued.identifier, p.now()))
+
+
+@app.command("import")
+def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept: Dept,
+            rejects: Annotated[Path | None, typer.Option("--rejects")] = None,
+            data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Digitise certificates already in force from CSV or JSONL: resumable and idempotent;
+    rejected rows go to a rejects file with their reason."""
+    from issuer.imports import ImportProgress, import_file
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    p = platform_for(data_dir, demo)
+    with Progress(TextColumn("[bold]导入 import"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("issued {task.fields[issued]} skipped {task.fields[skipped]} "
+                             "rejected {task.fields[rejected]}"), TimeRemainingColumn(),
+                  console=err) as bar:
+        task = bar.add_task("import", total=None, issued=0, skipped=0, rejected=0)
+
+        def progress(pr: ImportProgress) -> None:
+            bar.update(task, completed=pr.rows_done, total=pr.rows_total, issued=pr.issued,
+                       skipped=pr.skipped, rejected=pr.rejected)
+
+        result = import_file(p.issuance, file, type_code, _issuer(dept), p.now,
+                             progress=progress, rejects_path=rejects)
+    note = " (resumed)" if result.resumed_from else ""
+    console.print(f"job {result.job_id}{note}: {result.rows_done} rows, {result.issued} issued, "
+                  f"{result.skipped} already present, {result.rejected} rejected "
+                  f"in {result.seconds:.1f}s")
+    if result.rejected:
+        console.print(f"rejected rows and reasons: {result.rejects_path}")
+
+
+@identifier_app.command("check")
+def identifier_check(identifiers: list[str]) -> None:
+    """Whether each identifier is well formed and whether its check character is standard."""
+    from issuer.identifiers import check_identifiers
+
+    reports = check_identifiers(identifiers)
+    for rep in reports:
+        mark = ("[green]ok[/green]" if rep.ok else "[red]malformed[/red]" if rep.malformed
+                else "[yellow]flagged[/yellow]")
+        console.print(f"{mark}  {rep.input}  {'; '.join(rep.problems)}")
+    if any(rep.malformed for rep in reports):
+        raise typer.Exit(1)

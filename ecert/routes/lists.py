@@ -1,0 +1,28 @@
+"""Root-signed trust list and status list for offline verifiers (docs/formats.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from ecert import verification
+from ecert.auth import public
+
+router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())])
+JOSE = {200: {"content": {"application/jose": {}}}}
+
+
+def _jose(jws: str) -> Response:
+    return Response(jws, media_type="application/jose",
+                    headers={"Cache-Control": f"public, max-age={verification.LIST_CACHE_SECONDS}"})
+
+
+@router.get("/trust-list", response_class=Response, responses=JOSE,
+            summary="Trust list of department signing keys (compact JWS signed by the root)")
+def trust_list(request: Request) -> Response:
+    return _jose(verification.signed_list(request.app.state.platform, "trust"))
+
+
+@router.get("/status-list", response_class=Response, responses=JOSE,
+            summary="Status of every certificate (compact JWS signed by the root)")
+def status_list(request: Request) -> Response:
+    return _jose(verification.signed_list(request.app.state.platform, "status"))

@@ -1,0 +1,122 @@
+"""Lookup and verification API for using departments (Art. 12-14) and the public live status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from audit_log.actor import Actor
+from ecert import verification
+from ecert.auth import allow, public
+from ecert.problems import ProblemError
+from ecert.schemas_verify import (
+    AnnotatedCopyIn,
+    LookupListOut,
+    LookupOut,
+    PublicStatusOut,
+    VerificationOut,
+)
+from verifier.results import VerificationResult
+
+router = APIRouter(prefix="/api/v1", tags=["verifying"])
+USER = Depends(allow("user"))
+PURPOSE = Query(None, max_length=400, description="用证事由 (required)")
+
+
+def client_limit(request: Request) -> None:
+    """Anonymous routes are rate-limited per client address."""
+    host = request.client.host if request.client else "unknown"
+    request.app.state.platform.rate_limiter.check("ip:" + host)
+
+
+public_router = APIRouter(prefix="/api/v1/public", tags=["verifying"],
+                          dependencies=[Depends(public()), Depends(client_limit)])
+
+
+def _out(p: object, res: VerificationResult) -> VerificationOut:
+    d = res.to_dict()
+    cur = d.get("current_identifier")
+    d["current_link"] = f"{p.settings.base_url}/v/{cur}" if cur else None  # type: ignore[attr-defined]
+    return VerificationOut.model_validate(d)
+
+
+@router.get("/lookup/{identifier}", response_model=LookupOut)
+def lookup(identifier: str, request: Request, purpose: str | None = PURPOSE,
+           actor: Actor = USER) -> LookupOut:
+    """Look up one certificate version (Art. 13). Refusals (no purpose 422 `purpose-required`,
+    outside the grant 403 `not-granted`) are audited."""
+    p = request.app.state.platform
+    return LookupOut.model_validate(verification.lookup_json(
+        verification.lookup(p, actor, identifier, purpose)))
+
+
+@router.get("/lookup", response_model=LookupListOut)
+def lookup_by_holder(request: Request, holder_code: str = Query(max_length=40),
+                     type: str = Query(max_length=21),  # noqa: A002 - the API's name
+                     purpose: str | None = PURPOSE, actor: Actor = USER) -> LookupListOut:
+    """Current certificates of one type held by `holder_code` (stated purpose, granted type)."""
+    p = request.app.state.platform
+    found = verification.lookup_by_holder(p, actor, holder_code, type, purpose)
+    return LookupListOut(results=[LookupOut.model_validate(verification.lookup_json(r))
+                                  for r in found])
+
+
+@router.post("/verify/pdf", response_model=VerificationOut,
+             openapi_extra={"requestBody": {"content": {
+                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     "file": {"type": "string", "format": "binary"}}}}}, "required": True}})
+async def verify_pdf(request: Request, purpose: str | None = PURPOSE,
+                     actor: Actor = Depends(allow("user", "issuer", "auditor"))) -> VerificationOut:
+    """Verify a certificate PDF (raw `application/pdf` or multipart field `file`, ≤ 5 MB)."""
+    limit = verification.MAX_PDF_BYTES
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/pdf":
+        data = await request.body()
+    elif ctype == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=4, max_part_size=limit + 1)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ProblemError(422, "invalid-request", "multipart field `file` is required")
+        data = await upload.read(limit + 1)
+        await form.close()
+    else:
+        raise ProblemError(415, "unsupported-media-type",
+                           "send application/pdf or multipart/form-data")
+    if len(data) > limit:
+        raise ProblemError(413, "payload-too-large", f"PDFs are limited to {limit} bytes")
+    p = request.app.state.platform
+    res = await run_in_threadpool(verification.verify_pdf_upload, p, actor, data, purpose)
+    return _out(p, res)
+
+
+@router.get("/verify/{identifier}", response_model=VerificationOut)
+def verify_identifier(identifier: str, request: Request, purpose: str | None = PURPOSE,
+                      actor: Actor = Depends(allow("user", "issuer", "auditor"))
+                      ) -> VerificationOut:
+    """Full verification of a stored version against the store (signature, trust, status)."""
+    p = request.app.state.platform
+    return _out(p, verification.verify_by_identifier(p, actor, identifier, purpose))
+
+
+@router.post("/certificates/{identifier}/annotated-copies", response_class=Response,
+             responses={200: {"content": {"application/pdf": {}}}})
+def annotated_copy(identifier: str, body: AnnotatedCopyIn, request: Request,
+                   actor: Actor = USER) -> Response:
+    """加注件: a re-signed PDF stamped with purpose, using department and expiry; capped per
+    certificate per 30 days by the catalog (429 `cap-reached`); recorded and audited."""
+    p = request.app.state.platform
+    copy = verification.annotated_copy(p, actor, identifier, body.purpose, body.expires_in_days)
+    return Response(copy.pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{copy.identifier}-annotated.pdf"',
+        "X-Annotated-Copies-Used": f"{copy.used}/{copy.cap}",
+        "X-Expires-At": copy.expires_at.isoformat()})
+
+
+@public_router.get("/status/{identifier}", response_model=PublicStatusOut)
+def public_status(identifier: str, request: Request) -> PublicStatusOut:
+    """Live status for the citizen page: verdict, status code, masked display fields only."""
+    st = verification.public_status(request.app.state.platform, identifier)
+    return PublicStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
+                           identifier=st.identifier, current_identifier=st.current_identifier,
+                           display=dict(st.display))

@@ -1,0 +1,139 @@
+"""API schemas for lookup, verification, holders and objections (pydantic).
+
+Holder codes appear unmasked only where the caller is entitled: the holder themself, or a
+using department whose grant says ``personal: true`` (the verifier masks the record).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckOut(BaseModel):
+    name: str
+    passed: bool | None
+    reason: str
+    message: str
+
+
+class VerificationOut(BaseModel):
+    verdict: str
+    summary: str
+    identifier: str | None
+    current_identifier: str | None
+    current_link: str | None = None
+    status: str | None
+    checked_at: str
+    check_standard: bool | None
+    display: dict[str, str]
+    list_age_seconds: dict[str, float]
+    checks: list[CheckOut]
+
+
+class VersionInfoOut(BaseModel):
+    version: int
+    identifier: str
+    created_at: dt.datetime
+    superseded_at: dt.datetime | None
+    change_reason: str | None
+
+
+class LookupOut(BaseModel):
+    identifier: str
+    current_identifier: str
+    type_code: str
+    type_name: str
+    status: str
+    record: dict[str, object] = Field(description="signed data; personal parts masked "
+                                      "unless personal_visible")
+    personal_visible: bool
+    versions: list[VersionInfoOut]
+    verification: VerificationOut
+
+
+class LookupListOut(BaseModel):
+    results: list[LookupOut]
+
+
+class PublicStatusOut(BaseModel):
+    """What anyone may see: verdict, status code and masked display fields."""
+
+    verdict: str
+    status: str | None
+    checked_at: dt.datetime
+    identifier: str
+    current_identifier: str | None
+    display: dict[str, str]
+
+
+class AnnotatedCopyIn(Strict):
+    purpose: str = Field(min_length=1, max_length=60, description="用证事由")
+    expires_in_days: int = Field(ge=1, le=90)
+
+
+class OwnCertificateOut(BaseModel):
+    identifier: str
+    base_identifier: str
+    type_code: str
+    name: str
+    status: str
+    verdict: str
+    valid_to: dt.date | None
+    version: int
+
+
+class HolderCertificateOut(BaseModel):
+    identifier: str
+    base_identifier: str
+    status: str
+    verdict: str
+    record: dict[str, object]
+    jws: str
+    versions: list[str]
+
+
+class AccessOut(BaseModel):
+    at: dt.datetime
+    dept_code: str | None
+    dept_name: str | None
+    purpose: str | None
+    action: str
+    identifier: str
+
+
+class PresentationOut(BaseModel):
+    token: str
+    url: str
+    expires_at: dt.datetime
+
+
+class ObjectionIn(Strict):
+    identifier: str = Field(min_length=20, max_length=130)
+    reason: str = Field(min_length=1, max_length=2000)
+    evidence: str | None = Field(default=None, max_length=20000)
+
+
+class AnswerIn(Strict):
+    answer: str = Field(min_length=1, max_length=2000)
+    upheld: bool | None = None
+
+
+class ObjectionOut(BaseModel):
+    id: int
+    identifier: str
+    filed_by_role: str
+    reason: str
+    evidence: str
+    state: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    due_provisional: bool
+    answered_at: dt.datetime | None
+    answer: str | None
+    overdue: bool

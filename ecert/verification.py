@@ -1,0 +1,495 @@
+"""Glue between the HTTP edge and the verifier: lookups, verification, lists, holders, objections.
+
+Every function takes the :class:`~ecert.platform.Platform` and an :class:`Actor`, opens its
+own transactions, audits and signs tree heads (``after_write``); routes stay thin. Nothing
+here knows about HTTP except the error classes it raises (domain errors with a ``slug``).
+
+Key choices (documented in docs/verifying.md):
+
+* trust and status lists are signed by the root (``ca.documents.sign_document``) and cached
+  per platform for ``LIST_CACHE_SECONDS`` of the platform clock;
+* presentation tokens (亮证) are signed by the signing key of the department that currently
+  acts for the certificate's issuer (the key that signs its QR), typed
+  ``ecert-presentation+jws`` so they can never pass for a record or a QR claim set. The root
+  key signs only certificates and lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from audit_log.actor import Actor
+from ca.certs import describe_cert
+from ca.documents import sign_document
+from ca.errors import CaError
+from ca.jws import parse_jws
+from certificate_store import UnitOfWork
+from certificate_store.records import ObjectionRecord
+from verifier import holder as vholder
+from verifier import lists as vlists
+from verifier import lookup as vlookup
+from verifier import objections as vobjections
+from verifier.catalog import purpose_allowed, type_view
+from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, VerifierError
+from verifier.identifiers import parse_identifier
+from verifier.pdf import verify_pdf
+from verifier.results import VerificationResult, Verdict, make_result
+from verifier.results import Check
+from verifier.verify import display_fields, verify_identifier
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+
+LIST_CACHE_SECONDS = 60
+ANNOTATED_PERIOD = dt.timedelta(days=30)
+MAX_PDF_BYTES = 5 * 1024 * 1024
+PUBLIC_ACTOR = Actor(name="anonymous", role="public")
+
+
+class CapReached(VerifierError):
+    """本证照加注件数量已达上限 / The annotated-copy cap for this certificate is reached."""
+
+    slug = "cap-reached"
+
+
+class PresentationExpired(VerifierError):
+    """亮证二维码已过期 / The presentation token has expired."""
+
+    slug = "expired"
+
+
+# ---------------------------------------------------------------------------- lists
+
+
+@dataclass(frozen=True)
+class _Cached:
+    made_at: dt.datetime
+    jws: str
+
+
+class _ListCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[str, _Cached] = {}
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, _ListCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache(p: Platform) -> _ListCache:
+    with _CACHES_LOCK:
+        c = _CACHES.get(p)
+        if c is None:
+            c = _CACHES[p] = _ListCache()
+        return c
+
+
+def signed_list(p: Platform, kind: str) -> str:
+    """The root-signed trust list (``kind="trust"``) or status list, cached briefly."""
+    now = p.now()
+    cache = _cache(p)
+    with cache.lock:
+        hit = cache.items.get(kind)
+        if hit is not None and dt.timedelta(0) <= now - hit.made_at < dt.timedelta(
+                seconds=LIST_CACHE_SECONDS):
+            return hit.jws
+        ttl = dt.timedelta(seconds=p.settings.list_ttl_seconds)
+        with p.store.transaction() as uow:
+            build = vlists.build_trust_list if kind == "trust" else vlists.build_status_list
+            payload = build(uow, now, ttl)
+            signer, root_der = p.pki.root(uow)
+        jws = sign_document(payload, signer, root_der)
+        cache.items[kind] = _Cached(now, jws)
+        return jws
+
+
+def invalidate_lists(p: Platform) -> None:
+    with _cache(p).lock:
+        _cache(p).items.clear()
+
+
+@dataclass(frozen=True)
+class RootKey:
+    jwk: Mapping[str, str]
+    x5t_s256: str
+
+
+def root_key(p: Platform) -> RootKey:
+    """The root's public key as a JWK, embedded in the citizen page to check the trust list."""
+    with p.store.transaction() as uow:
+        _signer, der = p.pki.root(uow)
+    info = describe_cert(der)
+    return RootKey(vlists.jwk_from_spki(info.public_key_der), info.x5t_s256)
+
+
+# ---------------------------------------------------------------------------- status / verify
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    verdict: str
+    status: str | None
+    checked_at: dt.datetime
+    identifier: str
+    current_identifier: str | None
+    display: Mapping[str, str]
+
+
+def public_status(p: Platform, identifier: str) -> PublicStatus:
+    """Live status for the citizen page: verdict and masked display fields only."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        res = verify_identifier(uow, identifier, now)
+    return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
+                        res.current_identifier, dict(res.display))
+
+
+def verify_by_identifier(p: Platform, actor: Actor, identifier: str,
+                         purpose: str | None) -> VerificationResult:
+    now = p.now()
+    with p.store.transaction() as uow:
+        res = verify_identifier(uow, identifier, now)
+        p.audit.record_by(uow, actor, now=now,
+                          action="certificate.use" if actor.role == "user" else "certificate.verify",
+                          cert_identifier=res.identifier, purpose=_clip(purpose),
+                          details={"by": "verify", "verdict": res.verdict.value})
+        p.after_write(uow)
+    return res
+
+
+def verify_pdf_upload(p: Platform, actor: Actor, data: bytes,
+                      purpose: str | None) -> VerificationResult:
+    if not data.startswith(b"%PDF-"):
+        raise MalformedInput("文件不是 PDF / not a PDF")
+    now = p.now()
+    with p.store.transaction() as uow:
+        _signer, root_der = p.pki.root(uow)
+    with p.store.transaction() as uow:
+        res = verify_pdf(uow, data, root_der, now)
+        p.audit.record_by(uow, actor, now=now, action="certificate.use",
+                          cert_identifier=res.identifier, purpose=_clip(purpose),
+                          details={"by": "pdf", "verdict": res.verdict.value,
+                                   "sha256": hashlib.sha256(data).hexdigest()})
+        p.after_write(uow)
+    return res
+
+
+def _clip(value: str | None) -> str | None:
+    return value.strip()[:200] if isinstance(value, str) and value.strip() else None
+
+
+# ---------------------------------------------------------------------------- lookup
+
+
+def lookup(p: Platform, actor: Actor, identifier: str,
+           purpose: str | None) -> vlookup.LookupResult:
+    res = vlookup.lookup(p.store, actor, identifier, purpose or "", p.now(), audit=p.audit)
+    _sign_head(p)
+    return res
+
+
+def lookup_by_holder(p: Platform, actor: Actor, holder_code: str, type_code: str,
+                     purpose: str | None) -> tuple[vlookup.LookupResult, ...]:
+    res = vlookup.lookup_by_holder(p.store, actor, holder_code, type_code, purpose or "",
+                                   p.now(), audit=p.audit)
+    _sign_head(p)
+    return res
+
+
+def _sign_head(p: Platform) -> None:
+    with p.store.transaction() as uow:
+        p.after_write(uow)
+
+
+def lookup_json(res: vlookup.LookupResult) -> dict[str, Any]:
+    return {
+        "identifier": res.identifier, "current_identifier": res.current_identifier,
+        "type_code": res.type_code, "type_name": res.type_name, "status": res.status,
+        "record": json.loads(json.dumps(dict(res.record), default=str)),
+        "personal_visible": res.personal_visible,
+        "versions": [dataclasses.asdict(v) for v in res.versions],
+        "verification": res.verification.to_dict(),
+    }
+
+
+# ---------------------------------------------------------------------------- annotated copies
+
+
+@dataclass(frozen=True)
+class AnnotatedCopy:
+    identifier: str
+    pdf: bytes
+    sha256: str
+    expires_at: dt.datetime
+    used: int
+    cap: int
+
+
+def _deny(p: Platform, actor: Actor, now: dt.datetime, identifier: str | None, purpose: str | None,
+          err: VerifierError) -> None:
+    with p.store.transaction() as uow:
+        p.audit.record_by(uow, actor, now=now, action="certificate.annotated_copy_denied",
+                          cert_identifier=identifier, purpose=_clip(purpose),
+                          details={"reason": err.slug})
+        p.after_write(uow)
+    raise err
+
+
+def _annotated_check(uow: UnitOfWork, actor: Actor, identifier: str, purpose: str,
+                     now: dt.datetime) -> tuple[int, str, str, int, int, int]:
+    """(certificate id, current identifier, department name, version, cap, used)."""
+    if actor.role != "user" or not actor.dept_code:
+        raise Forbidden()
+    ident = parse_identifier(identifier)
+    cert = uow.certificates.by_base(ident.base)
+    if cert is None:
+        raise NotFound()
+    view = type_view(uow.catalog.get(cert.type_code, cert.type_version))
+    grant = view.grant_for(actor.dept_code)
+    if grant is None or not purpose_allowed(purpose, grant):
+        raise NotGranted()
+    used = uow.certificates.count_annotated_copies(cert.id, now - ANNOTATED_PERIOD)
+    if used >= view.annotated_copy_cap:
+        raise CapReached(f"每 30 天最多 {view.annotated_copy_cap} 份加注件 / "
+                         f"at most {view.annotated_copy_cap} annotated copies per 30 days")
+    current = uow.certificates.version(cert.id, cert.current_version).identifier
+    dept = uow.departments.find(actor.dept_code)
+    return (cert.id, current, dept.name if dept else actor.dept_code, cert.current_version,
+            view.annotated_copy_cap, used)
+
+
+def annotated_copy(p: Platform, actor: Actor, identifier: str, purpose: str | None,
+                   expires_in_days: int) -> AnnotatedCopy:
+    """加注件: grant checked, cap per certificate per 30 days, signed anew, recorded, audited."""
+    now = p.now()
+    try:
+        clean = vlookup.normalise_purpose(purpose)
+        if len(clean) > 60:
+            raise MalformedInput("用证事由过长（加注件最多 60 字）/ purpose too long for a copy")
+        with p.store.transaction() as uow:
+            cert_id, current, dept_name, _v, _cap, _used = _annotated_check(
+                uow, actor, identifier, clean, now)
+    except VerifierError as err:
+        _deny(p, actor, now, identifier if len(identifier) <= 130 else None, purpose, err)
+        raise AssertionError("unreachable") from None
+    expires = now + dt.timedelta(days=expires_in_days)
+    pdf = p.documents.annotated_pdf(current, clean, dept_name, expires, now)  # slow: no txn
+    digest = hashlib.sha256(pdf).hexdigest()
+    try:
+        with p.store.transaction() as uow:
+            cert_id, current, _n, version, cap, used = _annotated_check(uow, actor, current,
+                                                                        clean, now)
+            uow.certificates.add_annotated_copy(certificate_id=cert_id, version=version,
+                                                using_dept=actor.dept_code or "", purpose=clean,
+                                                expires_at=expires, sha256=digest, now=now)
+            p.audit.record_by(uow, actor, now=now, action="certificate.annotated_copy",
+                              cert_identifier=current, purpose=clean,
+                              details={"sha256": digest, "expires_at": expires.isoformat(),
+                                       "count": used + 1, "cap": cap})
+            p.after_write(uow)
+    except VerifierError as err:  # a concurrent copy took the last slot
+        _deny(p, actor, now, current, clean, err)
+        raise AssertionError("unreachable") from None
+    return AnnotatedCopy(current, pdf, digest, expires, used + 1, cap)
+
+
+# ---------------------------------------------------------------------------- holder
+
+
+def holder_certificates(p: Platform, actor: Actor) -> tuple[vholder.OwnCertificate, ...]:
+    with p.store.transaction() as uow:
+        out = vholder.list_own(uow, actor, p.now(), audit=p.audit)
+        p.after_write(uow)
+    return out
+
+
+def holder_certificate(p: Platform, actor: Actor, identifier: str) -> dict[str, Any]:
+    """The holder's own certificate in full (they are entitled to their own data)."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        cert = vholder._own_cert(uow, actor, identifier)  # noqa: SLF001 - ownership check
+        version = uow.certificates.version(cert.id, cert.current_version)
+        res = verify_identifier(uow, version.identifier, now)
+        p.audit.record_by(uow, actor, now=now, action="holder.view",
+                          cert_identifier=version.identifier, details={})
+        p.after_write(uow)
+        return {"identifier": version.identifier, "base_identifier": cert.base_identifier,
+                "status": cert.status, "verdict": res.verdict.value,
+                "record": json.loads(version.canonical), "jws": version.jws,
+                "versions": [v.identifier for v in uow.certificates.versions(cert.id)]}
+
+
+def holder_accesses(p: Platform, actor: Actor, identifier: str) -> tuple[vholder.Access, ...]:
+    with p.store.transaction() as uow:
+        return vholder.who_looked(uow, actor, identifier, audit=p.audit)
+
+
+@dataclass(frozen=True)
+class PresentationToken:
+    token: str
+    url: str
+    expires_at: dt.datetime
+
+
+def present(p: Platform, actor: Actor, identifier: str) -> PresentationToken:
+    now = p.now()
+    ttl = dt.timedelta(seconds=p.settings.presentation_ttl_seconds)
+    with p.store.transaction() as uow:
+        cert = vholder._own_cert(uow, actor, identifier)  # noqa: SLF001 - ownership check
+        current = uow.certificates.version(cert.id, cert.current_version).identifier
+        key = p.pki.signing_key(uow, cert.issuer_code)
+        token = vholder.present(uow, actor, current, key.signer, key.cert_der, now, ttl,
+                                audit=p.audit)
+        p.after_write(uow)
+    return PresentationToken(token, f"{p.settings.base_url}/p/{token}", now + ttl)
+
+
+def presentation_qr_png(p: Platform, actor: Actor, identifier: str) -> bytes:
+    from issuer import qr
+
+    return qr.qr_png(present(p, actor, identifier).url, 6)
+
+
+@dataclass(frozen=True)
+class PresentationView:
+    ok: bool
+    reason: str
+    identifier: str | None
+    expires_at: dt.datetime | None
+    verdict: str | None
+    display: Mapping[str, str]
+
+
+def check_presentation(p: Platform, token: str) -> PresentationView:
+    """For the /p/{token} page: signature by a department key that acts for the issuer, fresh."""
+    now = p.now()
+    try:
+        parsed = parse_jws(token, 2048)
+    except CaError:
+        parsed = None
+    with p.store.transaction() as uow:
+        rec = uow.pki.by_thumbprint(parsed.x5t_s256) if parsed and parsed.x5t_s256 else None
+        if rec is None or rec.kind != "department":
+            pres = vholder.Presentation(False, "bad-signature" if parsed else "malformed",
+                                        None, None, None)
+        else:
+            pres = vholder.verify_presentation_audited(
+                uow, PUBLIC_ACTOR, token, describe_cert(rec.der).public_key_der, now,
+                audit=p.audit)
+        verdict, display = None, {}
+        if pres.identifier is not None:
+            cert = uow.certificates.by_base(parse_identifier(pres.identifier).base)
+            acting = uow.departments.current_holder(cert.issuer_code) if cert else None
+            if cert is None or rec is None or rec.dept_code not in (cert.issuer_code, acting):
+                pres = vholder.Presentation(False, "bad-signature", None, None, None)
+            elif pres.ok:
+                res = verify_identifier(uow, pres.identifier, now)
+                verdict, display = res.verdict.value, dict(res.display)
+        p.after_write(uow)
+    return PresentationView(pres.ok, pres.reason, pres.identifier, pres.expires_at, verdict,
+                            display)
+
+
+# ---------------------------------------------------------------------------- objections
+
+
+@dataclass(frozen=True)
+class ObjectionView:
+    id: int
+    identifier: str
+    filed_by_role: str
+    reason: str
+    evidence: str
+    state: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    due_provisional: bool
+    answered_at: dt.datetime | None
+    answer: str | None
+    overdue: bool
+
+
+def _objection_view(uow: UnitOfWork, o: ObjectionRecord, now: dt.datetime) -> ObjectionView:
+    cert = uow.certificates.get(o.certificate_id)
+    return ObjectionView(o.id, cert.base_identifier, o.filed_by_role, o.reason, o.evidence,
+                         o.state, o.filed_at, o.due_at, o.due_provisional, o.answered_at,
+                         o.answer, o.state == "open" and now > o.due_at)
+
+
+def file_objection(p: Platform, actor: Actor, identifier: str, reason: str,
+                   evidence: str | None) -> ObjectionView:
+    now = p.now()
+    with p.store.transaction() as uow:
+        rec = vobjections.file(uow, actor, identifier, reason, evidence, now, audit=p.audit)
+        p.after_write(uow)
+        return _objection_view(uow, rec, now)
+
+
+def answer_objection(p: Platform, actor: Actor, objection_id: int, text: str,
+                     upheld: bool | None) -> ObjectionView:
+    now = p.now()
+    with p.store.transaction() as uow:
+        rec = vobjections.answer(uow, actor, objection_id, text, now, upheld=upheld,
+                                 audit=p.audit)
+        p.after_write(uow)
+        return _objection_view(uow, rec, now)
+
+
+def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[ObjectionView]:
+    """Holder: objections they filed; user: their department filed; issuer: on their certificates."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        recs: list[ObjectionRecord] = []
+        if actor.role == "holder" and actor.holder_hash:
+            ids = [c.id for c in uow.certificates.by_holder(actor.holder_hash, limit=500)]
+            mine = f"holder:{actor.holder_hash}"
+            recs = [o for o in uow.objections.for_certificates(ids) if o.filed_by == mine]
+        elif actor.role == "user" and actor.dept_code:
+            page = p.audit.list_entries(uow, actor_dept=actor.dept_code, action="objection.file",
+                                        limit=limit)
+            for e in page.entries:
+                oid = json.loads(e.details).get("objection_id")
+                if isinstance(oid, int):
+                    recs.append(uow.objections.get(oid))
+        elif actor.role in ("issuer", "admin") and actor.dept_code:
+            ids: list[int] = []
+            after = 0
+            while len(ids) < 5000:
+                page_c = uow.certificates.list(issuer_code=actor.dept_code, after_id=after,
+                                               limit=1000)
+                if not page_c:
+                    break
+                ids += [c.id for c in page_c]
+                after = page_c[-1].id
+            recs = uow.objections.for_certificates(ids) if ids else []
+        recs.sort(key=lambda o: o.filed_at, reverse=True)
+        return [_objection_view(uow, o, now) for o in recs[:limit]]
+
+
+# ---------------------------------------------------------------------------- misc
+
+
+def not_found_result(identifier: str, now: dt.datetime) -> VerificationResult:
+    return make_result([Check.fail("exists", "not-found", "本平台无此证照")], identifier=identifier,
+                       checked_at=now)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+__all__ = ["signed_list", "root_key", "public_status", "lookup", "lookup_by_holder",
+           "annotated_copy", "verify_pdf_upload", "verify_by_identifier", "holder_certificates",
+           "holder_certificate", "holder_accesses", "present", "check_presentation",
+           "file_objection", "answer_objection", "list_objections", "CapReached", "Verdict",
+           "display_fields", "MAX_PDF_BYTES"]
