@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-from ecert import problems
+from ecert import housekeeping, problems
 from ecert.platform import Platform
 from ecert.routes import admin, audit, issuing, pki
 from ecert.settings import Settings
@@ -30,7 +31,15 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        interval = max(1.0, min(float(settings.sth_every_seconds), 30.0))
+        async with housekeeping.periodic(platform, interval):
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ecert 电子证照平台 API",
         version="1.0",
         description="Signing, lookup, verification and audit of electronic certificates "

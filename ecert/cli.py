@@ -79,7 +79,7 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     p.store.create_schema()
     console.print(f"ecert serving on http://{host}:{port} (API docs: /api/docs)")
     if workers > 1:
-        raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:app --workers N` "
+        raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:create --workers N` "
                           "with ECERT_DATA_DIR set (see README)")
     uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info")
 

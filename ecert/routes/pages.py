@@ -1,0 +1,82 @@
+"""HTML pages (zh-CN, mobile first, no external resources, no inline script or style)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from ecert import verification
+from ecert.auth import public
+from ecert.routes.verifying import client_limit
+
+HERE = Path(__file__).resolve().parent.parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(tags=["pages"], include_in_schema=False,
+                   dependencies=[Depends(public()), Depends(client_limit)])
+
+PRESENTATION_TEXT = {
+    "ok": "有效亮证", "expired": "已过期 expired", "not-yet-valid": "时间异常",
+    "bad-signature": "伪造或被篡改", "malformed": "不是有效的亮证码",
+}
+VERDICT_TEXT = {
+    "valid": "真实有效", "revoked": "已吊销", "suspended": "已暂停", "expired": "已过期",
+    "cancelled": "已注销", "superseded": "已被新版本替代", "invalid": "伪造或被篡改",
+    "unknown": "无法确认",
+}
+FIELD_LABELS = (("name", "证照名称"), ("holder", "持证主体"), ("holder_code", "证件号码"),
+                ("issuer", "签发部门"), ("licence_number", "证照编号"), ("issue_date", "签发日期"),
+                ("valid_from", "有效期起"), ("valid_to", "有效期至"))
+
+
+def _page(request: Request, name: str, **ctx: object) -> HTMLResponse:
+    resp = templates.TemplateResponse(request, name, ctx)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@router.get("/v/{identifier}", response_class=HTMLResponse)
+def citizen(identifier: str, request: Request) -> HTMLResponse:
+    """The page every certificate QR opens; verify.js checks the fragment in the browser."""
+    root = verification.root_key(request.app.state.platform)
+    trust = json.dumps({"jwk": dict(root.jwk), "x5t": root.x5t_s256}, separators=(",", ":"))
+    return _page(request, "verify.html", identifier=identifier[:130], trust_json=trust)
+
+
+@router.get("/p/{token}", response_class=HTMLResponse)
+def presentation(token: str, request: Request) -> HTMLResponse:
+    """亮证 page for staff: the certificate while the holder's token is fresh, else expired."""
+    v = verification.check_presentation(request.app.state.platform, token[:2048])
+    fields = [(label, v.display[k]) for k, label in FIELD_LABELS if k in v.display]
+    state = v.verdict if v.ok and v.verdict else ("expired" if v.reason == "expired"
+                                                     else "invalid")
+    return _page(request, "presentation.html", v=v, fields=fields, state=state,
+                 headline=(VERDICT_TEXT.get(v.verdict or "", "") if v.ok
+                           else PRESENTATION_TEXT.get(v.reason, "无效")))
+
+
+@router.get("/holder", response_class=HTMLResponse)
+def holder_page(request: Request) -> HTMLResponse:
+    return _page(request, "holder.html")
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def staff_page(request: Request) -> HTMLResponse:
+    return _page(request, "staff.html")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> HTMLResponse:
+    return _page(request, "audit.html")
+
+
+@router.get("/sw.js", response_class=Response)
+def service_worker() -> Response:
+    """Served from the root so that it may control /v/ pages offline."""
+    return Response((STATIC_DIR / "sw.js").read_bytes(), media_type="text/javascript",
+                    headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache",
+                             "Content-Security-Policy": "default-src 'self'"})
