@@ -1,0 +1,58 @@
+"""Offline QR verifications per second vs raw ECDSA P-256 verifies per second (same run).
+
+    .venv/bin/python bench/bench_verify.py [N]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "verifier")]
+
+from ca.signer import MemorySigner, verify_signature  # noqa: E402
+from certificate_store import Store  # noqa: E402
+from certificate_store.models import Base  # noqa: E402
+from verifier.lists import build_status_list, build_trust_list, load_status_list, load_trust_list  # noqa: E402
+from verifier.results import Verdict  # noqa: E402
+from verifier.verify import verify_qr  # noqa: E402
+from verifier_world import T0, World  # noqa: E402
+
+
+def main(n: int) -> None:
+    now = T0 + dt.timedelta(days=30)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/b.db")
+        Base.metadata.create_all(store.engine)
+        w = World.build(store)
+        urls = [w.qr_url(w.issue()) for _ in range(50)]
+        with store.transaction() as uow:
+            tl = w.sign_list(build_trust_list(uow, now, dt.timedelta(days=1)))
+            sl = w.sign_list(build_status_list(uow, now, dt.timedelta(days=1)))
+        store.dispose()
+    trust = load_trust_list(tl, w.root_der, now)
+    status = load_status_list(sl, w.root_der, now)
+
+    t = time.perf_counter()
+    for i in range(n):
+        assert verify_qr(urls[i % len(urls)], trust, status, now).verdict is Verdict.VALID
+    qr_rate = n / (time.perf_counter() - t)
+
+    s = MemorySigner.generate("bench")
+    msg = b"x" * 300
+    sig = s.sign(msg)
+    t = time.perf_counter()
+    for _ in range(n):
+        verify_signature(s.public_key_der, msg, sig)
+    raw_rate = n / (time.perf_counter() - t)
+    print(f"offline QR verify: {qr_rate:8.0f}/s")
+    print(f"raw ECDSA P-256 verify (ca.signer.verify_signature): {raw_rate:8.0f}/s")
+    print(f"ratio QR/raw: {qr_rate / raw_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000)
