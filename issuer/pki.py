@@ -284,9 +284,11 @@ class PlatformPki:
         tsa_signer, tsa_der = self.service(uow, "tsa")
         stamper = ca_tsa.InProcessTimeStamper(tsa_signer, tsa_der, [root_der],
                                               clock if callable(clock) else (lambda: now))
-        ocsp = self.ocsp_for(uow, key.cert_der, now)
+        # Revocation data for every certificate a validator will meet: the department's and the
+        # TSA's (both carry AIA), so B-LT validates offline.
+        ocsps = (self.ocsp_for(uow, key.cert_der, now), self.ocsp_for(uow, tsa_der, now))
         return SigningMaterial(key=key, chain_ders=(root_der,), root_der=root_der,
-                               timestamper=stamper, ocsp_responses=(ocsp,), crls=())
+                               timestamper=stamper, ocsp_responses=ocsps, crls=())
 
     def department_certs(self, uow: UnitOfWork, code: str) -> list[PkiCertRecord]:
         return uow.pki.list(kind="department", dept_code=code)
