@@ -46,8 +46,14 @@ def type_view(rec: CertificateTypeRecord) -> TypeView:
             grants.append(Grant(g["dept"], purposes, g.get("personal") is True))
     personal = frozenset(p for p in d.get("personal") or () if isinstance(p, str))
     cap = d.get("annotated_copy_cap", 3)
-    return TypeView(rec.type_code, rec.version, rec.name, personal, tuple(grants),
-                    cap if isinstance(cap, int) and not isinstance(cap, bool) else 3)
+    return TypeView(
+        rec.type_code,
+        rec.version,
+        rec.name,
+        personal,
+        tuple(grants),
+        cap if isinstance(cap, int) and not isinstance(cap, bool) else 3,
+    )
 
 
 def purpose_allowed(purpose: str, grant: Grant) -> bool:
@@ -56,6 +62,6 @@ def purpose_allowed(purpose: str, grant: Grant) -> bool:
     for p in grant.purposes:
         if p == "*" or purpose == p:
             return True
-        if purpose.startswith(p) and purpose[len(p):len(p) + 1] in (":", "：", " ", "-", "/"):
+        if purpose.startswith(p) and purpose[len(p) : len(p) + 1] in (":", "：", " ", "-", "/"):
             return True
     return False

@@ -28,8 +28,12 @@ from verifier.verify import verify_stored_version
 PRESENTATION_TYP = "ecert-presentation+jws"
 PRESENTATION_SPEC = "ecert/presentation/1"
 DEFAULT_TTL = dt.timedelta(seconds=120)
-SEEN_ACTIONS = ("certificate.lookup", "certificate.use", "certificate.annotated_copy",
-                "certificate.presentation.verify")
+SEEN_ACTIONS = (
+    "certificate.lookup",
+    "certificate.use",
+    "certificate.annotated_copy",
+    "certificate.presentation.verify",
+)
 _DEFAULT_AUDIT = AuditLog()
 
 
@@ -81,8 +85,9 @@ def _own_cert(uow: UnitOfWork, actor: Actor, identifier: str) -> CertificateReco
     return cert
 
 
-def list_own(uow: UnitOfWork, actor: Actor, now: dt.datetime, *,
-             audit: AuditLog | None = None) -> tuple[OwnCertificate, ...]:
+def list_own(
+    uow: UnitOfWork, actor: Actor, now: dt.datetime, *, audit: AuditLog | None = None
+) -> tuple[OwnCertificate, ...]:
     """The holder's certificates (current versions), each verified against the store."""
     hh = _require_holder(actor)
     out = []
@@ -91,16 +96,32 @@ def list_own(uow: UnitOfWork, actor: Actor, now: dt.datetime, *,
         ident = parse_identifier(version.identifier)
         res = verify_stored_version(uow, ident, version, cert, now)
         name = uow.catalog.get(cert.type_code, cert.type_version).name
-        out.append(OwnCertificate(version.identifier, cert.base_identifier, cert.type_code, name,
-                                  cert.status, res.verdict, last_valid_day(cert.valid_to),
-                                  cert.current_version))
-    (audit or _DEFAULT_AUDIT).record_by(uow, actor, now=now, action="holder.list",
-                                        details={"count": len(out)})
+        out.append(
+            OwnCertificate(
+                version.identifier,
+                cert.base_identifier,
+                cert.type_code,
+                name,
+                cert.status,
+                res.verdict,
+                last_valid_day(cert.valid_to),
+                cert.current_version,
+            )
+        )
+    (audit or _DEFAULT_AUDIT).record_by(
+        uow, actor, now=now, action="holder.list", details={"count": len(out)}
+    )
     return tuple(out)
 
 
-def who_looked(uow: UnitOfWork, actor: Actor, identifier: str, *,
-               audit: AuditLog | None = None, limit: int = 200) -> tuple[Access, ...]:
+def who_looked(
+    uow: UnitOfWork,
+    actor: Actor,
+    identifier: str,
+    *,
+    audit: AuditLog | None = None,
+    limit: int = 200,
+) -> tuple[Access, ...]:
     """Who used the holder's certificate (any version): department, purpose, time; newest first."""
     audit = audit or _DEFAULT_AUDIT
     cert = _own_cert(uow, actor, identifier)
@@ -109,8 +130,9 @@ def who_looked(uow: UnitOfWork, actor: Actor, identifier: str, *,
     for v in uow.certificates.versions(cert.id):
         before = None
         while True:
-            page = audit.list_entries(uow, cert_identifier=v.identifier, action="certificate.",
-                                      before=before, limit=200)
+            page = audit.list_entries(
+                uow, cert_identifier=v.identifier, action="certificate.", before=before, limit=200
+            )
             for e in page.entries:
                 if e.action not in SEEN_ACTIONS:
                     continue
@@ -118,8 +140,16 @@ def who_looked(uow: UnitOfWork, actor: Actor, identifier: str, *,
                 if dept is not None and dept not in names:
                     d = uow.departments.find(dept)
                     names[dept] = d.name if d else None
-                out.append(Access(e.created_at, dept, names.get(dept) if dept else None,
-                                  e.purpose, e.action, v.identifier))
+                out.append(
+                    Access(
+                        e.created_at,
+                        dept,
+                        names.get(dept) if dept else None,
+                        e.purpose,
+                        e.action,
+                        v.identifier,
+                    )
+                )
             if page.next_before is None or len(out) >= limit:
                 break
             before = page.next_before
@@ -127,26 +157,50 @@ def who_looked(uow: UnitOfWork, actor: Actor, identifier: str, *,
     return tuple(out[:limit])
 
 
-def presentation_token(identifier: str, signer: Signer, cert_der: bytes, now: dt.datetime,
-                       ttl: dt.timedelta = DEFAULT_TTL) -> str:
+def presentation_token(
+    identifier: str,
+    signer: Signer,
+    cert_der: bytes,
+    now: dt.datetime,
+    ttl: dt.timedelta = DEFAULT_TTL,
+) -> str:
     """A compact JWS naming ``identifier``, valid from ``now`` for ``ttl``."""
     ident = parse_identifier(identifier)
     iat = int(now.timestamp())
-    claims = {"spec": PRESENTATION_SPEC, "id": ident.text, "iat": iat,
-              "exp": iat + int(ttl.total_seconds()), "jti": secrets.token_urlsafe(9)}
-    return sign_jws(canonical_json(claims), signer, cert_der, include_x5c=False,
-                    typ=PRESENTATION_TYP)
+    claims = {
+        "spec": PRESENTATION_SPEC,
+        "id": ident.text,
+        "iat": iat,
+        "exp": iat + int(ttl.total_seconds()),
+        "jti": secrets.token_urlsafe(9),
+    }
+    return sign_jws(
+        canonical_json(claims), signer, cert_der, include_x5c=False, typ=PRESENTATION_TYP
+    )
 
 
-def present(uow: UnitOfWork, actor: Actor, identifier: str, signer: Signer, cert_der: bytes,
-            now: dt.datetime, ttl: dt.timedelta = DEFAULT_TTL, *,
-            audit: AuditLog | None = None) -> str:
+def present(
+    uow: UnitOfWork,
+    actor: Actor,
+    identifier: str,
+    signer: Signer,
+    cert_der: bytes,
+    now: dt.datetime,
+    ttl: dt.timedelta = DEFAULT_TTL,
+    *,
+    audit: AuditLog | None = None,
+) -> str:
     """The holder shows one of their certificates: checks ownership, makes and audits a token."""
     _own_cert(uow, actor, identifier)
     token = presentation_token(identifier, signer, cert_der, now, ttl)
-    (audit or _DEFAULT_AUDIT).record_by(uow, actor, now=now, action="holder.present",
-                                        cert_identifier=identifier,
-                                        details={"ttl_seconds": int(ttl.total_seconds())})
+    (audit or _DEFAULT_AUDIT).record_by(
+        uow,
+        actor,
+        now=now,
+        action="holder.present",
+        cert_identifier=identifier,
+        details={"ttl_seconds": int(ttl.total_seconds())},
+    )
     return token
 
 
@@ -167,7 +221,8 @@ def verify_presentation(token: str, verify_key: bytes, now: dt.datetime) -> Pres
         ident = parse_identifier(claims["id"])
         iat, exp = claims["iat"], claims["exp"]
         if claims.get("spec") != PRESENTATION_SPEC or not all(
-                isinstance(x, int) and not isinstance(x, bool) for x in (iat, exp)):
+            isinstance(x, int) and not isinstance(x, bool) for x in (iat, exp)
+        ):
             raise ValueError("bad claims")
         issued = dt.datetime.fromtimestamp(iat, dt.UTC)
         expires = dt.datetime.fromtimestamp(exp, dt.UTC)
@@ -180,12 +235,23 @@ def verify_presentation(token: str, verify_key: bytes, now: dt.datetime) -> Pres
     return Presentation(True, "ok", ident.text, issued, expires)
 
 
-def verify_presentation_audited(uow: UnitOfWork, actor: Actor, token: str, verify_key: bytes,
-                                now: dt.datetime, *,
-                                audit: AuditLog | None = None) -> Presentation:
+def verify_presentation_audited(
+    uow: UnitOfWork,
+    actor: Actor,
+    token: str,
+    verify_key: bytes,
+    now: dt.datetime,
+    *,
+    audit: AuditLog | None = None,
+) -> Presentation:
     """:func:`verify_presentation` for the staff page, audited (the holder sees it in who_looked)."""
     p = verify_presentation(token, verify_key, now)
     (audit or _DEFAULT_AUDIT).record_by(
-        uow, actor, now=now, action="certificate.presentation.verify",
-        cert_identifier=p.identifier, details={"ok": p.ok, "reason": p.reason})
+        uow,
+        actor,
+        now=now,
+        action="certificate.presentation.verify",
+        cert_identifier=p.identifier,
+        details={"ok": p.ok, "reason": p.reason},
+    )
     return p

@@ -66,8 +66,9 @@ def parse_base(value: object) -> str:
     """Accept a base identifier (no version/check) and return it normalised."""
     if not isinstance(value, str) or len(value) > MAX_LEN:
         raise MalformedInput("证照标识格式错误 / malformed identifier")
-    m = re.fullmatch(r"1\.2\.156\.3005\.2\.[0-9A-Z]{18}[0-9]{3}\.[0-9A-Z]{18}\.[0-9A-Z]{1,40}",
-                     value.strip())
+    m = re.fullmatch(
+        r"1\.2\.156\.3005\.2\.[0-9A-Z]{18}[0-9]{3}\.[0-9A-Z]{18}\.[0-9A-Z]{1,40}", value.strip()
+    )
     if m is None:
         raise MalformedInput("证照标识格式错误 / malformed identifier")
     return m.group(0)

@@ -46,7 +46,7 @@ def parse_zulu(value: Any) -> dt.datetime:
 def jwk_from_spki(spki_der: bytes) -> dict[str, str]:
     if not spki_der.startswith(_P256_SPKI_PREFIX) or len(spki_der) != len(_P256_SPKI_PREFIX) + 65:
         raise ValueError("not an uncompressed P-256 public key")
-    point = spki_der[len(_P256_SPKI_PREFIX):]
+    point = spki_der[len(_P256_SPKI_PREFIX) :]
     return {"kty": "EC", "crv": "P-256", "x": b64url(point[1:33]), "y": b64url(point[33:])}
 
 
@@ -75,17 +75,19 @@ def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> di
         if code not in names:
             dept = uow.departments.find(code)
             names[code] = dept.name if dept is not None else (info.common_name or "")
-        keys.append({
-            "x5t#S256": rec.x5t_s256,
-            "dept": code,
-            "dept_name": names[code],
-            "jwk": jwk_from_spki(info.public_key_der),
-            "not_before": zulu(rec.not_before),
-            "not_after": zulu(rec.not_after),
-            "state": rec.state,
-            "revoked_at": zulu(rec.revoked_at) if rec.revoked_at else None,
-            "cert": base64.b64encode(rec.der).decode("ascii"),
-        })
+        keys.append(
+            {
+                "x5t#S256": rec.x5t_s256,
+                "dept": code,
+                "dept_name": names[code],
+                "jwk": jwk_from_spki(info.public_key_der),
+                "not_before": zulu(rec.not_before),
+                "not_after": zulu(rec.not_after),
+                "state": rec.state,
+                "revoked_at": zulu(rec.revoked_at) if rec.revoked_at else None,
+                "cert": base64.b64encode(rec.der).decode("ascii"),
+            }
+        )
     return {
         "spec": TRUST_SPEC,
         "issued_at": zulu(now),
@@ -104,12 +106,22 @@ def build_status_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> d
         if not page:
             break
         for c in page:
-            entries.append({"id": c.base_identifier, "v": c.current_version, "s": c.status,
-                            "vt": _date_cst(c.valid_to)})
+            entries.append(
+                {
+                    "id": c.base_identifier,
+                    "v": c.current_version,
+                    "s": c.status,
+                    "vt": _date_cst(c.valid_to),
+                }
+            )
         after = page[-1].id
     entries.sort(key=lambda e: e["id"])
-    return {"spec": STATUS_SPEC, "issued_at": zulu(now), "next_update": zulu(now + ttl),
-            "entries": entries}
+    return {
+        "spec": STATUS_SPEC,
+        "issued_at": zulu(now),
+        "next_update": zulu(now + ttl),
+        "entries": entries,
+    }
 
 
 # ------------------------------------------------------------------ load
@@ -164,7 +176,9 @@ def _verified_payload(jws: str, root_der: bytes, now: dt.datetime, spec: str) ->
     return obj
 
 
-def _times(obj: Mapping[str, Any], now: dt.datetime, allow_stale: bool) -> tuple[dt.datetime, dt.datetime, bool]:
+def _times(
+    obj: Mapping[str, Any], now: dt.datetime, allow_stale: bool
+) -> tuple[dt.datetime, dt.datetime, bool]:
     try:
         issued, nxt = parse_zulu(obj.get("issued_at")), parse_zulu(obj.get("next_update"))
     except ValueError as exc:
@@ -184,8 +198,9 @@ def _chain_ok(info: CertInfo, root_der: bytes, root: CertInfo) -> bool:
     return True
 
 
-def load_trust_list(jws: str, root_der: bytes, now: dt.datetime, *,
-                    allow_stale: bool = False) -> TrustList:
+def load_trust_list(
+    jws: str, root_der: bytes, now: dt.datetime, *, allow_stale: bool = False
+) -> TrustList:
     if not isinstance(jws, str):
         raise MalformedInput("list must be a compact JWS string")
     obj = _verified_payload(jws.strip(), root_der, now, TRUST_SPEC)
@@ -206,18 +221,25 @@ def load_trust_list(jws: str, root_der: bytes, now: dt.datetime, *,
             revoked_at = parse_zulu(k["revoked_at"]) if k.get("revoked_at") else None
             state = str(k["state"])
             key = SigningKeyInfo(
-                x5t_s256=info.x5t_s256, dept_code=str(k["dept"]),
-                public_key_der=info.public_key_der, not_before=info.not_before,
-                not_after=info.not_after, state=state, revoked_at=revoked_at,
-                revocation_reason=None, chain_ok=_chain_ok(info, root_der, root))
+                x5t_s256=info.x5t_s256,
+                dept_code=str(k["dept"]),
+                public_key_der=info.public_key_der,
+                not_before=info.not_before,
+                not_after=info.not_after,
+                state=state,
+                revoked_at=revoked_at,
+                revocation_reason=None,
+                chain_ok=_chain_ok(info, root_der, root),
+            )
         except (KeyError, TypeError, ValueError, CaError) as exc:
             raise ListInvalid("信任列表条目无效 / bad trust list entry") from exc
         keys[info.x5t_s256] = TrustedKey(key, str(k.get("dept_name", "")), der)
     return TrustList(issued, nxt, root.x5t_s256, MappingProxyType(keys), stale)
 
 
-def load_status_list(jws: str, root_der: bytes, now: dt.datetime, *,
-                     allow_stale: bool = False) -> StatusList:
+def load_status_list(
+    jws: str, root_der: bytes, now: dt.datetime, *, allow_stale: bool = False
+) -> StatusList:
     if not isinstance(jws, str):
         raise MalformedInput("list must be a compact JWS string")
     obj = _verified_payload(jws.strip(), root_der, now, STATUS_SPEC)

@@ -69,10 +69,14 @@ def normalise_purpose(purpose: object) -> str:
     if not isinstance(purpose, str):
         raise PurposeRequired()
     text = " ".join(purpose.split())
-    if not text or len(text) > MAX_PURPOSE_CHARS or any(
-            unicodedata.category(ch).startswith("C") for ch in text):
+    if (
+        not text
+        or len(text) > MAX_PURPOSE_CHARS
+        or any(unicodedata.category(ch).startswith("C") for ch in text)
+    ):
         raise PurposeRequired(
-            f"请填写用证事由（1-{MAX_PURPOSE_CHARS} 字）/ purpose required, 1-{MAX_PURPOSE_CHARS} chars")
+            f"请填写用证事由（1-{MAX_PURPOSE_CHARS} 字）/ purpose required, 1-{MAX_PURPOSE_CHARS} chars"
+        )
     return text
 
 
@@ -94,8 +98,9 @@ def _mask_record(record: Mapping[str, Any], view: TypeView, personal: bool) -> d
     return out
 
 
-def _authorise(uow: UnitOfWork, actor: Actor, cert: CertificateRecord,
-               purpose: str) -> tuple[TypeView, bool]:
+def _authorise(
+    uow: UnitOfWork, actor: Actor, cert: CertificateRecord, purpose: str
+) -> tuple[TypeView, bool]:
     if actor.role not in LOOKUP_ROLES or not actor.dept_code:
         raise Forbidden("仅限使用部门查询 / lookups are for departments")
     view = type_view(uow.catalog.get(cert.type_code, cert.type_version))
@@ -107,34 +112,63 @@ def _authorise(uow: UnitOfWork, actor: Actor, cert: CertificateRecord,
     return view, grant.personal
 
 
-def _result(uow: UnitOfWork, cert: CertificateRecord, identifier: str, view: TypeView,
-            personal: bool, now: dt.datetime) -> LookupResult:
+def _result(
+    uow: UnitOfWork,
+    cert: CertificateRecord,
+    identifier: str,
+    view: TypeView,
+    personal: bool,
+    now: dt.datetime,
+) -> LookupResult:
     ident = parse_identifier(identifier)
     version = uow.certificates.version_by_identifier(identifier)
     if version is None:
         raise NotFound()
     versions = uow.certificates.versions(cert.id)
-    current = next((v.identifier for v in versions if v.version == cert.current_version), identifier)
+    current = next(
+        (v.identifier for v in versions if v.version == cert.current_version), identifier
+    )
     try:
         record = json.loads(version.canonical.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         record = {}
     verification = verify_stored_version(uow, ident, version, cert, now)
     return LookupResult(
-        identifier=identifier, current_identifier=current, type_code=cert.type_code,
-        type_name=view.name, status=cert.status,
-        record=MappingProxyType(_mask_record(record, view, personal)), personal_visible=personal,
-        versions=tuple(VersionInfo(v.version, v.identifier, v.created_at, v.superseded_at,
-                                   v.change_reason) for v in versions),
-        verification=verification)
+        identifier=identifier,
+        current_identifier=current,
+        type_code=cert.type_code,
+        type_name=view.name,
+        status=cert.status,
+        record=MappingProxyType(_mask_record(record, view, personal)),
+        personal_visible=personal,
+        versions=tuple(
+            VersionInfo(v.version, v.identifier, v.created_at, v.superseded_at, v.change_reason)
+            for v in versions
+        ),
+        verification=verification,
+    )
 
 
-def _deny(store: Store, audit: AuditLog, actor: Actor, now: dt.datetime, identifier: str | None,
-          purpose: str | None, err: VerifierError, details: Mapping[str, Any] | None = None) -> None:
+def _deny(
+    store: Store,
+    audit: AuditLog,
+    actor: Actor,
+    now: dt.datetime,
+    identifier: str | None,
+    purpose: str | None,
+    err: VerifierError,
+    details: Mapping[str, Any] | None = None,
+) -> None:
     with store.transaction() as uow:
-        audit.record_by(uow, actor, now=now, action="certificate.lookup_denied",
-                        cert_identifier=identifier, purpose=purpose,
-                        details={"reason": err.slug, **(details or {})})
+        audit.record_by(
+            uow,
+            actor,
+            now=now,
+            action="certificate.lookup_denied",
+            cert_identifier=identifier,
+            purpose=purpose,
+            details={"reason": err.slug, **(details or {})},
+        )
     raise err
 
 
@@ -146,13 +180,23 @@ def _clip(value: object) -> str | None:
     return text[:MAX_PURPOSE_CHARS] or None
 
 
-def lookup(store: Store, actor: Actor, identifier: str, purpose: str, now: dt.datetime, *,
-           audit: AuditLog | None = None) -> LookupResult:
+def lookup(
+    store: Store,
+    actor: Actor,
+    identifier: str,
+    purpose: str,
+    now: dt.datetime,
+    *,
+    audit: AuditLog | None = None,
+) -> LookupResult:
     """Look up one certificate version by identifier for ``purpose``. Raises PurposeRequired,
     MalformedInput, NotFound, Forbidden or NotGranted (each audited first)."""
     audit = audit or _DEFAULT_AUDIT
-    ident_text = (identifier if isinstance(identifier, str) and len(identifier) <= 130
-                  and identifier.isprintable() else None)
+    ident_text = (
+        identifier
+        if isinstance(identifier, str) and len(identifier) <= 130 and identifier.isprintable()
+        else None
+    )
     try:
         clean = normalise_purpose(purpose)
         ident = parse_identifier(identifier)
@@ -167,18 +211,35 @@ def lookup(store: Store, actor: Actor, identifier: str, purpose: str, now: dt.da
             cert = uow.certificates.get(version.certificate_id)
             view, personal = _authorise(uow, actor, cert, clean)
             result = _result(uow, cert, ident.text, view, personal, now)
-            audit.record_by(uow, actor, now=now, action="certificate.lookup",
-                            cert_identifier=ident.text, purpose=clean,
-                            details={"by": "identifier", "personal": personal,
-                                     "verdict": result.verification.verdict.value})
+            audit.record_by(
+                uow,
+                actor,
+                now=now,
+                action="certificate.lookup",
+                cert_identifier=ident.text,
+                purpose=clean,
+                details={
+                    "by": "identifier",
+                    "personal": personal,
+                    "verdict": result.verification.verdict.value,
+                },
+            )
             return result
     except (NotFound, Forbidden, NotGranted) as err:
         _deny(store, audit, actor, now, ident.text, clean, err)
         raise AssertionError("unreachable") from None
 
 
-def lookup_by_holder(store: Store, actor: Actor, holder_code: str, type_code: str, purpose: str,
-                     now: dt.datetime, *, audit: AuditLog | None = None) -> tuple[LookupResult, ...]:
+def lookup_by_holder(
+    store: Store,
+    actor: Actor,
+    holder_code: str,
+    type_code: str,
+    purpose: str,
+    now: dt.datetime,
+    *,
+    audit: AuditLog | None = None,
+) -> tuple[LookupResult, ...]:
     """Certificates of ``type_code`` held by ``holder_code`` (current versions), for ``purpose``.
 
     The grant is checked against the type; one audit entry per certificate returned (an empty
@@ -192,8 +253,16 @@ def lookup_by_holder(store: Store, actor: Actor, holder_code: str, type_code: st
         if not isinstance(type_code, str) or len(type_code) != 21:
             raise MalformedInput("证照类型代码格式错误 / malformed type code")
     except VerifierError as err:
-        _deny(store, audit, actor, now, None, _clip(purpose), err,
-              {"by": "holder", "type": str(type_code)[:21]})
+        _deny(
+            store,
+            audit,
+            actor,
+            now,
+            None,
+            _clip(purpose),
+            err,
+            {"by": "holder", "type": str(type_code)[:21]},
+        )
         raise AssertionError("unreachable") from None
     hh = holder_hash(holder_code)
     try:
@@ -205,26 +274,49 @@ def lookup_by_holder(store: Store, actor: Actor, holder_code: str, type_code: st
                 raise Forbidden()
             certs = uow.certificates.by_holder(hh, type_code, limit=MAX_HOLDER_RESULTS)
             grant = type_view(rec).grant_for(actor.dept_code)
-            if grant is None or not purpose_allowed(clean, grant):
-                if not certs or any(c.issuer_code != actor.dept_code for c in certs):
-                    raise NotGranted()
+            if (grant is None or not purpose_allowed(clean, grant)) and (
+                not certs or any(c.issuer_code != actor.dept_code for c in certs)
+            ):
+                raise NotGranted()
             out = []
             for cert in certs:
                 view, personal = _authorise(uow, actor, cert, clean)
                 current = uow.certificates.version(cert.id, cert.current_version)
                 res = _result(uow, cert, current.identifier, view, personal, now)
                 out.append(res)
-                audit.record_by(uow, actor, now=now, action="certificate.lookup",
-                                cert_identifier=current.identifier, purpose=clean,
-                                details={"by": "holder", "personal": personal,
-                                         "verdict": res.verification.verdict.value})
+                audit.record_by(
+                    uow,
+                    actor,
+                    now=now,
+                    action="certificate.lookup",
+                    cert_identifier=current.identifier,
+                    purpose=clean,
+                    details={
+                        "by": "holder",
+                        "personal": personal,
+                        "verdict": res.verification.verdict.value,
+                    },
+                )
             if not out:
-                audit.record_by(uow, actor, now=now, action="certificate.lookup",
-                                cert_identifier=None, purpose=clean,
-                                details={"by": "holder", "type": type_code,
-                                         "holder_sha256": hh, "found": 0})
+                audit.record_by(
+                    uow,
+                    actor,
+                    now=now,
+                    action="certificate.lookup",
+                    cert_identifier=None,
+                    purpose=clean,
+                    details={"by": "holder", "type": type_code, "holder_sha256": hh, "found": 0},
+                )
             return tuple(out)
     except (NotFound, Forbidden, NotGranted) as err:
-        _deny(store, audit, actor, now, None, clean, err,
-              {"by": "holder", "type": type_code, "holder_sha256": hh})
+        _deny(
+            store,
+            audit,
+            actor,
+            now,
+            None,
+            clean,
+            err,
+            {"by": "holder", "type": type_code, "holder_sha256": hh},
+        )
         raise AssertionError("unreachable") from None

@@ -44,8 +44,12 @@ def _is_workday(day: dt.date, workday: Workday) -> tuple[bool, bool]:
         return day.weekday() < 5, True
 
 
-def due_date(filed_at: dt.datetime, *, days: int = WORKING_DAYS,
-             workday: Workday = chinese_calendar.is_workday) -> tuple[dt.datetime, bool]:
+def due_date(
+    filed_at: dt.datetime,
+    *,
+    days: int = WORKING_DAYS,
+    workday: Workday = chinese_calendar.is_workday,
+) -> tuple[dt.datetime, bool]:
     """The deadline (aware UTC) for an objection filed at ``filed_at``, and whether provisional."""
     if filed_at.tzinfo is None:
         raise ValueError("filed_at must be aware")
@@ -70,9 +74,17 @@ def _text(value: object, limit: int, what: str, required: bool) -> str:
     return value.strip()
 
 
-def file(uow: UnitOfWork, actor: Actor, identifier: str, reason: str, evidence: str | None,
-         now: dt.datetime, *, audit: AuditLog | None = None,
-         workday: Workday = chinese_calendar.is_workday) -> ObjectionRecord:
+def file(
+    uow: UnitOfWork,
+    actor: Actor,
+    identifier: str,
+    reason: str,
+    evidence: str | None,
+    now: dt.datetime,
+    *,
+    audit: AuditLog | None = None,
+    workday: Workday = chinese_calendar.is_workday,
+) -> ObjectionRecord:
     """File an objection: a holder about their own certificate, or a using department."""
     reason = _text(reason, MAX_REASON_CHARS, "异议理由", True)
     evidence_text = _text(evidence, MAX_EVIDENCE_CHARS, "证据说明", False)
@@ -89,12 +101,24 @@ def file(uow: UnitOfWork, actor: Actor, identifier: str, reason: str, evidence: 
     else:
         raise Forbidden("仅持证主体或使用部门可提出异议 / holders and using departments only")
     due, provisional = due_date(now, workday=workday)
-    rec = uow.objections.add(certificate_id=cert.id, filed_by_role=actor.role, filed_by=filed_by,
-                             reason=reason, evidence=evidence_text, filed_at=now, due_at=due,
-                             due_provisional=provisional)
+    rec = uow.objections.add(
+        certificate_id=cert.id,
+        filed_by_role=actor.role,
+        filed_by=filed_by,
+        reason=reason,
+        evidence=evidence_text,
+        filed_at=now,
+        due_at=due,
+        due_provisional=provisional,
+    )
     (audit or _DEFAULT_AUDIT).record_by(
-        uow, actor, now=now, action="objection.file", cert_identifier=ident.text,
-        details={"objection_id": rec.id, "due_at": due.isoformat(), "provisional": provisional})
+        uow,
+        actor,
+        now=now,
+        action="objection.file",
+        cert_identifier=ident.text,
+        details={"objection_id": rec.id, "due_at": due.isoformat(), "provisional": provisional},
+    )
     return rec
 
 
@@ -104,9 +128,16 @@ def _issuer_may_answer(uow: UnitOfWork, actor: Actor, cert: CertificateRecord) -
     return actor.dept_code in (cert.issuer_code, uow.departments.current_holder(cert.issuer_code))
 
 
-def answer(uow: UnitOfWork, actor: Actor, objection_id: int, answer_text: str,
-           now: dt.datetime, *, upheld: bool | None = None,
-           audit: AuditLog | None = None) -> ObjectionRecord:
+def answer(
+    uow: UnitOfWork,
+    actor: Actor,
+    objection_id: int,
+    answer_text: str,
+    now: dt.datetime,
+    *,
+    upheld: bool | None = None,
+    audit: AuditLog | None = None,
+) -> ObjectionRecord:
     """The issuing department (or its successor) answers an open objection."""
     text = _text(answer_text, MAX_REASON_CHARS, "答复", True)
     try:
@@ -121,40 +152,77 @@ def answer(uow: UnitOfWork, actor: Actor, objection_id: int, answer_text: str,
     state = "answered" if upheld is None else ("upheld" if upheld else "rejected")
     rec = uow.objections.answer(objection_id, text, state, now)
     (audit or _DEFAULT_AUDIT).record_by(
-        uow, actor, now=now, action="objection.answer", cert_identifier=None,
-        details={"objection_id": objection_id, "state": state, "late": now > obj.due_at,
-                 "certificate": cert.base_identifier})
+        uow,
+        actor,
+        now=now,
+        action="objection.answer",
+        cert_identifier=None,
+        details={
+            "objection_id": objection_id,
+            "state": state,
+            "late": now > obj.due_at,
+            "certificate": cert.base_identifier,
+        },
+    )
     return rec
 
 
-def flag_overdue(uow: UnitOfWork, now: dt.datetime, *, actor: Actor = SYSTEM,
-                 audit: AuditLog | None = None) -> list[ObjectionRecord]:
+def flag_overdue(
+    uow: UnitOfWork, now: dt.datetime, *, actor: Actor = SYSTEM, audit: AuditLog | None = None
+) -> list[ObjectionRecord]:
     """Flag open objections past their deadline; notify the issuer's supervising department."""
     audit = audit or _DEFAULT_AUDIT
     flagged = []
     for obj in uow.objections.open_overdue(now):
         cert = uow.certificates.get(obj.certificate_id)
         dept = uow.departments.find(uow.departments.current_holder(cert.issuer_code))
-        recipient_code = (dept.supervisor_code if dept and dept.supervisor_code
-                          else (dept.code if dept else cert.issuer_code))
+        recipient_code = (
+            dept.supervisor_code
+            if dept and dept.supervisor_code
+            else (dept.code if dept else cert.issuer_code)
+        )
         uow.objections.flag_overdue(obj.id, now)
         uow.notifications.enqueue(
-            kind="objection-overdue", recipient=f"dept:{recipient_code}",
+            kind="objection-overdue",
+            recipient=f"dept:{recipient_code}",
             certificate_id=cert.id,
-            payload=json.dumps({"objection_id": obj.id, "issuer": cert.issuer_code,
-                                "certificate": cert.base_identifier,
-                                "due_at": obj.due_at.isoformat()}, ensure_ascii=False),
-            due_at=now, dedupe_key=f"objection-overdue:{obj.id}", now=now)
-        audit.record_by(uow, actor, now=now, action="objection.overdue", cert_identifier=None,
-                        details={"objection_id": obj.id, "notified": recipient_code,
-                                 "certificate": cert.base_identifier})
+            payload=json.dumps(
+                {
+                    "objection_id": obj.id,
+                    "issuer": cert.issuer_code,
+                    "certificate": cert.base_identifier,
+                    "due_at": obj.due_at.isoformat(),
+                },
+                ensure_ascii=False,
+            ),
+            due_at=now,
+            dedupe_key=f"objection-overdue:{obj.id}",
+            now=now,
+        )
+        audit.record_by(
+            uow,
+            actor,
+            now=now,
+            action="objection.overdue",
+            cert_identifier=None,
+            details={
+                "objection_id": obj.id,
+                "notified": recipient_code,
+                "certificate": cert.base_identifier,
+            },
+        )
         flagged.append(uow.objections.get(obj.id))
     return flagged
 
 
-def recompute_provisional(uow: UnitOfWork, now: dt.datetime, *, actor: Actor = SYSTEM,
-                          audit: AuditLog | None = None,
-                          workday: Workday = chinese_calendar.is_workday) -> list[ObjectionRecord]:
+def recompute_provisional(
+    uow: UnitOfWork,
+    now: dt.datetime,
+    *,
+    actor: Actor = SYSTEM,
+    audit: AuditLog | None = None,
+    workday: Workday = chinese_calendar.is_workday,
+) -> list[ObjectionRecord]:
     """Recompute provisional deadlines (call after upgrading chinese-calendar); audited."""
     audit = audit or _DEFAULT_AUDIT
     changed = []
@@ -162,9 +230,18 @@ def recompute_provisional(uow: UnitOfWork, now: dt.datetime, *, actor: Actor = S
         due, provisional = due_date(obj.filed_at, workday=workday)
         if due != obj.due_at or provisional != obj.due_provisional:
             uow.objections.set_due(obj.id, due, provisional)
-            audit.record_by(uow, actor, now=now, action="objection.due_recomputed",
-                            cert_identifier=None,
-                            details={"objection_id": obj.id, "old_due": obj.due_at.isoformat(),
-                                     "due_at": due.isoformat(), "provisional": provisional})
+            audit.record_by(
+                uow,
+                actor,
+                now=now,
+                action="objection.due_recomputed",
+                cert_identifier=None,
+                details={
+                    "objection_id": obj.id,
+                    "old_due": obj.due_at.isoformat(),
+                    "due_at": due.isoformat(),
+                    "provisional": provisional,
+                },
+            )
             changed.append(uow.objections.get(obj.id))
     return changed

@@ -20,10 +20,12 @@ from certificate_store import UnitOfWork
 from verifier.errors import MalformedInput
 from verifier.identifiers import Identifier, parse_identifier
 from verifier.lists import StatusList
-from verifier.results import Check, VerificationResult, Verdict, make_result
+from verifier.results import Check, Verdict, VerificationResult, make_result
 
 _SUBJECT_RE = re.compile(rb"/Subject\s*\((1\.2\.156\.3005\.2\.[0-9A-Z.]{30,120})\)")
-_ANY_ID_RE = re.compile(rb"1\.2\.156\.3005\.2\.[0-9A-Z]{21}\.[0-9A-Z]{18}\.[0-9A-Z]{1,40}\.[0-9]{3}\.[0-9A-Z]")
+_ANY_ID_RE = re.compile(
+    rb"1\.2\.156\.3005\.2\.[0-9A-Z]{21}\.[0-9A-Z]{18}\.[0-9A-Z]{1,40}\.[0-9]{3}\.[0-9A-Z]"
+)
 _XMP_RE = re.compile(rb"ecert[.:]identifier[^0-9]{0,40}(1\.2\.156\.3005\.2\.[0-9A-Z.]{30,120})")
 
 
@@ -51,17 +53,28 @@ def _signature_checks(sig: SignatureReport) -> list[Check]:
     else:
         checks.append(Check.ok("pdf-coverage", "签名覆盖整个文件"))
     if sig.valid is True:
-        checks.append(Check.ok("pdf-signature", "电子签名有效，签名证书由本平台根证书签发，签名时有效"))
+        checks.append(
+            Check.ok("pdf-signature", "电子签名有效，签名证书由本平台根证书签发，签名时有效")
+        )
     elif sig.valid is False:
         checks.append(Check.fail("pdf-signature", "signature-invalid", "电子签名或签名证书无效"))
     else:
-        checks.append(Check.undecided("pdf-signature", "indeterminate",
-                                      "无法确认签名证书状态（缺少时间戳或吊销信息）"))
+        checks.append(
+            Check.undecided(
+                "pdf-signature", "indeterminate", "无法确认签名证书状态（缺少时间戳或吊销信息）"
+            )
+        )
     return checks
 
 
-def verify_pdf(uow: UnitOfWork | None, pdf_bytes: bytes, trust_root_der: bytes, now: dt.datetime,
-               *, status_list: StatusList | None = None) -> VerificationResult:
+def verify_pdf(
+    uow: UnitOfWork | None,
+    pdf_bytes: bytes,
+    trust_root_der: bytes,
+    now: dt.datetime,
+    *,
+    status_list: StatusList | None = None,
+) -> VerificationResult:
     """Verify a certificate PDF. ``uow`` None = offline (status from ``status_list`` if given,
     else undecided, so the verdict is at best ``unknown``)."""
     if not isinstance(pdf_bytes, bytes | bytearray):
@@ -73,8 +86,12 @@ def verify_pdf(uow: UnitOfWork | None, pdf_bytes: bytes, trust_root_der: bytes, 
     except CaError as exc:
         raise MalformedInput("文件无法校验 / PDF could not be validated") from exc
     if not report.signatures:
-        check = Check.fail("pdf-signature-present", "no-signature",
-                           "文件不含电子签名：不是电子证照原件", Verdict.NOT_ORIGINAL)
+        check = Check.fail(
+            "pdf-signature-present",
+            "no-signature",
+            "文件不含电子签名：不是电子证照原件",
+            Verdict.NOT_ORIGINAL,
+        )
         return make_result([check], identifier=None, checked_at=now)
     checks: list[Check] = []
     for sig in report.signatures[:-1]:
@@ -87,11 +104,8 @@ def verify_pdf(uow: UnitOfWork | None, pdf_bytes: bytes, trust_root_der: bytes, 
         checks.append(Check.fail("identifier", "no-identifier", "签名内容中找不到证照标识"))
         return make_result(checks, identifier=None, checked_at=now)
     signer_dept = last.signer.uscc if last.signer is not None else None
-    if signer_dept != ident.issuer_code:
-        # A department that succeeded the issuer may sign later versions: checked online.
-        binding = "pdf-signer"
-    else:
-        binding = ""
+    # A department that succeeded the issuer may sign later versions: checked online.
+    binding = "pdf-signer" if signer_dept != ident.issuer_code else ""
     if uow is None:
         if binding:
             checks.append(Check.fail("issuer", "issuer-mismatch", "签名部门与证照签发部门不符"))
@@ -99,27 +113,39 @@ def verify_pdf(uow: UnitOfWork | None, pdf_bytes: bytes, trust_root_der: bytes, 
             checks.append(Check.ok("issuer", "签名部门与证照签发部门一致"))
         entry = status_list.entries.get(ident.base) if status_list is not None else None
         if status_list is None or entry is None or status_list.stale:
-            checks.append(Check.undecided("status", "status-unavailable",
-                                          "离线核验：无法确认证照当前状态，请联网核验"))
-            return make_result(checks, identifier=ident.text, checked_at=now,
-                               check_standard=ident.check_standard)
-        from verifier.policy import NotSupersededCheck, StatusCheck, StatusInfo, Evidence
+            checks.append(
+                Check.undecided(
+                    "status", "status-unavailable", "离线核验：无法确认证照当前状态，请联网核验"
+                )
+            )
+            return make_result(
+                checks, identifier=ident.text, checked_at=now, check_standard=ident.check_standard
+            )
+        from verifier.policy import Evidence, NotSupersededCheck, StatusCheck, StatusInfo
 
-        ev = Evidence(now=now, identifier=ident,
-                      status=StatusInfo(entry.status, entry.version, entry.valid_to, None,
-                                        "status-list"),
-                      lists=(status_list.info,))
+        ev = Evidence(
+            now=now,
+            identifier=ident,
+            status=StatusInfo(entry.status, entry.version, entry.valid_to, None, "status-list"),
+            lists=(status_list.info,),
+        )
         checks += [StatusCheck().check(ev), NotSupersededCheck().check(ev)]
-        return make_result(checks, identifier=ident.text, checked_at=now,
-                           status_code=entry.status, check_standard=ident.check_standard)
+        return make_result(
+            checks,
+            identifier=ident.text,
+            checked_at=now,
+            status_code=entry.status,
+            check_standard=ident.check_standard,
+        )
     # online: the store's version of this identifier, verified in full
     from verifier.verify import verify_stored_version
 
     version = uow.certificates.version_by_identifier(ident.text)
     if version is None:
         checks.append(Check.fail("exists", "not-found", "本平台无此证照（标识不存在）"))
-        return make_result(checks, identifier=ident.text, checked_at=now,
-                           check_standard=ident.check_standard)
+        return make_result(
+            checks, identifier=ident.text, checked_at=now, check_standard=ident.check_standard
+        )
     cert = uow.certificates.get(version.certificate_id)
     stored = verify_stored_version(uow, ident, version, cert, now, root_der=trust_root_der)
     signer_x5t = last.signer.x5t_s256 if last.signer is not None else None
@@ -127,12 +153,18 @@ def verify_pdf(uow: UnitOfWork | None, pdf_bytes: bytes, trust_root_der: bytes, 
     acting = uow.departments.current_holder(cert.issuer_code)
     if rec is None or rec.kind != "department" or rec.dept_code not in (cert.issuer_code, acting):
         checks.append(Check.fail("issuer", "issuer-mismatch", "PDF 签名部门与证照签发部门不符"))
-    elif rec.revoked_at is not None and (last.signing_time is None
-                                         or rec.revoked_at <= last.signing_time):
+    elif rec.revoked_at is not None and (
+        last.signing_time is None or rec.revoked_at <= last.signing_time
+    ):
         checks.append(Check.fail("issuer", "key-revoked", "PDF 签名证书已被吊销"))
     else:
         checks.append(Check.ok("issuer", "PDF 签名部门与证照签发部门一致"))
-    return make_result(checks + list(stored.checks), identifier=ident.text, checked_at=now,
-                       status_code=stored.status_code,
-                       current_identifier=stored.current_identifier,
-                       display=dict(stored.display), check_standard=ident.check_standard)
+    return make_result(
+        checks + list(stored.checks),
+        identifier=ident.text,
+        checked_at=now,
+        status_code=stored.status_code,
+        current_identifier=stored.current_identifier,
+        display=dict(stored.display),
+        check_standard=ident.check_standard,
+    )

@@ -167,8 +167,11 @@ class SignatureCheck:
             return Check.fail(self.name, "wrong-type", "签名数据类型不符")
         if ev.key is None:
             if ev.key_lookup_note == "trust-list-older":
-                return Check.undecided(self.name, "trust-list-older",
-                                       "签名证书不在当前信任列表中，请更新信任列表或联网核验")
+                return Check.undecided(
+                    self.name,
+                    "trust-list-older",
+                    "签名证书不在当前信任列表中，请更新信任列表或联网核验",
+                )
             return Check.fail(self.name, "unknown-signer", "签名证书不属于本平台登记的签发部门")
         if ev.parsed.x5t_s256 != ev.key.x5t_s256:
             return Check.fail(self.name, "key-mismatch", "签名证书不符")
@@ -202,7 +205,9 @@ class TrustCheck:
             return Check.fail(self.name, "signed-in-future", "签名时间晚于当前时间")
         if k.state == "revoked" or k.revoked_at is not None:
             compromised = (k.revocation_reason or "").replace("_", "").lower() in (
-                "keycompromise", "cacompromise")
+                "keycompromise",
+                "cacompromise",
+            )
             if compromised or k.revoked_at is None or k.revoked_at <= ev.signed_at:
                 return Check.fail(self.name, "key-revoked", "签名证书已被吊销")
         return Check.ok(self.name, "签名证书由本平台根证书签发，签名时有效")
@@ -278,8 +283,9 @@ class StatusCheck:
         verdict = STATUS_VERDICT.get(st.code)
         if verdict is None:
             return Check.undecided(self.name, "status-unrecognised", "证照状态无法识别")
-        return Check.fail(self.name, f"status-{st.code}", f"证照状态：{VERDICT_TEXT[verdict]}",
-                          verdict)
+        return Check.fail(
+            self.name, f"status-{st.code}", f"证照状态：{VERDICT_TEXT[verdict]}", verdict
+        )
 
 
 class NotSupersededCheck:
@@ -334,19 +340,41 @@ class FreshnessCheck:
             return Check.undecided(self.name, "no-list", "缺少信任列表或状态列表")
         for lst in ev.lists:
             if ev.now >= lst.next_update:
-                return Check.undecided(self.name, "stale-list",
-                                       f"{lst.name} 已过期，请联网更新后核验")
+                return Check.undecided(
+                    self.name, "stale-list", f"{lst.name} 已过期，请联网更新后核验"
+                )
             if lst.issued_at > ev.now + CLOCK_SKEW:
                 return Check.undecided(self.name, "list-from-future", f"{lst.name} 时间异常")
         return Check.ok(self.name, "信任列表和状态列表在有效期内")
 
 
-IDENTIFIER_POLICY = AllOf(SignatureCheck(), TrustCheck(), IssuerBindingCheck(),
-                          IdentifierMatchCheck(), RecordHashCheck(), StatusCheck(),
-                          NotSupersededCheck(), ValidityCheck())
-QR_OFFLINE_POLICY = AllOf(FreshnessCheck(), SignatureCheck(), TrustCheck(), IssuerBindingCheck(),
-                          IdentifierMatchCheck(), StatusCheck(), NotSupersededCheck(),
-                          ValidityCheck())
-QR_ONLINE_POLICY = AllOf(SignatureCheck(), TrustCheck(), IssuerBindingCheck(),
-                         IdentifierMatchCheck(), QrRecordHashCheck(), StatusCheck(),
-                         NotSupersededCheck(), ValidityCheck())
+IDENTIFIER_POLICY = AllOf(
+    SignatureCheck(),
+    TrustCheck(),
+    IssuerBindingCheck(),
+    IdentifierMatchCheck(),
+    RecordHashCheck(),
+    StatusCheck(),
+    NotSupersededCheck(),
+    ValidityCheck(),
+)
+QR_OFFLINE_POLICY = AllOf(
+    FreshnessCheck(),
+    SignatureCheck(),
+    TrustCheck(),
+    IssuerBindingCheck(),
+    IdentifierMatchCheck(),
+    StatusCheck(),
+    NotSupersededCheck(),
+    ValidityCheck(),
+)
+QR_ONLINE_POLICY = AllOf(
+    SignatureCheck(),
+    TrustCheck(),
+    IssuerBindingCheck(),
+    IdentifierMatchCheck(),
+    QrRecordHashCheck(),
+    StatusCheck(),
+    NotSupersededCheck(),
+    ValidityCheck(),
+)

@@ -83,8 +83,9 @@ class Check:
         return cls(name, True, "ok", message, Verdict.INVALID)
 
     @classmethod
-    def fail(cls, name: str, reason: str, message: str,
-             verdict: Verdict = Verdict.INVALID) -> Check:
+    def fail(
+        cls, name: str, reason: str, message: str, verdict: Verdict = Verdict.INVALID
+    ) -> Check:
         return cls(name, False, reason, message, verdict)
 
     @classmethod
@@ -165,18 +166,27 @@ class VerificationResult:
 
 
 def make_result(
-    checks: Iterable[Check], *, identifier: str | None, checked_at: dt.datetime,
-    status_code: str | None = None, current_identifier: str | None = None,
+    checks: Iterable[Check],
+    *,
+    identifier: str | None,
+    checked_at: dt.datetime,
+    status_code: str | None = None,
+    current_identifier: str | None = None,
     display: Mapping[str, str] | None = None,
-    list_ages: Mapping[str, float] | None = None, check_standard: bool | None = None,
+    list_ages: Mapping[str, float] | None = None,
+    check_standard: bool | None = None,
 ) -> VerificationResult:
     checks = tuple(checks)
     verdict = derive_verdict(checks)
     return VerificationResult(
-        verdict=verdict, identifier=identifier, checks=checks, checked_at=checked_at,
+        verdict=verdict,
+        identifier=identifier,
+        checks=checks,
+        checked_at=checked_at,
         status_code=status_code,
-        current_identifier=current_identifier if verdict is Verdict.SUPERSEDED
-        or current_identifier not in (None, identifier) else None,
+        current_identifier=current_identifier
+        if verdict is Verdict.SUPERSEDED or current_identifier not in (None, identifier)
+        else None,
         display=tuple((display or {}).items()),
         list_age_seconds=tuple((list_ages or {}).items()),
         check_standard=check_standard,

@@ -33,7 +33,7 @@ from verifier.policy import (
     decode_claims,
     last_valid_day,
 )
-from verifier.results import Check, VerificationResult, Verdict, make_result
+from verifier.results import Check, Verdict, VerificationResult, make_result
 
 MAX_QR_CHARS = 4096
 RECORD_TYP = "ecert-record+jws"
@@ -90,9 +90,16 @@ def key_from_pki(rec: PkiCertRecord, root_der: bytes | None) -> SigningKeyInfo:
         except CaError:
             chain_ok = False
     return SigningKeyInfo(
-        x5t_s256=rec.x5t_s256, dept_code=rec.dept_code, public_key_der=info.public_key_der,
-        not_before=rec.not_before, not_after=rec.not_after, state=rec.state,
-        revoked_at=rec.revoked_at, revocation_reason=rec.revocation_reason, chain_ok=chain_ok)
+        x5t_s256=rec.x5t_s256,
+        dept_code=rec.dept_code,
+        public_key_der=info.public_key_der,
+        not_before=rec.not_before,
+        not_after=rec.not_after,
+        state=rec.state,
+        revoked_at=rec.revoked_at,
+        revocation_reason=rec.revocation_reason,
+        chain_ok=chain_ok,
+    )
 
 
 def display_fields(claims: Mapping[str, Any] | None) -> dict[str, str]:
@@ -152,10 +159,12 @@ def _not_found(ident: Identifier, now: dt.datetime) -> VerificationResult:
     if ident.check_standard:
         check = Check.fail("exists", "not-found", "本平台无此证照（标识不存在）")
     else:
-        check = Check.undecided("exists", "foreign-identifier",
-                                "标识校验位非标准，可能为外省证照，请向签发地核验")
-    return make_result([check], identifier=ident.text, checked_at=now,
-                       check_standard=ident.check_standard)
+        check = Check.undecided(
+            "exists", "foreign-identifier", "标识校验位非标准，可能为外省证照，请向签发地核验"
+        )
+    return make_result(
+        [check], identifier=ident.text, checked_at=now, check_standard=ident.check_standard
+    )
 
 
 def _locate(uow: UnitOfWork, ident: Identifier) -> tuple[VersionRecord, CertificateRecord] | None:
@@ -168,8 +177,9 @@ def _locate(uow: UnitOfWork, ident: Identifier) -> tuple[VersionRecord, Certific
 # ------------------------------------------------------------------ by identifier
 
 
-def verify_identifier(uow: UnitOfWork, identifier: str, now: dt.datetime, *,
-                      root_der: bytes | None = None) -> VerificationResult:
+def verify_identifier(
+    uow: UnitOfWork, identifier: str, now: dt.datetime, *, root_der: bytes | None = None
+) -> VerificationResult:
     """Verify the stored version ``identifier``: its JWS, signing certificate, hash, status."""
     now = _require_aware(now)
     ident = parse_identifier(identifier)
@@ -180,10 +190,16 @@ def verify_identifier(uow: UnitOfWork, identifier: str, now: dt.datetime, *,
     return verify_stored_version(uow, ident, version, cert, now, root_der=root_der)
 
 
-def verify_stored_version(uow: UnitOfWork, ident: Identifier, version: VersionRecord,
-                          cert: CertificateRecord, now: dt.datetime, *,
-                          root_der: bytes | None = None,
-                          jws: str | None = None) -> VerificationResult:
+def verify_stored_version(
+    uow: UnitOfWork,
+    ident: Identifier,
+    version: VersionRecord,
+    cert: CertificateRecord,
+    now: dt.datetime,
+    *,
+    root_der: bytes | None = None,
+    jws: str | None = None,
+) -> VerificationResult:
     """Verify a version of the store; ``jws`` replaces the stored JWS (e.g. one from a PDF)."""
     text = version.jws if jws is None else jws
     parsed = _parse_jws_or_none(text, 1024 * 1024)
@@ -194,13 +210,28 @@ def verify_stored_version(uow: UnitOfWork, ident: Identifier, version: VersionRe
         rec = None
     key = key_from_pki(rec, root_der or _root_der(uow)) if rec is not None else None
     status = _store_status(uow, cert)
-    ev = Evidence(now=now, identifier=ident, jws=text, parsed=parsed, expected_typ=RECORD_TYP,
-                  key=key, claims=claims, signed_at=_signed_at(claims),
-                  stored_sha256=version.sha256, stored_canonical=version.canonical,
-                  status=status)
-    return make_result(IDENTIFIER_POLICY.evaluate(ev), identifier=ident.text, checked_at=now,
-                       status_code=cert.status, current_identifier=status.current_identifier,
-                       display=display_fields(claims), check_standard=ident.check_standard)
+    ev = Evidence(
+        now=now,
+        identifier=ident,
+        jws=text,
+        parsed=parsed,
+        expected_typ=RECORD_TYP,
+        key=key,
+        claims=claims,
+        signed_at=_signed_at(claims),
+        stored_sha256=version.sha256,
+        stored_canonical=version.canonical,
+        status=status,
+    )
+    return make_result(
+        IDENTIFIER_POLICY.evaluate(ev),
+        identifier=ident.text,
+        checked_at=now,
+        status_code=cert.status,
+        current_identifier=status.current_identifier,
+        display=display_fields(claims),
+        check_standard=ident.check_standard,
+    )
 
 
 # ------------------------------------------------------------------ QR
@@ -234,7 +265,9 @@ def parse_qr(text: object) -> tuple[str | None, str]:
     return ident, fragment
 
 
-def _qr_input(url_or_fragment: object) -> tuple[Identifier, str, ParsedJws, Mapping[str, Any] | None]:
+def _qr_input(
+    url_or_fragment: object,
+) -> tuple[Identifier, str, ParsedJws, Mapping[str, Any] | None]:
     path_id, jws = parse_qr(url_or_fragment)
     try:
         parsed = parse_jws(jws, MAX_QR_CHARS)
@@ -246,8 +279,9 @@ def _qr_input(url_or_fragment: object) -> tuple[Identifier, str, ParsedJws, Mapp
     return ident, jws, parsed, claims
 
 
-def verify_qr(url_or_fragment: str, trust_list: TrustList, status_list: StatusList,
-              now: dt.datetime) -> VerificationResult:
+def verify_qr(
+    url_or_fragment: str, trust_list: TrustList, status_list: StatusList, now: dt.datetime
+) -> VerificationResult:
     """Offline: the claim set's signature against the trust list, status from the status list."""
     now = _require_aware(now)
     ident, jws, parsed, claims = _qr_input(url_or_fragment)
@@ -255,28 +289,50 @@ def verify_qr(url_or_fragment: str, trust_list: TrustList, status_list: StatusLi
     trusted = trust_list.keys.get(parsed.x5t_s256 or "")
     note = None
     if trusted is None:
-        note = ("trust-list-older" if signed_at is not None and signed_at > trust_list.issued_at
-                else "unknown-signer")
+        note = (
+            "trust-list-older"
+            if signed_at is not None and signed_at > trust_list.issued_at
+            else "unknown-signer"
+        )
     entry = status_list.entries.get(ident.base)
     status = None
     if entry is not None:
         status = StatusInfo(entry.status, entry.version, entry.valid_to, None, "status-list")
-    ev = Evidence(now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=QR_TYP,
-                  key=trusted.key if trusted else None, claims=claims, signed_at=signed_at,
-                  status=status, lists=(trust_list.info, status_list.info), key_lookup_note=note)
-    ages = {"trust-list": (now - trust_list.issued_at).total_seconds(),
-            "status-list": (now - status_list.issued_at).total_seconds()}
+    ev = Evidence(
+        now=now,
+        identifier=ident,
+        jws=jws,
+        parsed=parsed,
+        expected_typ=QR_TYP,
+        key=trusted.key if trusted else None,
+        claims=claims,
+        signed_at=signed_at,
+        status=status,
+        lists=(trust_list.info, status_list.info),
+        key_lookup_note=note,
+    )
+    ages = {
+        "trust-list": (now - trust_list.issued_at).total_seconds(),
+        "status-list": (now - status_list.issued_at).total_seconds(),
+    }
     current = None
     if entry is not None and entry.version > ident.version:
         current = f"{ident.base}.{entry.version:03d}"  # check char unknown offline
-    return make_result(QR_OFFLINE_POLICY.evaluate(ev), identifier=ident.text, checked_at=now,
-                       status_code=entry.status if entry else None, current_identifier=current,
-                       display=display_fields(claims), list_ages=ages,
-                       check_standard=ident.check_standard)
+    return make_result(
+        QR_OFFLINE_POLICY.evaluate(ev),
+        identifier=ident.text,
+        checked_at=now,
+        status_code=entry.status if entry else None,
+        current_identifier=current,
+        display=display_fields(claims),
+        list_ages=ages,
+        check_standard=ident.check_standard,
+    )
 
 
-def verify_qr_online(uow: UnitOfWork, url: str, now: dt.datetime, *,
-                     root_der: bytes | None = None) -> VerificationResult:
+def verify_qr_online(
+    uow: UnitOfWork, url: str, now: dt.datetime, *, root_der: bytes | None = None
+) -> VerificationResult:
     """Online: the claim set against the store's signing certificate and live status."""
     now = _require_aware(now)
     ident, jws, parsed, claims = _qr_input(url)
@@ -289,13 +345,35 @@ def verify_qr_online(uow: UnitOfWork, url: str, now: dt.datetime, *,
         rec = None
     key = key_from_pki(rec, root_der or _root_der(uow)) if rec is not None else None
     status = _store_status(uow, cert)
-    ev = Evidence(now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=QR_TYP,
-                  key=key, claims=claims, signed_at=_signed_at(claims),
-                  stored_sha256=version.sha256, status=status)
-    return make_result(QR_ONLINE_POLICY.evaluate(ev), identifier=ident.text, checked_at=now,
-                       status_code=cert.status, current_identifier=status.current_identifier,
-                       display=display_fields(claims), check_standard=ident.check_standard)
+    ev = Evidence(
+        now=now,
+        identifier=ident,
+        jws=jws,
+        parsed=parsed,
+        expected_typ=QR_TYP,
+        key=key,
+        claims=claims,
+        signed_at=_signed_at(claims),
+        stored_sha256=version.sha256,
+        status=status,
+    )
+    return make_result(
+        QR_ONLINE_POLICY.evaluate(ev),
+        identifier=ident.text,
+        checked_at=now,
+        status_code=cert.status,
+        current_identifier=status.current_identifier,
+        display=display_fields(claims),
+        check_standard=ident.check_standard,
+    )
 
 
-__all__ = ["verify_identifier", "verify_stored_version", "verify_qr", "verify_qr_online",
-           "parse_qr", "display_fields", "Verdict"]
+__all__ = [
+    "verify_identifier",
+    "verify_stored_version",
+    "verify_qr",
+    "verify_qr_online",
+    "parse_qr",
+    "display_fields",
+    "Verdict",
+]

@@ -4,10 +4,10 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from verifier_world import World
 
 from certificate_store import Store
 from certificate_store.models import Base
-from verifier_world import World
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

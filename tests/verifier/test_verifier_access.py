@@ -5,18 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from verifier_world import ISSUER, OTHER, PERSONAL_USER, SUPERVISOR, T0, TYPE, USER
 
-from audit_log.actor import SYSTEM, Actor
+from audit_log.actor import Actor
 from audit_log.log import AuditLog
 from ca.signer import MemorySigner
 from verifier import holder, objections
-from verifier.errors import Conflict, Forbidden, MalformedInput, NotFound, NotGranted, PurposeRequired
+from verifier.errors import (
+    Conflict,
+    Forbidden,
+    MalformedInput,
+    NotFound,
+    NotGranted,
+    PurposeRequired,
+)
 from verifier.lookup import lookup, lookup_by_holder
 from verifier.masking import holder_hash
 from verifier.objections import due_date
 from verifier.policy import CST
 from verifier.results import Verdict
-from verifier_world import ISSUER, OTHER, PERSONAL_USER, SUPERVISOR, T0, TYPE, USER
 
 NOW = T0 + dt.timedelta(days=30)
 AUDIT = AuditLog()

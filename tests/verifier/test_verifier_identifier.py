@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from verifier_world import ISSUER, T0, TYPE, identifier_for
 
 from ca.certs import describe_cert
 from ca.jws import b64url, canonical_json, sign_jws
 from verifier.errors import MalformedInput
 from verifier.results import Verdict
 from verifier.verify import verify_identifier, verify_qr_online
-from verifier_world import ISSUER, T0, TYPE, identifier_for
 
 NOW = T0 + dt.timedelta(days=30)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from verifier_world import T0
 
 from ca.jws import canonical_json, sign_jws
 from ca.signer import MemorySigner
@@ -14,7 +15,6 @@ from verifier.errors import ListInvalid, MalformedInput, StaleList, VerifierErro
 from verifier.lists import build_status_list, build_trust_list, load_status_list, load_trust_list
 from verifier.results import Verdict
 from verifier.verify import parse_qr, verify_qr
-from verifier_world import T0
 
 NOW = T0 + dt.timedelta(days=30)
 TTL = dt.timedelta(hours=24)

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from reportlab.pdfgen.canvas import Canvas
+from verifier_world import T0
 
 from ca.certs import issue_ocsp_cert, issue_tsa_cert
 from ca.ocsp import CertStatusInfo, ocsp_response_for
@@ -16,7 +17,6 @@ from ca.tsa import InProcessTimeStamper
 from verifier.errors import MalformedInput
 from verifier.pdf import verify_pdf
 from verifier.results import Verdict
-from verifier_world import T0
 
 NOW = T0 + dt.timedelta(days=30)
 
@@ -99,8 +99,8 @@ def test_appended_metadata_update_cannot_change_identifier(sqlite_world):
     so the signature stays valid; the identifier must still come from the signed bytes."""
     c = sqlite_world.issue()
     pdf = signed_pdf(sqlite_world, c.identifier)
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     w = IncrementalPdfFileWriter(io.BytesIO(pdf))
     info = w.trailer["/Info"]
