@@ -14,13 +14,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "verifier")]
 
+from verifier_world import T0, World  # noqa: E402
+
 from ca.signer import MemorySigner, verify_signature  # noqa: E402
 from certificate_store import Store  # noqa: E402
 from certificate_store.models import Base  # noqa: E402
 from verifier.lists import build_status_list, build_trust_list, load_status_list, load_trust_list  # noqa: E402
 from verifier.results import Verdict  # noqa: E402
 from verifier.verify import verify_qr  # noqa: E402
-from verifier_world import T0, World  # noqa: E402
 
 
 def main(n: int) -> None:

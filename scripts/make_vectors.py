@@ -19,13 +19,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "verifier")]
 
+from verifier_world import ISSUER, T0, TYPE, World, identifier_for  # noqa: E402
+
 from ca.certs import pem  # noqa: E402
 from ca.jws import canonical_json, sign_jws  # noqa: E402
 from ca.signer import MemorySigner  # noqa: E402
 from certificate_store import Store  # noqa: E402
 from certificate_store.models import Base  # noqa: E402
 from verifier.lists import build_status_list, build_trust_list  # noqa: E402
-from verifier_world import ISSUER, T0, TYPE, World, identifier_for  # noqa: E402
 
 CHECK_AT = T0 + dt.timedelta(days=30)
 
