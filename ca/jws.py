@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -89,16 +91,24 @@ def sign_jws(
     chain_ders: tuple[bytes, ...] = (),
 ) -> str:
     """Compact ES256 JWS; the header names ``cert_der`` by ``x5t#S256``."""
+    signing_input = (
+        _header_b64(cert_der, include_x5c, typ, tuple(chain_ders)) + "." + b64url(payload)
+    ).encode("ascii")
+    raw = der_to_raw_signature(signer.sign(signing_input))
+    return signing_input.decode("ascii") + "." + b64url(raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _header_b64(cert_der: bytes, include_x5c: bool, typ: str, chain_ders: tuple[bytes, ...]) -> str:
+    describe_cert(cert_der)  # refuse anything that is not a certificate
     header: dict[str, object] = {
         "alg": "ES256",
         "typ": typ,
-        "x5t#S256": describe_cert(cert_der).x5t_s256,
+        "x5t#S256": b64url(hashlib.sha256(cert_der).digest()),
     }
     if include_x5c:
         header["x5c"] = [base64.b64encode(d).decode("ascii") for d in (cert_der, *chain_ders)]
-    signing_input = (b64url(canonical_json(header)) + "." + b64url(payload)).encode("ascii")
-    raw = der_to_raw_signature(signer.sign(signing_input))
-    return signing_input.decode("ascii") + "." + b64url(raw)
+    return b64url(canonical_json(header))
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ unacceptable gets a ``rejection`` with the matching PKIFailureInfo bit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
@@ -100,8 +101,11 @@ def parse_timestamp_request(request_der: bytes) -> tsp.TimeStampReq:
         raise MalformedRequest(exc.text) from exc
 
 
-def _signed_attrs(tst_digest: bytes, tsa_cert: asn1_x509.Certificate,
-                  tsa_cert_der: bytes, now: dt.datetime) -> cms.CMSAttributes:
+@functools.lru_cache(maxsize=16)
+def _tsa_parts(tsa_cert_der: bytes) -> tuple[bytes, bytes, bytes]:
+    """DER of the parts that depend only on the TSA certificate (built once:
+    asn1crypto is slow to build these structures from Python values)."""
+    cert = asn1_x509.Certificate.load(tsa_cert_der)
     ess = tsp.SigningCertificateV2(
         {
             "certs": [
@@ -109,18 +113,28 @@ def _signed_attrs(tst_digest: bytes, tsa_cert: asn1_x509.Certificate,
                     "cert_hash": hashlib.sha256(tsa_cert_der).digest(),
                     "issuer_serial": {
                         "issuer": [asn1_x509.GeneralName(name="directory_name",
-                                                         value=tsa_cert.issuer)],
-                        "serial_number": tsa_cert.serial_number,
+                                                         value=cert.issuer)],
+                        "serial_number": cert.serial_number,
                     },
                 }
             ]
         }
     )
+    ess_attr = cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]})
+    sid = cms.SignerIdentifier(
+        name="issuer_and_serial_number",
+        value={"issuer": cert.issuer, "serial_number": cert.serial_number},
+    )
+    tsa_name = asn1_x509.GeneralName(name="directory_name", value=cert.subject)
+    return bytes(ess_attr.dump()), bytes(sid.dump()), bytes(tsa_name.dump())
+
+
+def _signed_attrs(tst_digest: bytes, tsa_cert_der: bytes, now: dt.datetime) -> cms.CMSAttributes:
     attrs = [
         cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
         cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": now})]}),
         cms.CMSAttribute({"type": "message_digest", "values": [tst_digest]}),
-        cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}),
+        cms.CMSAttribute.load(_tsa_parts(tsa_cert_der)[0]),
     ]
     # DER: SET OF sorted by encoding.
     attrs.sort(key=lambda a: a.dump())
@@ -145,7 +159,7 @@ def timestamp_response(
     except _Rejected as exc:
         return _rejection(exc.failure, exc.text)
     gen_time = now.astimezone(dt.UTC).replace(microsecond=0)
-    tsa_cert = asn1_x509.Certificate.load(tsa_cert_der)
+    _, sid_der, tsa_name_der = _tsa_parts(tsa_cert_der)
     tst: dict[str, object] = {
         "version": "v1",
         "policy": TSA_POLICY_OID,
@@ -153,22 +167,18 @@ def timestamp_response(
         "serial_number": serial,
         "gen_time": gen_time,
         "accuracy": {"seconds": 1},
-        "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject),
+        "tsa": asn1_x509.GeneralName.load(tsa_name_der),
     }
     if req["nonce"].native is not None:
         tst["nonce"] = req["nonce"].native
     tst_info = tsp.TSTInfo(tst)
     tst_der = tst_info.dump()
-    signed_attrs = _signed_attrs(hashlib.sha256(tst_der).digest(), tsa_cert,
-                                 tsa_cert_der, gen_time)
+    signed_attrs = _signed_attrs(hashlib.sha256(tst_der).digest(), tsa_cert_der, gen_time)
     signature = tsa_signer.sign(signed_attrs.dump())
     signer_info = cms.SignerInfo(
         {
             "version": "v1",
-            "sid": cms.SignerIdentifier(
-                name="issuer_and_serial_number",
-                value={"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number},
-            ),
+            "sid": cms.SignerIdentifier.load(sid_der),
             "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
             "signed_attrs": signed_attrs,
             "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
@@ -185,7 +195,7 @@ def timestamp_response(
         "signer_infos": [signer_info],
     }
     if req["cert_req"].native:
-        sd["certificates"] = [tsa_cert] + [
+        sd["certificates"] = [asn1_x509.Certificate.load(tsa_cert_der)] + [
             asn1_x509.Certificate.load(d) for d in chain_ders if d != tsa_cert_der
         ]
     token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(sd)})
