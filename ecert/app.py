@@ -8,11 +8,14 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 
 from ecert import housekeeping, problems
+from ecert.auth import allow, public
 from ecert.platform import Platform
 from ecert.routes import admin, audit, issuing, pki
+from ecert.routes import holder, lists, pages, verifying
 from ecert.settings import Settings
 
 log = logging.getLogger("ecert.http")
@@ -83,24 +86,37 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(audit.router)
     app.include_router(issuing.router)
+    app.include_router(lists.router)
+    app.include_router(verifying.router)
+    app.include_router(verifying.public_router)
+    app.include_router(holder.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _check_every_route_declares_roles(app)
     return app
 
 
+def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """(full path, route) of every API route, through included routers too."""
+    out = []
+    for ctx in iter_route_contexts(app.router.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute):
+            out.append((ctx.path, route))
+    return out
+
+
 def route_roles(route: APIRoute) -> frozenset[str] | None:
     """The roles a route declared through `allow(...)`/`public()`, or None."""
-    from ecert.auth import allow, public
-
     found: set[str] = set()
     for dep in route.dependant.dependencies:
-        call = dep.call
-        if isinstance(call, (allow, public)):
-            found |= call.roles
+        if isinstance(dep.call, (allow, public)):
+            found |= dep.call.roles
     return frozenset(found) if found else None
 
 
 def _check_every_route_declares_roles(app: FastAPI) -> None:
-    missing = [f"{sorted(r.methods)} {r.path}" for r in app.routes
-               if isinstance(r, APIRoute) and route_roles(r) is None]
+    missing = [f"{sorted(r.methods)} {path}" for path, r in api_routes(app)
+               if route_roles(r) is None]
     if missing:
         raise RuntimeError(f"routes without declared roles: {missing}")

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from ecert import verification
 from ecert.auth import public
 from ecert.routes.verifying import client_limit
+from verifier.policy import CST
 
 HERE = Path(__file__).resolve().parent.parent
 STATIC_DIR = HERE / "static"
@@ -54,7 +55,9 @@ def presentation(token: str, request: Request) -> HTMLResponse:
     fields = [(label, v.display[k]) for k, label in FIELD_LABELS if k in v.display]
     state = v.verdict if v.ok and v.verdict else ("expired" if v.reason == "expired"
                                                      else "invalid")
+    expires = (v.expires_at.astimezone(CST).strftime("%H:%M:%S") if v.expires_at else "")
     return _page(request, "presentation.html", v=v, fields=fields, state=state,
+                 expires_text=expires,
                  headline=(VERDICT_TEXT.get(v.verdict or "", "") if v.ok
                            else PRESENTATION_TEXT.get(v.reason, "无效")))
 
