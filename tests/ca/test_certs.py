@@ -8,8 +8,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from ca.certs import (
     CERT_POLICY_OID,
-    describe_cert,
     der_from_pem,
+    describe_cert,
     issue_root_ca,
     pem,
     random_serial,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -104,7 +105,5 @@ def test_errors(pki: Pki, tmp_path: Path) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_parse_junk_raises_only_malformed(data: bytes) -> None:
-    try:
+    with contextlib.suppress(MalformedRequest):
         parse_ocsp_request(data)
-    except MalformedRequest:
-        pass
