@@ -318,12 +318,12 @@ def test_revoked_certificate_public_status(world: World) -> None:
 
 
 def test_every_new_route_declares_roles(platform) -> None:  # type: ignore[no-untyped-def]
-    from fastapi.routing import APIRoute
+    from ecert.app import api_routes, create_app, route_roles
 
-    from ecert.app import create_app, route_roles
-
-    mine = [r for r in create_app(platform.settings, platform).routes if isinstance(r, APIRoute) and r.path.startswith(
-        ("/api/v1/lookup", "/api/v1/verify", "/api/v1/holder", "/api/v1/objections",
-         "/api/v1/public", "/pki/trust-list", "/v/", "/p/", "/holder", "/staff", "/audit"))]
+    prefixes = ("/api/v1/lookup", "/api/v1/verify", "/api/v1/holder", "/api/v1/objections",
+                "/api/v1/public", "/pki/trust-list", "/pki/status-list", "/v/", "/p/",
+                "/holder", "/staff", "/audit", "/sw.js")
+    mine = [r for path, r in api_routes(create_app(platform.settings, platform))
+            if path.startswith(prefixes)]
     assert len(mine) >= 15
     assert all(route_roles(r) for r in mine)
