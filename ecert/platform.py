@@ -110,7 +110,7 @@ class Platform:
             rec = authenticate(uow, token, now)
             if rec is None:
                 # Art. 21: login failures are logged; never the token itself.
-                self.audit.record(uow, now=now, actor="anonymous", actor_dept="", role="none",
+                self.audit.record(uow, now=now, actor="anonymous", actor_dept=None, role="none",
                                   action="auth.failure", request_id=request_id,
                                   details={"path": path[:200]})
             return rec
@@ -149,7 +149,7 @@ class Platform:
             new = create_token(uow, role=role, dept_code=dept_code, holder_code=holder_code,
                                label=label, now=now,
                                ttl_days=ttl_days or self.settings.token_ttl_days)
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="token.create", request_id=actor.request_id,
                               details={"prefix": new.record.prefix, "role": role,
                                        "dept": dept_code})
@@ -160,7 +160,7 @@ class Platform:
         now = self.now()
         with self.store.transaction() as uow:
             rec = uow.tokens.revoke(token_id, now)
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="token.revoke", request_id=actor.request_id,
                               details={"prefix": rec.prefix})
             self.after_write(uow)
@@ -185,7 +185,7 @@ class Platform:
                                     timestamp, signature)
         with self.store.transaction() as uow:
             self.audit.store_cosignature(uow, cosig, AuditHeadVerifier(public_key_der), now)
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="audit.cosign", request_id=actor.request_id,
                               details={"tree_size": tree_size, "witness": witness_name})
 

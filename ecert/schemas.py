@@ -100,7 +100,7 @@ class AuditEntryOut(BaseModel):
     index: int
     created_at: dt.datetime
     actor: str
-    actor_dept: str
+    actor_dept: str | None
     role: str
     action: str
     cert_identifier: str | None

@@ -295,6 +295,6 @@ class PlatformPki:
 
     def _audit(self, uow: UnitOfWork, actor: Actor, action: str, now: dt.datetime,
                details: dict[str, object]) -> None:
-        self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code or "",
+        self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                           role=actor.role, action=action, request_id=actor.request_id,
                           details=details)
