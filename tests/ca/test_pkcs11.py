@@ -115,3 +115,17 @@ def test_hsm_root_issues_certificates_and_jws(store, tmp_path: Path) -> None:  #
     token = sign_jws(b"hello", dept_signer, dept, include_x5c=False)
     assert verify_jws_with_cert(token, dept) == b"hello"
     assert describe_cert(dept).public_key_der == dept_signer.public_key_der
+
+
+def test_import_file_key_into_token(store, token: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The operator path of docs/pki.md: PKCS#8 file key → softhsm2-util --import."""
+    from ca.keystore import FileKeyStore
+
+    file_signer = FileKeyStore(tmp_path / "keys", b"pw-import").generate("moved-key")
+    run("openssl", "pkcs8", "-in", tmp_path / "keys" / "moved-key.key.pem", "-passin",
+        "pass:pw-import", "-topk8", "-nocrypt", "-out", tmp_path / "k.p8")
+    run("softhsm2-util", "--import", tmp_path / "k.p8", "--token", token, "--label",
+        "moved-key", "--id", "4d4b", "--pin", PIN)
+    hsm_signer = store.load("moved-key")
+    assert hsm_signer.public_key_der == file_signer.public_key_der
+    verify_signature(file_signer.public_key_der, b"m", hsm_signer.sign(b"m"))
