@@ -7,8 +7,11 @@ responder certificate included, the request nonce (RFC 8954) echoed, and
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +28,7 @@ __all__ = [
     "OcspStatus",
     "CertStatusInfo",
     "parse_ocsp_request",
+    "ocsp_request_from_get",
     "issuer_matches",
     "build_ocsp_response",
     "ocsp_response_for",
@@ -99,6 +103,18 @@ def parse_ocsp_request(der: bytes) -> OcspRequest:
     if serial <= 0:
         raise MalformedRequest("serial must be positive")
     return OcspRequest(algo, name_hash, key_hash, serial, nonce)
+
+
+def ocsp_request_from_get(path_segment: str) -> bytes:
+    """DER request from the last path segment of an RFC 6960 §A.1 GET
+    (URL-encoded base64). Raises :class:`MalformedRequest`."""
+    text = urllib.parse.unquote(path_segment)
+    if not text or len(text) > (MAX_REQUEST_BYTES * 4) // 3 + 4:
+        raise MalformedRequest("OCSP GET request size out of range")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedRequest("OCSP GET request is not base64") from exc
 
 
 def _issuer_hashes(ca_cert_der: bytes, algo: str) -> tuple[bytes, bytes]:

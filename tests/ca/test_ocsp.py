@@ -16,6 +16,7 @@ from ca.ocsp import (
     build_ocsp_response,
     issuer_matches,
     ocsp_error_response,
+    ocsp_request_from_get,
     parse_ocsp_request,
 )
 from ca.revocation import Reason
@@ -87,6 +88,17 @@ def test_sha256_certid_and_no_nonce(pki: Pki, tmp_path: Path) -> None:
                pki.path("dept.pem"), "-respin", tmp_path / "resp.der",
                "-VAfile", pki.path("ocsp.pem"), "-no_nonce")
     assert "good" in proc.stdout
+
+
+def test_get_encoding(pki: Pki, tmp_path: Path) -> None:
+    import base64
+    import urllib.parse
+
+    req = _request(pki, "dept", tmp_path / "req.der")
+    segment = urllib.parse.quote(base64.b64encode(req).decode(), safe="")
+    assert ocsp_request_from_get(segment) == req
+    with pytest.raises(MalformedRequest):
+        ocsp_request_from_get("!!not base64!!")
 
 
 def test_errors(pki: Pki, tmp_path: Path) -> None:
