@@ -303,6 +303,9 @@ def validate_pdf(pdf_bytes: bytes, trust_root_der: bytes, at: dt.datetime) -> Pd
     except Exception as exc:  # noqa: BLE001 - any parser failure on untrusted bytes
         raise MalformedPdf("PDF could not be read") from exc
     root = asn1_x509.Certificate.load(trust_root_der)
-    reports = tuple(_report(pdf_bytes, reader, s, root, at) for s in sigs)
+    try:
+        reports = tuple(_report(pdf_bytes, reader, s, root, at) for s in sigs)
+    except Exception as exc:  # noqa: BLE001 - a signature dictionary we cannot read
+        raise MalformedPdf("PDF signature could not be read") from exc
     return PdfValidation(signatures=reports, document_timestamps=doc_ts)
 

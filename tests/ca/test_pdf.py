@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ca.certs import describe_cert
 from ca.crl import build_crl
@@ -173,3 +175,17 @@ def test_openssl_cms_verifies_byte_range(pki: Pki, current_lt: bytes, tmp_path: 
               tmp_path / "sig.der", "-content", tmp_path / "content.bin", "-CAfile",
               pki.path("root.pem"), "-out", tmp_path / "out.bin", check=False)
     assert bad.returncode != 0
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(min_value=0), st.integers(min_value=1, max_value=255))
+def test_flipped_bytes_never_crash(pki: Pki, current_lt: bytes, pos: int, mask: int) -> None:
+    data = bytearray(current_lt)
+    data[pos % len(data)] ^= mask
+    try:
+        result = validate_pdf(bytes(data), pki.root, pki.now)
+    except MalformedPdf:
+        return
+    for sig in result.signatures:
+        assert sig.valid in (True, False, None)
