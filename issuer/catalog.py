@@ -202,10 +202,10 @@ def definition_problems(d: Any) -> list[str]:
     if lnf is not None and lnf not in props:
         p.append(f"licence_number_field {lnf!r} is not defined in fields")
     v = d.get("validity")
-    if v is not None:
-        if not isinstance(v, Mapping) or set(v) - {"years", "days"} or len(v) != 1 or not all(
-                isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v.values()):
-            p.append('validity must be {"years": n}, {"days": n} (n > 0) or null')
+    if v is not None and (
+            not isinstance(v, Mapping) or set(v) - {"years", "days"} or len(v) != 1 or not all(
+                isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v.values())):
+        p.append('validity must be {"years": n}, {"days": n} (n > 0) or null')
     face = d.get("face")
     if "face" in d:
         if not isinstance(face, Mapping) or not _nonempty_str(face.get("title")) or not \
@@ -376,7 +376,8 @@ def validate_data(ctype: CertificateType, data: Any,
     vf = _parse_date(data.get("valid_from"), "valid_from", errors)
     vt = _parse_date(data.get("valid_to"), "valid_to", errors)
     if vf and vt and vt < vf:
-        errors.append({"field": "valid_to", "message": "有效期止早于起 / valid_to before valid_from"})
+        errors.append({"field": "valid_to",
+                       "message": "有效期止早于起 / valid_to before valid_from"})
     lic = data.get("licence_number")
     if lic is not None and (not isinstance(lic, str) or not lic.strip() or len(lic) > 100):
         errors.append({"field": "licence_number", "message": "must be a string of 1-100 chars"})

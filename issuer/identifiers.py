@@ -141,9 +141,13 @@ def base_identifier(type_code: str, issuer_code: str, serial: str) -> str:
 
 
 def make_identifier(type_code: str, issuer_code: str, serial: str, version: int) -> str:
-    """The identifier ecert issues; every part is validated (raises MalformedIdentifier/InvalidUscc)."""
+    """The identifier ecert issues; every part is validated.
+
+    Raises MalformedIdentifier or InvalidUscc.
+    """
     if not isinstance(type_code, str) or not _TYPE_RE.fullmatch(type_code):
-        raise MalformedIdentifier(f"类型代码无效 / type code must be a USCC + 3 digits: {type_code!r}")
+        raise MalformedIdentifier(
+            f"类型代码无效 / type code must be a USCC + 3 digits: {type_code!r}")
     validate_uscc(type_code[:18])
     validate_uscc(issuer_code)
     if not isinstance(serial, str) or not _SERIAL_RE.fullmatch(serial):

@@ -214,7 +214,8 @@ class IssuanceService:
                 return self._issued(uow, existing, skipped=True)
         ctype, validator = self._type(uow, type_code)
         if not ctype.may_issue(dept):
-            raise Forbidden(f"部门 {dept} 无权签发此类证照 / department may not issue type {type_code}")
+            raise Forbidden(f"部门 {dept} 无权签发此类证照 / department may not issue "
+                            f"type {type_code}")
         cd = validate_data(ctype, data, validator)
         issued = self._create(uow, actor, dept, ctype, cd, now, source_key)
         if idempotency_key is not None:
@@ -289,7 +290,8 @@ class IssuanceService:
                                include_x5c=True)
         return uow.certificates.add_version(
             certificate_id=cert_id, version=version, identifier=identifier, canonical=payload,
-            jws=jws, sha256=sha256_hex(payload), signing_cert=key.x5t_s256, change_reason=reason, now=now)
+            jws=jws, sha256=sha256_hex(payload), signing_cert=key.x5t_s256, change_reason=reason,
+            now=now)
 
     def _event(self, uow: UnitOfWork, cert: CertificateRecord, actor: Actor, event: str,
                from_status: str | None, to_status: str, version: int, reason: str,
@@ -428,7 +430,8 @@ class IssuanceService:
                 details={"previous": loaded.version.identifier, "version": version,
                          "sha256": ver.sha256, "event_sha256": ev_sha, "reason": reason.strip(),
                          "signing_cert": ver.signing_cert})
-            return IssuedCertificate(identifier=identifier_new, base_identifier=cert.base_identifier,
+            return IssuedCertificate(identifier=identifier_new,
+                                     base_identifier=cert.base_identifier,
                                      version=version, status=updated.status, sha256=ver.sha256,
                                      jws=ver.jws, record=record)
 

@@ -54,7 +54,8 @@ def person(rng: random.Random) -> tuple[str, str]:
     """(name, citizen ID number) with a valid GB 11643 check character."""
     name = rng.choice(GIVEN) + rng.choice(GIVEN) if rng.random() < 0.7 else rng.choice(HAN)
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 45))
-    code = make_citizen_id(f"5401{rng.randrange(0, 30):02d}{birth:%Y%m%d}{rng.randrange(0, 999):03d}")
+    area = f"5401{rng.randrange(0, 30):02d}"
+    code = make_citizen_id(f"{area}{birth:%Y%m%d}{rng.randrange(0, 999):03d}")
     return name, code
 
 

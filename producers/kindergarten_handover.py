@@ -71,7 +71,7 @@ def issue(service: IssuanceService, actor: Actor, e: KindergartenAccepted,
 
 
 def sample_events(n: int, seed: int = 5) -> list[KindergartenAccepted]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
     out = []
     for i in range(n):
         name, code = company(rng)
@@ -80,7 +80,8 @@ def sample_events(n: int, seed: int = 5) -> list[KindergartenAccepted]:
         out.append(KindergartenAccepted(
             holder_name=name.replace("商贸", "房地产开发"), holder_code=code,
             kindergarten=f"{area}幼儿园", residential_area=area,
-            address=f"{county}{area}{rng.randrange(1, 30)}号", floor_area_m2=rng.randrange(1500, 6000),
+            address=f"{county}{area}{rng.randrange(1, 30)}号",
+            floor_area_m2=rng.randrange(1500, 6000),
             places=rng.choice([180, 270, 360]), receiver=f"{county}教育局",
             accepted_on=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(300)),
             case_no=f"YEYYS-{seed}-{i:05d}"))

@@ -70,13 +70,14 @@ def issue(service: IssuanceService, actor: Actor, e: TrainingCompleted,
 
 
 def sample_events(n: int, seed: int = 3) -> list[TrainingCompleted]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
     out = []
     for i in range(n):
         name, code = person(rng)
         out.append(TrainingCompleted(
             holder_name=name, holder_code=code,
-            trade=rng.choice(["藏式家具制作", "民族手工艺", "驾驶员", "中式烹调", "电工", "挖掘机操作"]),
+            trade=rng.choice(["藏式家具制作", "民族手工艺", "驾驶员", "中式烹调", "电工",
+                              "挖掘机操作"]),
             level=rng.choice(["初级工", "中级工", "专项能力"]),
             training_body=rng.choice(["拉萨市职业技能培训中心", "日喀则市技工学校"]),
             hours=rng.choice([40, 80, 120, 160]),
