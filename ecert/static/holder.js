@@ -1,0 +1,93 @@
+/* 我的证照: own certificates, who used them and why, 亮证 QR, objections. */
+(function () {
+  'use strict';
+  var E = Ecert, $ = E.$, el = E.el;
+  var current = null, timer = null;
+
+  async function load() {
+    var certs = await E.api('GET', '/api/v1/holder/certificates');
+    var ul = $('certs');
+    ul.textContent = '';
+    if (!certs.length) { ul.appendChild(el('li', '暂无证照')); }
+    certs.forEach(function (c) {
+      var li = el('li');
+      li.appendChild(E.verdictTag(c.verdict));
+      li.appendChild(document.createTextNode(' ' + c.name + ' · 有效期至 ' + (c.valid_to || '长期')));
+      li.appendChild(el('br'));
+      li.appendChild(el('code', c.identifier));
+      var b = el('button', '查看', { type: 'button' });
+      b.addEventListener('click', function () { detail(c.identifier).catch(function () {}); });
+      li.appendChild(el('br'));
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+    await objections();
+  }
+
+  async function detail(id) {
+    current = id;
+    var d = await E.api('GET', '/api/v1/holder/certificates/' + encodeURIComponent(id));
+    var r = d.record || {};
+    $('detail').hidden = false;
+    $('detail-title').textContent = r.name || '证照详情';
+    var pairs = [['证照标识', d.identifier], ['状态', E.VERDICT[d.verdict] || d.verdict],
+      ['持证主体', r.holder && r.holder.name], ['证件号码', r.holder && r.holder.code],
+      ['签发部门', r.issuer && r.issuer.name], ['签发日期', r.issue_date],
+      ['有效期', r.validity && ((r.validity.from || '') + ' 至 ' + (r.validity.to || '长期'))]];
+    Object.keys(r.fields || {}).forEach(function (k) { pairs.push([k, r.fields[k]]); });
+    E.fields($('detail-fields'), pairs);
+    $('qr-box').hidden = true;
+    var acc = await E.api('GET', '/api/v1/holder/certificates/' + encodeURIComponent(id) + '/accesses');
+    var ul = $('accesses');
+    ul.textContent = '';
+    if (!acc.length) { ul.appendChild(el('li', '暂无使用记录')); }
+    acc.forEach(function (a) {
+      ul.appendChild(el('li', E.when(a.at) + ' · ' + (a.dept_name || a.dept_code || '现场核验') +
+        ' · ' + (a.purpose || a.action)));
+    });
+  }
+
+  async function present() {
+    if (!current) { return; }
+    var resp = await E.api('POST', '/api/v1/holder/certificates/' + encodeURIComponent(current) +
+      '/presentation.png', undefined, true);
+    var blob = await resp.blob();
+    var reader = new FileReader();
+    reader.onload = function () {
+      $('qr').src = reader.result;            // data: URL (CSP img-src allows data:)
+      $('qr-box').hidden = false;
+      var left = 120;
+      clearInterval(timer);
+      timer = setInterval(function () {
+        left -= 1;
+        $('qr-exp').textContent = left > 0 ? '请向工作人员出示，' + left + ' 秒后失效' : '已失效，请重新生成';
+        if (left <= 0) { clearInterval(timer); $('qr').removeAttribute('src'); }
+      }, 1000);
+    };
+    reader.readAsDataURL(blob);
+  }
+
+  async function fileObjection() {
+    var reason = $('obj-reason').value.trim();
+    if (!current || !reason) { E.error('请填写异议理由'); return; }
+    await E.api('POST', '/api/v1/objections', { identifier: current, reason: reason });
+    $('obj-reason').value = '';
+    await objections();
+  }
+
+  async function objections() {
+    var list = await E.api('GET', '/api/v1/objections');
+    var ul = $('objections');
+    ul.textContent = '';
+    if (!list.length) { ul.appendChild(el('li', '暂无异议')); }
+    list.forEach(function (o) {
+      ul.appendChild(el('li', E.when(o.filed_at) + ' · ' + o.reason + ' · ' +
+        ({ open: '处理中', answered: '已答复', upheld: '异议成立', rejected: '异议不成立' }[o.state] || o.state) +
+        ' · 答复期限 ' + E.when(o.due_at) + (o.answer ? ' · 答复：' + o.answer : '')));
+    });
+  }
+
+  E.login(function () { load().catch(function () {}); });
+  $('present').addEventListener('click', function () { present().catch(function () {}); });
+  $('obj-file').addEventListener('click', function () { fileObjection().catch(function () {}); });
+}());
