@@ -183,8 +183,8 @@ def definition_problems(d: Any) -> list[str]:
                 p.append(f"fields is not a valid JSON Schema (2020-12): {exc.message}")
             if fields.get("type") != "object":
                 p.append('fields must have "type": "object"')
-            props = fields.get("properties") if isinstance(fields.get("properties"),
-                                                           Mapping) else {}
+            raw_props = fields.get("properties")
+            props = raw_props if isinstance(raw_props, Mapping) else {}
             if not props:
                 p.append("fields must define properties")
             for name, sub in props.items():
@@ -356,9 +356,9 @@ def validate_data(ctype: CertificateType, data: Any,
     if not isinstance(holder, Mapping):
         errors.append({"field": "holder", "message": "持证主体必填 / holder {name, code} required"})
     else:
-        name = holder.get("name") if isinstance(holder.get("name"), str) else ""
-        code = holder.get("code") if isinstance(holder.get("code"), str) else ""
-        name, code = name.strip(), code.strip().upper()
+        raw_name, raw_code = holder.get("name"), holder.get("code")
+        name = raw_name.strip() if isinstance(raw_name, str) else ""
+        code = raw_code.strip().upper() if isinstance(raw_code, str) else ""
         if not name:
             errors.append({"field": "holder.name", "message": "必填 / required"})
         probs = (citizen_id_problems(code) if ctype.holder_kind == "111" else uscc_problems(code))

@@ -132,9 +132,9 @@ def row_to_request(ctype: CertificateType, row: Mapping[str, Any]) -> tuple[dict
                                                                              str | None]:
     """(issuance data, source_key or None) from a flat or API-shaped row."""
     if "fields" in row or "holder" in row:
-        data = {k: v for k, v in row.items() if k != "source_key"}
-        sk = row.get("source_key")
-        return data, (str(sk) if sk not in (None, "") else None)
+        api = {k: v for k, v in row.items() if k != "source_key"}
+        sk0 = row.get("source_key")
+        return api, (str(sk0) if sk0 not in (None, "") else None)
     props = ctype.schema.get("properties", {})
     fields: dict[str, Any] = {}
     data: dict[str, Any] = {}
