@@ -25,7 +25,7 @@ PROBLEM_BASE = "https://ecert.example/problems/"
 log = logging.getLogger("ecert.http")
 
 TITLES = {
-    400: "请求无效 Bad request", 401: "需要认证 Authentication required",
+    400: "请求无效 Bad request", 410: "已失效 Gone", 401: "需要认证 Authentication required",
     403: "无权访问 Forbidden", 404: "未找到 Not found", 405: "方法不允许 Method not allowed",
     409: "冲突 Conflict", 413: "请求过大 Payload too large", 415: "不支持的媒体类型 Unsupported media type",
     422: "数据无效 Unprocessable content", 429: "请求过多 Too many requests",
@@ -146,3 +146,20 @@ def install(app: FastAPI) -> None:
         log.error("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")},
                   exc_info=exc)
         return problem(request, 500, "internal-error", "internal error")
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {"application/problem+json": {"schema": {
+        "type": "object", "required": ["type", "title", "status"],
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                       "status": {"type": "integer"}, "detail": {"type": "string"},
+                       "instance": {"type": "string"}, "request_id": {"type": "string"},
+                       "errors": {"type": "array", "items": {"type": "object"}}}}}}
+
+
+# Documented on every operation: what any route may answer besides its success.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": TITLES[code], "content": _problem_schema()}
+    for code in (400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 503)
+    if code in TITLES or code == 410
+}
