@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 20:05:09.775420
+Create Date: 2026-11-29 20:16:20.341179
 """
 from alembic import op
 import sqlalchemy as sa
