@@ -159,7 +159,8 @@ def _register_more() -> None:
     # Sub-command modules register themselves on `app` (kept apart to keep modules small).
     import importlib
 
-    for name in ("ecert.cli_audit", "ecert.cli_ops", "ecert.cli_certs", "ecert.cli_demo"):
+    for name in ("ecert.cli_audit", "ecert.cli_ops", "ecert.cli_certs", "ecert.cli_demo",
+                 "ecert.cli_verify"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -178,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _register_more()
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns a `typer.Exit(code)`'s code instead of exiting.
+        code = app(args=argv, standalone_mode=False)
     except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError,
             httpx.HTTPError) as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:
