@@ -16,7 +16,6 @@ Key choices (documented in docs/verifying.md):
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -42,8 +41,7 @@ from verifier.catalog import purpose_allowed, type_view
 from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, VerifierError
 from verifier.identifiers import parse_identifier
 from verifier.pdf import verify_pdf
-from verifier.results import VerificationResult, Verdict, make_result
-from verifier.results import Check
+from verifier.results import Verdict, VerificationResult
 from verifier.verify import display_fields, verify_identifier
 
 if TYPE_CHECKING:
@@ -159,8 +157,8 @@ def verify_by_identifier(p: Platform, actor: Actor, identifier: str,
     now = p.now()
     with p.store.transaction() as uow:
         res = verify_identifier(uow, identifier, now)
-        p.audit.record_by(uow, actor, now=now,
-                          action="certificate.use" if actor.role == "user" else "certificate.verify",
+        action = "certificate.use" if actor.role == "user" else "certificate.verify"
+        p.audit.record_by(uow, actor, now=now, action=action,
                           cert_identifier=res.identifier, purpose=_clip(purpose),
                           details={"by": "verify", "verdict": res.verdict.value})
         p.after_write(uow)
@@ -446,7 +444,7 @@ def answer_objection(p: Platform, actor: Actor, objection_id: int, text: str,
 
 
 def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[ObjectionView]:
-    """Holder: objections they filed; user: their department filed; issuer: on their certificates."""
+    """Holder: objections they filed; user: its department filed; issuer: on its certificates."""
     now = p.now()
     with p.store.transaction() as uow:
         recs: list[ObjectionRecord] = []
@@ -474,18 +472,6 @@ def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[Objecti
             recs = uow.objections.for_certificates(ids) if ids else []
         recs.sort(key=lambda o: o.filed_at, reverse=True)
         return [_objection_view(uow, o, now) for o in recs[:limit]]
-
-
-# ---------------------------------------------------------------------------- misc
-
-
-def not_found_result(identifier: str, now: dt.datetime) -> VerificationResult:
-    return make_result([Check.fail("exists", "not-found", "本平台无此证照")], identifier=identifier,
-                       checked_at=now)
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 __all__ = ["signed_list", "root_key", "public_status", "lookup", "lookup_by_holder",

@@ -32,7 +32,8 @@ def own_certificates(request: Request, actor: Actor = HOLDER) -> list[OwnCertifi
 
 
 @router.get("/holder/certificates/{identifier}", response_model=HolderCertificateOut)
-def own_certificate(identifier: str, request: Request, actor: Actor = HOLDER) -> HolderCertificateOut:
+def own_certificate(identifier: str, request: Request,
+                    actor: Actor = HOLDER) -> HolderCertificateOut:
     """Full details of one own certificate (unmasked: the holder's own data)."""
     return HolderCertificateOut.model_validate(
         verification.holder_certificate(request.app.state.platform, actor, identifier))
@@ -79,8 +80,8 @@ def answer_objection(objection_id: int, body: AnswerIn, request: Request,
 
 
 @router.get("/objections", response_model=list[ObjectionOut])
-def list_objections(request: Request,
-                    actor: Actor = Depends(allow("holder", "user", "issuer"))) -> list[ObjectionOut]:
+def list_objections(request: Request, actor: Actor = Depends(allow("holder", "user", "issuer"))
+                    ) -> list[ObjectionOut]:
     """Own objections: filed by the holder / the department; for issuers, on its certificates."""
     return [ObjectionOut(**dataclasses.asdict(v))
             for v in verification.list_objections(request.app.state.platform, actor)]

@@ -80,6 +80,12 @@
     return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
   }
 
+  function beijingTime(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) { return ''; }
+    return new Date(t + 8 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  }
+
   function ageText(ms) {
     var m = Math.max(0, Math.round(ms / 60000));
     if (m < 60) { return m + ' 分钟'; }
@@ -256,7 +262,7 @@
     var verdict, age = frag && frag.age, current = null;
     if (live && live.verdict) {
       checks.push([live.verdict === 'valid', '平台实时状态：' + (TEXT[live.verdict] || live.verdict) +
-        '（' + (live.checked_at || '') + '）']);
+        '（北京时间 ' + beijingTime(live.checked_at) + ' 查询）']);
       current = live.current_identifier;
     } else {
       var offline = (frag && frag.verdict === 'valid') ? await statusFromList(identifier, root) : null;

@@ -40,7 +40,8 @@ class World:
         r = self.client.post("/api/v1/certificates", headers=self.h("issuer"), json={
             "type": self.type_code,
             "data": {"holder": {"name": name, "code": holder_code or self.holder_code},
-                     "fields": {"area": "餐饮服务", "level": 2, "address": "拉萨市城关区北京中路1号"}}})
+                     "fields": {"area": "餐饮服务", "level": 2,
+                                "address": "拉萨市城关区北京中路1号"}}})
         assert r.status_code == 201, r.text
         return r.json()
 

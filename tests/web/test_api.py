@@ -225,9 +225,11 @@ def test_holder_lists_own_and_sees_who_looked(world: World, cert: dict[str, Any]
     assert r.status_code == 200, r.text
     assert any(a["purpose"] == "行政审批：开业核验" and a["dept_code"] == world.user
                for a in r.json())
-    other = world.client.get(f"/api/v1/holder/certificates/{ident}", headers=world.h("other_holder"))
+    other = world.client.get(f"/api/v1/holder/certificates/{ident}",
+                             headers=world.h("other_holder"))
     is_problem(other, 403, "forbidden")
-    assert world.client.get("/api/v1/holder/certificates", headers=world.h("other_holder")).json() == []
+    assert world.client.get("/api/v1/holder/certificates",
+                            headers=world.h("other_holder")).json() == []
     is_problem(world.client.get("/api/v1/holder/certificates", headers=world.h("user")), 403,
                "forbidden")
 
@@ -249,8 +251,12 @@ def test_presentation_fresh_then_expired(world: World, cert: dict[str, Any], clo
                                  headers=world.h("other_holder")), 403, "forbidden")
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     assert 'data-verdict="invalid"' in world.client.get(f"/p/{forged}").text
-    clock.advance(seconds=121)
-    late = world.client.get(f"/p/{token}")
+    saved = clock.now
+    clock.advance(seconds=121)  # the clock is shared by this module's SQLite and PG runs
+    try:
+        late = world.client.get(f"/p/{token}")
+    finally:
+        clock.now = saved
     assert 'data-verdict="expired"' in late.text and "已过期 expired" in late.text
     acc = world.client.get(f"/api/v1/holder/certificates/{ident}/accesses",
                            headers=world.h("holder")).json()

@@ -21,7 +21,8 @@ from tests.web.conftest import World
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")]
-_VERDICT = re.compile(r'id="result"[^>]*data-verdict="([a-z]+)"|data-verdict="([a-z]+)"[^>]*id="result"')
+_VERDICT = re.compile(r'id="result"[^>]*data-verdict="([a-z]+)"'
+                      r'|data-verdict="([a-z]+)"[^>]*id="result"')
 
 
 @pytest.fixture(scope="module")
