@@ -46,8 +46,13 @@ def platform_for(data_dir: Path | None, demo: bool = False) -> Any:
     from ecert.platform import Platform
 
     s = settings_for(data_dir, demo)
-    if s.database_url.startswith("sqlite") and not (s.data_dir / "ecert.db").exists():
-        raise ConfigError(f"no ecert database in {s.data_dir}; run `ecert init` first")
+    if s.database_url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        # the file ECERT_DATABASE_URL names, which need not be the data dir's ecert.db
+        db_file = Path(make_url(s.database_url).database or s.data_dir / "ecert.db")
+        if not db_file.exists():
+            raise ConfigError(f"no ecert database at {db_file}; run `ecert init` first")
     return Platform(s)
 
 

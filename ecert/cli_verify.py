@@ -1,0 +1,115 @@
+"""`ecert verify` and `ecert trust-bundle`: check a PDF, a QR URL or an identifier.
+
+Offline: from a trust bundle (root certificate, signed trust list and status list) that
+`ecert trust-bundle --url BASE --out DIR` downloaded; stale lists give "unknown", never "valid".
+Online: with `--data-dir`, against the central store itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from ecert.cli import DataDir, Demo, app, console, err, platform_for
+from ecert.errors import UsageError
+
+BUNDLE_FILES = {"root": "ca.pem", "trust": "trust-list.jws", "status": "status-list.jws"}
+
+
+@app.command("trust-bundle")
+def trust_bundle(url: Annotated[str, typer.Option("--url", help="platform base URL")],
+                 out: Annotated[Path, typer.Option("--out", help="directory to write")]) -> None:
+    """Download the root certificate, the signed trust list and the status list."""
+    base = url.rstrip("/")
+    out.mkdir(parents=True, exist_ok=True)
+    with httpx.Client(timeout=30) as client:
+        for path, name in (("/pki/ca.pem", BUNDLE_FILES["root"]),
+                           ("/pki/trust-list", BUNDLE_FILES["trust"]),
+                           ("/pki/status-list", BUNDLE_FILES["status"])):
+            r = client.get(base + path)
+            r.raise_for_status()
+            (out / name).write_bytes(r.content)
+    console.print(f"trust bundle written to {out}")
+
+
+def _bundle(path: Path) -> tuple[bytes, str, str]:
+    from ca.certs import der_from_pem
+
+    try:
+        root = der_from_pem((path / BUNDLE_FILES["root"]).read_text())
+        return (root, (path / BUNDLE_FILES["trust"]).read_text().strip(),
+                (path / BUNDLE_FILES["status"]).read_text().strip())
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path} is not a trust bundle (run `ecert trust-bundle`)") from exc
+
+
+def _print(result: Any, as_json: bool) -> None:
+    d = result.to_dict()
+    if as_json:
+        print(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        colour = "green" if d["verdict"] == "valid" else "red"
+        console.print(f"[bold {colour}]{d['verdict']}[/bold {colour}]  {d['summary']}")
+        if d.get("identifier"):
+            console.print(f"identifier: {d['identifier']}")
+        if d.get("current_identifier") and d["current_identifier"] != d.get("identifier"):
+            console.print(f"current version: {d['current_identifier']}")
+        for c in d["checks"]:
+            mark = {True: "[green]✓[/green]", False: "[red]✗[/red]", None: "[yellow]?[/yellow]"}
+            console.print(f"  {mark[c['passed']]} {c['name']:<18} {c['message']}")
+    if d["verdict"] != "valid":
+        raise typer.Exit(1)
+
+
+@app.command()
+def verify(target: Annotated[str | None, typer.Argument(help="FILE.pdf or IDENTIFIER")] = None,
+           qr: Annotated[str | None, typer.Option("--qr", help="a scanned QR URL")] = None,
+           bundle: Annotated[Path | None, typer.Option(
+               "--bundle", help="trust bundle dir for offline checks")] = None,
+           as_json: Annotated[bool, typer.Option("--json")] = False,
+           data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Verify a PDF, a QR URL or an identifier. Exit 0 only for a valid, current certificate."""
+    import datetime as dt
+
+    from verifier.lists import load_status_list, load_trust_list
+    from verifier.pdf import verify_pdf
+    from verifier.verify import verify_identifier, verify_qr, verify_qr_online
+
+    if (target is None) == (qr is None):
+        raise UsageError("give a FILE.pdf or IDENTIFIER, or --qr URL")
+    now = dt.datetime.now(dt.UTC)
+    online = bundle is None
+    if online:
+        p = platform_for(data_dir, demo)
+        with p.store.transaction() as uow:
+            _s, root_der = p.pki.root(uow)
+            if qr is not None:
+                result = verify_qr_online(uow, qr, now, root_der=root_der)
+            elif target is not None and target.lower().endswith(".pdf"):
+                result = verify_pdf(uow, _read(target), root_der, now)
+            else:
+                result = verify_identifier(uow, str(target), now, root_der=root_der)
+        _print(result, as_json)
+        return
+    assert bundle is not None
+    root_der, trust_jws, status_jws = _bundle(bundle)
+    status = load_status_list(status_jws, root_der, now, allow_stale=True)
+    if qr is not None:
+        trust = load_trust_list(trust_jws, root_der, now, allow_stale=True)
+        _print(verify_qr(qr, trust, status, now), as_json)
+    elif target is not None and target.lower().endswith(".pdf"):
+        _print(verify_pdf(None, _read(target), root_der, now, status_list=status), as_json)
+    else:
+        err.print("an identifier alone can only be checked online (--data-dir)")
+        raise typer.Exit(2)
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from exc
