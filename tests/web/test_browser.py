@@ -127,3 +127,65 @@ def test_stale_trust_list_gives_unknown(world: World, live_url: str, tmp_path: P
         verification.invalidate_lists(world.platform)
     assert verdict_of(dom) == "unknown", dom[:3000]
     assert "信任列表已过期" in dom
+
+
+@pytest.fixture()
+def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from tests.web.cdp import Browser
+
+    b = Browser(CHROMIUM, tmp_path / "cdp-profile")
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def test_holder_staff_and_audit_pages(world: World, live_url: str, browser, tmp_path: Path
+                                      ) -> None:  # type: ignore[no-untyped-def]
+    c = world.issue()
+    ident = c["identifier"]
+    # holder: paste the token, list, open, present (QR image as data: URL), look-up history
+    browser.goto(live_url + "/holder")
+    browser.js(f"document.getElementById('token').value = {world.tokens['holder']!r};"
+               "document.getElementById('save-token').click()")
+    browser.wait(f"document.getElementById('certs').textContent.includes({ident!r})")
+    assert browser.js("sessionStorage.length") == 1
+    browser.js("document.querySelector('#certs button').click()")
+    browser.wait("!document.getElementById('detail').hidden && "
+                 "document.getElementById('detail-fields').textContent.length > 0")
+    assert world.holder_code in browser.js("document.getElementById('detail-fields').textContent")
+    browser.js("document.getElementById('present').click()")
+    src = browser.wait("document.getElementById('qr').src.startsWith('data:image/png') && "
+                       "document.getElementById('qr').src")
+    assert len(src) > 500
+    browser.screenshot(tmp_path / "holder.png")
+    shutil.copy(tmp_path / "holder.png", "/tmp/ecert-holder.png")
+
+    # staff: lookup with purpose → masked record and verdict; without purpose → error shown
+    browser.goto(live_url + "/staff")
+    browser.js(f"document.getElementById('token').value = {world.tokens['user']!r};"
+               "document.getElementById('save-token').click();"
+               f"document.getElementById('q-id').value = {ident!r};"
+               "document.getElementById('q-purpose').value = '行政审批';"
+               "document.getElementById('q-go').click()")
+    text = browser.wait("document.getElementById('q-result').textContent.includes('真实有效') && "
+                        "document.getElementById('q-result').textContent")
+    assert "张**" in text and world.holder_code not in text
+    browser.js("document.getElementById('q-purpose').value = '';"
+               "document.getElementById('q-go').click()")
+    assert "用证事由" in browser.wait("!document.getElementById('error').hidden && "
+                                  "document.getElementById('error').textContent")
+    browser.screenshot(tmp_path / "staff.png")
+    shutil.copy(tmp_path / "staff.png", "/tmp/ecert-staff.png")
+
+    # holder history now shows the staff lookup with its purpose
+    acc = world.client.get(f"/api/v1/holder/certificates/{ident}/accesses",
+                           headers=world.h("holder")).json()
+    assert any(a["purpose"] == "行政审批" for a in acc)
+
+    # audit: signed tree head and recent entries
+    browser.goto(live_url + "/audit")
+    browser.js(f"document.getElementById('token').value = {world.tokens['auditor']!r};"
+               "document.getElementById('save-token').click()")
+    browser.wait("document.getElementById('entries').textContent.includes('certificate.lookup')")
+    assert browser.js("document.getElementById('sth').textContent.includes('tree_size')")
