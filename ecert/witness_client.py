@@ -82,8 +82,14 @@ def run_witness(url: str, key: Path, token: str, name: str, state_path: Path,
     key_id = hashlib.sha256(signer.public_key_der).hexdigest()[:16]
     base = url.rstrip("/")
     headers = {"Authorization": f"Bearer {token}"}
-    origin = base.split("://", 1)[-1] + "/audit"
     with httpx.Client(headers=headers, timeout=30) as client:
+        # The log's origin is its name in checkpoints and cosignatures: take it from the log's
+        # own checkpoint, not from the URL used to reach it (an internal address, a proxy…).
+        r = client.get(f"{base}/api/v1/audit/checkpoint")
+        r.raise_for_status()
+        note = r.json() if r.headers.get("content-type", "").startswith("application/json") \
+            else r.text
+        origin = str(note).split("\n", 1)[0]
         def fetch_sth() -> formats.TreeHead:
             r = client.get(f"{base}/api/v1/audit/get-sth")
             r.raise_for_status()
