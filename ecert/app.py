@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from ecert import housekeeping, problems
 from ecert.auth import allow, public
 from ecert.platform import Platform
-from ecert.routes import admin, audit, issuing, pki
+from ecert.routes import admin, audit, bulk, issuing, pki
 from ecert.routes import holder, lists, pages, verifying
 from ecert.settings import Settings
 
@@ -86,6 +86,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(admin.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(audit.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(issuing.router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(bulk.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(lists.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(verifying.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(verifying.public_router, responses=problems.PROBLEM_RESPONSES)

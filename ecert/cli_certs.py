@@ -111,3 +111,18 @@ def identifier_check(identifiers: list[str]) -> None:
         console.print(f"{mark}  {rep.input}  {'; '.join(rep.problems)}")
     if any(rep.malformed for rep in reports):
         raise typer.Exit(1)
+
+
+@app.command()
+def archive(out: Annotated[Path, typer.Argument(help="output .zip")],
+            dept: Annotated[str | None, typer.Option("--dept")] = None,
+            identifier: Annotated[str | None, typer.Option("--id")] = None,
+            data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Archive a department's certificates (or one): every version, JWS, status history,
+    audit inclusion proofs and the signed tree head, verifiable offline (Art. 10, 11)."""
+    if (dept is None) == (identifier is None):
+        raise UsageError("give exactly one of --dept or --id")
+    p = platform_for(data_dir, demo)
+    result = p.archive(str(dept or identifier), out, cli_actor())
+    console.print(f"{out}: {result.certificates} certificates, {result.versions} versions, "
+                  f"{result.proven_entries}/{result.audit_entries} audit entries with proofs")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,14 +20,23 @@ from audit_log.log import AuditLog
 from ca.keystore import FileKeyStore, KeyStore
 from ca.signer import Signer, verify_signature
 from certificate_store import Store, UnitOfWork
-from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
+from certificate_store.records import (
+    DepartmentRecord,
+    ImportJobRecord,
+    PkiCertRecord,
+    TokenRecord,
+)
 from ecert.auth import RateLimiter
 from ecert.settings import Settings
 from ecert.tokens import NewToken, authenticate, create_token
+from issuer.archive import ArchiveResult
+from issuer.archive import archive as archive_zip
 from issuer.catalog import CatalogService, CertificateType
 from issuer.documents import DocumentService
+from issuer.imports import ImportResult, import_file
 from issuer.issuance import IssuanceService
 from issuer.pki import PlatformPki
+from issuer.reconcile import ReconcileReport, reconcile
 
 log = logging.getLogger("ecert")
 
@@ -214,3 +224,41 @@ class Platform:
     def get_type(self, type_code: str, version: int | None = None) -> CertificateType:
         with self.store.transaction() as uow:
             return self.catalog.get(uow, type_code, version)
+
+    # -- archive, reconciliation and imports (Art. 9–11) --------------------------------------
+    def archive(self, scope: str, out: Path, actor: Actor) -> ArchiveResult:
+        """A department's (or one certificate's) archive, verifiable offline; audited."""
+        if actor.role == "issuer" and scope != actor.dept_code:
+            self.issuance.get(actor, scope)  # raises unless the caller's department issued it
+        now = self.now()
+        with self.store.transaction() as uow:
+            result = archive_zip(uow, scope, out, self.audit, now, self.head_signer(uow))
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                              role=actor.role, action="archive.export",
+                              request_id=actor.request_id,
+                              details={"scope": scope, "certificates": result.certificates})
+            return result
+
+    def reconcile(self, dept_code: str, items: list[dict[str, str]], actor: Actor) -> ReconcileReport:
+        now = self.now()
+        with self.store.transaction() as uow:
+            report = reconcile(uow, dept_code, items)
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                              role=actor.role, action="reconcile", request_id=actor.request_id,
+                              details={"dept": dept_code, "compared": report.compared,
+                                       "matched": report.matched, "ok": report.ok})
+            return report
+
+    @property
+    def imports_dir(self) -> Path:
+        d = self.settings.data_dir / "imports"
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return d
+
+    def run_import(self, path: Path, type_code: str, actor: Actor) -> ImportResult:
+        return import_file(self.issuance, path, type_code, actor, self.now,
+                           rejects_path=path.with_name(path.name + ".rejects" + path.suffix))
+
+    def import_job(self, dept_code: str, type_code: str, source_sha256: str) -> ImportJobRecord | None:
+        with self.store.transaction() as uow:
+            return uow.imports.find(dept_code, type_code, source_sha256)

@@ -215,3 +215,33 @@ class CertificateTypeOut(BaseModel):
     name: str
     defining_dept: str
     definition: dict[str, object]
+
+
+class ImportJobOut(BaseModel):
+    source_sha256: str
+    type_code: str
+    state: str
+    rows_done: int
+    issued: int
+    skipped: int
+    rejected: int
+    status_url: str
+
+
+class ReconcileItem(Strict):
+    identifier: str = Field(min_length=10, max_length=130)
+    sha256: str = Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")
+
+
+class ReconcileIn(Strict):
+    items: list[ReconcileItem] = Field(max_length=100_000)
+
+
+class ReconcileOut(BaseModel):
+    dept_code: str
+    compared: int
+    matched: int
+    ok: bool
+    missing_in_store: list[str]
+    missing_in_department: list[str]
+    hash_differs: list[dict[str, str]]

@@ -50,6 +50,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/certificates/{identifier}/pdf"): {"issuer"},
     ("GET", "/api/v1/certificates/{identifier}/qr.png"): {"issuer"},
     ("GET", "/api/v1/certificates/{identifier}/qr.svg"): {"issuer"},
+    ("POST", "/api/v1/imports"): {"issuer"},
+    ("GET", "/api/v1/imports/{type_code}/{sha}"): {"issuer"},
+    ("POST", "/api/v1/reconcile"): {"issuer"},
+    ("GET", "/api/v1/archive"): {"issuer"},
     ("GET", "/api/v1/lookup/{identifier}"): {"user"},
     ("GET", "/api/v1/lookup"): {"user"},
     ("POST", "/api/v1/verify/pdf"): {"auditor", "user", "issuer"},
@@ -117,7 +121,7 @@ def test_a_route_without_declared_roles_is_refused(platform) -> None:  # type: i
 def _fill(path: str, w: dict[str, str]) -> str:
     values = {"code": w["dept"], "identifier": w["identifier"], "token_id": "999999",
               "type_code": w["type"], "objection_id": "999999", "ca": "root",
-              "encoded:path": "MAA=", "token": "x"}
+              "encoded:path": "MAA=", "token": "x", "sha": "0" * 64}
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
 
 
