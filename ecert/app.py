@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from ecert import housekeeping, problems
 from ecert.auth import allow, public
 from ecert.platform import Platform
-from ecert.routes import admin, audit, bulk, issuing, pki
+from ecert.routes import admin, audit, bulk, home, issuing, pki
 from ecert.routes import holder, lists, pages, verifying
 from ecert.settings import Settings
 
@@ -82,6 +82,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
                                     PAGE_CSP if ctype.startswith("text/html") else API_CSP)
         return response
 
+    app.include_router(home.router)
     app.include_router(pki.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(admin.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(audit.router, responses=problems.PROBLEM_RESPONSES)

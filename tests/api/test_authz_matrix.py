@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/staff"): PUBLIC,
     ("GET", "/audit"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
+    ("GET", "/"): PUBLIC,
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
