@@ -5,6 +5,7 @@ Chromium reads NUL-terminated JSON messages on fd 3 and writes them on fd 4.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -75,7 +76,8 @@ class Browser:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
-                value = self.js(f"(function(){{try{{return {condition};}}catch(e){{return null;}}}})()")
+                value = self.js(
+                    f"(function(){{try{{return {condition};}}catch(e){{return null;}}}})()")
             except RuntimeError:
                 value = None
             if value:
@@ -90,10 +92,8 @@ class Browser:
         path.write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -189,3 +189,54 @@ def test_holder_staff_and_audit_pages(world: World, live_url: str, browser, tmp_
                "document.getElementById('save-token').click()")
     browser.wait("document.getElementById('entries').textContent.includes('certificate.lookup')")
     assert browser.js("document.getElementById('sth').textContent.includes('tree_size')")
+
+
+def test_service_worker_verifies_offline(world: World, browser) -> None:  # type: ignore[no-untyped-def]
+    """Prime the page on a second server, stop that server, and verify again from the cache."""
+    import threading
+
+    import uvicorn
+
+    from ecert import verification
+    from ecert.app import create_app
+    from tests.api.conftest import free_port
+
+    c = world.issue(name="格桑")
+    verification.invalidate_lists(world.platform)  # the status list must know this certificate
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(world.platform.settings, world.platform),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        browser.wait("true")
+        for _ in range(100):
+            if server.started:
+                break
+            __import__("time").sleep(0.05)
+        local = on_live(c["qr_url"], f"http://127.0.0.1:{port}")
+        browser.goto(local)
+        browser.wait("document.getElementById('result').dataset.verdict === 'valid'")
+        browser.wait("navigator.serviceWorker.ready.then(() => true)")
+        browser.goto("about:blank")  # same URL with a fragment would not reload
+        browser.goto(local)  # now controlled by the service worker, which caches the page
+        browser.wait("navigator.serviceWorker.controller !== null")
+        browser.wait("document.getElementById('result').dataset.verdict === 'valid'")
+        browser.wait("caches.open('ecert-v1').then(c => c.match('/v/__shell__'))"
+                     ".then(r => !!r)")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+    browser.goto("about:blank")
+    browser.goto(local)  # the server is gone: page, script and lists come from the cache
+    verdict = browser.wait("['valid','unknown','invalid'].includes("
+                           "document.getElementById('result').dataset.verdict) && "
+                           "document.getElementById('result').dataset.verdict")
+    text = browser.js("document.body.textContent")
+    assert verdict == "valid", text
+    assert "离线" in text and "信任列表签发于" in text
+    # a tampered fragment is still caught offline
+    browser.goto("about:blank")
+    browser.goto(local[:-3] + ("AAA" if not local.endswith("AAA") else "BBB"))
+    assert browser.wait("document.getElementById('result').dataset.verdict !== 'pending' && "
+                        "document.getElementById('result').dataset.verdict") == "invalid"
