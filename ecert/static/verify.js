@@ -241,6 +241,7 @@
   async function run() {
     var identifier = decodeURIComponent(location.pathname.replace(/^\/v\//, '').replace(/\/$/, ''));
     var fragment = location.hash ? location.hash.slice(1) : '';
+    $('identifier').textContent = identifier;   // the page may be the offline shell of another
     var root;
     try {
       root = JSON.parse($('trust-root').textContent);
