@@ -71,8 +71,8 @@ def all_entries(client: Any, auditor: dict[str, str], size: int) -> list[bytes]:
     return out
 
 
-def test_go_client_accepts_proofs_and_rejects_tampered_ones(client: Any, scripted_run: dict[str, Any],
-                                                            go_checker: Any) -> None:
+def test_go_client_accepts_proofs_and_rejects_tampered_ones(
+        client: Any, scripted_run: dict[str, Any], go_checker: Any) -> None:
     sth1, sth2, auditor = scripted_run["sth1"], scripted_run["sth2"], scripted_run["auditor"]
     leaves = all_entries(client, auditor, sth2["tree_size"])
     assert len(leaves) == sth2["tree_size"]

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import auth
 from tests.e2e.conftest import Producer, ecert, issue_some
@@ -17,7 +16,8 @@ WENV = {"ECERT_WITNESS_PASSPHRASE": "witness-passphrase-0123456789"}
 
 def sign(platform: Any) -> int:
     with platform.store.transaction() as uow:
-        return int(platform.audit.sign_head(uow, platform.head_signer(uow), platform.now()).tree_size)
+        head = platform.audit.sign_head(uow, platform.head_signer(uow), platform.now())
+        return int(head.tree_size)
 
 
 def served_sth(live_url: str, token: str) -> dict[str, Any]:
