@@ -390,7 +390,7 @@ def check_presentation(p: Platform, token: str) -> PresentationView:
             acting = uow.departments.current_holder(cert.issuer_code) if cert else None
             if cert is None or rec is None or rec.dept_code not in (cert.issuer_code, acting):
                 pres = vholder.Presentation(False, "bad-signature", None, None, None)
-            elif pres.ok:
+            elif pres.ok and pres.identifier is not None:
                 res = verify_identifier(uow, pres.identifier, now)
                 verdict, display = res.verdict.value, dict(res.display)
         p.after_write(uow)
@@ -460,7 +460,7 @@ def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[Objecti
                 if isinstance(oid, int):
                     recs.append(uow.objections.get(oid))
         elif actor.role in ("issuer", "admin") and actor.dept_code:
-            ids: list[int] = []
+            ids = []
             after = 0
             while len(ids) < 5000:
                 page_c = uow.certificates.list(issuer_code=actor.dept_code, after_id=after,

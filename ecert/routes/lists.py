@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from ecert import verification
 from ecert.auth import public
 
 router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())])
-JOSE = {200: {"content": {"application/jose": {}}}}
+JOSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/jose": {}}}}
 
 
 def _jose(jws: str) -> Response:
