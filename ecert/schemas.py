@@ -80,7 +80,8 @@ class SthOut(BaseModel):
     timestamp: int
     sha256_root_hash: str
     tree_head_signature: str
-    cosignatures: list[dict[str, str | int]] = []
+    ecert_cosignatures: list[dict[str, str | int]] = Field(
+        default=[], description="witness cosignatures (an extension RFC 6962 clients ignore)")
 
 
 class ProofOut(BaseModel):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from certificate_store import UnitOfWork
+from certificate_store.personal import holder_hash
 from certificate_store.records import TokenRecord
 from ecert.errors import UsageError
 
@@ -26,11 +27,6 @@ class NewToken:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def holder_hash(holder_code: str) -> str:
-    """Holder codes are looked up by hash so that indexes and logs never hold the raw ID."""
-    return hashlib.sha256(holder_code.strip().upper().encode()).hexdigest()
 
 
 def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_code: str | None,

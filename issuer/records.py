@@ -19,7 +19,7 @@ import rfc8785
 from ca.jws import sign_jws
 from ca.signer import Signer
 from certificate_store.db import UnitOfWork
-from issuer.masking import mask_code, mask_name
+from issuer.masking import display_holder
 
 RECORD_SPEC = "ecert/record/1"
 QR_SPEC = "ecert/qr/1"
@@ -120,13 +120,15 @@ def build_record(*, identifier: str, version: int, previous: str | None, type_co
 def build_qr_claims(record: Mapping[str, Any], record_sha256_hex: str,
                     iat: dt.datetime) -> dict[str, Any]:
     """The QR claim set (docs/formats.md) for a stored record."""
+    holder_name, holder_code = display_holder(record["holder"]["name"], record["holder"]["code"],
+                                              record["holder"].get("code_kind"))
     return {
         "spec": QR_SPEC,
         "id": record["identifier"],
         "t": record["type"]["code"],
         "tn": record["type"]["name"],
-        "h": mask_name(record["holder"]["name"]),
-        "hc": mask_code(record["holder"]["code"]),
+        "h": holder_name,
+        "hc": holder_code,
         "vf": record["validity"]["from"],
         "vt": record["validity"]["to"],
         "iss": record["issuer"]["code"],

@@ -30,7 +30,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.identifiers import parse_identifier
-from verifier.masking import holder_hash, mask_code, mask_name, mask_value
+from verifier.masking import display_holder, holder_hash, mask_value
 from verifier.results import VerificationResult
 from verifier.verify import verify_stored_version
 
@@ -87,10 +87,8 @@ def _mask_record(record: Mapping[str, Any], view: TypeView, personal: bool) -> d
     holder = record.get("holder")
     if isinstance(holder, Mapping):
         h = dict(holder)
-        if isinstance(h.get("name"), str):
-            h["name"] = mask_name(h["name"])
-        if isinstance(h.get("code"), str):
-            h["code"] = mask_code(h["code"])
+        if isinstance(h.get("name"), str) and isinstance(h.get("code"), str):
+            h["name"], h["code"] = display_holder(h["name"], h["code"], h.get("code_kind"))
         out["holder"] = h
     fields = record.get("fields")
     if isinstance(fields, Mapping):

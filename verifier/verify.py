@@ -22,7 +22,7 @@ from certificate_store.records import CertificateRecord, PkiCertRecord, VersionR
 from verifier.errors import MalformedInput
 from verifier.identifiers import Identifier, parse_identifier
 from verifier.lists import StatusList, TrustList
-from verifier.masking import mask_code, mask_name
+from verifier.masking import display_holder
 from verifier.policy import (
     IDENTIFIER_POLICY,
     QR_OFFLINE_POLICY,
@@ -133,11 +133,8 @@ def display_fields(claims: Mapping[str, Any] | None) -> dict[str, str]:
         put("issuer_code", iss.get("code"))
     put("issue_date", claims.get("issue_date"))
     h = claims.get("holder")
-    if isinstance(h, Mapping):
-        if isinstance(h.get("name"), str):
-            out["holder"] = mask_name(h["name"])
-        if isinstance(h.get("code"), str):
-            out["holder_code"] = mask_code(h["code"])
+    if isinstance(h, Mapping) and isinstance(h.get("name"), str) and isinstance(h.get("code"), str):
+        out["holder"], out["holder_code"] = display_holder(h["name"], h["code"], h.get("code_kind"))
     v = claims.get("validity")
     if isinstance(v, Mapping):
         put("valid_from", v.get("from"))

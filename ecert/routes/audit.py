@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
 
 from audit_log import formats
 from audit_log.actor import Actor
@@ -43,9 +44,7 @@ def get_sth(request: Request, actor: Actor = AUDITOR) -> dict[str, object]:
     p = request.app.state.platform
     with p.store.transaction() as uow:
         head, cosigs = p.audit.head_with_cosignatures(uow)
-    out = formats.get_sth_json(head, cosigs)
-    out["cosignatures"] = out.pop("ecert_cosignatures", [])
-    return out
+    return formats.get_sth_json(head, cosigs)
 
 
 @router.get("/get-sth-consistency", response_model=ConsistencyOut)
@@ -87,11 +86,13 @@ def get_entries(request: Request, start: int = Query(ge=0, le=2**62),
     return formats.entries_json(r.leaf_input for r in rows)
 
 
-@router.get("/checkpoint", response_model=str)
-def checkpoint(request: Request, actor: Actor = AUDITOR) -> str:
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/plain": {}}}})
+def checkpoint(request: Request, actor: Actor = AUDITOR) -> PlainTextResponse:
+    """The newest signed head as a C2SP signed-note checkpoint, with witness cosignatures."""
     p = request.app.state.platform
     with p.store.transaction() as uow:
-        return p.audit_checkpoint(uow)
+        return PlainTextResponse(p.audit_checkpoint(uow))
 
 
 @router.post("/cosignatures", status_code=201, response_model=dict[str, int])

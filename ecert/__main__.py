@@ -1,0 +1,5 @@
+"""`python -m ecert` is the same as the `ecert` command."""
+
+from ecert.cli import run
+
+run()
