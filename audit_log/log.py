@@ -47,6 +47,21 @@ class AuditReceipt:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEntryInput:
+    """One entry for ``AuditLog.record_many``: the keyword arguments of ``AuditLog.record``."""
+
+    now: dt.datetime
+    actor: str
+    actor_dept: str | None
+    role: str
+    action: str
+    details: Mapping[str, Any]
+    cert_identifier: str | None = None
+    purpose: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InclusionProof:
     leaf_index: int
     tree_size: int
@@ -161,6 +176,86 @@ class AuditLog:
             nodes,
         )
         return AuditReceipt(idx, lh)
+
+    def record_many(
+        self, uow: UnitOfWork, entries: Sequence[AuditEntryInput]
+    ) -> list[AuditReceipt]:
+        """Append ``entries`` in order, in the caller's transaction, as one contiguous range.
+
+        Exactly what calling ``record`` once per entry would store (same leaves, same indices,
+        same subtree nodes), with one read of the stored left siblings and one bulk insert.
+        """
+        if not entries:
+            return []
+        prepared = []
+        for e in entries:
+            format_time(e.now)  # rejects naive datetimes before taking the lock
+            details_text = canonical_json(e.details)
+            prepared.append((e, details_text, details_sha256(details_text)))
+        repo = uow.audit
+        start = repo.reserve_index()
+        end = start + len(prepared)
+        # Left siblings completed before this batch come from the store; the rest are computed
+        # here, always before they are needed (a left subtree ends before its right sibling).
+        completed = [merkle.subtrees_for_append(i) for i in range(start, end)]
+        before = {
+            (lv - 1, 2 * ix)
+            for subs in completed
+            for lv, ix in subs
+            if ((2 * ix + 1) << (lv - 1)) <= start  # left sibling's leaves all precede start
+        }
+        known = repo.get_nodes(before) if before else {}
+        records: list[AuditEntryRecord] = []
+        nodes: list[tuple[int, int, bytes]] = []
+        receipts: list[AuditReceipt] = []
+        for (e, details_text, dhash), idx, subs in zip(
+            prepared, range(start, end), completed, strict=True
+        ):
+            leaf_input = leaf_bytes(
+                idx=idx,
+                created_at=e.now,
+                actor=e.actor,
+                actor_dept=e.actor_dept,
+                role=e.role,
+                action=e.action,
+                cert_identifier=e.cert_identifier,
+                purpose=e.purpose,
+                request_id=e.request_id,
+                details_hash=dhash,
+            )
+            lh = merkle.leaf_hash(leaf_input)
+            nodes.append((0, idx, lh))
+            known[(0, idx)] = lh
+            acc = lh
+            for lv, ix in subs:
+                left = known.get((lv - 1, 2 * ix))
+                if left is None:
+                    raise AuditError(
+                        f"stored node ({lv - 1},{2 * ix}) missing; run the audit verifier"
+                    )
+                acc = merkle.node_hash(left, acc)
+                nodes.append((lv, ix, acc))
+                known[(lv, ix)] = acc
+            records.append(
+                AuditEntryRecord(
+                    idx=idx,
+                    created_at=e.now,
+                    actor=e.actor,
+                    actor_dept=e.actor_dept,
+                    role=e.role,
+                    action=e.action,
+                    cert_identifier=e.cert_identifier,
+                    purpose=e.purpose,
+                    request_id=e.request_id,
+                    details_hash=dhash,
+                    details=details_text.decode("utf-8"),
+                    leaf_input=leaf_input,
+                    leaf_hash=lh,
+                )
+            )
+            receipts.append(AuditReceipt(idx, lh))
+        repo.insert_entries(records, nodes)
+        return receipts
 
     def record_by(
         self,

@@ -283,21 +283,26 @@ def import_file(service: IssuanceService, path: Path | str, type_code: str, acto
                     break
                 now = now_fn()
                 with store.transaction() as uow:
+                    requests: list[tuple[dict[str, Any], str | None]] = []
+                    for row, _err, _raw in batch:
+                        if row is not None:
+                            data, sk = row_to_request(ctype, row)
+                            if sk is None:
+                                sk = "sha256:" + sha256_hex(canonical_bytes(row))
+                            requests.append((data, sk))
+                    results = iter(service.issue_many(uow, actor, type_code, requests, now)
+                                   if requests else [])
                     for row, err, raw in batch:
                         row_no += 1
                         if row is None:
                             counts["rejected"] += 1
                             rej.add(row_no, err or "unreadable", raw)
                             continue
-                        data, sk = row_to_request(ctype, row)
-                        if sk is None:
-                            sk = "sha256:" + sha256_hex(canonical_bytes(row))
-                        try:
-                            r = service.issue_in(uow, actor, type_code, data, now, source_key=sk)
-                        except (InvalidCertificateData, ValueError) as exc:
+                        r = next(results)
+                        if isinstance(r, (InvalidCertificateData, ValueError)):
                             counts["rejected"] += 1
-                            rej.add(row_no, _reason(exc) if isinstance(exc, IssuerError)
-                                    else str(exc), raw)
+                            rej.add(row_no, _reason(r) if isinstance(r, IssuerError)
+                                    else str(r), raw)
                             continue
                         counts["skipped" if r.skipped else "issued"] += 1
                     rej.sync()  # rejects reach the disk before the batch commits

@@ -116,6 +116,30 @@ class AuditRepo:
                 self._fresh[(lv, ix)] = h
         self._next = rec.idx + 1
 
+    def insert_entries(
+        self, recs: Sequence[AuditEntryRecord], nodes: Sequence[tuple[int, int, bytes]]
+    ) -> None:
+        """Bulk ``insert_entry``: ``recs`` must be contiguous from the reserved index, and
+        ``nodes`` every subtree they complete."""
+        if not recs:
+            return
+        first = self.reserve_index()
+        if [r.idx for r in recs] != list(range(first, first + len(recs))):
+            raise ValueError(f"entries are not contiguous from the reserved index {first}")
+        fields = AuditEntryRecord.__dataclass_fields__
+        # Core inserts (executemany): no ORM bookkeeping for rows nobody reads back here.
+        self._s.execute(
+            insert(AuditEntryRow.__table__), [{f: getattr(r, f) for f in fields} for r in recs]
+        )
+        if nodes:
+            self._s.execute(
+                insert(AuditNodeRow.__table__),
+                [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes],
+            )
+            for lv, ix, h in nodes:
+                self._fresh[(lv, ix)] = h
+        self._next = first + len(recs)
+
     # ------------------------------------------------------------------ nodes
 
     def get_nodes(self, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
@@ -67,6 +69,61 @@ class CertificateRepo:
         self._s.add(row)
         self._s.flush()
         return _ver(row)
+
+    # -- bulk creation (imports) ----------------------------------------------------------
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo everything done in the block, by any repository of this unit of work (they
+        share one session), if it raises; the enclosing transaction carries on."""
+        with self._s.begin_nested():
+            yield
+
+    # Rows are plain mappings of column values; Core executemany, no ORM unit of work. They
+    # store exactly what `create`, `add_version` (first version) and `add_event` store.
+    def create_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert new certificates (version 1, row_version 1); ids in the order of `rows`.
+
+        Conflict when a unique key (base identifier, issuer + source_key) is already taken;
+        nothing of this call is kept then.
+        """
+        if not rows:
+            return []
+        table = Certificate.__table__
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        params = [{**r, "current_version": 1, "row_version": 1} for r in rows]
+        try:
+            with self._s.begin_nested():
+                return [int(i) for i in self._s.execute(stmt, params).scalars()]
+        except IntegrityError as exc:
+            raise Conflict("certificate already exists") from exc
+
+    def add_first_versions(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Version 1 of certificates made by `create_many` (nothing to supersede)."""
+        if rows:
+            self._s.execute(insert(CertificateVersion.__table__),
+                            [{"change_reason": None, "superseded_at": None, **r} for r in rows])
+
+    def add_events_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._s.execute(insert(StatusEvent.__table__), list(rows))
+
+    def by_sources(self, issuer_code: str, source_keys: Collection[str]
+                   ) -> dict[str, CertificateRecord]:
+        """`by_source` for many keys in one query (at most a few thousand keys)."""
+        if not source_keys:
+            return {}
+        rows = self._s.scalars(select(Certificate).where(
+            Certificate.issuer_code == issuer_code, Certificate.source_key.in_(list(source_keys))))
+        return {str(r.source_key): _cert(r) for r in rows}
+
+    def current_versions(self, certs: Collection[CertificateRecord]) -> dict[int, VersionRecord]:
+        """The current version of each certificate, by certificate id, in one query."""
+        if not certs:
+            return {}
+        want = {c.id: c.current_version for c in certs}
+        rows = self._s.scalars(select(CertificateVersion).where(
+            CertificateVersion.certificate_id.in_(list(want))))
+        return {r.certificate_id: _ver(r) for r in rows if want[r.certificate_id] == r.version}
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, certificate_id: int) -> CertificateRecord:

@@ -154,6 +154,12 @@ class CounterRepo:
 
     def next(self, name: str) -> int:
         """Take the next value of a named counter under a row lock (no duplicates across workers)."""
+        return self.take(name, 1)
+
+    def take(self, name: str, n: int) -> int:
+        """Take `n` consecutive values in one update; returns the first (row lock as `next`)."""
+        if n < 1:
+            raise ValueError("take at least one value")
         row = self._s.scalars(select(SerialCounter).where(SerialCounter.name == name)
                               .with_for_update()).first()
         if row is None:
@@ -165,7 +171,7 @@ class CounterRepo:
             row = self._s.scalars(select(SerialCounter).where(SerialCounter.name == name)
                                   .with_for_update()).one()
         value = row.next_value
-        row.next_value = value + 1
+        row.next_value = value + n
         self._s.flush()
         return value
 

@@ -1,0 +1,97 @@
+"""AuditLog.record_many stores exactly what one `record` per entry would (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from audit_log import AuditLog, merkle
+from audit_log.log import AuditEntryInput
+from audit_log.verify import verify_log
+from certificate_store.db import Store, sqlite_url
+from certificate_store.models.audit import AuditNodeRow
+from certificate_store.models.base import Base
+
+from .conftest import AUDIT_TABLES, T0, HmacSigner
+
+LOG = AuditLog(origin="ecert.test/audit")
+
+
+def _entry(i: int) -> AuditEntryInput:
+    return AuditEntryInput(
+        now=T0 + dt.timedelta(seconds=i),
+        actor=f"user{i % 3}",
+        actor_dept=None if i % 4 == 0 else f"dept{i % 2}",
+        role="issuer",
+        action="certificate.issue",
+        details={"n": i, "名称": "营业执照", "source_key": None},
+        cert_identifier=f"CERT{i}",
+        purpose="审核" if i % 5 == 0 else None,
+        request_id=f"req-{i}",
+    )
+
+
+def _dump(store: Store) -> tuple[list[object], list[tuple[int, int, bytes]]]:
+    with store.transaction() as uow:
+        entries = list(uow.audit.iter_entries())
+        s = uow._session  # noqa: SLF001 - test reads the raw node table
+        nodes = [
+            (int(lv), int(ix), bytes(h))
+            for lv, ix, h in s.execute(
+                select(AuditNodeRow.level, AuditNodeRow.node_index, AuditNodeRow.hash).order_by(
+                    AuditNodeRow.level, AuditNodeRow.node_index
+                )
+            )
+        ]
+    return entries, nodes
+
+
+# Batch boundaries chosen to start and end at, just after and between powers of two.
+CHUNKS = [1, 2, 1, 4, 3, 5, 16, 1, 31, 64, 7, 120]
+
+
+def test_record_many_matches_record(store: Store, tmp_path: Path, signer: HmacSigner) -> None:
+    ref = Store(sqlite_url(tmp_path / "ref.db"))
+    Base.metadata.create_all(ref.engine, tables=AUDIT_TABLES)
+    i = 0
+    for n in CHUNKS:
+        batch = [_entry(j) for j in range(i, i + n)]
+        with store.transaction() as uow:
+            if n % 2:  # mix single appends and batches in one transaction
+                LOG.record(uow, **{f: getattr(batch[0], f) for f in batch[0].__slots__})
+                got = LOG.record_many(uow, batch[1:])
+                assert [r.index for r in got] == list(range(i + 1, i + n))
+            else:
+                got = LOG.record_many(uow, batch)
+                assert [r.index for r in got] == list(range(i, i + n))
+        with ref.transaction() as uow:
+            for e in batch:
+                LOG.record(uow, **{f: getattr(e, f) for f in e.__slots__})
+        i += n
+    with store.transaction() as uow:
+        assert LOG.record_many(uow, []) == []
+    got_entries, got_nodes = _dump(store)
+    ref_entries, ref_nodes = _dump(ref)
+    assert got_entries == ref_entries
+    assert got_nodes == ref_nodes
+    with store.transaction() as uow:
+        assert uow.audit.size() == i
+        leaves = [e.leaf_input for e in uow.audit.iter_entries()]
+        assert LOG.root(uow, i) == merkle.root_from_entries(leaves)
+        LOG.sign_head(uow, signer, T0 + dt.timedelta(days=1))
+    with store.transaction() as uow:
+        res = verify_log(uow, signer, T0 + dt.timedelta(days=2))
+    assert res.ok, res.findings
+    ref.dispose()
+
+
+def test_record_many_rejects_naive_time(store: Store) -> None:
+    bad = AuditEntryInput(now=dt.datetime(2026, 1, 1), actor="a", actor_dept=None, role="r",
+                          action="x", details={})
+    with pytest.raises(Exception, match="naive"), store.transaction() as uow:
+        LOG.record_many(uow, [_entry(0), bad])
+    with store.transaction() as uow:
+        assert uow.audit.size() == 0
