@@ -14,13 +14,22 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from verifier import objections
+
 log = logging.getLogger("ecert.housekeeping")
 
 
 def run_once(platform: Any) -> None:
+    """One round: tree head on time, lapses (Art. 9), expiry reminders (Art. 16), overdue
+    objections flagged to the supervising department (Art. 17)."""
+    now = platform.now()
     with platform.store.transaction() as uow:
         platform.after_write(uow)
-    platform.issuance.lapse_due(platform.now())
+    platform.issuance.lapse_due(now)
+    platform.issuance.queue_expiry_reminders(now)
+    with platform.store.transaction() as uow:
+        objections.recompute_provisional(uow, now, audit=platform.audit)
+        objections.flag_overdue(uow, now, audit=platform.audit)
 
 
 @contextlib.asynccontextmanager
