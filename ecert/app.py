@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
-from ecert import housekeeping, problems
+from ecert import housekeeping, logredact, problems
 from ecert.auth import allow, public
 from ecert.platform import Platform
 from ecert.routes import admin, audit, bulk, home, issuing, pki
@@ -52,6 +52,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.platform = platform
+    logredact.install()
     problems.install(app)
 
     @app.middleware("http")
