@@ -126,3 +126,13 @@ def archive(out: Annotated[Path, typer.Argument(help="output .zip")],
     result = p.archive(str(dept or identifier), out, cli_actor())
     console.print(f"{out}: {result.certificates} certificates, {result.versions} versions, "
                   f"{result.proven_entries}/{result.audit_entries} audit entries with proofs")
+
+
+@app.command()
+def pdf(identifier: str, out: Annotated[Path, typer.Argument(help="output .pdf")],
+        archived: Annotated[bool, typer.Option("--archived", help="PAdES B-LTA")] = False,
+        data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Write the signed PDF of a certificate's current version (made once, then cached)."""
+    p = platform_for(data_dir, demo)
+    out.write_bytes(p.documents.pdf(identifier, p.now(), archived=archived))
+    console.print(f"{out} written")

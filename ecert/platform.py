@@ -9,16 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from pathlib import Path
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 
-from audit_log.actor import Actor
 from audit_log import formats
+from audit_log.actor import Actor
 from audit_log.formats import TreeHead
 from audit_log.log import AuditLog
 from ca.keystore import FileKeyStore, KeyStore
-from ca.signer import Signer, verify_signature
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import (
     DepartmentRecord,
@@ -27,6 +25,7 @@ from certificate_store.records import (
     TokenRecord,
 )
 from ecert.auth import RateLimiter
+from ecert.keyadapters import KeyedSigner, KeyVerifier
 from ecert.settings import Settings
 from ecert.tokens import NewToken, authenticate, create_token
 from issuer.archive import ArchiveResult
@@ -43,31 +42,6 @@ log = logging.getLogger("ecert")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True)
-class AuditHeadSigner:
-    """Adapts the ca audit key to the audit log's HeadSigner (raw r||s signatures)."""
-
-    signer: Signer
-    key_id: str
-
-    def sign(self, data: bytes) -> bytes:
-        return self.signer.sign(data)
-
-
-@dataclass(frozen=True)
-class AuditHeadVerifier:
-    public_key_der: bytes
-
-    def verify(self, data: bytes, signature: bytes) -> bool:
-        from ca.errors import CaError
-
-        try:
-            verify_signature(self.public_key_der, data, signature)
-        except CaError:
-            return False
-        return True
 
 
 def make_keystore(settings: Settings) -> KeyStore:
@@ -93,19 +67,19 @@ class Platform:
         return self.clock()
 
     # -- audit log helpers ------------------------------------------------------------------
-    def head_signer(self, uow: UnitOfWork) -> AuditHeadSigner:
+    def head_signer(self, uow: UnitOfWork) -> KeyedSigner:
         rec = uow.pki.active("audit")
         if rec is None:
             raise RuntimeError("no audit key; run `ecert init`")
-        return AuditHeadSigner(self.pki.signer(rec.key_label), rec.x5t_s256)
+        return KeyedSigner(self.pki.signer(rec.key_label), rec.x5t_s256)
 
-    def head_verifier(self, uow: UnitOfWork) -> AuditHeadVerifier:
+    def head_verifier(self, uow: UnitOfWork) -> KeyVerifier:
         from ca.certs import describe_cert
 
         rec = uow.pki.active("audit")
         if rec is None:
             raise RuntimeError("no audit key; run `ecert init`")
-        return AuditHeadVerifier(describe_cert(rec.der).public_key_der)
+        return KeyVerifier(describe_cert(rec.der).public_key_der)
 
     def after_write(self, uow: UnitOfWork) -> TreeHead | None:
         """Sign a tree head when N entries or T seconds have passed (settings)."""
@@ -194,7 +168,7 @@ class Platform:
         cosig = formats.Cosignature(tree_size, root_hash, witness_name, witness_key_id,
                                     timestamp, signature)
         with self.store.transaction() as uow:
-            self.audit.store_cosignature(uow, cosig, AuditHeadVerifier(public_key_der), now)
+            self.audit.store_cosignature(uow, cosig, KeyVerifier(public_key_der), now)
             self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="audit.cosign", request_id=actor.request_id,
                               details={"tree_size": tree_size, "witness": witness_name})
@@ -239,7 +213,8 @@ class Platform:
                               details={"scope": scope, "certificates": result.certificates})
             return result
 
-    def reconcile(self, dept_code: str, items: list[dict[str, str]], actor: Actor) -> ReconcileReport:
+    def reconcile(self, dept_code: str, items: list[dict[str, str]],
+                  actor: Actor) -> ReconcileReport:
         now = self.now()
         with self.store.transaction() as uow:
             report = reconcile(uow, dept_code, items)
@@ -259,6 +234,7 @@ class Platform:
         return import_file(self.issuance, path, type_code, actor, self.now,
                            rejects_path=path.with_name(path.name + ".rejects" + path.suffix))
 
-    def import_job(self, dept_code: str, type_code: str, source_sha256: str) -> ImportJobRecord | None:
+    def import_job(self, dept_code: str, type_code: str,
+                   source_sha256: str) -> ImportJobRecord | None:
         with self.store.transaction() as uow:
             return uow.imports.find(dept_code, type_code, source_sha256)

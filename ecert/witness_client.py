@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,31 +14,9 @@ from audit_log import formats
 from audit_log.errors import WitnessRefusal
 from audit_log.witness import WitnessState, check_and_cosign
 from ca.certs import der_from_pem, describe_cert
-from ca.errors import CaError
 from ca.keystore import FileKeyStore
-from ca.signer import Signer, verify_signature
 from ecert.errors import UsageError
-
-
-@dataclass(frozen=True)
-class _WitnessSigner:
-    signer: Signer
-    key_id: str
-
-    def sign(self, data: bytes) -> bytes:
-        return self.signer.sign(data)
-
-
-@dataclass(frozen=True)
-class _KeyVerifier:
-    public_key_der: bytes
-
-    def verify(self, data: bytes, signature: bytes) -> bool:
-        try:
-            verify_signature(self.public_key_der, data, signature)
-        except CaError:
-            return False
-        return True
+from ecert.keyadapters import KeyedSigner, KeyVerifier
 
 
 def _store_for(key: Path, passphrase_env: str) -> tuple[FileKeyStore, str]:
@@ -48,7 +25,8 @@ def _store_for(key: Path, passphrase_env: str) -> tuple[FileKeyStore, str]:
         raise UsageError("--key must name a file ending in .key.pem")
     passphrase = os.environ.get(passphrase_env, "")
     if len(passphrase) < 16:
-        raise UsageError(f"set {passphrase_env} (at least 16 characters) to the witness key passphrase")
+        raise UsageError(f"set {passphrase_env} (at least 16 characters) to the witness key "
+                         "passphrase")
     return FileKeyStore(key.parent, passphrase.encode()), name[: -len(".key.pem")]
 
 
@@ -69,7 +47,7 @@ def _log_public_key(client: httpx.Client, base: str, head: formats.TreeHead,
         if "BEGIN CERTIFICATE" not in block:
             continue
         spki = describe_cert(der_from_pem(block + "-----END CERTIFICATE-----\n")).public_key_der
-        if _KeyVerifier(spki).verify(head.signed_data(), head.signature):
+        if KeyVerifier(spki).verify(head.signed_data(), head.signature):
             pinned.write_text(base64.b64encode(spki).decode())
             return spki
     raise WitnessRefusal("no published audit key verifies the tree head")
@@ -103,8 +81,8 @@ def run_witness(url: str, key: Path, token: str, name: str, state_path: Path,
 
         head = fetch_sth()
         spki = _log_public_key(client, base, head, state_path.with_suffix(".logkey"), log_key)
-        cos = check_and_cosign(lambda: head, fetch_consistency, _WitnessSigner(signer, key_id),
-                               WitnessState(state_path, origin), log_verifier=_KeyVerifier(spki),
+        cos = check_and_cosign(lambda: head, fetch_consistency, KeyedSigner(signer, key_id),
+                               WitnessState(state_path, origin), log_verifier=KeyVerifier(spki),
                                witness_name=name, now=dt.datetime.now(dt.UTC))
         r = client.post(f"{base}/api/v1/audit/cosignatures", json={
             "tree_size": cos.tree_size, "sha256_root_hash": formats.b64(cos.root_hash),

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from ca.certs import describe_cert, issue_department_cert, issue_root_ca, pem
 from ca.errors import HsmUnavailable, KeyExists, KeyNotFound
 from ca.jws import sign_jws, verify_jws_with_cert
 from ca.signer import verify_signature
+from tests.softhsm import softhsm_token
 
 from .conftest import run
 
@@ -34,20 +33,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    d = tmp_path_factory.mktemp("softhsm")
-    (d / "tokens").mkdir()
-    conf = d / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {d / 'tokens'}\nobjectstore.backend = file\n"
-                    "log.level = ERROR\n")
-    old = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "ecert-test",
-                    "--pin", PIN, "--so-pin", "654321"], check=True, capture_output=True)
-    yield "ecert-test"
-    if old is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = old
+    with softhsm_token(tmp_path_factory.mktemp("softhsm"), "ecert-test", PIN, "654321"):
+        yield "ecert-test"
 
 
 @pytest.fixture(scope="module")
