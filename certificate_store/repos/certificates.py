@@ -88,14 +88,21 @@ class CertificateRepo:
         """
         if not rows:
             return []
-        table = Certificate.__table__
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         params = [{**r, "current_version": 1, "row_version": 1} for r in rows]
         try:
             with self._s.begin_nested():
-                return [int(i) for i in self._s.execute(stmt, params).scalars()]
+                # Plain executemany, then the ids by base identifier (unique): an ordered
+                # RETURNING makes SQLite's dialect send one INSERT per row.
+                self._s.execute(insert(Certificate.__table__), params)
         except IntegrityError as exc:
             raise Conflict("certificate already exists") from exc
+        bases = [r["base_identifier"] for r in rows]
+        ids: dict[str, int] = {}
+        for i in range(0, len(bases), 500):
+            q = select(Certificate.id, Certificate.base_identifier).where(
+                Certificate.base_identifier.in_(bases[i:i + 500]))
+            ids.update({b: int(x) for x, b in self._s.execute(q)})
+        return [ids[b] for b in bases]
 
     def add_first_versions(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Version 1 of certificates made by `create_many` (nothing to supersede)."""
