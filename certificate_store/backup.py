@@ -107,8 +107,9 @@ def load(store: Store, open_table: Any, manifest: dict[str, dict[str, Any]]) -> 
                     if col.autoincrement is True or (col.autoincrement == "auto"
                                                      and col.type.python_type is int
                                                      and len(table.primary_key.columns) == 1):
-                        conn.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
-                            f"COALESCE((SELECT MAX({col.name}) FROM {table.name}), 0) + 1, false)"
-                            " WHERE pg_get_serial_sequence(:t, :c) IS NOT NULL"),
-                            {"t": table.name, "c": col.name})
+                        # names come from our own metadata, never from input
+                        sql = (f"SELECT setval(pg_get_serial_sequence('{table.name}', "  # noqa: S608
+                               f"'{col.name}'), COALESCE((SELECT MAX({col.name}) FROM "
+                               f"{table.name}), 0) + 1, false) "
+                               "WHERE pg_get_serial_sequence(:t, :c) IS NOT NULL")
+                        conn.execute(text(sql), {"t": table.name, "c": col.name})

@@ -14,8 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from ecert import housekeeping, logredact, problems
 from ecert.auth import allow, public
 from ecert.platform import Platform
-from ecert.routes import admin, audit, bulk, home, issuing, pki
-from ecert.routes import holder, lists, pages, verifying
+from ecert.routes import admin, audit, bulk, holder, home, issuing, lists, pages, pki, verifying
 from ecert.settings import Settings
 
 log = logging.getLogger("ecert.http")

@@ -78,7 +78,6 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     import uvicorn
 
     from ecert.app import create_app
-    from ecert.platform import Platform
 
     p = platform_for(data_dir, demo)
     p.store.create_schema()

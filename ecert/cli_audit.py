@@ -15,6 +15,11 @@ from audit_log.verify import export_csv, export_jsonl, verify_log
 from ecert.cli import DataDir, Demo, app, console, err, platform_for
 from ecert.errors import UsageError
 
+# The NAME of the environment variable holding the witness key passphrase, not a secret.
+WITNESS_PASSPHRASE_ENV = "ECERT_WITNESS_PASSPHRASE"  # noqa: S105
+PassphraseEnv = Annotated[str, typer.Option("--passphrase-env",
+                                            help="environment variable with the key passphrase")]
+
 audit_app = typer.Typer(help="The tamper-evident audit log (Art. 21)", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
@@ -107,7 +112,7 @@ def audit_witness(url: Annotated[str, typer.Option("--url", help="platform base 
                   log_key: Annotated[Path | None, typer.Option(
                       "--log-key", help="the log's audit certificate (PEM); default: fetched "
                       "from /pki/services.pem on first use and pinned in the state dir")] = None,
-                  passphrase_env: Annotated[str, typer.Option("--passphrase-env")] = "ECERT_WITNESS_PASSPHRASE",
+                  passphrase_env: PassphraseEnv = WITNESS_PASSPHRASE_ENV,
                   ) -> None:
     """Independent witness: check the newest head is consistent with the last one seen,
     then cosign it and post the cosignature back. A rewritten history is refused."""
@@ -120,7 +125,7 @@ def audit_witness(url: Annotated[str, typer.Option("--url", help="platform base 
 
 @audit_app.command("witness-init")
 def audit_witness_init(key: Annotated[Path, typer.Option("--key", help="new key file (…/NAME.key.pem)")],
-                       passphrase_env: Annotated[str, typer.Option("--passphrase-env")] = "ECERT_WITNESS_PASSPHRASE",
+                       passphrase_env: PassphraseEnv = WITNESS_PASSPHRASE_ENV,
                        ) -> None:
     """Create a witness key (encrypted PKCS#8, 0600) and print its public key."""
     from ecert.witness_client import create_witness_key

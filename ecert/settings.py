@@ -14,7 +14,7 @@ from pathlib import Path
 from ecert.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("ecert-data")
-DEMO_PASSPHRASE_FILE = "demo-key-passphrase"
+DEMO_PASSPHRASE_FILE = "demo-key-passphrase"  # noqa: S105 - a file name
 MIN_PASSPHRASE = 16
 
 
@@ -27,7 +27,7 @@ class Settings:
     demo: bool = False
     key_backend: str = "file"  # file | pkcs11
     pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
-    pkcs11_token: str = "ecert"
+    pkcs11_token: str = "ecert"  # noqa: S105 - the HSM token label
     pkcs11_pin: str = ""
     sth_every_n: int = 100
     sth_every_seconds: int = 60

@@ -22,8 +22,8 @@ from ecert.schemas import (
     CosignatureIn,
     EntriesOut,
     ProofOut,
-    SthOut,
     StatsRow,
+    SthOut,
 )
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
