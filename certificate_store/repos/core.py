@@ -62,6 +62,17 @@ class DepartmentRepo:
         row.successor_code = successor
         row.active = False
 
+    def predecessors(self, code: str) -> frozenset[str]:
+        """Every department whose certificates `code` now maintains (Art. 9 para 2)."""
+        found: set[str] = set()
+        frontier = {code}
+        while frontier:
+            rows = self._s.scalars(select(Department.code).where(
+                Department.successor_code.in_(frontier))).all()
+            frontier = set(rows) - found - {code}
+            found |= frontier
+        return frozenset(found)
+
     def current_holder(self, code: str) -> str:
         """Follow succession links to the department that now acts for `code`."""
         seen = {code}
