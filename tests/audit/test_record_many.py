@@ -22,13 +22,13 @@ LOG = AuditLog(origin="ecert.test/audit")
 
 def _entry(i: int) -> AuditEntryInput:
     return AuditEntryInput(
-        now=T0 + dt.timedelta(seconds=i),
+        now=T0 + dt.timedelta(seconds=i // 7),  # runs of entries share a time
         actor=f"user{i % 3}",
         actor_dept=None if i % 4 == 0 else f"dept{i % 2}",
         role="issuer",
         action="certificate.issue",
         details={"n": i, "名称": "营业执照", "source_key": None},
-        cert_identifier=f"CERT{i}",
+        cert_identifier=None if i % 9 == 0 else f"CERT{i}\u00e9\"",
         purpose="审核" if i % 5 == 0 else None,
         request_id=f"req-{i}",
     )
@@ -95,3 +95,23 @@ def test_record_many_rejects_naive_time(store: Store) -> None:
         LOG.record_many(uow, [_entry(0), bad])
     with store.transaction() as uow:
         assert uow.audit.size() == 0
+
+
+@pytest.mark.parametrize("cert", [None, "", "X", "\u00e9\"\\\u2028", "\x00cert_identifier\x00",
+                                  "\x00idx\x00", "\x00details_sha256\x00"])
+def test_leaf_splice_equals_leaf_bytes(cert: str | None) -> None:
+    from audit_log.entry import leaf_bytes
+    from audit_log.log import _leaf_maker
+
+    for actor in ("alice", "\x00idx\x00"):  # the second makes the maker fall back
+        e = AuditEntryInput(now=T0, actor=actor, actor_dept="D", role="issuer", action="a.b",
+                            details={}, purpose="p", request_id=None)
+        make = _leaf_maker(e)
+        assert (make.__name__ == "splice") == (actor == "alice")
+        for idx in (0, 1, 2**53 - 1):
+            assert make(idx, cert, "ab" * 32) == leaf_bytes(
+                idx=idx, created_at=T0, actor=actor, actor_dept="D", role="issuer",
+                action="a.b", cert_identifier=cert, purpose="p", request_id=None,
+                details_hash="ab" * 32)
+        with pytest.raises(Exception, match="JSON-safe"):
+            make(2**53, cert, "ab" * 32)
