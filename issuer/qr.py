@@ -1,6 +1,7 @@
 """QR codes for the citizen URL printed on every certificate.
 
-Error correction M, the smallest version that holds the URL, and a FIXED mask pattern:
+Error correction M, the smallest version that holds the URL (the identifier as an
+alphanumeric segment, everything else in byte mode), and a FIXED mask pattern:
 searching the best of the eight masks costs about 8x (facts.md), and any mask reads fine.
 Images are drawn straight from the module matrix (no image factory), so they are
 deterministic: the same URL always gives the same bytes.
@@ -36,6 +37,11 @@ QUIET_ZONE = 4
 MIN_MODULE_MM = 0.25
 """Smallest module that cheap phone cameras read reliably from paper."""
 MAX_URL_CHARS = 2000
+ALNUM_RUN = 20
+"""Runs of at least this many QR-alphanumeric characters (the identifier in the URL path:
+digits, capitals, dots) are encoded as an alphanumeric segment, 5.5 bits a character instead
+of 8; the rest stays in byte mode. Mixed segments are plain ISO/IEC 18004 that every reader
+decodes; it saves about 19 bytes of capacity on a citizen URL."""
 
 
 class QrTooLong(ValueError):
@@ -63,7 +69,7 @@ def _build(url: str, mask_pattern: int | None) -> qrcode.QRCode:
         border=0,
         mask_pattern=mask_pattern,
     )
-    code.add_data(url.encode("utf-8"), optimize=0)
+    code.add_data(url.encode("utf-8"), optimize=ALNUM_RUN)
     try:
         code.make(fit=True)
     except qrcode.exceptions.DataOverflowError as exc:

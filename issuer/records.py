@@ -17,14 +17,18 @@ from zoneinfo import ZoneInfo
 import rfc8785
 
 from ca.jws import sign_jws
-from ca.signer import Signer
+from ca.signer import Signer, der_to_raw_signature
 from certificate_store.db import UnitOfWork
 from issuer.masking import display_holder
 
 RECORD_SPEC = "ecert/record/1"
-QR_SPEC = "ecert/qr/1"
+QR_SPEC = "ecert/qr/2"
 RECORD_TYP = "ecert-record+jws"
-QR_TYP = "ecert-qr+jws"
+QR_TYP = "eqr"
+"""`typ` of an ``ecert/qr/2`` JWS (``ecert/qr/1`` used ``ecert-qr+jws``)."""
+ORGANISATION_KIND = "001"
+QR_KID_CHARS = 12
+"""A QR JWS names its key by ``kid``: the first 12 characters of the certificate's x5t#S256."""
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -57,6 +61,19 @@ def sign_compact_jws(payload: bytes, signer: Signer, cert_der: bytes, *, typ: st
                      include_x5c: bool) -> str:
     """Compact JWS, ES256, header {alg, typ, x5t#S256[, x5c]} over `payload` bytes as given."""
     return sign_jws(payload, signer, cert_der, include_x5c=include_x5c, typ=typ)
+
+
+def qr_kid(cert_der: bytes) -> str:
+    """``kid`` of an ``ecert/qr/2`` JWS: a prefix of the x5t#S256 the trust list is keyed by."""
+    return x5t_s256(cert_der)[:QR_KID_CHARS]
+
+
+def sign_qr_jws(payload: bytes, signer: Signer, cert_der: bytes) -> str:
+    """Compact ES256 JWS with the short QR header ``{"alg","kid","typ"}`` (docs/formats.md)."""
+    header = canonical_bytes({"alg": "ES256", "kid": qr_kid(cert_der), "typ": QR_TYP})
+    signing_input = b64url(header) + "." + b64url(payload)
+    raw = der_to_raw_signature(signer.sign(signing_input.encode("ascii")))
+    return signing_input + "." + b64url(raw)
 
 
 def utc_z(t: dt.datetime) -> str:
@@ -119,20 +136,26 @@ def build_record(*, identifier: str, version: int, previous: str | None, type_co
 
 def build_qr_claims(record: Mapping[str, Any], record_sha256_hex: str,
                     iat: dt.datetime) -> dict[str, Any]:
-    """The QR claim set (docs/formats.md) for a stored record."""
+    """The ``ecert/qr/2`` claim set (docs/formats.md) for a stored record.
+
+    Type and issuer codes are not repeated: both are parts of the signed identifier. Type and
+    issuer names are not carried: the page takes them from the live status and the trust list.
+    An organisation holder is named by its USCC alone (``hc``, in full: it is unique and
+    public); citizens by masked name ``h`` and masked ID number ``hc``.
+    """
+    kind = record["holder"].get("code_kind")
     holder_name, holder_code = display_holder(record["holder"]["name"], record["holder"]["code"],
-                                              record["holder"].get("code_kind"))
-    return {
+                                              kind)
+    claims: dict[str, Any] = {
         "spec": QR_SPEC,
         "id": record["identifier"],
-        "t": record["type"]["code"],
-        "tn": record["type"]["name"],
         "h": holder_name,
         "hc": holder_code,
         "vf": record["validity"]["from"],
         "vt": record["validity"]["to"],
-        "iss": record["issuer"]["code"],
-        "in": record["issuer"]["name"],
         "iat": int(iat.timestamp()),
         "rh": b64url(bytes.fromhex(record_sha256_hex)[:16]),
     }
+    if kind == ORGANISATION_KIND:
+        del claims["h"]
+    return claims

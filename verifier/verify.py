@@ -8,6 +8,7 @@ gives a :class:`~verifier.results.VerificationResult`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import urllib.parse
@@ -38,6 +39,12 @@ from verifier.results import Check, Verdict, VerificationResult, make_result
 MAX_QR_CHARS = 4096
 RECORD_TYP = "ecert-record+jws"
 QR_TYP = "ecert-qr+jws"
+"""`typ` of an ``ecert/qr/1`` JWS (header names the key by ``x5t#S256``)."""
+QR2_SPEC = "ecert/qr/2"
+QR2_TYP = "eqr"
+"""`typ` of an ``ecert/qr/2`` JWS (header names the key by ``kid``)."""
+QR_KID_CHARS = 12
+"""``kid`` of ``ecert/qr/2``: the first 12 characters of the signing certificate's x5t#S256."""
 _PATH_RE = re.compile(r"(?:.*/)?v/([^/?#]+)/?")
 
 
@@ -79,7 +86,8 @@ def _root_der(uow: UnitOfWork) -> bytes | None:
     return None if root is None else root.der
 
 
-def key_from_pki(rec: PkiCertRecord, root_der: bytes | None) -> SigningKeyInfo:
+def key_from_pki(rec: PkiCertRecord, root_der: bytes | None,
+                 acts_for: frozenset[str] = frozenset()) -> SigningKeyInfo:
     info = describe_cert(rec.der)
     chain_ok: bool | None = None
     if root_der is not None:
@@ -99,11 +107,23 @@ def key_from_pki(rec: PkiCertRecord, root_der: bytes | None) -> SigningKeyInfo:
         revoked_at=rec.revoked_at,
         revocation_reason=rec.revocation_reason,
         chain_ok=chain_ok,
+        acts_for=acts_for,
     )
 
 
-def display_fields(claims: Mapping[str, Any] | None) -> dict[str, str]:
-    """Fields safe to show anyone: holder name/code masked; no type-specific fields."""
+def _key(uow: UnitOfWork, rec: PkiCertRecord, root_der: bytes | None) -> SigningKeyInfo:
+    acts_for = uow.departments.predecessors(rec.dept_code) if rec.dept_code else frozenset()
+    return key_from_pki(rec, root_der or _root_der(uow), acts_for)
+
+
+def display_fields(
+    claims: Mapping[str, Any] | None, issuer_name: str | None = None
+) -> dict[str, str]:
+    """Fields safe to show anyone: holder name/code masked; no type-specific fields.
+
+    ``issuer_name``: the department's name from the trust list or the store, shown for QR
+    claim sets that do not carry it (``ecert/qr/2``).
+    """
     if claims is None:
         return {}
     out: dict[str, str] = {}
@@ -117,7 +137,7 @@ def display_fields(claims: Mapping[str, Any] | None) -> dict[str, str]:
         put("type_code", claims.get("t"))
         put("holder", claims.get("h"))
         put("holder_code", claims.get("hc"))
-        put("issuer", claims.get("in"))
+        put("issuer", claims.get("in") or issuer_name)
         put("issuer_code", claims.get("iss"))
         put("valid_from", claims.get("vf"))
         put("valid_to", claims.get("vt") or "长期")
@@ -205,7 +225,7 @@ def verify_stored_version(
     rec = uow.pki.by_thumbprint(thumb) if thumb else None
     if rec is not None and rec.kind != "department":
         rec = None
-    key = key_from_pki(rec, root_der or _root_der(uow)) if rec is not None else None
+    key = _key(uow, rec, root_der) if rec is not None else None
     status = _store_status(uow, cert)
     ev = Evidence(
         now=now,
@@ -276,13 +296,55 @@ def _qr_input(
     return ident, jws, parsed, claims
 
 
+def _qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any] | None]:
+    """(expected ``typ``, claims as the policy reads them) for either QR spec.
+
+    ``ecert/qr/2`` does not repeat the type and issuer codes: they are read here from the
+    signed ``id`` (so they are exactly as bound as before); names it never carries are dropped.
+    An ``id`` that does not parse leaves them out, and the issuer check then fails.
+    """
+    if claims is None or claims.get("spec") != QR2_SPEC:
+        return QR_TYP, claims
+    view = {k: v for k, v in claims.items() if k not in ("t", "iss", "tn", "in")}
+    try:
+        signed_id = parse_identifier(claims.get("id"))
+    except MalformedInput:
+        return QR2_TYP, view
+    view["t"] = signed_id.type_code
+    view["iss"] = signed_id.issuer_code
+    return QR2_TYP, view
+
+
+def _qr_kid(parsed: ParsedJws) -> str | None:
+    kid = parsed.header.get("kid")
+    return kid if isinstance(kid, str) and len(kid) == QR_KID_CHARS else None
+
+
+def _by_kid(thumbprints: Any, kid: str | None) -> str | None:
+    """The one thumbprint that starts with ``kid`` (None if none or, never seen, several)."""
+    if kid is None:
+        return None
+    found = [t for t in thumbprints if isinstance(t, str) and t.startswith(kid)]
+    return found[0] if len(found) == 1 else None
+
+
+def _named(parsed: ParsedJws, x5t: str | None) -> ParsedJws:
+    """``parsed`` with the thumbprint its ``kid`` resolved to, for the signature check."""
+    if x5t is None or parsed.x5t_s256 is not None:
+        return parsed
+    return dataclasses.replace(parsed, x5t_s256=x5t)
+
+
 def verify_qr(
     url_or_fragment: str, trust_list: TrustList, status_list: StatusList, now: dt.datetime
 ) -> VerificationResult:
     """Offline: the claim set's signature against the trust list, status from the status list."""
     now = _require_aware(now)
-    ident, jws, parsed, claims = _qr_input(url_or_fragment)
+    ident, jws, parsed, raw_claims = _qr_input(url_or_fragment)
+    expected_typ, claims = _qr_claims_view(raw_claims)
     signed_at = _signed_at(claims)
+    if parsed.x5t_s256 is None:
+        parsed = _named(parsed, _by_kid(trust_list.keys, _qr_kid(parsed)))
     trusted = trust_list.keys.get(parsed.x5t_s256 or "")
     note = None
     if trusted is None:
@@ -300,7 +362,7 @@ def verify_qr(
         identifier=ident,
         jws=jws,
         parsed=parsed,
-        expected_typ=QR_TYP,
+        expected_typ=expected_typ,
         key=trusted.key if trusted else None,
         claims=claims,
         signed_at=signed_at,
@@ -321,7 +383,7 @@ def verify_qr(
         checked_at=now,
         status_code=entry.status if entry else None,
         current_identifier=current,
-        display=display_fields(claims),
+        display=display_fields(claims, trusted.dept_name if trusted else None),
         list_ages=ages,
         check_standard=ident.check_standard,
     )
@@ -332,22 +394,26 @@ def verify_qr_online(
 ) -> VerificationResult:
     """Online: the claim set against the store's signing certificate and live status."""
     now = _require_aware(now)
-    ident, jws, parsed, claims = _qr_input(url)
+    ident, jws, parsed, raw_claims = _qr_input(url)
+    expected_typ, claims = _qr_claims_view(raw_claims)
     found = _locate(uow, ident)
     if found is None:
         return _not_found(ident, now)
     version, cert = found
+    if parsed.x5t_s256 is None and _qr_kid(parsed) is not None:
+        certs = [r.x5t_s256 for r in uow.pki.list(kind="department")]
+        parsed = _named(parsed, _by_kid(certs, _qr_kid(parsed)))
     rec = uow.pki.by_thumbprint(parsed.x5t_s256) if parsed.x5t_s256 else None
     if rec is not None and rec.kind != "department":
         rec = None
-    key = key_from_pki(rec, root_der or _root_der(uow)) if rec is not None else None
+    key = _key(uow, rec, root_der) if rec is not None else None
     status = _store_status(uow, cert)
     ev = Evidence(
         now=now,
         identifier=ident,
         jws=jws,
         parsed=parsed,
-        expected_typ=QR_TYP,
+        expected_typ=expected_typ,
         key=key,
         claims=claims,
         signed_at=_signed_at(claims),
@@ -360,9 +426,15 @@ def verify_qr_online(
         checked_at=now,
         status_code=cert.status,
         current_identifier=status.current_identifier,
-        display=display_fields(claims),
+        display=display_fields(claims, _dept_name(uow, claims)),
         check_standard=ident.check_standard,
     )
+
+
+def _dept_name(uow: UnitOfWork, claims: Mapping[str, Any] | None) -> str | None:
+    code = claims.get("iss") if claims else None
+    dept = uow.departments.find(code) if isinstance(code, str) else None
+    return None if dept is None else dept.name
 
 
 __all__ = [

@@ -155,7 +155,7 @@ def test_printed_qr_is_the_citizen_url_with_a_valid_jws(env: Env, signed: bytes)
     jws = url.split("#", 1)[1]
     claims = json.loads(verify_jws_with_cert(jws, env.dept_cert))
     assert claims["id"] == env.identifier and claims["h"].endswith("*")
-    assert json.loads(b64url_decode(jws.split(".")[0]))["typ"] == "ecert-qr+jws"
+    assert json.loads(b64url_decode(jws.split(".")[0]))["typ"] == "eqr"
 
 
 @poppler

@@ -145,7 +145,11 @@ def test_qr_online(world):
     c = world.issue()
     url = world.qr_url(c)
     with world.store.transaction() as uow:
-        assert verify_qr_online(uow, url, NOW).verdict is Verdict.VALID
+        r = verify_qr_online(uow, url, NOW)
+        assert r.verdict is Verdict.VALID, r.failed
+        assert dict(r.display)["issuer"] == "西藏自治区测试厅"  # ecert/qr/2: from the store
+        v1 = verify_qr_online(uow, world.qr_url(c, spec="ecert/qr/1"), NOW)
+        assert v1.verdict is Verdict.VALID, v1.failed  # printed ecert/qr/1 codes still verify
     world.set_status(c, "03")
     with world.store.transaction() as uow:
         assert verify_qr_online(uow, url, NOW).verdict is Verdict.REVOKED

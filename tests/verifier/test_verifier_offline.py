@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from verifier_world import T0
+from verifier_world import ISSUER, OTHER, T0, TYPE, sign_qr2
 
-from ca.jws import canonical_json, sign_jws
+from ca.jws import b64url_decode, canonical_json, sign_jws
 from ca.signer import MemorySigner
 from verifier.errors import ListInvalid, MalformedInput, StaleList, VerifierError
 from verifier.lists import build_status_list, build_trust_list, load_status_list, load_trust_list
@@ -87,10 +88,82 @@ def test_tampered_and_forged_qr(world):
     claims = world.qr_claims(c)
     claims["vt"] = "2099-12-31"
     rogue = MemorySigner.generate("rogue")
-    forged = sign_jws(canonical_json(claims), rogue, world.issuer.cert_der, include_x5c=False,
+    forged = sign_qr2(canonical_json(claims), rogue, world.issuer.cert_der)
+    r = verify_qr(f"https://ecert.example/v/{c.identifier}#{forged}", trust, status, NOW)
+    assert r.verdict is Verdict.INVALID and r.failed[0].reason == "bad-signature"
+    v1 = world.qr_claims(c, spec="ecert/qr/1") | {"vt": "2099-12-31"}
+    forged = sign_jws(canonical_json(v1), rogue, world.issuer.cert_der, include_x5c=False,
                       typ="ecert-qr+jws")
     r = verify_qr(f"https://ecert.example/v/{c.identifier}#{forged}", trust, status, NOW)
     assert r.verdict is Verdict.INVALID and r.failed[0].reason == "bad-signature"
+
+
+def test_v1_fragments_already_printed_still_verify(world):
+    """ecert/qr/1 (x5t#S256 header, t/tn/iss/in members) stays accepted: paper lasts years."""
+    ok, rev = world.issue(), world.issue()
+    world.set_status(rev, "03")
+    trust, status = _load(world, *_lists(world))
+    r = verify_qr(world.qr_url(ok, spec="ecert/qr/1"), trust, status, NOW)
+    assert r.verdict is Verdict.VALID, r.failed
+    d = dict(r.display)
+    assert d["name"] == "测试许可证" and d["issuer"] == "西藏自治区测试厅" and d["issuer_code"] == ISSUER
+    r = verify_qr(world.qr_url(rev, spec="ecert/qr/1"), trust, status, NOW)
+    assert r.verdict is Verdict.REVOKED
+
+
+def test_v2_compact_claims(world):
+    c = world.issue()
+    trust, status = _load(world, *_lists(world))
+    url = world.qr_url(c)
+    head = json.loads(b64url_decode(url.split("#", 1)[1].split(".")[0]))
+    assert head == {"alg": "ES256", "kid": world.issuer.x5t[:12], "typ": "eqr"}
+    r = verify_qr(url, trust, status, NOW)
+    assert r.verdict is Verdict.VALID, r.failed
+    d = dict(r.display)
+    # type and issuer codes come from the signed id, the issuer name from the trust list
+    assert d["type_code"] == TYPE and d["issuer_code"] == ISSUER
+    assert d["issuer"] == "西藏自治区测试厅" and "name" not in d and d["holder"] == "张**"
+
+
+def test_v2_header_and_binding_failures(world):
+    c = world.issue()
+    other = world.other_dept_key()
+    trust, status = _load(world, *_lists(world))
+    claims = world.qr_claims(c)
+    payload = canonical_json(claims)
+    s, der = world.issuer.signer, world.issuer.cert_der
+
+    def verdict(jws: str, ident: str = c.identifier) -> tuple[Verdict, list[str]]:
+        r = verify_qr(f"https://ecert.example/v/{ident}#{jws}", trust, status, NOW)
+        return r.verdict, [x.reason for x in r.failed]
+
+    # a v2 claim set under the v1 typ, or the v1 typ's claims under eqr: wrong type
+    assert verdict(sign_jws(payload, s, der, include_x5c=False, typ="ecert-qr+jws")) == \
+        (Verdict.INVALID, ["wrong-type"])
+    v1 = canonical_json(world.qr_claims(c, spec="ecert/qr/1"))
+    assert verdict(sign_qr2(v1, s, der))[1][:1] == ["wrong-type"]
+    # unknown or truncated kid: no key, never valid
+    assert verdict(sign_qr2(payload, s, der, kid="AAAAAAAAAAAA"))[0] is Verdict.INVALID
+    assert verdict(sign_qr2(payload, s, der, kid=world.issuer.x5t[:6]))[0] is Verdict.INVALID
+    # the issuer code is bound through the id: a key of another department cannot sign it
+    v, reasons = verdict(sign_qr2(payload, other.signer, other.cert_der))
+    assert v is Verdict.INVALID and "issuer-mismatch" in reasons
+    # members v2 does not define are ignored for display, and t/iss are taken from the id
+    extra = canonical_json(claims | {"iss": OTHER, "in": "假冒厅", "tn": "假证"})
+    r = verify_qr(f"https://ecert.example/v/{c.identifier}#{sign_qr2(extra, s, der)}",
+                  trust, status, NOW)
+    assert r.verdict is Verdict.VALID and dict(r.display)["issuer"] == "西藏自治区测试厅"
+
+
+def test_v2_organisation_holder_has_no_name(world):
+    c = world.issue(holder_name="高原商贸有限公司", holder_code=OTHER)
+    trust, status = _load(world, *_lists(world))
+    claims = world.qr_claims(c)
+    del claims["h"]
+    claims["hc"] = OTHER
+    r = verify_qr(world.qr_url(c, claims=claims), trust, status, NOW)
+    assert r.verdict is Verdict.VALID and dict(r.display)["holder_code"] == OTHER
+    assert "holder" not in dict(r.display)
 
 
 def test_unknown_key_newer_than_trust_list_is_unknown(world):
@@ -145,9 +218,14 @@ def test_hypothesis_parse_qr(text):
 
 @pytest.fixture(scope="module")
 def hypo_lists(tmp_path_factory):
-    from conftest import _sqlite_store
+    # not `from conftest import …`: with tests/issuer in the same run that name is ambiguous
     from verifier_world import World
 
-    w = World.build(_sqlite_store(tmp_path_factory.mktemp("h")))
+    from certificate_store import Store
+    from certificate_store.models import Base
+
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('h') / 'ecert.db'}")
+    Base.metadata.create_all(store.engine)
+    w = World.build(store)
     w.issue()
     return _load(w, *_lists(w))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ca.certs import describe_cert, issue_department_cert, issue_root_ca
 from ca.documents import sign_document
 from ca.jws import b64url, canonical_json, sign_jws
-from ca.signer import MemorySigner
+from ca.signer import MemorySigner, der_to_raw_signature
 from certificate_store import Store
 from verifier.identifiers import PREFIX, mod37_36_check_char
 from verifier.masking import holder_hash, mask_code, mask_name
@@ -32,6 +32,17 @@ OTHER = make_uscc("11540000MB0000003")
 PERSONAL_USER = make_uscc("11540000MB0000004")
 SUPERVISOR = make_uscc("11540000MB0000009")
 TYPE = ISSUER + "001"
+QR2 = "ecert/qr/2"
+
+
+def sign_qr2(payload: bytes, signer: MemorySigner, cert_der: bytes, *, typ: str = "eqr",
+             kid: str | None = None) -> str:
+    """An ecert/qr/2 compact JWS: header {alg, kid (12 chars of x5t#S256), typ}."""
+    kid = kid if kid is not None else describe_cert(cert_der).x5t_s256[:12]
+    h = b64url(canonical_json({"alg": "ES256", "kid": kid, "typ": typ}))
+    signing_input = f"{h}.{b64url(payload)}"
+    raw = der_to_raw_signature(signer.sign(signing_input.encode("ascii")))
+    return f"{signing_input}.{b64url(raw)}"
 
 
 def identifier_for(type_code: str, issuer: str, serial: str, version: int,
@@ -124,6 +135,16 @@ class World:
             self._add_pki(uow, "department", ISSUER, der)
         return Dept(ISSUER, "西藏自治区测试厅", signer, der)
 
+    def other_dept_key(self, code: str = OTHER, name: str = "其他局") -> Dept:
+        """A trusted signing key of another department (in the store and the trust list)."""
+        signer = MemorySigner.generate(f"dept-{code}")
+        der = issue_department_cert(self.root_signer, self.root_der, signer.public_key_der, name,
+                                    code, "https://ecert.example", None,
+                                    T0 - dt.timedelta(days=30), years=3)
+        with self.store.transaction() as uow:
+            self._add_pki(uow, "department", code, der)
+        return Dept(code, name, signer, der)
+
     # -------------------------------------------------------------- records
     def record(self, identifier: str, version: int, previous: str | None, holder_name: str,
                holder_code: str, vf: str, vt: str | None, signed_at: dt.datetime,
@@ -189,20 +210,30 @@ class World:
             uow.certificates.update(cert.id, cert.row_version, at, status=code)
 
     # -------------------------------------------------------------- QR and lists
-    def qr_claims(self, issued: Issued, iat: dt.datetime = T0) -> dict:
+    def qr_claims(self, issued: Issued, iat: dt.datetime = T0, spec: str = QR2) -> dict:
+        """The claim set of docs/formats.md: ``ecert/qr/2`` (default) or legacy ``ecert/qr/1``."""
         r = issued.record
+        rh = b64url(bytes.fromhex(issued.sha256)[:16])
+        if spec == QR2:
+            return {"spec": QR2, "id": issued.identifier, "h": mask_name(r["holder"]["name"]),
+                    "hc": mask_code(r["holder"]["code"]), "vf": r["validity"]["from"],
+                    "vt": r["validity"]["to"], "iat": int(iat.timestamp()), "rh": rh}
         return {"spec": "ecert/qr/1", "id": issued.identifier, "t": TYPE, "tn": r["type"]["name"],
                 "h": mask_name(r["holder"]["name"]), "hc": mask_code(r["holder"]["code"]),
                 "vf": r["validity"]["from"], "vt": r["validity"]["to"], "iss": ISSUER,
-                "in": r["issuer"]["name"], "iat": int(iat.timestamp()),
-                "rh": b64url(bytes.fromhex(issued.sha256)[:16])}
+                "in": r["issuer"]["name"], "iat": int(iat.timestamp()), "rh": rh}
 
     def qr_url(self, issued: Issued, iat: dt.datetime = T0, key: Dept | None = None,
-               claims: dict | None = None, path_id: str | None = None) -> str:
+               claims: dict | None = None, path_id: str | None = None,
+               spec: str = QR2) -> str:
+        """The citizen URL; the header follows the claims' spec (v2: kid + typ eqr)."""
         key = key or self.issuer
-        claims = claims or self.qr_claims(issued, iat)
-        jws = sign_jws(canonical_json(claims), key.signer, key.cert_der, include_x5c=False,
-                       typ="ecert-qr+jws")
+        claims = claims or self.qr_claims(issued, iat, spec)
+        if claims.get("spec") == QR2:
+            jws = sign_qr2(canonical_json(claims), key.signer, key.cert_der)
+        else:
+            jws = sign_jws(canonical_json(claims), key.signer, key.cert_der, include_x5c=False,
+                           typ="ecert-qr+jws")
         return f"https://ecert.example/v/{path_id or issued.identifier}#{jws}"
 
     def sign_list(self, payload: dict) -> str:
