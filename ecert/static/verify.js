@@ -6,6 +6,9 @@
  * 2. The live status comes separately from /api/v1/public/status/<identifier>; offline,
  *    from the root-signed status list the service worker cached (if still fresh).
  * Fails closed: anything not proven valid is "invalid" (forged/tampered) or "unknown".
+ * Two claim-set specs (docs/formats.md): ecert/qr/2 (typ "eqr", key named by "kid", type and
+ * issuer codes read from the signed id, names from the trust list / live status) and the
+ * legacy ecert/qr/1 (typ "ecert-qr+jws", "x5t#S256", t/tn/iss/in members) still on paper.
  */
 (function () {
   'use strict';
@@ -26,8 +29,10 @@
   };
   var STATUS_VERDICT = { '01': 'valid', '02': 'suspended', '03': 'revoked', '04': 'cancelled',
     '05': 'expired', '06': 'cancelled', '07': 'revoked', '99': 'cancelled' };
-  var LABELS = [['tn', '证照名称'], ['h', '持证主体'], ['hc', '证件号码'], ['in', '签发部门'],
-    ['vf', '有效期起'], ['vt', '有效期至']];
+  var LABELS = [['tn', '证照名称'], ['t', '证照类型代码'], ['h', '持证主体'], ['hc', '证件号码'],
+    ['in', '签发部门'], ['vf', '有效期起'], ['vt', '有效期至']];
+  var QR_SPECS = { 'ecert-qr+jws': 'ecert/qr/1', 'eqr': 'ecert/qr/2' };  // typ -> spec
+  var KID_CHARS = 12;
   var DISPLAY_LABELS = [['name', '证照名称'], ['holder', '持证主体'], ['holder_code', '证件号码'],
     ['issuer', '签发部门'], ['licence_number', '证照编号'], ['valid_from', '有效期起'],
     ['valid_to', '有效期至']];
@@ -135,15 +140,22 @@
       return { verdict: 'unknown', age: age };
     }
     checks.push([true, '信任列表由平台根证书签名，且在有效期内']);
-    var split, claims = null, key = null;
+    var split, claims = null, key = null, spec = null;
     try {
       split = splitJws(fragment);
-      if (split.header.typ !== 'ecert-qr+jws') { throw new Error('typ'); }
-      var x5t = split.header['x5t#S256'];
-      var keys = list.payload.keys || [];
+      spec = QR_SPECS[split.header.typ];
+      if (!spec) { throw new Error('typ'); }
+      var x5t = split.header['x5t#S256'], kid = split.header.kid;
+      var keys = list.payload.keys || [], found = [];
       for (var i = 0; i < keys.length; i++) {
-        if (keys[i]['x5t#S256'] === x5t) { key = keys[i]; }
+        var t = keys[i]['x5t#S256'];
+        if (typeof t !== 'string') { continue; }
+        if (typeof x5t === 'string' ? t === x5t
+          : (typeof kid === 'string' && kid.length === KID_CHARS && t.slice(0, KID_CHARS) === kid)) {
+          found.push(keys[i]);
+        }
       }
+      key = found.length === 1 ? found[0] : null;
       if (key) { claims = await verifyWith(key.jwk, split); }
     } catch (e) { claims = null; }
     if (!key) {
@@ -156,8 +168,15 @@
     }
     checks.push([true, '二维码电子签名有效（' + (key.dept_name || key.dept) + '）']);
     var bad = function (msg) { checks.push([false, msg]); return { verdict: 'invalid', age: age }; };
-    if (claims.spec !== 'ecert/qr/1' || claims.id !== identifier) {
+    if (claims.spec !== spec || typeof claims.id !== 'string' || claims.id !== identifier) {
       return bad('二维码内容与网址中的证照标识不符');
+    }
+    if (spec === 'ecert/qr/2') {
+      // codes are parts of the signed id; the issuer's name is the trust list's (root-signed)
+      var idParts = claims.id.split('.');
+      claims = { id: claims.id, t: idParts[5], iss: idParts[6], h: claims.h, hc: claims.hc,
+        vf: claims.vf, vt: claims.vt, iat: claims.iat, rh: claims.rh,
+        'in': key.dept_name || idParts[6] };
     }
     if (claims.iss !== key.dept) { return bad('签发部门与签名证书不符'); }
     checks.push([true, '证照标识、签发部门与签名一致']);
@@ -282,8 +301,14 @@
     } else {
       verdict = TEXT[live.verdict] ? live.verdict : 'unknown';
     }
-    show(verdict, frag && frag.verdict === 'valid' ? frag.claims : null,
-      live && live.display, checks, age, current);
+    var shown = frag && frag.verdict === 'valid' ? frag.claims : null;
+    if (shown && live && live.display) {
+      // ecert/qr/2 carries no type name (nor an organisation's name): the live answer has them
+      if (!shown.tn && live.display.name) { shown.tn = live.display.name; }
+      if (!shown.h && live.display.holder) { shown.h = live.display.holder; }
+    }
+    if (shown && shown.tn) { delete shown.t; }       // the type code only when no name is known
+    show(verdict, shown, live && live.display, checks, age, current);
   }
 
   if ('serviceWorker' in navigator) {
