@@ -240,3 +240,38 @@ def test_service_worker_verifies_offline(world: World, browser) -> None:  # type
     browser.goto(local[:-3] + ("AAA" if not local.endswith("AAA") else "BBB"))
     assert browser.wait("document.getElementById('result').dataset.verdict !== 'pending' && "
                         "document.getElementById('result').dataset.verdict") == "invalid"
+
+
+def test_printed_qr1_code_still_verifies_and_qr2_shows_names(
+        world: World, live_url: str, tmp_path: Path) -> None:
+    """A legacy ecert/qr/1 fragment (typ ecert-qr+jws, x5t#S256, t/tn/iss/in) verifies in the
+    browser like the ecert/qr/2 ones issued now; v2 pages show the names from elsewhere."""
+    import base64
+    import json
+
+    from ca.jws import canonical_json, sign_jws
+    from issuer.masking import display_holder
+
+    c = world.issue(name="格桑")
+    ident = c["identifier"]
+    p = world.platform
+    with p.store.transaction() as uow:
+        ver = uow.certificates.version_by_identifier(ident)
+        rec, sha = json.loads(ver.canonical), ver.sha256
+        key = p.pki.signing_key(uow, world.iss)
+    h, hc = display_holder(rec["holder"]["name"], rec["holder"]["code"],
+                           rec["holder"]["code_kind"])
+    claims = {"spec": "ecert/qr/1", "id": ident, "t": rec["type"]["code"],
+              "tn": rec["type"]["name"], "h": h, "hc": hc, "vf": rec["validity"]["from"],
+              "vt": rec["validity"]["to"], "iss": rec["issuer"]["code"],
+              "in": rec["issuer"]["name"], "iat": int(dt.datetime.fromisoformat(
+                  rec["signed_at"].replace("Z", "+00:00")).timestamp()),
+              "rh": base64.urlsafe_b64encode(bytes.fromhex(sha)[:16]).rstrip(b"=").decode()}
+    jws = sign_jws(canonical_json(claims), key.signer, key.cert_der, include_x5c=False,
+                   typ="ecert-qr+jws")
+    dom = chromium(f"{live_url}/v/{ident}#{jws}", tmp_path, "--dump-dom")
+    assert verdict_of(dom) == "valid", dom[:3000]
+    assert rec["type"]["name"] in dom and rec["issuer"]["name"] in dom
+    dom2 = chromium(on_live(c["qr_url"], live_url), tmp_path, "--dump-dom")
+    assert verdict_of(dom2) == "valid", dom2[:3000]
+    assert rec["type"]["name"] in dom2 and rec["issuer"]["name"] in dom2 and "格*" in dom2
