@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ARRAY, String, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
@@ -119,9 +119,19 @@ class CertificateRepo:
         """`by_source` for many keys in one query (at most a few thousand keys)."""
         if not source_keys:
             return {}
-        rows = self._s.scalars(select(Certificate).where(
-            Certificate.issuer_code == issuer_code, Certificate.source_key.in_(list(source_keys))))
-        return {str(r.source_key): _cert(r) for r in rows}
+        keys = sorted(source_keys)
+        if self._s.get_bind().dialect.name == "postgresql":
+            # A join on unnest(array) probes the (issuer_code, source_key) unique index once per
+            # key; `source_key IN (...)` let the planner filter all of the issuer's certificates
+            # (time growing with the issuer's size) when its statistics were stale.
+            k = (func.unnest(bindparam("keys", keys, type_=ARRAY(String)))
+                 .table_valued("key").render_derived(name="k"))
+            q = select(Certificate).join(k, and_(Certificate.issuer_code == issuer_code,
+                                                 Certificate.source_key == k.c.key))
+        else:
+            q = select(Certificate).where(Certificate.issuer_code == issuer_code,
+                                          Certificate.source_key.in_(keys))
+        return {str(r.source_key): _cert(r) for r in self._s.scalars(q)}
 
     def current_versions(self, certs: Collection[CertificateRecord]) -> dict[int, VersionRecord]:
         """The current version of each certificate, by certificate id, in one query."""
