@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import ColumnElement, func, insert, select, text
+from sqlalchemy import ColumnElement, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from certificate_store.models.audit import (
@@ -129,11 +130,12 @@ class AuditRepo:
         fields = AuditEntryRecord.__dataclass_fields__
         # Core inserts (executemany): no ORM bookkeeping for rows nobody reads back here.
         self._s.execute(
-            insert(AuditEntryRow.__table__), [{f: getattr(r, f) for f in fields} for r in recs]
+            insert(cast(Table, AuditEntryRow.__table__)),
+            [{f: getattr(r, f) for f in fields} for r in recs],
         )
         if nodes:
             self._s.execute(
-                insert(AuditNodeRow.__table__),
+                insert(cast(Table, AuditNodeRow.__table__)),
                 [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes],
             )
             for lv, ix, h in nodes:
