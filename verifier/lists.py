@@ -69,17 +69,21 @@ def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> di
         raise LookupError("no active root certificate")
     keys = []
     names: dict[str, str] = {}
+    acts: dict[str, list[str]] = {}
     for rec in sorted(_department_certs(uow), key=lambda r: r.id):
         info = describe_cert(rec.der)
         code = rec.dept_code or info.uscc or ""
         if code not in names:
             dept = uow.departments.find(code)
             names[code] = dept.name if dept is not None else (info.common_name or "")
+            acts[code] = sorted(uow.departments.predecessors(code))
         keys.append(
             {
                 "x5t#S256": rec.x5t_s256,
                 "dept": code,
                 "dept_name": names[code],
+                # Art. 9: predecessors whose certificates this department now seals
+                "acts_for": acts[code],
                 "jwk": jwk_from_spki(info.public_key_der),
                 "not_before": zulu(rec.not_before),
                 "not_after": zulu(rec.not_after),
@@ -230,6 +234,7 @@ def load_trust_list(
                 revoked_at=revoked_at,
                 revocation_reason=None,
                 chain_ok=_chain_ok(info, root_der, root),
+                acts_for=frozenset(str(c) for c in k.get("acts_for", ())),
             )
         except (KeyError, TypeError, ValueError, CaError) as exc:
             raise ListInvalid("信任列表条目无效 / bad trust list entry") from exc

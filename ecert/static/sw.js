@@ -2,7 +2,7 @@
  * a QR already opened once still verifies offline (the page shows the trust list's age and
  * says "unknown" once the list is past its next_update). Network first, cache as fallback. */
 'use strict';
-var CACHE = 'ecert-v1';
+var CACHE = 'ecert-v2';
 var SHELL = '/v/__shell__';
 var PRECACHE = ['/static/verify.js', '/static/app.css', '/pki/trust-list', '/pki/status-list'];
 

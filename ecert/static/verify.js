@@ -178,7 +178,9 @@
         vf: claims.vf, vt: claims.vt, iat: claims.iat, rh: claims.rh,
         'in': key.dept_name || idParts[6] };
     }
-    if (claims.iss !== key.dept) { return bad('签发部门与签名证书不符'); }
+    // Art. 9: after a reorganisation the successor's key seals its predecessors' certificates
+    var actsFor = Array.isArray(key.acts_for) ? key.acts_for : [];
+    if (claims.iss !== key.dept && actsFor.indexOf(claims.iss) < 0) { return bad('签发部门与签名证书不符'); }
     checks.push([true, '证照标识、签发部门与签名一致']);
     var iat = (typeof claims.iat === 'number') ? claims.iat * 1000 : NaN;
     try {

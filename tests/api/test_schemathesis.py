@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from tests.api.helpers import setup_training, token, training_request
 from tests.api.test_authz_matrix import EXPECTED

@@ -82,3 +82,24 @@ def test_succession_refuses_cycles_and_repeats(client, world) -> None:  # type: 
     self_ = client.post(f"/api/v1/departments/{a}/succeed", json={"successor": a},
                         headers=auth(world["admin"]))
     assert self_.status_code in (409, 422)
+
+
+def test_successor_sealed_qr_verifies_offline(client, world, platform) -> None:  # type: ignore[no-untyped-def]
+    """The published trust list says whom a successor acts for, so offline verifiers (and the
+    citizen page) accept its seal on a predecessor's certificate."""
+    from verifier.lists import load_status_list, load_trust_list
+    from verifier.verify import verify_qr
+
+    with platform.store.transaction() as uow:
+        _s, root = platform.pki.root(uow)
+    now = platform.now()
+    trust = load_trust_list(client.get("/pki/trust-list").text, root, now)
+    status = load_status_list(client.get("/pki/status-list").text, root, now)
+    # a certificate of the (already succeeded) predecessor, re-sealed by the successor
+    mine = client.get("/api/v1/audit/entries", params={"action": "certificate.change"},
+                      headers=auth(world["auditor"])).json()["entries"]
+    ident = next(e["cert_identifier"] for e in mine if e["cert_identifier"])
+    # (by now the successor was itself merged into another department: the chain is followed)
+    url = platform.issuance.qr_url(ident, now)
+    result = verify_qr(url, trust, status, now)
+    assert result.verdict.value == "valid", result.to_dict()

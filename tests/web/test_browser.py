@@ -222,7 +222,7 @@ def test_service_worker_verifies_offline(world: World, browser) -> None:  # type
         browser.goto(local)  # now controlled by the service worker, which caches the page
         browser.wait("navigator.serviceWorker.controller !== null")
         browser.wait("document.getElementById('result').dataset.verdict === 'valid'")
-        browser.wait("caches.open('ecert-v1').then(c => c.match('/v/__shell__'))"
+        browser.wait("caches.open('ecert-v2').then(c => c.match('/v/__shell__'))"
                      ".then(r => !!r)")
     finally:
         server.should_exit = True
