@@ -87,6 +87,12 @@ class Platform:
                                           self.settings.sth_every_n,
                                           self.settings.sth_every_seconds)
 
+    def sign_head_if_due(self) -> TreeHead | None:
+        """After a write made by a domain service in its own transaction: keep the promise of a
+        signed head at least every N entries (the housekeeping loop covers every T seconds)."""
+        with self.store.transaction() as uow:
+            return self.after_write(uow)
+
     # -- authentication ---------------------------------------------------------------------
     def authenticate(self, token: str, request_id: str | None, path: str) -> TokenRecord | None:
         now = self.now()

@@ -23,6 +23,7 @@ ISSUER = Depends(allow("issuer"))
 
 
 def _issued(p: Any, issued: Any) -> IssuedOut:
+    p.sign_head_if_due()
     now = p.now()
     return IssuedOut(identifier=issued.identifier, base_identifier=issued.base_identifier,
                      version=issued.version, status=issued.status, sha256=issued.sha256,
@@ -95,6 +96,7 @@ def change_status(identifier: str, body: StatusIn, request: Request,
     view = p.issuance.transition(actor, identifier, body.event, body.reason, p.now(),
                                  valid_to=body.valid_to, transfer_to=body.transfer_to,
                                  expected_row_version=body.expected_row_version)
+    p.sign_head_if_due()
     return _view(view)
 
 

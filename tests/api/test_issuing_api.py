@@ -122,3 +122,15 @@ def test_malformed_requests_get_problem_json(client, world) -> None:  # type: ig
         assert r.headers["content-type"] == "application/problem+json"
     r = client.get("/api/v1/certificates/not-an-identifier", headers=auth(world["issuer"]))
     assert r.status_code in (404, 422) and r.headers["content-type"] == "application/problem+json"
+
+
+def test_tree_heads_follow_every_n_entries(client, world, platform) -> None:  # type: ignore[no-untyped-def]
+    """ECERT_STH_EVERY_N is 5 in the fixture: a burst of issuance keeps the newest signed head
+    within 5 entries (plus the one request in flight) of the log's size."""
+    for i in range(8):
+        client.post("/api/v1/certificates", json=training_request(1900 + i),
+                    headers=auth(world["issuer"]))
+    with platform.store.transaction() as uow:
+        size = platform.audit.size(uow)
+        head = platform.audit.latest_head(uow)
+    assert head is not None and size - head.tree_size < 5 + 2
