@@ -73,19 +73,32 @@ def init(data_dir: DataDir = None, demo: Demo = False) -> None:
 def serve(data_dir: DataDir = None, demo: Demo = False,
           host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8000,
-          workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
-    """Run the HTTP API and pages."""
+          workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+          tls_cert: Annotated[Path | None, typer.Option(help="HTTPS: server certificate chain (PEM)")] = None,
+          tls_key: Annotated[Path | None, typer.Option(help="HTTPS: server key (PEM)")] = None,
+          tls_key_password_env: Annotated[str | None, typer.Option(
+              help="environment variable with the server key's passphrase")] = None,
+          client_certs: Annotated[str, typer.Option(
+              help="none|optional|required: departments' client certificates (ecert dept "
+                   "client-cert) authenticate instead of tokens")] = "none") -> None:
+    """Run the HTTP API and pages (HTTPS and mutual TLS with --tls-cert/--tls-key)."""
+    import os
+
     import uvicorn
 
     from ecert.app import create_app
+    from ecert.tls import uvicorn_tls_options
 
     p = platform_for(data_dir, demo)
     p.store.create_schema()
-    console.print(f"ecert serving on http://{host}:{port} (API docs: /api/docs)")
+    password = os.environ.get(tls_key_password_env) if tls_key_password_env else None
+    tls = uvicorn_tls_options(p, tls_cert, tls_key, password, client_certs)
+    scheme = "https" if tls else "http"
+    console.print(f"ecert serving on {scheme}://{host}:{port} (API docs: /api/docs)")
     if workers > 1:
         raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:create --workers N` "
                           "with ECERT_DATA_DIR set (see README)")
-    uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info", **tls)
 
 
 @dept_app.command("add")
@@ -164,7 +177,7 @@ def _register_more() -> None:
     import importlib
 
     for name in ("ecert.cli_audit", "ecert.cli_ops", "ecert.cli_certs", "ecert.cli_demo",
-                 "ecert.cli_verify"):
+                 "ecert.cli_verify", "ecert.cli_tls"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -172,8 +185,18 @@ def _register_more() -> None:
                 raise
 
 
+# Libraries that narrate routine work (font subsetting, offline revocation embedding) on
+# stderr; the CLI shows its own messages and their errors only.
+QUIET_LOGGERS = ("fontTools", "pyhanko", "pyhanko_certvalidator")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
     import httpx
+
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     from audit_log.errors import AuditError
     from ca.errors import CaError
