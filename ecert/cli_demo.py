@@ -27,11 +27,13 @@ def demo(data_dir: DataDir = None,
     from producers.demo import seed_demo
 
     target = data_dir or DEMO_DIR
+    import dataclasses
+
     settings = settings_for(target, demo=True, create=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # holder login with name + ID number: the development adapter, NOT real authentication
+    settings = dataclasses.replace(settings, realname="development")
     if host not in ("127.0.0.1", "localhost") or port != 8000:
-        import dataclasses
-
         settings = dataclasses.replace(settings, base_url=f"http://{host}:{port}")
     p = Platform(settings)
     actor = cli_actor()
@@ -62,6 +64,8 @@ def demo(data_dir: DataDir = None,
     console.print(f"API docs:             {base}/api/docs")
     console.print(f"Root CA:              {base}/pki/ca.pem")
     console.print(f"审计 audit (auditor): {base}/api/v1/audit/get-sth")
+    console.print(f"持证主体 holder page:  {base}/holder  (demo login: a sample holder's name + "
+                  "ID number; development adapter, NOT real-name authentication)")
     console.print(f"\ndemo tokens (shown once, valid 30 days):\n  admin   {admin}\n"
                   f"  auditor {auditor}\n  issuer  {issuer_tok}  (department {first_dept})")
     if serve:

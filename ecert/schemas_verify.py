@@ -137,3 +137,17 @@ class ObjectionOut(BaseModel):
     answered_at: dt.datetime | None
     answer: str | None
     overdue: bool
+
+
+class HolderLoginIn(Strict):
+    """Development real-name login: the holder's name and ID number (or organisation name and
+    USCC) exactly as on a certificate. Not real authentication (docs/verifying.md)."""
+
+    name: str = Field(min_length=1, max_length=64, description="姓名 / organisation name")
+    code: str = Field(min_length=15, max_length=32,
+                      description="身份证号码 (GB 11643) or 统一社会信用代码 (GB 32100)")
+
+
+class HolderSessionOut(BaseModel):
+    token: str = Field(description="holder bearer token, shown once")
+    expires_at: dt.datetime

@@ -37,6 +37,8 @@ class Settings:
     list_ttl_seconds: int = 3600
     presentation_ttl_seconds: int = 120
     reminder_days: int = 30
+    # holder login (ecert/realname.py): "none" (off) | "development" (demo only, NOT real-name)
+    realname: str = "none"
 
     @property
     def keys_dir(self) -> Path:
@@ -44,7 +46,8 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the passphrase
         return (f"Settings(data_dir={self.data_dir!s}, database_url={_redact(self.database_url)}, "
-                f"base_url={self.base_url}, demo={self.demo}, key_backend={self.key_backend})")
+                f"base_url={self.base_url}, demo={self.demo}, key_backend={self.key_backend}, "
+                f"realname={self.realname})")
 
 
 def _redact(url: str) -> str:
@@ -112,6 +115,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
     pin = env.get("ECERT_PKCS11_PIN", "")
     if backend == "pkcs11" and not pin:
         raise ConfigError("ECERT_PKCS11_PIN is required with ECERT_KEY_BACKEND=pkcs11")
+    realname = env.get("ECERT_REALNAME", "") or "none"
+    if realname not in ("none", "development"):
+        raise ConfigError("ECERT_REALNAME must be none or development (the development adapter "
+                          "is NOT real authentication; production needs an identity-service adapter)")
     return Settings(
         data_dir=ddir,
         database_url=db_url,
@@ -129,4 +136,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         rate_limit_per_minute=_int(env, "ECERT_RATE_LIMIT_PER_MINUTE", 600),
         list_ttl_seconds=_int(env, "ECERT_LIST_TTL_SECONDS", 3600),
         reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
+        realname=realname,
     )

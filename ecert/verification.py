@@ -16,10 +16,12 @@ Key choices (documented in docs/verifying.md):
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
 import json
+import secrets
 import threading
 import weakref
 from collections.abc import Mapping
@@ -32,7 +34,11 @@ from ca.documents import sign_document
 from ca.errors import CaError
 from ca.jws import parse_jws
 from certificate_store import UnitOfWork
+from certificate_store.personal import holder_hash
 from certificate_store.records import ObjectionRecord
+from ecert import realname, tokens
+from ecert.errors import UsageError
+from ecert.realname import RealNameAuthenticator
 from verifier import holder as vholder
 from verifier import lists as vlists
 from verifier import lookup as vlookup
@@ -398,6 +404,83 @@ def check_presentation(p: Platform, token: str) -> PresentationView:
                             display)
 
 
+# ---------------------------------------------------------------------------- holder sessions
+
+HOLDER_SESSION_TTL = dt.timedelta(hours=12)
+SESSION_LABEL = "holder session"
+
+
+class NotASession(VerifierError):
+    """该令牌不是登录会话，请联系管理员注销 / This token was not made by holder login; an
+    administrator revokes it."""
+
+    slug = "conflict"
+
+
+@dataclass(frozen=True)
+class HolderSession:
+    token: str  # shown once
+    expires_at: dt.datetime
+
+
+def holder_login(p: Platform, authenticator: RealNameAuthenticator, name: str, code: str,
+                 request_id: str | None) -> HolderSession | None:
+    """A holder token for 12 hours when the real-name adapter vouches for (name, code); None
+    otherwise. Success and failure are audited with the hash of the code only: never the
+    name or the number (Art. 20-21). A malformed number raises ``UsageError`` (audited too).
+    """
+    now = p.now()
+    try:
+        clean, _kinds = realname.normalise_code(code)
+    except UsageError:
+        _login_failure(p, now, holder_hash(code), authenticator.method, "malformed", request_id)
+        raise
+    verified = authenticator.authenticate(realname.LoginClaim(name, clean), now)
+    if verified is None:
+        _login_failure(p, now, holder_hash(clean), authenticator.method, "no-match", request_id)
+        return None
+    expires = now + HOLDER_SESSION_TTL
+    hh = holder_hash(verified.code)
+    prefix = secrets.token_hex(4)
+    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    token = f"{tokens.PREFIX}_{prefix}_{secret}"  # the format of ecert.tokens.create_token
+    with p.store.transaction() as uow:
+        uow.tokens.add(token_hash=tokens.hash_token(token), prefix=prefix, role="holder",
+                       dept_code=None, holder_hash=hh, label=f"{SESSION_LABEL} ({verified.method})",
+                       now=now, expires_at=expires)
+        p.audit.record(uow, now=now, actor=f"token:{prefix}", actor_dept=None, role="holder",
+                       action="holder.login", request_id=request_id,
+                       details={"holder_hash": hh, "method": verified.method, "prefix": prefix,
+                                "kind": verified.code_kind, "expires_at": expires.isoformat()})
+        p.after_write(uow)
+    return HolderSession(token, expires)
+
+
+def _login_failure(p: Platform, now: dt.datetime, hh: str, method: str, reason: str,
+                   request_id: str | None) -> None:
+    with p.store.transaction() as uow:
+        p.audit.record(uow, now=now, actor="anonymous", actor_dept=None, role="none",
+                       action="holder.login_failure", request_id=request_id,
+                       details={"holder_hash": hh, "method": method, "reason": reason})
+        p.after_write(uow)
+
+
+def holder_logout(p: Platform, actor: Actor, bearer: str) -> None:
+    """End a login session: revoke the token this request presented; audited. Tokens an
+    administrator made (``ecert token create``) are revoked by an administrator instead."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        rec = tokens.authenticate(uow, bearer, now)
+        if rec is None or rec.role != "holder" or actor.name != f"token:{rec.prefix}":
+            raise Forbidden("只能注销本人当前会话 / only the presented holder token can be revoked")
+        if not rec.label.startswith(SESSION_LABEL):
+            raise NotASession()
+        uow.tokens.revoke(rec.id, now)
+        p.audit.record_by(uow, actor, now=now, action="holder.logout",
+                          details={"prefix": rec.prefix, "holder_hash": rec.holder_hash})
+        p.after_write(uow)
+
+
 # ---------------------------------------------------------------------------- objections
 
 
@@ -478,4 +561,4 @@ __all__ = ["signed_list", "root_key", "public_status", "lookup", "lookup_by_hold
            "annotated_copy", "verify_pdf_upload", "verify_by_identifier", "holder_certificates",
            "holder_certificate", "holder_accesses", "present", "check_presentation",
            "file_objection", "answer_objection", "list_objections", "CapReached", "Verdict",
-           "display_fields", "MAX_PDF_BYTES"]
+           "display_fields", "MAX_PDF_BYTES", "holder_login", "holder_logout", "HolderSession"]

@@ -1,4 +1,4 @@
-"""Holder API (Art. 15-16) and objections (Art. 17)."""
+"""Holder API (Art. 15-16), holder login sessions and objections (Art. 17)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import dataclasses
 from fastapi import APIRouter, Depends, Request, Response
 
 from audit_log.actor import Actor
-from ecert import verification
-from ecert.auth import allow
+from ecert import realname, verification
+from ecert.auth import RateLimiter, allow, public
+from ecert.problems import ProblemError
+from ecert.routes.verifying import client_limit
 from ecert.schemas_verify import (
     AccessOut,
     AnswerIn,
     HolderCertificateOut,
+    HolderLoginIn,
+    HolderSessionOut,
     ObjectionIn,
     ObjectionOut,
     OwnCertificateOut,
@@ -21,6 +25,54 @@ from ecert.schemas_verify import (
 
 router = APIRouter(prefix="/api/v1", tags=["holder"])
 HOLDER = Depends(allow("holder"))
+LOGIN_PER_MINUTE = 20  # per client address and app, besides the general anonymous limit
+LOGIN_FAILED = "姓名与证件号码不匹配或无可用证照 / name and number do not match a certificate holder"
+
+
+def login_limit(request: Request) -> None:
+    """Holder login is rate-limited per client address more strictly than other public routes."""
+    limiter = getattr(request.app.state, "holder_login_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.holder_login_limiter = RateLimiter(LOGIN_PER_MINUTE)
+    host = request.client.host if request.client else "unknown"
+    try:
+        limiter.check("login:" + host)
+    except ProblemError as exc:
+        raise ProblemError(429, "rate-limited", "登录尝试过多，请稍后再试 / too many login attempts",
+                           exc.headers) from exc
+
+
+def realname_on(request: Request) -> realname.RealNameAuthenticator:
+    """The configured real-name adapter; 404 when holder login is off (the default)."""
+    p = request.app.state.platform
+    found = realname.authenticator_for(p.settings.realname, p.store)
+    if found is None:
+        raise ProblemError(404, "not-found", "持证主体登录未启用 / holder login is not enabled")
+    return found
+
+
+@router.post("/holder/session", status_code=201, response_model=HolderSessionOut,
+             dependencies=[Depends(public()), Depends(client_limit), Depends(login_limit)])
+def login(body: HolderLoginIn, request: Request,
+          authenticator: realname.RealNameAuthenticator = Depends(realname_on)
+          ) -> HolderSessionOut:
+    """Holder login through the real-name adapter (ECERT_REALNAME): a holder token valid for
+    12 hours. One opaque 401 for every refusal; 404 when holder login is off. Audited
+    (`holder.login`, `holder.login_failure`) with the hash of the code only."""
+    session = verification.holder_login(request.app.state.platform, authenticator, body.name,
+                                        body.code, getattr(request.state, "request_id", None))
+    if session is None:
+        raise ProblemError(401, "login-failed", LOGIN_FAILED,
+                           {"WWW-Authenticate": 'Bearer realm="ecert"'})
+    return HolderSessionOut(token=session.token, expires_at=session.expires_at)
+
+
+@router.delete("/holder/session", status_code=204, response_class=Response)
+def logout(request: Request, actor: Actor = HOLDER) -> Response:
+    """End the login session: revokes the token this request presents (logout)."""
+    bearer = request.headers.get("authorization", "").partition(" ")[2].strip()
+    verification.holder_logout(request.app.state.platform, actor, bearer)
+    return Response(status_code=204)
 
 
 @router.get("/holder/certificates", response_model=list[OwnCertificateOut])

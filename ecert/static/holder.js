@@ -1,4 +1,4 @@
-/* 我的证照: own certificates, who used them and why, 亮证 QR, objections. */
+/* 我的证照: sign-in, own certificates, who used them and why, 亮证 QR, objections. */
 (function () {
   'use strict';
   var E = Ecert, $ = E.$, el = E.el;
@@ -87,7 +87,71 @@
     });
   }
 
-  E.login(function () { load().catch(function () {}); });
+  /* Sign-in: real-name login (when the server offers it) or a pasted token. The token lives
+   * in sessionStorage under the key common.js reads; a login session is revoked on logout. */
+  var KEY = 'ecert-token-' + location.pathname;   // the key of Ecert.token() in common.js
+  var SESSION = 'ecert-holder-session';
+
+  function signedIn() {
+    var form = $('rn-form'), details = $('token-login');
+    if (form) { form.hidden = true; }
+    if (details) { details.hidden = true; }
+    $('token-box').hidden = true;
+    $('signed-in').hidden = false;
+    load().catch(function () {});
+  }
+
+  function start(token, isSession) {
+    sessionStorage.setItem(KEY, token);
+    if (isSession) { sessionStorage.setItem(SESSION, '1'); } else { sessionStorage.removeItem(SESSION); }
+    signedIn();
+  }
+
+  async function realNameLogin(ev) {
+    ev.preventDefault();
+    var name = $('rn-name').value.trim(), code = $('rn-code').value.trim().toUpperCase();
+    if (!name || !code) { E.error('请填写姓名和证件号码'); return; }
+    var resp = await fetch('/api/v1/holder/session', {
+      method: 'POST', cache: 'no-store', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: name, code: code })
+    });
+    var body = null;
+    try { body = await resp.json(); } catch (e) { /* not JSON */ }
+    if (resp.status !== 201 || !body || !body.token) {
+      var msg = resp.status === 429 ? '登录尝试过多，请稍后再试'
+        : resp.status === 401 ? '姓名与证件号码不匹配，或没有可查看的证照'
+          : (body && body.detail) || (resp.status + ' 登录失败');
+      E.error(msg);
+      return;
+    }
+    $('rn-code').value = '';
+    E.error('');
+    start(body.token, true);
+  }
+
+  async function logout() {
+    if (sessionStorage.getItem(SESSION) && E.token()) {
+      try {
+        await fetch('/api/v1/holder/session', {
+          method: 'DELETE', cache: 'no-store', headers: { Authorization: 'Bearer ' + E.token() }
+        });
+      } catch (e) { /* offline: the token still expires within 12 hours */ }
+    }
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(SESSION);
+    location.reload();
+  }
+
+  if ($('rn-form')) {
+    $('rn-form').addEventListener('submit', function (ev) { realNameLogin(ev).catch(function () {}); });
+  }
+  $('save-token').addEventListener('click', function () {
+    var t = $('token').value.trim();
+    $('token').value = '';
+    if (t) { start(t, false); }
+  });
+  $('logout').addEventListener('click', function () { logout().catch(function () {}); });
+  if (E.token()) { signedIn(); }
   $('present').addEventListener('click', function () { present().catch(function () {}); });
   $('obj-file').addEventListener('click', function () { fileObjection().catch(function () {}); });
 }());
