@@ -6,11 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from fastapi import Request
 
 from audit_log.actor import Actor
 from ecert.problems import ProblemError
+from ecert.tls import authenticate_client_cert, client_cert_from_scope
 from ecert.tokens import actor_for, authenticate
 
 
@@ -35,7 +37,8 @@ class RateLimiter:
 
 
 class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issuer"))
-    """Dependency: a bearer token of one of `roles`; returns the `Actor`."""
+    """Dependency: a bearer token, or else a verified client certificate (mutual TLS,
+    `ecert.tls`), of one of `roles`; returns the `Actor`."""
 
     def __init__(self, *roles: str) -> None:
         self.roles = frozenset(roles)
@@ -45,10 +48,26 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         rid = getattr(request.state, "request_id", None)
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() == "bearer" and token:  # a token, when given, wins
+            return self._token(platform, token.strip(), rid, request.url.path)
+        # Only uvicorn's TLS layer (ecert.tls) sets this scope extension; never a header.
+        der = client_cert_from_scope(request.scope)
+        if der is None:
             raise ProblemError(401, "unauthenticated", "a bearer token is required",
                                {"WWW-Authenticate": 'Bearer realm="ecert"'})
-        rec = platform.authenticate(token.strip(), rid, request.url.path)
+        ident = authenticate_client_cert(platform, der, rid, request.url.path)
+        if ident is None:
+            raise ProblemError(401, "unauthenticated",
+                               "the client certificate is unknown, expired or revoked",
+                               {"WWW-Authenticate": 'Bearer realm="ecert"'})
+        platform.rate_limiter.check(f"cert:{ident.serial}")
+        if ident.role not in self.roles:
+            raise ProblemError(403, "forbidden",
+                               "this certificate's role may not use this endpoint")
+        return ident.actor(rid)
+
+    def _token(self, platform: Any, token: str, rid: str | None, path: str) -> Actor:
+        rec = platform.authenticate(token, rid, path)
         if rec is None:
             raise ProblemError(401, "unauthenticated", "the token is unknown, expired or revoked",
                                {"WWW-Authenticate": 'Bearer realm="ecert", error="invalid_token"'})

@@ -1,0 +1,212 @@
+"""Mutual TLS: a department's client certificate, from uvicorn's TLS layer to `allow(...)`.
+
+uvicorn verifies client certificates during the handshake (`--ssl-ca-certs`,
+`--ssl-cert-reqs`) but does not show them to the application. `ClientCertH11Protocol`
+(`uvicorn --http ecert.tls:ClientCertH11Protocol`, or `ecert serve --tls-…`) puts the DER of
+the *verified* peer certificate into the ASGI scope as the TLS extension,
+`scope["extensions"]["tls"]`; nothing from the network (no header) can put it there.
+
+A certificate is a credential only if the platform CA issued it *and* recorded it as a client
+certificate (`pki_certificates` of kind `client-issuer` / `client-user`): the row binds the
+department and the role, and revocation (`ecert tls revoke`, OCSP, CRL) ends it at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import secrets
+import ssl
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from audit_log.actor import Actor
+from ca import certs as ca_certs
+from certificate_store import UnitOfWork
+from certificate_store.records import PkiCertRecord
+from ecert.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+
+CLIENT_KINDS = {"client-issuer": "issuer", "client-user": "user"}
+CLIENT_CERT_MODES = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL,
+                     "required": ssl.CERT_REQUIRED}
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+                   Awaitable[None]]
+
+
+# -- transport: uvicorn → ASGI scope ---------------------------------------------------------
+def verified_peer_cert(transport: Any) -> bytes | None:
+    """DER of the client certificate the handshake verified; None without TLS or one."""
+    ssl_object = transport.get_extra_info("ssl_object")
+    # With CERT_NONE the server never asks, and nothing a client sent would have been checked.
+    if ssl_object is None or ssl_object.context.verify_mode == ssl.CERT_NONE:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    return der or None
+
+
+class _WithClientCert:
+    """Wraps the app for one connection: every request on it carries the peer certificate."""
+
+    def __init__(self, app: ASGIApp, der: bytes) -> None:
+        self.app = app
+        self.tls = {"client_cert_der": der,
+                    "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)]}  # ASGI TLS extension
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            extensions = {**(scope.get("extensions") or {}), "tls": self.tls}
+            scope = {**scope, "extensions": extensions}
+        await self.app(scope, receive, send)
+
+
+class ClientCertH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol that passes the verified client certificate to the app.
+
+    asyncio calls `connection_made` after the TLS handshake, so the certificate is known
+    before the first request; `self.app` belongs to this connection only.
+    """
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        der = verified_peer_cert(transport)
+        if der is not None:
+            self.app = _WithClientCert(self.app, der)
+
+
+def client_cert_from_scope(scope: Scope) -> bytes | None:
+    tls = (scope.get("extensions") or {}).get("tls") or {}
+    der = tls.get("client_cert_der")
+    return der if isinstance(der, bytes) and der else None
+
+
+# -- authentication ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClientCertIdentity:
+    serial: int
+    role: str
+    dept_code: str
+
+    def actor(self, request_id: str | None) -> Actor:
+        return Actor(name=f"cert:{self.serial}", role=self.role, dept_code=self.dept_code,
+                     request_id=request_id)
+
+
+def x5t_s256(der: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+
+
+def find_client_cert(uow: UnitOfWork, der: bytes, now: dt.datetime) -> ClientCertIdentity | None:
+    """The department and role of a client certificate we issued, if it is usable at `now`."""
+    rec = uow.pki.by_thumbprint(x5t_s256(der))
+    if rec is None or rec.der != der or rec.dept_code is None:
+        return None
+    role = CLIENT_KINDS.get(rec.kind)
+    if role is None or rec.state != "active" or not rec.not_before <= now <= rec.not_after:
+        return None
+    return ClientCertIdentity(rec.serial, role, rec.dept_code)
+
+
+def authenticate_client_cert(platform: Platform, der: bytes, request_id: str | None,
+                             path: str) -> ClientCertIdentity | None:
+    now = platform.now()
+    with platform.store.transaction() as uow:
+        ident = find_client_cert(uow, der, now)
+        if ident is None:
+            # Art. 21: failures are logged, like a failed token (the certificate is not secret).
+            platform.audit.record(uow, now=now, actor="anonymous", actor_dept=None, role="none",
+                                  action="auth.failure", request_id=request_id,
+                                  details={"path": path[:200], "credential": "client-certificate",
+                                           "x5t#S256": x5t_s256(der)})
+        return ident
+
+
+# -- issuance and revocation (CLI) -------------------------------------------------------------
+def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: bytes,
+                      key_label: str, actor: Actor, years: int = 1) -> PkiCertRecord:
+    """Issue and record a department's client certificate for `role`; audited."""
+    kind = f"client-{role}"
+    if kind not in CLIENT_KINDS:
+        raise UsageError("a client certificate's role is issuer or user")
+    now = platform.now()
+    with platform.store.transaction() as uow:
+        dept = uow.departments.get(code)
+        if dept.successor_code:
+            raise UsageError(f"{code} was succeeded by {dept.successor_code}")
+        root_signer, root_der = platform.pki.root(uow)
+        der = ca_certs.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
+                                         dept.code, platform.settings.base_url, None, now,
+                                         years=years)
+        info = ca_certs.describe_cert(der)
+        # The key is the department's, not ours: the label only says where it was written.
+        rec = uow.pki.add(kind=kind, dept_code=dept.code, key_label=f"external:{key_label}",
+                          serial=info.serial, x5t_s256=info.x5t_s256, der=der,
+                          not_before=info.not_before, not_after=info.not_after, now=now)
+        platform.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                              role=actor.role, action="key.client_cert",
+                              request_id=actor.request_id,
+                              details={"dept": dept.code, "role": role, "serial": str(rec.serial),
+                                       "x5t#S256": rec.x5t_s256})
+        platform.after_write(uow)
+        return rec
+
+
+def client_certs(platform: Platform, code: str | None) -> list[PkiCertRecord]:
+    with platform.store.transaction() as uow:
+        return [r for kind in CLIENT_KINDS for r in uow.pki.list(kind=kind, dept_code=code)]
+
+
+def revoke_client_cert(platform: Platform, serial: int, reason: str, actor: Actor) -> None:
+    with platform.store.transaction() as uow:
+        rec = uow.pki.by_serial(serial)
+        if rec is None or rec.kind not in CLIENT_KINDS:
+            raise UsageError(f"no client certificate with serial {serial}")
+        platform.pki.revoke_certificate(uow, serial, reason, actor, platform.now())
+        platform.after_write(uow)
+
+
+def key_label(code: str, role: str, now: dt.datetime) -> str:
+    return f"client-{code}-{role}-{now.astimezone(dt.UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+def passphrase_from_env(name: str) -> bytes:
+    value = os.environ.get(name, "")
+    if len(value) < 16:
+        raise UsageError(f"set {name} to the passphrase (16+ characters, random) that encrypts "
+                         "the key file")
+    return value.encode()
+
+
+# -- serving -----------------------------------------------------------------------------------
+def uvicorn_tls_options(platform: Platform, cert: Path | None, key: Path | None,
+                        key_password: str | None, client_certs: str) -> dict[str, Any]:
+    """uvicorn.run() keyword arguments for HTTPS, and client certificates from our root."""
+    if client_certs not in CLIENT_CERT_MODES:
+        raise UsageError("--client-certs is none, optional or required")
+    if cert is None or key is None:
+        if cert or key or client_certs != "none":
+            raise ConfigError("HTTPS needs both --tls-cert and --tls-key")
+        return {}
+    opts: dict[str, Any] = {"ssl_certfile": str(cert), "ssl_keyfile": str(key),
+                            "ssl_keyfile_password": key_password,
+                            "ssl_cert_reqs": CLIENT_CERT_MODES[client_certs],
+                            "http": ClientCertH11Protocol}
+    if client_certs != "none":
+        with platform.store.transaction() as uow:
+            root = uow.pki.active("root")
+        if root is None:
+            raise ConfigError("no root CA; run `ecert init`")
+        ca_file = platform.settings.data_dir / "client-ca.pem"
+        ca_file.write_text(ca_certs.pem(root.der))
+        opts["ssl_ca_certs"] = str(ca_file)
+    return opts
