@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ def demo(data_dir: DataDir = None,
 
     from ecert.app import create_app
     from ecert.platform import Platform
+    from issuer.identifiers import parse_identifier
     from producers.demo import seed_demo
 
     target = data_dir or DEMO_DIR
@@ -60,6 +62,12 @@ def demo(data_dir: DataDir = None,
     if valid:
         console.print("\n[bold]公民扫码页 citizen page (QR URL) of a valid certificate:[/bold]")
         print(p.issuance.qr_url(valid[0], p.now()), flush=True)
+        with p.store.transaction() as uow:  # invented demo data, for the holder login form
+            cert = uow.certificates.by_base(parse_identifier(valid[0]).base)
+            holder = json.loads(uow.certificates.version(cert.id, cert.current_version)
+                                .canonical)["holder"] if cert else {}
+        if holder:
+            console.print(f"demo holder login (/holder): {holder['name']} {holder['code']}")
     console.print(f"\n平台首页 home:        {base}/")
     console.print(f"API docs:             {base}/api/docs")
     console.print(f"Root CA:              {base}/pki/ca.pem")
