@@ -31,6 +31,7 @@ def dept_client_cert(
     of a token (HTTPS with `--client-certs`). The key is written encrypted (PKCS#8, 0600) and
     kept nowhere else; only the certificate is recorded, bound to ROLE, and revocable."""
     p = platform_for(data_dir, demo)
+    code = code.strip().upper()
     passphrase = tls.passphrase_from_env(passphrase_env)
     if role not in ("issuer", "user"):
         raise UsageError("--role is issuer or user")
