@@ -30,7 +30,8 @@ def hash_token(token: str) -> str:
 
 
 def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_code: str | None,
-                 label: str, now: dt.datetime, ttl_days: int) -> NewToken:
+                 label: str, now: dt.datetime, ttl_days: int | None = None,
+                 ttl: dt.timedelta | None = None) -> NewToken:
     if role not in ROLES:
         raise UsageError(f"role must be one of {', '.join(ROLES)}")
     if role in ("issuer", "user") and not dept_code:
@@ -45,7 +46,8 @@ def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_co
     rec = uow.tokens.add(token_hash=hash_token(token), prefix=prefix, role=role,
                          dept_code=dept_code,
                          holder_hash=holder_hash(holder_code) if holder_code else None,
-                         label=label, now=now, expires_at=now + dt.timedelta(days=ttl_days))
+                         label=label, now=now,
+                         expires_at=now + (ttl or dt.timedelta(days=ttl_days or 90)))
     return NewToken(token, rec)
 
 

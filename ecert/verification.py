@@ -16,12 +16,10 @@ Key choices (documented in docs/verifying.md):
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import hashlib
 import json
-import secrets
 import threading
 import weakref
 from collections.abc import Mapping
@@ -441,13 +439,11 @@ def holder_login(p: Platform, authenticator: RealNameAuthenticator, name: str, c
         return None
     expires = now + HOLDER_SESSION_TTL
     hh = holder_hash(verified.code)
-    prefix = secrets.token_hex(4)
-    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
-    token = f"{tokens.PREFIX}_{prefix}_{secret}"  # the format of ecert.tokens.create_token
     with p.store.transaction() as uow:
-        uow.tokens.add(token_hash=tokens.hash_token(token), prefix=prefix, role="holder",
-                       dept_code=None, holder_hash=hh, label=f"{SESSION_LABEL} ({verified.method})",
-                       now=now, expires_at=expires)
+        new = tokens.create_token(uow, role="holder", dept_code=None, holder_code=verified.code,
+                                  label=f"{SESSION_LABEL} ({verified.method})", now=now,
+                                  ttl=HOLDER_SESSION_TTL)
+        token, prefix = new.secret, new.record.prefix
         p.audit.record(uow, now=now, actor=f"token:{prefix}", actor_dept=None, role="holder",
                        action="holder.login", request_id=request_id,
                        details={"holder_hash": hh, "method": verified.method, "prefix": prefix,
