@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import LargeBinary, Table, func, insert, select, text
@@ -49,9 +50,16 @@ def _decode(col_type: Any, value: Any) -> Any:
     return value
 
 
-def dump(store: Store, open_table: Any) -> dict[str, dict[str, Any]]:
-    """Write each table through `open_table(name) -> IO[str]`; returns {table: {rows, sha256}}."""
+@dataclass(frozen=True)
+class Snapshot:
+    tables: dict[str, dict[str, Any]]  # {table: {rows, sha256}}
+    last_rows: dict[str, dict[str, Any]]  # the last row (by primary key) of each table, decoded
+
+
+def dump(store: Store, open_table: Any) -> Snapshot:
+    """Write each table through `open_table(name) -> IO[str]`, all from one snapshot."""
     manifest: dict[str, dict[str, Any]] = {}
+    last_rows: dict[str, dict[str, Any]] = {}
     with store.engine.connect() as conn:
         if store.dialect == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -62,13 +70,14 @@ def dump(store: Store, open_table: Any) -> dict[str, dict[str, Any]]:
                 with open_table(table.name) as fh:
                     pk = list(table.primary_key.columns)
                     for row in conn.execute(select(table).order_by(*pk)):
+                        last_rows[table.name] = dict(row._mapping)
                         obj = {c.name: _encode(c.type, row._mapping[c.name]) for c in table.columns}
                         line = json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n"
                         fh.write(line)
                         digest.update(line.encode())
                         rows += 1
                 manifest[table.name] = {"rows": rows, "sha256": digest.hexdigest()}
-    return manifest
+    return Snapshot(manifest, last_rows)
 
 
 def _lines(fh: IO[str], digest: Any) -> Iterator[dict[str, Any]]:

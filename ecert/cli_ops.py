@@ -38,9 +38,13 @@ def backup(out: Annotated[Path, typer.Argument(help="backup file (.zip)")],
                     io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
                 yield fh
 
-        tables = store_backup.dump(p.store, open_table)
-        with p.store.transaction() as uow:
-            head = p.audit.latest_head(uow)
+        snap = store_backup.dump(p.store, open_table)
+        tables = snap.tables
+        # the newest signed head OF THE SNAPSHOT (the server may have signed another meanwhile)
+        row = snap.last_rows.get("audit_tree_heads")
+        head = None if row is None else formats.TreeHead(
+            row["tree_size"], row["timestamp_ms"], row["root_hash"], row["signature"],
+            row["key_id"])
         for key_file in sorted(p.settings.keys_dir.glob("*.key.pem")):
             zf.write(key_file, f"keys/{key_file.name}")
         demo_secret = p.settings.data_dir / "demo-key-passphrase"
