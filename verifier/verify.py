@@ -111,7 +111,12 @@ def key_from_pki(rec: PkiCertRecord, root_der: bytes | None,
     )
 
 
-def _key(uow: UnitOfWork, rec: PkiCertRecord, root_der: bytes | None) -> SigningKeyInfo:
+def _department_key(uow: UnitOfWork, x5t_s256: str | None,
+                    root_der: bytes | None) -> SigningKeyInfo | None:
+    """The department signing key a JWS names, as the store knows it (None: not one of ours)."""
+    rec = uow.pki.by_thumbprint(x5t_s256) if x5t_s256 else None
+    if rec is None or rec.kind != "department":
+        return None
     acts_for = uow.departments.predecessors(rec.dept_code) if rec.dept_code else frozenset()
     return key_from_pki(rec, root_der or _root_der(uow), acts_for)
 
@@ -222,10 +227,7 @@ def verify_stored_version(
     parsed = _parse_jws_or_none(text, 1024 * 1024)
     claims = decode_claims(parsed.payload) if parsed else None
     thumb = parsed.x5t_s256 if parsed and parsed.x5t_s256 else version.signing_cert
-    rec = uow.pki.by_thumbprint(thumb) if thumb else None
-    if rec is not None and rec.kind != "department":
-        rec = None
-    key = _key(uow, rec, root_der) if rec is not None else None
+    key = _department_key(uow, thumb, root_der)
     status = _store_status(uow, cert)
     ev = Evidence(
         now=now,
@@ -403,10 +405,7 @@ def verify_qr_online(
     if parsed.x5t_s256 is None and _qr_kid(parsed) is not None:
         certs = [r.x5t_s256 for r in uow.pki.list(kind="department")]
         parsed = _named(parsed, _by_kid(certs, _qr_kid(parsed)))
-    rec = uow.pki.by_thumbprint(parsed.x5t_s256) if parsed.x5t_s256 else None
-    if rec is not None and rec.kind != "department":
-        rec = None
-    key = _key(uow, rec, root_der) if rec is not None else None
+    key = _department_key(uow, parsed.x5t_s256, root_der)
     status = _store_status(uow, cert)
     ev = Evidence(
         now=now,
