@@ -244,3 +244,12 @@ class Platform:
                    source_sha256: str) -> ImportJobRecord | None:
         with self.store.transaction() as uow:
             return uow.imports.find(dept_code, type_code, source_sha256)
+
+    def record_download(self, actor: Actor, identifier: str, what: str) -> None:
+        """Art. 21: downloads are logged like every other use."""
+        now = self.now()
+        with self.store.transaction() as uow:
+            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                              role=actor.role, action="certificate.download",
+                              cert_identifier=identifier, request_id=actor.request_id,
+                              details={"what": what})

@@ -113,6 +113,7 @@ def pdf(identifier: str, request: Request, archived: bool = False,
     p = request.app.state.platform
     current = _owned(p, actor, identifier)
     data = p.documents.pdf(current, p.now(), archived=archived)
+    p.record_download(actor, current, "pdf-archived" if archived else "pdf")
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{current}.pdf"'})
 
@@ -121,13 +122,17 @@ def pdf(identifier: str, request: Request, archived: bool = False,
             responses={200: {"content": {"image/png": {}}}})
 def qr_png(identifier: str, request: Request, actor: Actor = ISSUER) -> Response:
     p = request.app.state.platform
-    return Response(p.documents.qr_png(_owned(p, actor, identifier), p.now()),
-                    media_type="image/png")
+    current = _owned(p, actor, identifier)
+    data = p.documents.qr_png(current, p.now())
+    p.record_download(actor, current, "qr.png")
+    return Response(data, media_type="image/png")
 
 
 @router.get("/certificates/{identifier}/qr.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}})
 def qr_svg(identifier: str, request: Request, actor: Actor = ISSUER) -> Response:
     p = request.app.state.platform
-    return Response(p.documents.qr_svg(_owned(p, actor, identifier), p.now()),
-                    media_type="image/svg+xml")
+    current = _owned(p, actor, identifier)
+    data = p.documents.qr_svg(current, p.now())
+    p.record_download(actor, current, "qr.svg")
+    return Response(data, media_type="image/svg+xml")

@@ -100,7 +100,7 @@ def test_lifecycle_and_illegal_moves(client, world) -> None:  # type: ignore[no-
     assert all(e["reason"] for e in events[1:])
 
 
-def test_pdf_and_qr_are_made_on_request(client, world) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_and_qr_are_made_on_request(client, world, platform) -> None:  # type: ignore[no-untyped-def]
     ident = client.post("/api/v1/certificates", json=training_request(19),
                         headers=auth(world["issuer"])).json()["identifier"]
     h = auth(world["issuer"])
@@ -112,6 +112,11 @@ def test_pdf_and_qr_are_made_on_request(client, world) -> None:  # type: ignore[
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
     svg = client.get(f"/api/v1/certificates/{ident}/qr.svg", headers=h)
     assert svg.status_code == 200 and b"<svg" in svg.content[:200]
+    with platform.store.transaction() as uow:
+        page = platform.audit.list_entries(uow, action="certificate.download",
+                                           cert_identifier=ident)
+    assert sorted(e.details for e in page.entries) == sorted(
+        ['{"what":"pdf"}', '{"what":"pdf"}', '{"what":"qr.png"}', '{"what":"qr.svg"}'])
 
 
 def test_malformed_requests_get_problem_json(client, world) -> None:  # type: ignore[no-untyped-def]
