@@ -36,7 +36,8 @@ STAT_BUCKETS: Mapping[str, tuple[str, ...]] = {
     "issue": ("certificate.issue",),
     "change": ("certificate.change",),
     "status": ("certificate.status", "certificate.revoke"),
-    "lookup": ("certificate.lookup", "certificate.use"),
+    "lookup": ("certificate.lookup", "certificate.use", "certificate.download",
+               "certificate.annotated_copy"),
 }
 
 
