@@ -108,7 +108,12 @@ def test_wrong_name_or_unknown_code_is_one_opaque_401(client, w) -> None:  # typ
             == {tuple(wrong_name[k] for k in key)})
     assert w["code"] not in json.dumps(wrong_name, ensure_ascii=False)
     # a malformed number (check character) and an unknown field are refused as invalid
-    bad = w["code"][:17] + ("0" if w["code"][17] != "0" else "1")
+    # wrong check character both as an ID number and as a USCC (an 18-digit string can be a
+    # well-formed USCC by chance, 1 in 31)
+    from issuer.identifiers import citizen_id_problems, uscc_problems
+
+    bad = next(w["code"][:17] + c for c in "0123456789X"
+               if citizen_id_problems(w["code"][:17] + c) and uscc_problems(w["code"][:17] + c))
     problem(login(client, w["name"], bad), 422)
     r = client.post("/api/v1/holder/session",
                     json={"name": w["name"], "code": w["code"], "role": "admin"})
