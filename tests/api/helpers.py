@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 from typing import Any
 
 from tests.conftest import auth
@@ -52,7 +50,3 @@ def setup_training(client: Any, admin: str) -> dict[str, str]:
         "other_user": token(client, admin, "user", dept("market")),
         "auditor": token(client, admin, "auditor"),
     }
-
-
-def unique_seed() -> int:
-    return random.randrange(1, 10**9) ^ int(dt.datetime.now().timestamp())

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import setup_training, training_request, unique_seed
+from tests.api.helpers import setup_training, training_request
 from tests.conftest import auth
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -48,15 +48,17 @@ def w(client, admin_token) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         assert r.status_code == 201, r.text
         return r.json()
 
-    first = training_request(unique_seed())
+    first = training_request(71001)
     a = issue(first)
-    second = training_request(unique_seed())
+    second = training_request(71002)
     second["data"]["holder"] = copy.deepcopy(first["data"]["holder"])
     b = issue(second)
-    other = training_request(unique_seed())
+    seed = 71003
+    other = training_request(seed)
     while (other["data"]["holder"]["name"] == first["data"]["holder"]["name"]  # small name pool
            or other["data"]["holder"]["code"] == first["data"]["holder"]["code"]):
-        other = training_request(unique_seed())
+        seed += 1
+        other = training_request(seed)
     c = issue(other)
     out.update(name=first["data"]["holder"]["name"], code=first["data"]["holder"]["code"],
                own={a["identifier"], b["identifier"]}, other_ident=c["identifier"],
