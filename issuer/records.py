@@ -76,6 +76,11 @@ def sign_qr_jws(payload: bytes, signer: Signer, cert_der: bytes) -> str:
     return signing_input + "." + b64url(raw)
 
 
+def require_utc(now: dt.datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+
+
 def utc_z(t: dt.datetime) -> str:
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError("naive datetime")
