@@ -71,6 +71,49 @@ def _issue_event_canon(actor: Actor, now: dt.datetime) -> Callable[[str], bytes]
     return lambda certificate: head + canonical_bytes(certificate) + tail
 
 
+@dataclass(frozen=True)
+class FirstVersion:
+    """Identifiers and the record of a certificate's version 001, before signing."""
+
+    serial: str
+    identifier: str
+    base: str
+    record: dict[str, Any]
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def row(self, ctype: CertificateType, dept: str, holder_code: str, source_key: str | None,
+            now: dt.datetime) -> dict[str, Any]:
+        """The certificate row (columns of `CertificateRepo.create`)."""
+        return {"base_identifier": self.base, "type_code": ctype.type_code,
+                "type_version": ctype.version, "issuer_code": dept, "serial": self.serial,
+                "holder_hash": holder_hash(holder_code), "status": lifecycle.VALID,
+                "valid_from": day_start_utc(self.valid_from),
+                "valid_to": None if self.valid_to is None else end_of_day_utc(self.valid_to),
+                "source_key": source_key}
+
+
+def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: CertificateData,
+                  counter: int, issue_date: dt.date, now: dt.datetime) -> FirstVersion:
+    """The one definition of a new certificate's identifier and record (single and bulk)."""
+    valid_from = cd.valid_from or issue_date
+    valid_to = cd.valid_to or validity_end(ctype, valid_from)
+    serial = make_serial(issue_date.year, counter)
+    identifier = make_identifier(ctype.type_code, dept, serial, 1)
+    licence = cd.licence_number or (
+        str(cd.fields.get(ctype.licence_number_field)) if ctype.licence_number_field
+        else serial)
+    record = build_record(
+        identifier=identifier, version=1, previous=None, type_code=ctype.type_code,
+        type_name=ctype.name, type_version=ctype.version, licence_number=licence,
+        issuer_name=dept_name, issuer_code=dept, issue_date=issue_date,
+        holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
+        valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
+        seal=ctype.seal, fields=cd.fields)
+    return FirstVersion(serial, identifier, base_identifier(ctype.type_code, dept, serial),
+                        record, valid_from, valid_to)
+
+
 class BulkIssue:
     # -- bulk issue (imports) -------------------------------------------------------------
     def issue_many(self, uow: UnitOfWork, actor: Actor, type_code: str,
@@ -157,35 +200,16 @@ class BulkIssue:
         made: list[_Made] = []
         rows: list[dict[str, Any]] = []
         for k, (cd, sk) in enumerate(items):
-            valid_from = cd.valid_from or issue_date
-            valid_to = cd.valid_to or validity_end(ctype, valid_from)
-            serial = make_serial(issue_date.year, first + k)
-            identifier = make_identifier(ctype.type_code, dept, serial, 1)
-            base = base_identifier(ctype.type_code, dept, serial)
-            licence = cd.licence_number or (
-                str(cd.fields.get(ctype.licence_number_field)) if ctype.licence_number_field
-                else serial)
-            record = build_record(
-                identifier=identifier, version=1, previous=None, type_code=ctype.type_code,
-                type_name=ctype.name, type_version=ctype.version, licence_number=licence,
-                issuer_name=dept_name, issuer_code=dept, issue_date=issue_date,
-                holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
-                valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
-                seal=ctype.seal, fields=cd.fields)
-            payload = canonical_bytes(record)
+            fv = first_version(ctype, dept, dept_name, cd, first + k, issue_date, now)
+            payload = canonical_bytes(fv.record)
             jws = sign_compact_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP,
                                    include_x5c=True)
-            issued = IssuedCertificate(identifier=identifier, base_identifier=base, version=1,
-                                       status=lifecycle.VALID, sha256=sha256_hex(payload),
-                                       jws=jws, record=record)
+            issued = IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base,
+                                       version=1, status=lifecycle.VALID,
+                                       sha256=sha256_hex(payload), jws=jws, record=fv.record)
             made.append(_Made(issued, payload, key.x5t_s256, ctype.type_code, ctype.version, sk))
-            rows.append({
-                "base_identifier": base, "type_code": ctype.type_code,
-                "type_version": ctype.version, "issuer_code": dept, "serial": serial,
-                "holder_hash": holder_hash(cd.holder_code), "status": lifecycle.VALID,
-                "valid_from": day_start_utc(valid_from),
-                "valid_to": None if valid_to is None else end_of_day_utc(valid_to),
-                "source_key": sk, "created_at": now, "updated_at": now})
+            rows.append({**fv.row(ctype, dept, cd.holder_code, sk, now),
+                         "created_at": now, "updated_at": now})
         for m, cert_id in zip(made, uow.certificates.create_many(rows), strict=True):
             m.cert_id = cert_id
         return made

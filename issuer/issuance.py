@@ -26,8 +26,8 @@ from certificate_store.db import Store, UnitOfWork
 from certificate_store.personal import holder_hash
 from certificate_store.records import CertificateRecord, VersionRecord
 from issuer import lifecycle
-from issuer.bulk import BulkIssue
-from issuer.catalog import CertificateData, CertificateType, validate_data, validity_end
+from issuer.bulk import BulkIssue, first_version
+from issuer.catalog import CertificateData, CertificateType, validate_data
 from issuer.errors import (
     Conflict,
     Forbidden,
@@ -37,7 +37,7 @@ from issuer.errors import (
     MalformedIdentifier,
     NotFound,
 )
-from issuer.identifiers import base_identifier, make_identifier, make_serial, parse_identifier
+from issuer.identifiers import make_identifier, parse_identifier
 from issuer.records import (
     RECORD_TYP,
     AuditRecorder,
@@ -165,30 +165,13 @@ class IssuanceService(BulkIssue):
                 cd: CertificateData, now: dt.datetime, source_key: str | None
                 ) -> IssuedCertificate:
         issue_date = china_date(now)
-        valid_from = cd.valid_from or issue_date
-        valid_to = cd.valid_to or validity_end(ctype, valid_from)
         counter = uow.counters.next(f"cert:{dept}:{ctype.type_code}:{issue_date.year}")
-        serial = make_serial(issue_date.year, counter)
-        identifier = make_identifier(ctype.type_code, dept, serial, 1)
-        base = base_identifier(ctype.type_code, dept, serial)
-        dept_name = uow.departments.get(dept).name
-        licence = cd.licence_number or (
-            str(cd.fields.get(ctype.licence_number_field)) if ctype.licence_number_field
-            else serial)
-        record = build_record(
-            identifier=identifier, version=1, previous=None, type_code=ctype.type_code,
-            type_name=ctype.name, type_version=ctype.version, licence_number=licence,
-            issuer_name=dept_name, issuer_code=dept, issue_date=issue_date,
-            holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
-            valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
-            seal=ctype.seal, fields=cd.fields)
+        fv = first_version(ctype, dept, uow.departments.get(dept).name, cd, counter,
+                           issue_date, now)
+        identifier, record = fv.identifier, fv.record
         try:
-            cert = uow.certificates.create(
-                base_identifier=base, type_code=ctype.type_code, type_version=ctype.version,
-                issuer_code=dept, serial=serial, holder_hash=holder_hash(cd.holder_code),
-                status=lifecycle.VALID, valid_from=day_start_utc(valid_from),
-                valid_to=None if valid_to is None else end_of_day_utc(valid_to),
-                source_key=source_key, now=now)
+            cert = uow.certificates.create(**fv.row(ctype, dept, cd.holder_code, source_key, now),
+                                           now=now)
         except store_errors.Conflict as exc:
             if source_key is not None:
                 existing = uow.certificates.by_source(dept, source_key)
@@ -204,7 +187,7 @@ class IssuanceService(BulkIssue):
             details={"type_code": ctype.type_code, "type_version": ctype.version,
                      "version": 1, "sha256": ver.sha256, "event_sha256": ev_sha,
                      "signing_cert": ver.signing_cert, "source_key": source_key})
-        return IssuedCertificate(identifier=identifier, base_identifier=base, version=1,
+        return IssuedCertificate(identifier=identifier, base_identifier=fv.base, version=1,
                                  status=lifecycle.VALID, sha256=ver.sha256, jws=ver.jws,
                                  record=record)
 
