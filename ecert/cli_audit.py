@@ -54,7 +54,7 @@ def audit_verify(data_dir: DataDir = None, demo: Demo = False) -> None:
 
 
 @audit_app.command("export")
-def audit_export(out: Annotated[Path, typer.Argument(help="output file, '-' for stdout")],
+def audit_export(out: Annotated[Path, typer.Argument(help="output file, '-' for stdout")] = Path("-"),
                  fmt: Annotated[str, typer.Option("--format", help="jsonl|csv")] = "jsonl",
                  data_dir: DataDir = None, demo: Demo = False) -> None:
     """Every entry with its leaf input (base64), for auditors' own tools."""
@@ -73,24 +73,40 @@ def audit_export(out: Annotated[Path, typer.Argument(help="output file, '-' for 
 
 @audit_app.command("proof")
 def audit_proof(index: Annotated[int | None, typer.Option("--index")] = None,
-                leaf_hash: Annotated[str | None, typer.Option("--hash", help="base64 leaf hash")] = None,
+                leaf_hash: Annotated[str | None, typer.Option(
+                    "--leaf-hash", "--hash", help="base64 leaf hash")] = None,
                 tree_size: Annotated[int | None, typer.Option("--tree-size")] = None,
+                first: Annotated[int | None, typer.Option("--first", help="consistency from")] = None,
+                second: Annotated[int | None, typer.Option("--second", help="consistency to")] = None,
                 data_dir: DataDir = None, demo: Demo = False) -> None:
-    """Inclusion proof of one entry against a signed tree head (JSON, RFC 6962 shapes)."""
-    if (index is None) == (leaf_hash is None):
-        raise UsageError("give exactly one of --index or --hash")
+    """Inclusion proof of one entry (--index or --leaf-hash) against a signed tree head, or a
+    consistency proof between two signed heads (--first A --second B); RFC 6962 JSON shapes.
+    Every proof is checked with our RFC 9162 verifier before it is printed."""
+    inclusion = index is not None or leaf_hash is not None
+    if inclusion == (first is not None or second is not None) or (
+            inclusion and index is not None and leaf_hash is not None):
+        raise UsageError("give --index or --leaf-hash, or --first and --second")
     p = platform_for(data_dir, demo)
     with p.store.transaction() as uow:
+        if not inclusion:
+            if first is None or second is None:
+                raise UsageError("a consistency proof needs --first and --second")
+            old, new = p.audit.get_head(uow, first), p.audit.get_head(uow, second)
+            proof = p.audit.consistency_proof(uow, first, second)
+            merkle.verify_consistency(first, second, old.root_hash, new.root_hash, proof)
+            print(json.dumps({"first": formats.get_sth_json(old), "second": formats.get_sth_json(new),
+                              **formats.consistency_json(proof)}, indent=2))
+            return
         head = p.audit.latest_head(uow) if tree_size is None else p.audit.get_head(uow, tree_size)
         if head is None:
             raise UsageError("no signed tree head yet")
         leaf: int | bytes = index if index is not None else formats.unb64(leaf_hash or "")
-        proof = p.audit.inclusion_proof(uow, leaf, head.tree_size)
-    merkle.verify_inclusion(proof.leaf_index, head.tree_size, proof.leaf_hash,
-                            list(proof.audit_path), head.root_hash)
+        inc = p.audit.inclusion_proof(uow, leaf, head.tree_size)
+    merkle.verify_inclusion(inc.leaf_index, head.tree_size, inc.leaf_hash,
+                            list(inc.audit_path), head.root_hash)
     print(json.dumps({"sth": formats.get_sth_json(head),
-                      "leaf_hash": formats.b64(proof.leaf_hash),
-                      **formats.proof_by_hash_json(proof.leaf_index, proof.audit_path)}, indent=2))
+                      "leaf_hash": formats.b64(inc.leaf_hash),
+                      **formats.proof_by_hash_json(inc.leaf_index, inc.audit_path)}, indent=2))
 
 
 @audit_app.command("sign-head")
