@@ -7,7 +7,7 @@ import dataclasses
 from fastapi import APIRouter, Depends, Request, Response
 
 from audit_log.actor import Actor
-from ecert import realname, verification
+from ecert import holder_services, realname
 from ecert.auth import RateLimiter, allow, public
 from ecert.problems import ProblemError
 from ecert.routes.verifying import client_limit
@@ -59,7 +59,7 @@ def login(body: HolderLoginIn, request: Request,
     """Holder login through the real-name adapter (ECERT_REALNAME): a holder token valid for
     12 hours. One opaque 401 for every refusal; 404 when holder login is off. Audited
     (`holder.login`, `holder.login_failure`) with the hash of the code only."""
-    session = verification.holder_login(request.app.state.platform, authenticator, body.name,
+    session = holder_services.holder_login(request.app.state.platform, authenticator, body.name,
                                         body.code, getattr(request.state, "request_id", None))
     if session is None:
         raise ProblemError(401, "login-failed", LOGIN_FAILED,
@@ -71,14 +71,14 @@ def login(body: HolderLoginIn, request: Request,
 def logout(request: Request, actor: Actor = HOLDER) -> Response:
     """End the login session: revokes the token this request presents (logout)."""
     bearer = request.headers.get("authorization", "").partition(" ")[2].strip()
-    verification.holder_logout(request.app.state.platform, actor, bearer)
+    holder_services.holder_logout(request.app.state.platform, actor, bearer)
     return Response(status_code=204)
 
 
 @router.get("/holder/certificates", response_model=list[OwnCertificateOut])
 def own_certificates(request: Request, actor: Actor = HOLDER) -> list[OwnCertificateOut]:
     """The holder's certificates (current versions), each verified."""
-    found = verification.holder_certificates(request.app.state.platform, actor)
+    found = holder_services.holder_certificates(request.app.state.platform, actor)
     return [OwnCertificateOut(**{**dataclasses.asdict(c), "verdict": c.verdict.value})
             for c in found]
 
@@ -88,20 +88,20 @@ def own_certificate(identifier: str, request: Request,
                     actor: Actor = HOLDER) -> HolderCertificateOut:
     """Full details of one own certificate (unmasked: the holder's own data)."""
     return HolderCertificateOut.model_validate(
-        verification.holder_certificate(request.app.state.platform, actor, identifier))
+        holder_services.holder_certificate(request.app.state.platform, actor, identifier))
 
 
 @router.get("/holder/certificates/{identifier}/accesses", response_model=list[AccessOut])
 def accesses(identifier: str, request: Request, actor: Actor = HOLDER) -> list[AccessOut]:
     """Who looked the certificate up or used it, and why (from the audit log), newest first."""
-    found = verification.holder_accesses(request.app.state.platform, actor, identifier)
+    found = holder_services.holder_accesses(request.app.state.platform, actor, identifier)
     return [AccessOut(**dataclasses.asdict(a)) for a in found]
 
 
 @router.post("/holder/certificates/{identifier}/presentation", response_model=PresentationOut)
 def presentation(identifier: str, request: Request, actor: Actor = HOLDER) -> PresentationOut:
     """亮证: a token valid for 2 minutes; its URL /p/{token} shows the certificate to staff."""
-    t = verification.present(request.app.state.platform, actor, identifier)
+    t = holder_services.present(request.app.state.platform, actor, identifier)
     return PresentationOut(token=t.token, url=t.url, expires_at=t.expires_at)
 
 
@@ -109,7 +109,7 @@ def presentation(identifier: str, request: Request, actor: Actor = HOLDER) -> Pr
              responses={200: {"content": {"image/png": {}}}})
 def presentation_png(identifier: str, request: Request, actor: Actor = HOLDER) -> Response:
     """The same as a QR image (a new token each call)."""
-    png = verification.presentation_qr_png(request.app.state.platform, actor, identifier)
+    png = holder_services.presentation_qr_png(request.app.state.platform, actor, identifier)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -117,7 +117,7 @@ def presentation_png(identifier: str, request: Request, actor: Actor = HOLDER) -
 def file_objection(body: ObjectionIn, request: Request,
                    actor: Actor = Depends(allow("holder", "user"))) -> ObjectionOut:
     """File an objection (异议); answered within 5 working days."""
-    v = verification.file_objection(request.app.state.platform, actor, body.identifier,
+    v = holder_services.file_objection(request.app.state.platform, actor, body.identifier,
                                     body.reason, body.evidence)
     return ObjectionOut(**dataclasses.asdict(v))
 
@@ -126,7 +126,7 @@ def file_objection(body: ObjectionIn, request: Request,
 def answer_objection(objection_id: int, body: AnswerIn, request: Request,
                      actor: Actor = Depends(allow("issuer"))) -> ObjectionOut:
     """The issuing department of the certificate (or its successor) answers."""
-    v = verification.answer_objection(request.app.state.platform, actor, objection_id,
+    v = holder_services.answer_objection(request.app.state.platform, actor, objection_id,
                                       body.answer, body.upheld)
     return ObjectionOut(**dataclasses.asdict(v))
 
@@ -136,4 +136,4 @@ def list_objections(request: Request, actor: Actor = Depends(allow("holder", "us
                     ) -> list[ObjectionOut]:
     """Own objections: filed by the holder / the department; for issuers, on its certificates."""
     return [ObjectionOut(**dataclasses.asdict(v))
-            for v in verification.list_objections(request.app.state.platform, actor)]
+            for v in holder_services.list_objections(request.app.state.platform, actor)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from ecert import verification
+from ecert import holder_services, verification
 from ecert.auth import public
 from ecert.routes.verifying import client_limit
 from verifier.policy import CST
@@ -51,7 +51,7 @@ def citizen(identifier: str, request: Request) -> HTMLResponse:
 @router.get("/p/{token}", response_class=HTMLResponse)
 def presentation(token: str, request: Request) -> HTMLResponse:
     """亮证 page for staff: the certificate while the holder's token is fresh, else expired."""
-    v = verification.check_presentation(request.app.state.platform, token[:2048])
+    v = holder_services.check_presentation(request.app.state.platform, token[:2048])
     fields = [(label, v.display[k]) for k, label in FIELD_LABELS if k in v.display]
     state = v.verdict if v.ok and v.verdict else ("expired" if v.reason == "expired"
                                                      else "invalid")

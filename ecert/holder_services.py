@@ -1,0 +1,286 @@
+"""Glue between the HTTP edge and the verifier for holders: their certificates, who looked,
+presentation QR codes (亮证), login sessions and objections (Art. 15–17).
+
+Like `ecert.verification`, every function takes the Platform and an Actor, opens its own
+transactions and audits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from audit_log.actor import Actor
+from ca.certs import describe_cert
+from ca.errors import CaError
+from ca.jws import parse_jws
+from certificate_store import UnitOfWork
+from certificate_store.personal import holder_hash
+from certificate_store.records import ObjectionRecord
+from ecert import realname, tokens
+from ecert.errors import UsageError
+from ecert.realname import RealNameAuthenticator
+from verifier import holder as vholder
+from verifier import objections as vobjections
+from verifier.errors import Forbidden, VerifierError
+from verifier.identifiers import parse_identifier
+from verifier.verify import verify_identifier
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+from ecert.verification import PUBLIC_ACTOR
+
+# ---------------------------------------------------------------------------- holder
+
+
+def holder_certificates(p: Platform, actor: Actor) -> tuple[vholder.OwnCertificate, ...]:
+    with p.store.transaction() as uow:
+        out = vholder.list_own(uow, actor, p.now(), audit=p.audit)
+        p.after_write(uow)
+    return out
+
+
+def holder_certificate(p: Platform, actor: Actor, identifier: str) -> dict[str, Any]:
+    """The holder's own certificate in full (they are entitled to their own data)."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        cert = vholder._own_cert(uow, actor, identifier)  # noqa: SLF001 - ownership check
+        version = uow.certificates.version(cert.id, cert.current_version)
+        res = verify_identifier(uow, version.identifier, now)
+        p.audit.record_by(uow, actor, now=now, action="holder.view",
+                          cert_identifier=version.identifier, details={})
+        p.after_write(uow)
+        return {"identifier": version.identifier, "base_identifier": cert.base_identifier,
+                "status": cert.status, "verdict": res.verdict.value,
+                "record": json.loads(version.canonical), "jws": version.jws,
+                "versions": [v.identifier for v in uow.certificates.versions(cert.id)]}
+
+
+def holder_accesses(p: Platform, actor: Actor, identifier: str) -> tuple[vholder.Access, ...]:
+    with p.store.transaction() as uow:
+        return vholder.who_looked(uow, actor, identifier, audit=p.audit)
+
+
+@dataclass(frozen=True)
+class PresentationToken:
+    token: str
+    url: str
+    expires_at: dt.datetime
+
+
+def present(p: Platform, actor: Actor, identifier: str) -> PresentationToken:
+    now = p.now()
+    ttl = dt.timedelta(seconds=p.settings.presentation_ttl_seconds)
+    with p.store.transaction() as uow:
+        cert = vholder._own_cert(uow, actor, identifier)  # noqa: SLF001 - ownership check
+        current = uow.certificates.version(cert.id, cert.current_version).identifier
+        key = p.pki.signing_key(uow, cert.issuer_code)
+        token = vholder.present(uow, actor, current, key.signer, key.cert_der, now, ttl,
+                                audit=p.audit)
+        p.after_write(uow)
+    return PresentationToken(token, f"{p.settings.base_url}/p/{token}", now + ttl)
+
+
+def presentation_qr_png(p: Platform, actor: Actor, identifier: str) -> bytes:
+    from issuer import qr
+
+    return qr.qr_png(present(p, actor, identifier).url, 6)
+
+
+@dataclass(frozen=True)
+class PresentationView:
+    ok: bool
+    reason: str
+    identifier: str | None
+    expires_at: dt.datetime | None
+    verdict: str | None
+    display: Mapping[str, str]
+
+
+def check_presentation(p: Platform, token: str) -> PresentationView:
+    """For the /p/{token} page: signature by a department key that acts for the issuer, fresh."""
+    now = p.now()
+    try:
+        parsed = parse_jws(token, 2048)
+    except CaError:
+        parsed = None
+    with p.store.transaction() as uow:
+        rec = uow.pki.by_thumbprint(parsed.x5t_s256) if parsed and parsed.x5t_s256 else None
+        if rec is None or rec.kind != "department":
+            pres = vholder.Presentation(False, "bad-signature" if parsed else "malformed",
+                                        None, None, None)
+        else:
+            pres = vholder.verify_presentation_audited(
+                uow, PUBLIC_ACTOR, token, describe_cert(rec.der).public_key_der, now,
+                audit=p.audit)
+        verdict, display = None, {}
+        if pres.identifier is not None:
+            cert = uow.certificates.by_base(parse_identifier(pres.identifier).base)
+            acting = uow.departments.current_holder(cert.issuer_code) if cert else None
+            if cert is None or rec is None or rec.dept_code not in (cert.issuer_code, acting):
+                pres = vholder.Presentation(False, "bad-signature", None, None, None)
+            elif pres.ok and pres.identifier is not None:
+                res = verify_identifier(uow, pres.identifier, now)
+                verdict, display = res.verdict.value, dict(res.display)
+        p.after_write(uow)
+    return PresentationView(pres.ok, pres.reason, pres.identifier, pres.expires_at, verdict,
+                            display)
+
+
+# ---------------------------------------------------------------------------- holder sessions
+
+HOLDER_SESSION_TTL = dt.timedelta(hours=12)
+SESSION_LABEL = "holder session"
+
+
+class NotASession(VerifierError):
+    """该令牌不是登录会话，请联系管理员注销 / This token was not made by holder login; an
+    administrator revokes it."""
+
+    slug = "conflict"
+
+
+@dataclass(frozen=True)
+class HolderSession:
+    token: str  # shown once
+    expires_at: dt.datetime
+
+
+def holder_login(p: Platform, authenticator: RealNameAuthenticator, name: str, code: str,
+                 request_id: str | None) -> HolderSession | None:
+    """A holder token for 12 hours when the real-name adapter vouches for (name, code); None
+    otherwise. Success and failure are audited with the hash of the code only: never the
+    name or the number (Art. 20-21). A malformed number raises ``UsageError`` (audited too).
+    """
+    now = p.now()
+    try:
+        clean, _kinds = realname.normalise_code(code)
+    except UsageError:
+        _login_failure(p, now, holder_hash(code), authenticator.method, "malformed", request_id)
+        raise
+    verified = authenticator.authenticate(realname.LoginClaim(name, clean), now)
+    if verified is None:
+        _login_failure(p, now, holder_hash(clean), authenticator.method, "no-match", request_id)
+        return None
+    expires = now + HOLDER_SESSION_TTL
+    hh = holder_hash(verified.code)
+    with p.store.transaction() as uow:
+        new = tokens.create_token(uow, role="holder", dept_code=None, holder_code=verified.code,
+                                  label=f"{SESSION_LABEL} ({verified.method})", now=now,
+                                  ttl=HOLDER_SESSION_TTL)
+        token, prefix = new.secret, new.record.prefix
+        p.audit.record(uow, now=now, actor=f"token:{prefix}", actor_dept=None, role="holder",
+                       action="holder.login", request_id=request_id,
+                       details={"holder_hash": hh, "method": verified.method, "prefix": prefix,
+                                "kind": verified.code_kind, "expires_at": expires.isoformat()})
+        p.after_write(uow)
+    return HolderSession(token, expires)
+
+
+def _login_failure(p: Platform, now: dt.datetime, hh: str, method: str, reason: str,
+                   request_id: str | None) -> None:
+    with p.store.transaction() as uow:
+        p.audit.record(uow, now=now, actor="anonymous", actor_dept=None, role="none",
+                       action="holder.login_failure", request_id=request_id,
+                       details={"holder_hash": hh, "method": method, "reason": reason})
+        p.after_write(uow)
+
+
+def holder_logout(p: Platform, actor: Actor, bearer: str) -> None:
+    """End a login session: revoke the token this request presented; audited. Tokens an
+    administrator made (``ecert token create``) are revoked by an administrator instead."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        rec = tokens.authenticate(uow, bearer, now)
+        if rec is None or rec.role != "holder" or actor.name != f"token:{rec.prefix}":
+            raise Forbidden("只能注销本人当前会话 / only the presented holder token can be revoked")
+        if not rec.label.startswith(SESSION_LABEL):
+            raise NotASession()
+        uow.tokens.revoke(rec.id, now)
+        p.audit.record_by(uow, actor, now=now, action="holder.logout",
+                          details={"prefix": rec.prefix, "holder_hash": rec.holder_hash})
+        p.after_write(uow)
+
+
+# ---------------------------------------------------------------------------- objections
+
+
+@dataclass(frozen=True)
+class ObjectionView:
+    id: int
+    identifier: str
+    filed_by_role: str
+    reason: str
+    evidence: str
+    state: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    due_provisional: bool
+    answered_at: dt.datetime | None
+    answer: str | None
+    overdue: bool
+
+
+def _objection_view(uow: UnitOfWork, o: ObjectionRecord, now: dt.datetime) -> ObjectionView:
+    cert = uow.certificates.get(o.certificate_id)
+    return ObjectionView(o.id, cert.base_identifier, o.filed_by_role, o.reason, o.evidence,
+                         o.state, o.filed_at, o.due_at, o.due_provisional, o.answered_at,
+                         o.answer, o.state == "open" and now > o.due_at)
+
+
+def file_objection(p: Platform, actor: Actor, identifier: str, reason: str,
+                   evidence: str | None) -> ObjectionView:
+    now = p.now()
+    with p.store.transaction() as uow:
+        rec = vobjections.file(uow, actor, identifier, reason, evidence, now, audit=p.audit)
+        p.after_write(uow)
+        return _objection_view(uow, rec, now)
+
+
+def answer_objection(p: Platform, actor: Actor, objection_id: int, text: str,
+                     upheld: bool | None) -> ObjectionView:
+    now = p.now()
+    with p.store.transaction() as uow:
+        rec = vobjections.answer(uow, actor, objection_id, text, now, upheld=upheld,
+                                 audit=p.audit)
+        p.after_write(uow)
+        return _objection_view(uow, rec, now)
+
+
+def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[ObjectionView]:
+    """Holder: objections they filed; user: its department filed; issuer: on its certificates."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        recs: list[ObjectionRecord] = []
+        if actor.role == "holder" and actor.holder_hash:
+            ids = [c.id for c in uow.certificates.by_holder(actor.holder_hash, limit=500)]
+            mine = f"holder:{actor.holder_hash}"
+            recs = [o for o in uow.objections.for_certificates(ids) if o.filed_by == mine]
+        elif actor.role == "user" and actor.dept_code:
+            page = p.audit.list_entries(uow, actor_dept=actor.dept_code, action="objection.file",
+                                        limit=limit)
+            for e in page.entries:
+                oid = json.loads(e.details).get("objection_id")
+                if isinstance(oid, int):
+                    recs.append(uow.objections.get(oid))
+        elif actor.role in ("issuer", "admin") and actor.dept_code:
+            ids = []
+            after = 0
+            while len(ids) < 5000:
+                page_c = uow.certificates.list(issuer_code=actor.dept_code, after_id=after,
+                                               limit=1000)
+                if not page_c:
+                    break
+                ids += [c.id for c in page_c]
+                after = page_c[-1].id
+            recs = uow.objections.for_certificates(ids) if ids else []
+        recs.sort(key=lambda o: o.filed_at, reverse=True)
+        return [_objection_view(uow, o, now) for o in recs[:limit]]
+
+
+__all__ = ["holder_certificates", "holder_certificate", "holder_accesses", "present",
+           "presentation_qr_png", "check_presentation", "holder_login", "holder_logout",
+           "HolderSession", "file_objection", "answer_objection", "list_objections"]
