@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from certificate_store.errors import StoreUnavailable
+from certificate_store.personal import UNKEYED, holder_hash
 from certificate_store.repos.audit import AuditRepo
 from certificate_store.repos.certificates import CertificateRepo
 from certificate_store.repos.core import (
@@ -62,8 +63,9 @@ def sqlite_url(path: Path) -> str:
 class Store:
     """The central store. Thread-safe; open one per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, holder_key: bytes = UNKEYED) -> None:
         self.url = url
+        self.holder_key = holder_key
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -82,7 +84,7 @@ class Store:
             raise StoreUnavailable("database unavailable") from exc
         try:
             with session.begin():
-                yield UnitOfWork(session)
+                yield UnitOfWork(session, self.holder_key)
         except OperationalError as exc:
             raise StoreUnavailable("database unavailable") from exc
         finally:
@@ -97,12 +99,17 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def holder_hash(self, holder_code: str) -> str:
+        """How this store indexes a holder (keyed; see certificate_store.personal)."""
+        return holder_hash(holder_code, self.holder_key)
+
 
 class UnitOfWork:
     """Repositories bound to one transaction. Attributes are created on first use."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, holder_key: bytes = UNKEYED) -> None:
         self._session = session
+        self._holder_key = holder_key
         self._repos: dict[str, Any] = {}
 
     def _repo(self, name: str, factory: Any) -> Any:
@@ -114,6 +121,9 @@ class UnitOfWork:
     @property
     def dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+    def holder_hash(self, holder_code: str) -> str:
+        return holder_hash(holder_code, self._holder_key)
 
     @property
     def audit(self) -> AuditRepo:

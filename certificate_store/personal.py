@@ -1,6 +1,9 @@
 """Personal data rules shared by every reader of the store (Art. 20).
 
-Holders are indexed by the SHA-256 of their normalised code, never the raw ID number. For
+Holders are indexed by a keyed hash (HMAC-SHA-256) of their normalised code, never the raw
+ID number: an ID number has little entropy (region, birth date, sequence), so a plain SHA-256
+could be reversed by enumeration from a database dump. The key lives in the data dir beside
+the signing keys, not in the database. For
 display, citizens' names keep their first character (`张*`) and codes the first 3 and last 4
 characters (`540***********1234`); organisations (holder code kind 001, a USCC) are public
 registry data and are shown in full.
@@ -9,14 +12,18 @@ registry data and are shown in full.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 ORGANISATION = "001"
+# Only for stores opened without a key (tests, tools); a platform always passes its own.
+UNKEYED = b"ecert-unkeyed-holder-index"
 
 
-def holder_hash(holder_code: str) -> str:
-    return hashlib.sha256(holder_code.strip().upper().encode("utf-8")).hexdigest()
+def holder_hash(holder_code: str, key: bytes) -> str:
+    """HMAC-SHA-256 (hex) of the trimmed, upper-cased holder code under the index key."""
+    return hmac.new(key, holder_code.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def mask_name(name: str) -> str:

@@ -20,6 +20,7 @@ from certificate_store import Store
 from certificate_store import backup as store_backup
 from ecert.cli import DataDir, Demo, app, cli_actor, console, err, platform_for, settings_for
 from ecert.errors import UsageError
+from ecert.platform import HOLDER_INDEX_KEY
 
 
 @app.command()
@@ -47,6 +48,7 @@ def backup(out: Annotated[Path, typer.Argument(help="backup file (.zip)")],
             row["key_id"])
         for key_file in sorted(p.settings.keys_dir.glob("*.key.pem")):
             zf.write(key_file, f"keys/{key_file.name}")
+        zf.write(p.settings.data_dir / HOLDER_INDEX_KEY, HOLDER_INDEX_KEY)
         demo_secret = p.settings.data_dir / "demo-key-passphrase"
         if p.settings.demo and demo_secret.exists():
             zf.write(demo_secret, "demo-key-passphrase")
@@ -87,12 +89,18 @@ def restore(src: Annotated[Path, typer.Argument(help="backup file made by `ecert
                 with zf.open(name) as s, open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                                                       0o600), "wb") as d:
                     shutil.copyfileobj(s, d)
+        if HOLDER_INDEX_KEY in names:
+            index_key = target / HOLDER_INDEX_KEY
+            with open(os.open(index_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as d:
+                d.write(zf.read(HOLDER_INDEX_KEY))
         if "demo-key-passphrase" in names:
             secret = target / "demo-key-passphrase"
             secret.write_bytes(zf.read("demo-key-passphrase"))
             secret.chmod(0o600)
         s = settings_for(target, demo or "demo-key-passphrase" in names)
-        store = Store(s.database_url)
+        from ecert.platform import holder_index_key
+
+        store = Store(s.database_url, holder_key=holder_index_key(s.data_dir))
         store.create_schema()
 
         @contextlib.contextmanager

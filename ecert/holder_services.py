@@ -18,7 +18,6 @@ from ca.certs import describe_cert
 from ca.errors import CaError
 from ca.jws import parse_jws
 from certificate_store import UnitOfWork
-from certificate_store.personal import holder_hash
 from certificate_store.records import ObjectionRecord
 from ecert import realname, tokens
 from ecert.errors import UsageError
@@ -159,14 +158,14 @@ def holder_login(p: Platform, authenticator: RealNameAuthenticator, name: str, c
     try:
         clean, _kinds = realname.normalise_code(code)
     except UsageError:
-        _login_failure(p, now, holder_hash(code), authenticator.method, "malformed", request_id)
+        _login_failure(p, now, p.store.holder_hash(code), authenticator.method, "malformed", request_id)
         raise
     verified = authenticator.authenticate(realname.LoginClaim(name, clean), now)
     if verified is None:
-        _login_failure(p, now, holder_hash(clean), authenticator.method, "no-match", request_id)
+        _login_failure(p, now, p.store.holder_hash(clean), authenticator.method, "no-match", request_id)
         return None
     expires = now + HOLDER_SESSION_TTL
-    hh = holder_hash(verified.code)
+    hh = p.store.holder_hash(verified.code)
     with p.store.transaction() as uow:
         new = tokens.create_token(uow, role="holder", dept_code=None, holder_code=verified.code,
                                   label=f"{SESSION_LABEL} ({verified.method})", now=now,

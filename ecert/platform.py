@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +46,30 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+HOLDER_INDEX_KEY = "holder-index.key"
+
+
+def holder_index_key(data_dir: Path) -> bytes:
+    """The key of the holder index (HMAC of ID numbers), kept beside the signing keys.
+
+    Made once, on first start; every worker and host of one platform must share the file,
+    and backups carry it (without it, holders cannot be found again).
+    """
+    path = data_dir / HOLDER_INDEX_KEY
+    for _ in range(2):
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except FileNotFoundError:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # another worker made it first: read theirs
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
+
+
 def make_keystore(settings: Settings) -> KeyStore:
     if settings.key_backend == "pkcs11":
         from ca.pkcs11_store import Pkcs11KeyStore
@@ -57,7 +83,8 @@ class Platform:
                  store: Store | None = None) -> None:
         self.settings = settings
         self.clock = clock
-        self.store = store or Store(settings.database_url)
+        self.store = store or Store(settings.database_url,
+                                    holder_key=holder_index_key(settings.data_dir))
         self.keys = make_keystore(settings)
         self.audit = AuditLog(origin=settings.base_url.split("://", 1)[1] + "/audit")
         self.pki = PlatformPki(self.keys, self.audit, settings.base_url)

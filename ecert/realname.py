@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from certificate_store import Store
-from certificate_store.personal import holder_hash
 from ecert.errors import UsageError
 from issuer.identifiers import citizen_id_problems, uscc_problems
 
@@ -110,7 +109,7 @@ class DevelopmentRealName:
         if not want:
             return None
         with self._store.transaction() as uow:
-            for cert in uow.certificates.by_holder(holder_hash(code),
+            for cert in uow.certificates.by_holder(uow.holder_hash(code),
                                                    limit=MAX_CERTIFICATES_CHECKED):
                 version = uow.certificates.version(cert.id, cert.current_version)
                 holder = json.loads(version.canonical).get("holder") or {}

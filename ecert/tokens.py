@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from certificate_store import UnitOfWork
-from certificate_store.personal import holder_hash
 from certificate_store.records import TokenRecord
 from ecert.errors import UsageError
 
@@ -45,7 +44,7 @@ def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_co
     token = f"{PREFIX}_{prefix}_{secret}"
     rec = uow.tokens.add(token_hash=hash_token(token), prefix=prefix, role=role,
                          dept_code=dept_code,
-                         holder_hash=holder_hash(holder_code) if holder_code else None,
+                         holder_hash=uow.holder_hash(holder_code) if holder_code else None,
                          label=label, now=now,
                          expires_at=now + (ttl or dt.timedelta(days=ttl_days or 90)))
     return NewToken(token, rec)

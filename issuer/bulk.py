@@ -18,7 +18,6 @@ from audit_log.actor import Actor
 from audit_log.log import AuditEntryInput
 from certificate_store import errors as store_errors
 from certificate_store.db import UnitOfWork
-from certificate_store.personal import holder_hash
 from issuer import lifecycle
 from issuer.catalog import CertificateData, CertificateType, validate_data, validity_end
 from issuer.errors import Forbidden, InvalidCertificateData
@@ -82,12 +81,12 @@ class FirstVersion:
     valid_from: dt.date
     valid_to: dt.date | None
 
-    def row(self, ctype: CertificateType, dept: str, holder_code: str, source_key: str | None,
+    def row(self, ctype: CertificateType, dept: str, holder_hash: str, source_key: str | None,
             now: dt.datetime) -> dict[str, Any]:
         """The certificate row (columns of `CertificateRepo.create`)."""
         return {"base_identifier": self.base, "type_code": ctype.type_code,
                 "type_version": ctype.version, "issuer_code": dept, "serial": self.serial,
-                "holder_hash": holder_hash(holder_code), "status": lifecycle.VALID,
+                "holder_hash": holder_hash, "status": lifecycle.VALID,
                 "valid_from": day_start_utc(self.valid_from),
                 "valid_to": None if self.valid_to is None else end_of_day_utc(self.valid_to),
                 "source_key": source_key}
@@ -208,7 +207,7 @@ class BulkIssue:
                                        version=1, status=lifecycle.VALID,
                                        sha256=sha256_hex(payload), jws=jws, record=fv.record)
             made.append(_Made(issued, payload, key.x5t_s256, ctype.type_code, ctype.version, sk))
-            rows.append({**fv.row(ctype, dept, cd.holder_code, sk, now),
+            rows.append({**fv.row(ctype, dept, uow.holder_hash(cd.holder_code), sk, now),
                          "created_at": now, "updated_at": now})
         for m, cert_id in zip(made, uow.certificates.create_many(rows), strict=True):
             m.cert_id = cert_id

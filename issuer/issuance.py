@@ -23,7 +23,7 @@ from jsonschema.validators import Draft202012Validator
 from audit_log.actor import SYSTEM, Actor
 from certificate_store import errors as store_errors
 from certificate_store.db import Store, UnitOfWork
-from certificate_store.personal import holder_hash
+from certificate_store.personal import mask_name
 from certificate_store.records import CertificateRecord, VersionRecord
 from issuer import lifecycle
 from issuer.bulk import BulkIssue, first_version
@@ -170,7 +170,8 @@ class IssuanceService(BulkIssue):
                            issue_date, now)
         identifier, record = fv.identifier, fv.record
         try:
-            cert = uow.certificates.create(**fv.row(ctype, dept, cd.holder_code, source_key, now),
+            cert = uow.certificates.create(
+                **fv.row(ctype, dept, uow.holder_hash(cd.holder_code), source_key, now),
                                            now=now)
         except store_errors.Conflict as exc:
             if source_key is not None:
@@ -329,7 +330,7 @@ class IssuanceService(BulkIssue):
                 signed_at=now, seal=ctype.seal, fields=cd.fields)
             updated = self._update(uow, cert, expected_row_version, now,
                                    current_version=version, type_version=ctype.version,
-                                   holder_hash=holder_hash(cd.holder_code),
+                                   holder_hash=uow.holder_hash(cd.holder_code),
                                    valid_from=None if valid_from is None
                                    else day_start_utc(valid_from),
                                    valid_to=None if valid_to is None else end_of_day_utc(valid_to))
@@ -421,8 +422,9 @@ class IssuanceService(BulkIssue):
                 raise InvalidCertificateData(
                     "转移须给出受让方 / transfer needs transfer_to {name, code}",
                     errors=[{"field": "transfer_to", "message": "required"}])
-            details = {"transfer_to": {"name": str(transfer_to["name"]),
-                                       "code_sha256": holder_hash(str(transfer_to["code"]))}}
+            # status events and audit entries keep no raw personal data: masked name, keyed hash
+            details = {"transfer_to": {"name": mask_name(str(transfer_to["name"])),
+                                       "code_hash": uow.holder_hash(str(transfer_to["code"]))}}
         elif transfer_to:
             raise InvalidCertificateData("transfer_to is only for transfer",
                                          errors=[{"field": "transfer_to",

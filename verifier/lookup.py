@@ -30,7 +30,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.identifiers import parse_identifier
-from verifier.masking import display_holder, holder_hash, mask_value
+from verifier.masking import display_holder, mask_value
 from verifier.results import VerificationResult
 from verifier.verify import verify_stored_version
 
@@ -262,7 +262,7 @@ def lookup_by_holder(
             {"by": "holder", "type": str(type_code)[:21]},
         )
         raise AssertionError("unreachable") from None
-    hh = holder_hash(holder_code)
+    hh = store.holder_hash(holder_code)
     try:
         with store.transaction() as uow:
             rec = uow.catalog.latest(type_code)

@@ -2,10 +2,9 @@
 
 from certificate_store.personal import (
     display_holder,
-    holder_hash,
     mask_code,
     mask_name,
     mask_value,
 )
 
-__all__ = ["display_holder", "holder_hash", "mask_code", "mask_name", "mask_value"]
+__all__ = ["display_holder", "mask_code", "mask_name", "mask_value"]

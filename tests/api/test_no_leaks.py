@@ -98,3 +98,22 @@ def test_access_log_lines_drop_query_strings() -> None:
     RedactQuery().filter(rec)
     assert "540126199206051651" not in rec.getMessage()
     assert "/api/v1/lookup?[redacted]" in rec.getMessage()
+
+
+def test_holder_index_is_keyed(client, world, platform) -> None:  # type: ignore[no-untyped-def]
+    """A dump of the database does not give ID numbers away by enumeration: the holder index is
+    an HMAC under a key that lives in the data dir (0600), not a plain SHA-256."""
+    import hashlib
+
+    from ecert.platform import HOLDER_INDEX_KEY
+
+    issued = client.post("/api/v1/certificates", json=training_request(6603),
+                         headers=auth(world["issuer"])).json()
+    code = issued["record"]["holder"]["code"]
+    plain = hashlib.sha256(code.encode()).hexdigest()
+    with platform.store.transaction() as uow:
+        rows = uow.certificates.by_holder(platform.store.holder_hash(code))
+        assert [r.base_identifier for r in rows] == [issued["base_identifier"]]
+        assert uow.certificates.by_holder(plain) == []
+    key_file = platform.settings.data_dir / HOLDER_INDEX_KEY
+    assert key_file.stat().st_mode & 0o777 == 0o600

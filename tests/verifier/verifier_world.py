@@ -13,8 +13,10 @@ from ca.documents import sign_document
 from ca.jws import b64url, canonical_json, sign_jws
 from ca.signer import MemorySigner, der_to_raw_signature
 from certificate_store import Store
+from certificate_store.personal import UNKEYED
+from certificate_store.personal import holder_hash as keyed_hash
 from verifier.identifiers import PREFIX, mod37_36_check_char
-from verifier.masking import holder_hash, mask_code, mask_name
+from verifier.masking import mask_code, mask_name
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 T0 = dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)
@@ -175,7 +177,7 @@ class World:
         with self.store.transaction() as uow:
             c = uow.certificates.create(
                 base_identifier=base, type_code=TYPE, type_version=1, issuer_code=ISSUER,
-                serial=serial, holder_hash=holder_hash(holder_code), status=status,
+                serial=serial, holder_hash=keyed_hash(holder_code, UNKEYED), status=status,
                 valid_from=dt.datetime.fromisoformat(vf + "T00:00:00+08:00"), valid_to=valid_to,
                 source_key=None, now=signed_at)
             uow.certificates.add_version(certificate_id=c.id, version=1, identifier=ident,
