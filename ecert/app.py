@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
@@ -46,7 +49,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         version="1.0",
         description="Signing, lookup, verification and audit of electronic certificates "
                     "(西藏自治区电子证照管理暂行办法). Errors are RFC 9457 problem+json.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by ecert/routes/home.py from local assets (no CDN)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -93,9 +96,38 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(verifying.public_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(holder.router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router, responses=problems.PROBLEM_RESPONSES)
+    app.mount("/static/apidocs", StaticFiles(directory=home.APIDOCS_ASSETS), name="apidocs")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _check_every_route_declares_roles(app)
+    _document_roles(app)
     return app
+
+
+def _document_roles(app: FastAPI) -> None:
+    """Every operation in the OpenAPI document says which roles may call it (`x-roles`) and,
+    unless public, that it takes a bearer token — so the API docs can authorise requests."""
+    # OpenAPI writes {encoded:path} as {encoded}
+    declared = {(m.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", path)): route_roles(r) or frozenset()
+                for path, r in api_routes(app) for m in r.methods}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "ecert token (ecert token create), or a department "
+                                          "client certificate over mutual TLS"}}
+            for path, ops in schema.get("paths", {}).items():
+                for method, op in ops.items():
+                    roles = declared.get((method, path), frozenset())
+                    op["x-roles"] = sorted(roles)
+                    if "public" not in roles:
+                        op["security"] = [{"bearer": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:

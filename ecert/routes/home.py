@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import fastapi_offline
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -9,6 +12,16 @@ from ecert.auth import public
 from ecert.routes.pages import templates
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Depends(public())])
+
+
+# Swagger UI's own files, shipped inside the fastapi-offline package: the docs page works
+# without any network access and under the pages' CSP.
+APIDOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "apidocs.html", {})
 
 
 @router.get("/", response_class=HTMLResponse)

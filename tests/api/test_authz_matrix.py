@@ -77,6 +77,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/audit"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/"): PUBLIC,
+    ("GET", "/api/docs"): PUBLIC,
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
@@ -198,3 +199,20 @@ def test_no_route_is_unclassified(client) -> None:  # type: ignore[no-untyped-de
         assert roles, f"{key} declares no roles"
     assert isinstance(next(iter(client.app.routes)), object)
     _ = APIRoute
+
+
+def test_openapi_states_the_roles_of_every_operation(client) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert op["x-roles"], (method, path)
+            assert ("security" in op) == ("public" not in op["x-roles"]), (method, path)
+
+
+def test_api_docs_page_loads_nothing_from_outside(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "/static/apidocs/swagger-ui-bundle.js" in page.text
+    assert "http" not in page.text.split("<body>")[1].replace("data-openapi-url", "")
+    assert client.get("/static/apidocs/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/apidocs-init.js").status_code == 200

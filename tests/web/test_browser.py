@@ -275,3 +275,9 @@ def test_printed_qr1_code_still_verifies_and_qr2_shows_names(
     dom2 = chromium(on_live(c["qr_url"], live_url), tmp_path, "--dump-dom")
     assert verdict_of(dom2) == "valid", dom2[:3000]
     assert rec["type"]["name"] in dom2 and rec["issuer"]["name"] in dom2 and "格*" in dom2
+
+
+def test_api_docs_render_without_network(live_url: str, tmp_path: Path) -> None:
+    """The API documentation page renders in a real browser from the platform's own assets."""
+    dom = chromium(live_url + "/api/docs", tmp_path, "--dump-dom")
+    assert "/api/v1/certificates" in dom and "opblock" in dom, dom[:2000]
