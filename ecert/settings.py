@@ -115,7 +115,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
     pin = env.get("ECERT_PKCS11_PIN", "")
     if backend == "pkcs11" and not pin:
         raise ConfigError("ECERT_PKCS11_PIN is required with ECERT_KEY_BACKEND=pkcs11")
-    realname = env.get("ECERT_REALNAME", "") or "none"
+    # demo data dirs (ecert demo, ecert serve --demo) default to the development holder login
+    realname = env.get("ECERT_REALNAME", "") or ("development" if is_demo else "none")
     if realname not in ("none", "development"):
         raise ConfigError("ECERT_REALNAME must be none or development (the development adapter "
                           "is NOT real authentication; production needs an identity-service adapter)")
