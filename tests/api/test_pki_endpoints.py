@@ -136,3 +136,20 @@ def test_department_endpoints_need_admin(client, pki_files) -> None:  # type: ig
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"].endswith("/unauthenticated")
     assert client.get("/pki/departments/XXXXXXXXXXXXXXXXXX/certs.pem").status_code == 404
+
+
+def test_ocsp_get_form_answers_like_post(client, pki_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import urllib.parse
+
+    run("openssl", "ocsp", "-issuer", str(pki_files["ca"]), "-cert", str(pki_files["dept"]),
+        "-no_nonce", "-reqout", str(tmp_path / "req.der"))
+    encoded = urllib.parse.quote(base64.b64encode((tmp_path / "req.der").read_bytes()).decode(),
+                                 safe="")
+    r = client.get(f"/pki/ocsp/{encoded}")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/ocsp-response"
+    (tmp_path / "resp.der").write_bytes(r.content)
+    res = run("openssl", "ocsp", "-respin", str(tmp_path / "resp.der"), "-reqin",
+              str(tmp_path / "req.der"), "-issuer", str(pki_files["ca"]), "-cert",
+              str(pki_files["dept"]), "-CAfile", str(pki_files["ca"]), "-no_nonce")
+    assert ": good" in res.stdout and "Response verify OK" in res.stderr

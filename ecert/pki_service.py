@@ -1,0 +1,67 @@
+"""The public PKI endpoints' work: certificates as PEM, CRL, OCSP and time stamps.
+
+Routes call these; each opens one short transaction on the platform's store.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ca.certs import pem
+from ca.errors import MalformedRequest
+from ca.ocsp import ocsp_request_from_get
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+
+SERVICE_KINDS = ("tsa", "ocsp", "audit")
+
+
+def root_der(p: Platform) -> bytes:
+    with p.store.transaction() as uow:
+        return p.pki.root(uow)[1]
+
+
+def root_pem(p: Platform) -> str:
+    return pem(root_der(p))
+
+
+def department_pem(p: Platform, code: str) -> str | None:
+    """All signing certificates of a department, current first; None for an unknown one."""
+    if len(code) != 18 or not code.isalnum():
+        return None
+    with p.store.transaction() as uow:
+        if uow.departments.find(code) is None:
+            return None
+        certs = p.pki.department_certs(uow, code)
+    return "".join(pem(c.der) for c in certs)
+
+
+def services_pem(p: Platform) -> str:
+    with p.store.transaction() as uow:
+        ders = [rec.der for kind in SERVICE_KINDS for rec in uow.pki.list(kind=kind)]
+    return "".join(pem(d) for d in ders)
+
+
+def crl(p: Platform) -> bytes:
+    with p.store.transaction() as uow:
+        return p.pki.crl(uow, p.now())
+
+
+def ocsp(p: Platform, request_der: bytes) -> bytes:
+    """An OCSP response for any input: junk gets malformedRequest, never an HTTP error."""
+    with p.store.transaction() as uow:
+        return p.pki.answer_ocsp(uow, request_der, p.now())
+
+
+def ocsp_get(p: Platform, path_segment: str) -> bytes:
+    try:
+        der = ocsp_request_from_get(path_segment)
+    except MalformedRequest:
+        der = b""
+    return ocsp(p, der)
+
+
+def timestamp(p: Platform, request_der: bytes) -> bytes:
+    with p.store.transaction() as uow:
+        return p.pki.timestamp(uow, request_der, p.now())
