@@ -14,7 +14,6 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from audit_log import formats
 from audit_log.actor import Actor
 from audit_log.formats import TreeHead
 from audit_log.log import AuditLog
@@ -159,6 +158,14 @@ class Platform:
             self.after_write(uow)
             return uow.departments.get(old)
 
+    def list_departments(self) -> list[DepartmentRecord]:
+        with self.store.transaction() as uow:
+            return uow.departments.list()
+
+    def list_tokens(self) -> list[TokenRecord]:
+        with self.store.transaction() as uow:
+            return uow.tokens.list()
+
     def create_token(self, *, role: str, dept_code: str | None, holder_code: str | None,
                      label: str, ttl_days: int | None, actor: Actor) -> NewToken:
         now = self.now()
@@ -182,29 +189,6 @@ class Platform:
                               details={"prefix": rec.prefix})
             self.after_write(uow)
             return rec
-
-    # -- audit log ----------------------------------------------------------------------------
-    def audit_checkpoint(self, uow: UnitOfWork) -> str:
-        from ca.certs import describe_cert
-
-        head, cosigs = self.audit.head_with_cosignatures(uow)
-        rec = uow.pki.active("audit")
-        assert rec is not None
-        key_hash = formats.rfc6962_key_hash(self.audit.origin,
-                                            describe_cert(rec.der).public_key_der)
-        return formats.checkpoint(self.audit.origin, head, key_hash, cosigs)
-
-    def store_cosignature(self, tree_size: int, root_hash: bytes, witness_name: str,
-                          witness_key_id: str, timestamp: int, signature: bytes,
-                          public_key_der: bytes, actor: Actor) -> None:
-        now = self.now()
-        cosig = formats.Cosignature(tree_size, root_hash, witness_name, witness_key_id,
-                                    timestamp, signature)
-        with self.store.transaction() as uow:
-            self.audit.store_cosignature(uow, cosig, KeyVerifier(public_key_der), now)
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
-                              role=actor.role, action="audit.cosign", request_id=actor.request_id,
-                              details={"tree_size": tree_size, "witness": witness_name})
 
     # -- domain services (built once, on first use) -------------------------------------------
     @functools.cached_property

@@ -32,10 +32,8 @@ def add_department(body: DepartmentIn, request: Request, actor: Actor = ADMIN) -
 def list_departments(request: Request,
                      actor: Actor = Depends(allow("admin", "issuer", "user", "auditor"))
                      ) -> list[DepartmentOut]:
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        rows = uow.departments.list()
-    return [DepartmentOut.model_validate(r, from_attributes=True) for r in rows]
+    return [DepartmentOut.model_validate(r, from_attributes=True)
+            for r in request.app.state.platform.list_departments()]
 
 
 def _cert_out(rec: object) -> SigningCertOut:
@@ -69,10 +67,8 @@ def create_token(body: TokenIn, request: Request, actor: Actor = ADMIN) -> NewTo
 
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(request: Request, actor: Actor = ADMIN) -> list[TokenOut]:
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        rows = uow.tokens.list()
-    return [TokenOut.model_validate(r, from_attributes=True) for r in rows]
+    return [TokenOut.model_validate(r, from_attributes=True)
+            for r in request.app.state.platform.list_tokens()]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)

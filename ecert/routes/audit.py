@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 
 from audit_log import formats
 from audit_log.actor import Actor
-from audit_log.errors import TreeSizeError
+from ecert import audit_service
 from ecert.auth import allow
 from ecert.problems import ProblemError
 from ecert.schemas import (
@@ -29,7 +29,6 @@ from ecert.schemas import (
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDITOR = Depends(allow("auditor", "admin"))
 READERS = Depends(allow("auditor", "admin", "issuer", "user"))
-MAX_ENTRIES = 1000
 
 
 def _b64(value: str, what: str) -> bytes:
@@ -41,24 +40,14 @@ def _b64(value: str, what: str) -> bytes:
 
 @router.get("/get-sth", response_model=SthOut)
 def get_sth(request: Request, actor: Actor = AUDITOR) -> dict[str, object]:
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        head, cosigs = p.audit.head_with_cosignatures(uow)
-    return formats.get_sth_json(head, cosigs)
+    return audit_service.sth(request.app.state.platform)
 
 
 @router.get("/get-sth-consistency", response_model=ConsistencyOut)
 def get_sth_consistency(request: Request, first: int = Query(ge=0, le=2**62),
                         second: int = Query(ge=0, le=2**62),
                         actor: Actor = AUDITOR) -> dict[str, object]:
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        if first == 0 or first == second:
-            p.audit._check_size(uow, second)  # noqa: SLF001 - same bounds check as proofs
-            return formats.consistency_json([])
-        if first > second:
-            raise TreeSizeError("first must not exceed second")
-        return formats.consistency_json(p.audit.consistency_proof(uow, first, second))
+    return audit_service.consistency(request.app.state.platform, first, second)
 
 
 @router.get("/get-proof-by-hash", response_model=ProofOut)
@@ -68,10 +57,7 @@ def get_proof_by_hash(request: Request, hash: str = Query(max_length=100),  # no
     leaf = _b64(hash, "hash")
     if len(leaf) != 32:
         raise ProblemError(400, "bad-request", "hash must be a base64 SHA-256 leaf hash")
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        proof = p.audit.inclusion_proof(uow, leaf, tree_size)
-    return formats.proof_by_hash_json(proof.leaf_index, proof.audit_path)
+    return audit_service.proof_by_hash(request.app.state.platform, leaf, tree_size)
 
 
 @router.get("/get-entries", response_model=EntriesOut)
@@ -79,30 +65,24 @@ def get_entries(request: Request, start: int = Query(ge=0, le=2**62),
                 end: int = Query(ge=0, le=2**62), actor: Actor = AUDITOR) -> dict[str, object]:
     if end < start:
         raise ProblemError(400, "bad-request", "end must not be before start")
-    end = min(end, start + MAX_ENTRIES - 1)
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        rows = p.audit.entries(uow, start, end + 1)
-    return formats.entries_json(r.leaf_input for r in rows)
+    return audit_service.entries(request.app.state.platform, start, end)
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {}}}})
 def checkpoint(request: Request, actor: Actor = AUDITOR) -> PlainTextResponse:
     """The newest signed head as a C2SP signed-note checkpoint, with witness cosignatures."""
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        return PlainTextResponse(p.audit_checkpoint(uow))
+    return PlainTextResponse(audit_service.checkpoint(request.app.state.platform))
 
 
 @router.post("/cosignatures", status_code=201, response_model=dict[str, int])
 def add_cosignature(body: CosignatureIn, request: Request,
                     actor: Actor = Depends(allow("auditor"))) -> dict[str, int]:
-    p = request.app.state.platform
-    p.store_cosignature(body.tree_size, _b64(body.sha256_root_hash, "sha256_root_hash"),
-                        body.witness_name, body.witness_key_id, body.timestamp,
-                        _b64(body.signature, "signature"), _b64(body.public_key, "public_key"),
-                        actor)
+    cosig = formats.Cosignature(body.tree_size, _b64(body.sha256_root_hash, "sha256_root_hash"),
+                                body.witness_name, body.witness_key_id, body.timestamp,
+                                _b64(body.signature, "signature"))
+    audit_service.store_cosignature(request.app.state.platform, cosig,
+                                    _b64(body.public_key, "public_key"), actor)
     return {"tree_size": body.tree_size}
 
 
@@ -125,11 +105,10 @@ def list_entries(request: Request, dept: str | None = Query(None, max_length=18)
     """Auditors see everything; a department sees the entries its own staff made."""
     if actor.role in ("issuer", "user"):
         dept = actor.dept_code
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        page = p.audit.list_entries(uow, actor_dept=dept, actor=actor_name, action=action,
-                                    cert_identifier=certificate, since=_aware(since),
-                                    until=_aware(until), before=before, limit=limit)
+    page = audit_service.list_entries(request.app.state.platform, actor_dept=dept,
+                                      actor=actor_name, action=action,
+                                      cert_identifier=certificate, since=_aware(since),
+                                      until=_aware(until), before=before, limit=limit)
     return AuditPageOut(entries=[_entry_out(r) for r in page.entries],
                         next_before=page.next_before)
 
@@ -151,23 +130,7 @@ def stats(request: Request, since: dt.datetime, until: dt.datetime,
     assert s is not None and u is not None
     if u <= s or (u - s).days > 3660:
         raise ProblemError(422, "invalid-request", "until must follow since, within ten years")
-    periods = _periods(s, u, period)
-    p = request.app.state.platform
-    with p.store.transaction() as uow:
-        rows = p.audit.statistics(uow, periods, actor_dept=dept)
+    rows = audit_service.statistics(request.app.state.platform,
+                                    audit_service.periods(s, u, period), dept)
     return [StatsRow(dept=r.actor_dept, since=r.since, until=r.until, counts=dict(r.counts))
             for r in rows]
-
-
-def _periods(s: dt.datetime, u: dt.datetime, period: str) -> list[tuple[dt.datetime, dt.datetime]]:
-    if period == "all":
-        return [(s, u)]
-    out, cur = [], s
-    while cur < u and len(out) < 400:
-        if period == "day":
-            nxt = cur + dt.timedelta(days=1)
-        else:
-            nxt = (cur.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        out.append((cur, min(nxt, u)))
-        cur = nxt
-    return out

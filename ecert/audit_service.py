@@ -1,0 +1,101 @@
+"""The audit-log endpoints' work (RFC 6962 §4 shapes, listings, statistics, cosignatures).
+
+Routes call these; each opens one short transaction. Bounds are checked here, not in routes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from audit_log import formats
+from audit_log.actor import Actor
+from audit_log.errors import TreeSizeError
+from audit_log.log import DeptStats, EntryPage
+from ca.certs import describe_cert
+from ecert.keyadapters import KeyVerifier
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+
+MAX_ENTRIES = 1000
+MAX_PERIODS = 400
+
+
+def sth(p: Platform) -> dict[str, Any]:
+    with p.store.transaction() as uow:
+        head, cosigs = p.audit.head_with_cosignatures(uow)
+    return formats.get_sth_json(head, cosigs)
+
+
+def consistency(p: Platform, first: int, second: int) -> dict[str, Any]:
+    if first > second:
+        raise TreeSizeError("first must not exceed second")
+    with p.store.transaction() as uow:
+        if first == 0 or first == second:
+            if second > p.audit.size(uow):
+                raise TreeSizeError(f"tree size {second} is beyond the log")
+            return formats.consistency_json([])
+        return formats.consistency_json(p.audit.consistency_proof(uow, first, second))
+
+
+def proof_by_hash(p: Platform, leaf_hash: bytes, tree_size: int) -> dict[str, Any]:
+    with p.store.transaction() as uow:
+        proof = p.audit.inclusion_proof(uow, leaf_hash, tree_size)
+    return formats.proof_by_hash_json(proof.leaf_index, proof.audit_path)
+
+
+def entries(p: Platform, start: int, end: int) -> dict[str, Any]:
+    """get-entries: `end` is inclusive, and at most MAX_ENTRIES come back per call."""
+    end = min(end, start + MAX_ENTRIES - 1)
+    with p.store.transaction() as uow:
+        rows = p.audit.entries(uow, start, end + 1)
+    return formats.entries_json(r.leaf_input for r in rows)
+
+
+def checkpoint(p: Platform) -> str:
+    with p.store.transaction() as uow:
+        head, cosigs = p.audit.head_with_cosignatures(uow)
+        rec = uow.pki.active("audit")
+    if rec is None:
+        raise TreeSizeError("no audit key")
+    key_hash = formats.rfc6962_key_hash(p.audit.origin, describe_cert(rec.der).public_key_der)
+    return formats.checkpoint(p.audit.origin, head, key_hash, cosigs)
+
+
+def store_cosignature(p: Platform, cosig: formats.Cosignature, public_key_der: bytes,
+                      actor: Actor) -> None:
+    now = p.now()
+    with p.store.transaction() as uow:
+        p.audit.store_cosignature(uow, cosig, KeyVerifier(public_key_der), now)
+        p.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                       role=actor.role, action="audit.cosign", request_id=actor.request_id,
+                       details={"tree_size": cosig.tree_size, "witness": cosig.witness_name})
+
+
+def list_entries(p: Platform, **filters: Any) -> EntryPage:
+    with p.store.transaction() as uow:
+        return p.audit.list_entries(uow, **filters)
+
+
+def periods(since: dt.datetime, until: dt.datetime,
+            period: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[since, until) cut into calendar days or months (or kept whole), at most MAX_PERIODS."""
+    if period == "all":
+        return [(since, until)]
+    out, cur = [], since
+    while cur < until and len(out) < MAX_PERIODS:
+        if period == "day":
+            nxt = cur + dt.timedelta(days=1)
+        else:
+            nxt = (cur.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        out.append((cur, min(nxt, until)))
+        cur = nxt
+    return out
+
+
+def statistics(p: Platform, spans: Sequence[tuple[dt.datetime, dt.datetime]],
+               dept: str | None) -> list[DeptStats]:
+    with p.store.transaction() as uow:
+        return p.audit.statistics(uow, spans, actor_dept=dept)
