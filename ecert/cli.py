@@ -114,11 +114,9 @@ def dept_add(code: Annotated[str, typer.Option("--code", help="18-char USCC")],
 
 @dept_app.command("list")
 def dept_list(data_dir: DataDir = None, demo: Demo = False) -> None:
-    p = platform_for(data_dir, demo)
-    with p.store.transaction() as uow:
-        for d in uow.departments.list():
-            succ = f" → {d.successor_code}" if d.successor_code else ""
-            console.print(f"{d.code}  {d.name}{succ}")
+    for d in platform_for(data_dir, demo).list_departments():
+        succ = f" → {d.successor_code}" if d.successor_code else ""
+        console.print(f"{d.code}  {d.name}{succ}")
 
 
 @dept_app.command("rotate-key")
@@ -157,12 +155,10 @@ def token_create(role: Annotated[str, typer.Option("--role", help="issuer|user|h
 
 @token_app.command("list")
 def token_list(data_dir: DataDir = None, demo: Demo = False) -> None:
-    p = platform_for(data_dir, demo)
-    with p.store.transaction() as uow:
-        for t in uow.tokens.list():
-            state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
-            console.print(f"{t.id:>4}  ect_{t.prefix}_…  {t.role:<8} {t.dept_code or '-':<18} "
-                          f"{state}  {t.label}")
+    for t in platform_for(data_dir, demo).list_tokens():
+        state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
+        console.print(f"{t.id:>4}  ect_{t.prefix}_…  {t.role:<8} {t.dept_code or '-':<18} "
+                      f"{state}  {t.label}")
 
 
 @token_app.command("revoke")
