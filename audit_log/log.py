@@ -130,53 +130,10 @@ class AuditLog:
         details: Mapping[str, Any],
     ) -> AuditReceipt:
         """Append one entry in the caller's transaction (serialised across processes)."""
-        format_time(now)  # rejects naive datetimes before taking the lock
-        details_text = canonical_json(details)
-        dhash = details_sha256(details_text)
-        repo = uow.audit
-        idx = repo.reserve_index()
-        leaf_input = leaf_bytes(
-            idx=idx,
-            created_at=now,
-            actor=actor,
-            actor_dept=actor_dept,
-            role=role,
-            action=action,
-            cert_identifier=cert_identifier,
-            purpose=purpose,
-            request_id=request_id,
-            details_hash=dhash,
-        )
-        lh = merkle.leaf_hash(leaf_input)
-        completed = merkle.subtrees_for_append(idx)
-        lefts = repo.get_nodes([(lv - 1, 2 * ix) for lv, ix in completed]) if completed else {}
-        nodes = [(0, idx, lh)]
-        acc = lh
-        for lv, ix in completed:
-            left = lefts.get((lv - 1, 2 * ix))
-            if left is None:
-                raise AuditError(f"stored node ({lv - 1},{2 * ix}) missing; run the audit verifier")
-            acc = merkle.node_hash(left, acc)
-            nodes.append((lv, ix, acc))
-        repo.insert_entry(
-            AuditEntryRecord(
-                idx=idx,
-                created_at=now,
-                actor=actor,
-                actor_dept=actor_dept,
-                role=role,
-                action=action,
-                cert_identifier=cert_identifier,
-                purpose=purpose,
-                request_id=request_id,
-                details_hash=dhash,
-                details=details_text.decode("utf-8"),
-                leaf_input=leaf_input,
-                leaf_hash=lh,
-            ),
-            nodes,
-        )
-        return AuditReceipt(idx, lh)
+        return self.record_many(uow, [AuditEntryInput(
+            now=now, actor=actor, actor_dept=actor_dept, role=role, action=action,
+            details=details, cert_identifier=cert_identifier, purpose=purpose,
+            request_id=request_id)])[0]
 
     def record_many(
         self, uow: UnitOfWork, entries: Sequence[AuditEntryInput]

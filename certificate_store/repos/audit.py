@@ -100,28 +100,11 @@ class AuditRepo:
         top = self._s.execute(select(func.max(AuditEntryRow.idx))).scalar()
         return 0 if top is None else int(top) + 1
 
-    def insert_entry(self, rec: AuditEntryRecord, nodes: Iterable[tuple[int, int, bytes]]) -> None:
-        """Insert entry ``rec`` (whose idx must be the reserved one) and its completed subtrees."""
-        if rec.idx != self.reserve_index():
-            raise ValueError(f"entry index {rec.idx} is not the reserved index {self._next}")
-        self._s.execute(
-            insert(AuditEntryRow), [{f: getattr(rec, f) for f in rec.__dataclass_fields__}]
-        )
-        node_list = list(nodes)
-        if node_list:
-            self._s.execute(
-                insert(AuditNodeRow),
-                [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in node_list],
-            )
-            for lv, ix, h in node_list:
-                self._fresh[(lv, ix)] = h
-        self._next = rec.idx + 1
-
     def insert_entries(
         self, recs: Sequence[AuditEntryRecord], nodes: Sequence[tuple[int, int, bytes]]
     ) -> None:
-        """Bulk ``insert_entry``: ``recs`` must be contiguous from the reserved index, and
-        ``nodes`` every subtree they complete."""
+        """Insert entries ``recs``, contiguous from the reserved index, and ``nodes``: every
+        subtree they complete."""
         if not recs:
             return
         first = self.reserve_index()
