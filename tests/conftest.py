@@ -12,7 +12,6 @@ import pytest
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 class Clock:

@@ -19,7 +19,7 @@ from certificate_store.models.base import Base
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VECTORS = REPO_ROOT.parent / "shared" / "vectors" / "transparency-dev-merkle"
+VECTORS = REPO_ROOT / "tests" / "vectors" / "transparency-dev-merkle"  # vendored: see tests/vectors/README.md
 T0 = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
 
 AUDIT_TABLES = [

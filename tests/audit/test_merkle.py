@@ -52,7 +52,7 @@ ALL = [(k, p) for k in KINDS for p in _cases(k)]
 
 
 def test_vectors_present() -> None:
-    # 98 + 98 + 204 + 118 files when shared/ sits beside the checkout.
+    # 98 + 98 + 204 + 118 files, vendored under tests/vectors/.
     assert len(ALL) >= 500, f"vectors not found under {VECTORS}"
 
 

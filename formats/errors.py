@@ -1,0 +1,44 @@
+"""The one error base of the platform's packages.
+
+Every error raised on purpose by a package of ours is a :class:`DomainError` with a stable
+``slug`` (the RFC 9457 problem ``type`` ends in it) and a :class:`Kind`. The edges translate
+once: the HTTP layer maps the kind to a status in one table, the CLI prints the message and
+exits non-zero. Packages keep a small ``errors.py`` of their own subclasses.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class Kind(enum.StrEnum):
+    """What sort of failure it is; the edge decides what that means for its protocol."""
+
+    INPUT = "input"                  # the request cannot be processed as given
+    NOT_FOUND = "not-found"          # nothing with that reference (or not visible to the caller)
+    CONFLICT = "conflict"            # the state does not allow it now (lifecycle, concurrency)
+    FORBIDDEN = "forbidden"          # the caller may not do this
+    UNAUTHENTICATED = "unauthenticated"
+    GONE = "gone"                    # it existed and has expired (presentation tokens, links)
+    RATE_LIMITED = "rate-limited"    # a cap or limit was reached
+    UNAVAILABLE = "unavailable"      # a dependency (database, HSM, list) is down or stale: retry
+    INTERNAL = "internal"            # a defect or broken invariant: never the caller's fault
+
+
+class DomainError(Exception):
+    """Base of every error our packages raise on purpose.
+
+    ``errors`` lists per-field problems (``[{"field": ..., "message": ...}, ...]``) where the
+    input had several; messages are safe to show to the caller.
+    """
+
+    slug: str = "error"
+    kind: Kind = Kind.INPUT
+
+    def __init__(self, message: str = "", *, errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        message = message or (type(self).__doc__ or self.slug).strip().splitlines()[0]
+        super().__init__(message)
+        self.message = message
+        self.errors: tuple[dict[str, Any], ...] = tuple(dict(e) for e in errors)
