@@ -42,3 +42,40 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.errors: tuple[dict[str, Any], ...] = tuple(dict(e) for e in errors)
+
+
+# One class per kind, for errors that need no name of their own; packages subclass these
+# (``class NotFound(formats.errors.NotFound)``) rather than defining look-alikes.
+class InvalidInput(DomainError):
+    """输入无效 / The input cannot be processed as given."""
+
+    slug = "invalid-request"
+    kind = Kind.INPUT
+
+
+class NotFound(DomainError):
+    """未找到 / Nothing with that reference."""
+
+    slug = "not-found"
+    kind = Kind.NOT_FOUND
+
+
+class Conflict(DomainError):
+    """冲突 / The current state does not allow this; reload and retry."""
+
+    slug = "conflict"
+    kind = Kind.CONFLICT
+
+
+class Forbidden(DomainError):
+    """无权操作 / The caller may not do this."""
+
+    slug = "forbidden"
+    kind = Kind.FORBIDDEN
+
+
+class Unavailable(DomainError):
+    """服务暂不可用 / A dependency (database, HSM, list) is unavailable; retry later."""
+
+    slug = "unavailable"
+    kind = Kind.UNAVAILABLE
