@@ -1,5 +1,5 @@
 """`python -m ecert` is the same as the `ecert` command."""
 
-from ecert.cli import run
+from ecert.cli.main import run
 
 run()

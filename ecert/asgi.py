@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ecert.app import create_app
+from ecert.http.app import create_app
 from ecert.settings import load_settings
 
 

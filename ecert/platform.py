@@ -17,6 +17,7 @@ from pathlib import Path
 from audit_log.actor import Actor
 from audit_log.formats import TreeHead
 from audit_log.log import AuditLog
+from authority.pki import PlatformPki
 from ca.keystore import FileKeyStore, KeyStore
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import (
@@ -25,17 +26,15 @@ from certificate_store.records import (
     PkiCertRecord,
     TokenRecord,
 )
-from ecert.auth import RateLimiter
-from ecert.keyadapters import KeyedSigner, KeyVerifier
+from ecert.services.keyadapters import KeyedSigner, KeyVerifier
+from ecert.services.tokens import NewToken, authenticate, create_token
 from ecert.settings import Settings
-from ecert.tokens import NewToken, authenticate, create_token
 from issuer.archive import ArchiveResult
 from issuer.archive import archive as archive_zip
 from issuer.catalog import CatalogService, CertificateType
 from issuer.documents import DocumentService
 from issuer.imports import ImportResult, import_file
 from issuer.issuance import IssuanceService
-from issuer.pki import PlatformPki
 from issuer.reconcile import ReconcileReport, reconcile
 
 log = logging.getLogger("ecert")
@@ -87,7 +86,6 @@ class Platform:
         self.keys = make_keystore(settings)
         self.audit = AuditLog(origin=settings.base_url.split("://", 1)[1] + "/audit")
         self.pki = PlatformPki(self.keys, self.audit, settings.base_url)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -58,7 +58,7 @@ class DocumentError(ValueError):
     """A document cannot be made from what is stored (bad record, annotation too long)."""
 
 
-# -- what we need from the platform PKI (issuer.pki.PlatformPki provides it) --------------
+# -- what we need from the platform PKI (authority.pki.PlatformPki provides it) -----------
 class SigningKeyLike(Protocol):
     @property
     def signer(self) -> Signer: ...

@@ -21,7 +21,7 @@ class SigningKeyLike(Protocol):
 
 
 class DepartmentKeys(Protocol):
-    """Resolves the key that signs for a department now (`issuer.pki.PlatformPki` offers it;
+    """Resolves the key that signs for a department now (`authority.pki.PlatformPki` offers it;
     it follows succession itself, and so do we)."""
 
     def signing_key(self, uow: UnitOfWork, dept_code: str) -> SigningKeyLike: ...

@@ -64,7 +64,7 @@ def clock() -> Clock:
 
 @pytest.fixture(scope="module")
 def platform(database_url: str, tmp_path_factory: pytest.TempPathFactory, clock: Clock):  # type: ignore[no-untyped-def]
-    from ecert.cli import cli_actor
+    from ecert.cli.common import cli_actor
     from ecert.platform import Platform
     from ecert.settings import load_settings
 
@@ -83,7 +83,7 @@ def platform(database_url: str, tmp_path_factory: pytest.TempPathFactory, clock:
 def client(platform):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from ecert.app import create_app
+    from ecert.http.app import create_app
 
     with TestClient(create_app(platform.settings, platform), base_url="https://ecert.test") as c:
         yield c
@@ -91,7 +91,7 @@ def client(platform):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def admin_token(platform) -> str:  # type: ignore[no-untyped-def]
-    from ecert.cli import cli_actor
+    from ecert.cli.common import cli_actor
 
     return platform.create_token(role="admin", dept_code=None, holder_code=None, label="test",
                                  ttl_days=1, actor=cli_actor()).secret

@@ -12,7 +12,7 @@ import typer
 
 from audit_log import formats, merkle
 from audit_log.verify import export_csv, export_jsonl, verify_log
-from ecert.cli import DataDir, Demo, app, console, err, platform_for
+from ecert.cli.common import DataDir, Demo, console, err, platform_for
 from ecert.errors import UsageError
 
 # The NAME of the environment variable holding the witness key passphrase, not a secret.
@@ -21,7 +21,6 @@ PassphraseEnv = Annotated[str, typer.Option("--passphrase-env",
                                             help="environment variable with the key passphrase")]
 
 audit_app = typer.Typer(help="The tamper-evident audit log (Art. 21)", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
@@ -132,7 +131,7 @@ def audit_witness(url: Annotated[str, typer.Option("--url", help="platform base 
                   ) -> None:
     """Independent witness: check the newest head is consistent with the last one seen,
     then cosign it and post the cosignature back. A rewritten history is refused."""
-    from ecert.witness_client import run_witness
+    from ecert.services.witness import run_witness
 
     cos = run_witness(url, key, token, name, state, log_key, passphrase_env)
     console.print(f"cosigned tree head {cos.tree_size} as {name}")
@@ -144,7 +143,7 @@ def audit_witness_init(key: Annotated[Path, typer.Option("--key", help="new key 
                        passphrase_env: PassphraseEnv = WITNESS_PASSPHRASE_ENV,
                        ) -> None:
     """Create a witness key (encrypted PKCS#8, 0600) and print its public key."""
-    from ecert.witness_client import create_witness_key
+    from ecert.services.witness import create_witness_key
 
     spki = create_witness_key(key, passphrase_env)
     console.print(base64.b64encode(spki).decode())

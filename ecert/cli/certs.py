@@ -10,13 +10,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from audit_log.actor import Actor
-from ecert.cli import DataDir, Demo, app, cli_actor, console, err, platform_for
+from ecert.cli.common import DataDir, Demo, cli_actor, console, err, platform_for
 from ecert.errors import UsageError
 
 catalog_app = typer.Typer(help="Certificate types (证照目录, Art. 8)", no_args_is_help=True)
 identifier_app = typer.Typer(help="GB/T 36904 identifiers", no_args_is_help=True)
-app.add_typer(catalog_app, name="catalog")
-app.add_typer(identifier_app, name="identifier")
 
 Dept = Annotated[str, typer.Option("--dept", help="issuing department USCC (acts as issuer)")]
 
@@ -56,7 +54,6 @@ def catalog_show(type_code: str, data_dir: DataDir = None, demo: Demo = False) -
     print(json.dumps(dict(p.get_type(type_code).definition), ensure_ascii=False, indent=2))
 
 
-@app.command()
 def issue(type_code: Annotated[str, typer.Argument(help="type code")],
           data: Annotated[Path, typer.Option("--data", help="JSON: {holder, fields, valid_from?, "
                                                            "valid_to?, licence_number?}")],
@@ -68,7 +65,6 @@ def issue(type_code: Annotated[str, typer.Argument(help="type code")],
     print(p.issuance.qr_url(issued.identifier, p.now()))
 
 
-@app.command("import")
 def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept: Dept,
             rejects: Annotated[Path | None, typer.Option("--rejects")] = None,
             data_dir: DataDir = None, demo: Demo = False) -> None:
@@ -113,7 +109,6 @@ def identifier_check(identifiers: list[str]) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
 def archive(out: Annotated[Path, typer.Argument(help="output .zip")],
             dept: Annotated[str | None, typer.Option("--dept")] = None,
             identifier: Annotated[str | None, typer.Option("--id")] = None,
@@ -128,7 +123,6 @@ def archive(out: Annotated[Path, typer.Argument(help="output .zip")],
                   f"{result.proven_entries}/{result.audit_entries} audit entries with proofs")
 
 
-@app.command()
 def pdf(identifier: str, out: Annotated[Path, typer.Argument(help="output .pdf")],
         archived: Annotated[bool, typer.Option("--archived", help="PAdES B-LTA")] = False,
         data_dir: DataDir = None, demo: Demo = False) -> None:

@@ -8,12 +8,11 @@ from typing import Annotated
 
 import typer
 
-from ecert.cli import DataDir, app, cli_actor, console, settings_for
+from ecert.cli.common import DataDir, cli_actor, console, settings_for
 
 DEMO_DIR = Path("ecert-demo")
 
 
-@app.command()
 def demo(data_dir: DataDir = None,
          host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
@@ -23,7 +22,7 @@ def demo(data_dir: DataDir = None,
     and serve. Demo mode only: keys are encrypted with a generated passphrase kept beside them."""
     import uvicorn
 
-    from ecert.app import create_app
+    from ecert.http.app import create_app
     from ecert.platform import Platform
     from issuer.identifiers import parse_identifier
     from producers.demo import seed_demo

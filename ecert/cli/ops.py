@@ -18,12 +18,11 @@ import typer
 from audit_log import formats
 from certificate_store import Store
 from certificate_store import backup as store_backup
-from ecert.cli import DataDir, Demo, app, cli_actor, console, err, platform_for, settings_for
+from ecert.cli.common import DataDir, Demo, cli_actor, console, err, platform_for, settings_for
 from ecert.errors import UsageError
 from ecert.platform import HOLDER_INDEX_KEY
 
 
-@app.command()
 def backup(out: Annotated[Path, typer.Argument(help="backup file (.zip)")],
            data_dir: DataDir = None, demo: Demo = False) -> None:
     """Consistent snapshot (database, encrypted keys, latest signed tree head), safe while the
@@ -62,7 +61,6 @@ def backup(out: Annotated[Path, typer.Argument(help="backup file (.zip)")],
                   f"{head.tree_size if head else 0}")
 
 
-@app.command()
 def restore(src: Annotated[Path, typer.Argument(help="backup file made by `ecert backup`")],
             data_dir: DataDir = None, demo: Demo = False) -> None:
     """Bring a backup back into a new data dir (and ECERT_DATABASE_URL, or its SQLite file)."""

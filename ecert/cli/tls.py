@@ -9,15 +9,13 @@ import typer
 
 from ca import certs as ca_certs
 from ca.keystore import FileKeyStore
-from ecert import tls
-from ecert.cli import DataDir, Demo, app, cli_actor, console, dept_app, platform_for
+from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for
 from ecert.errors import UsageError
+from ecert.services import clientcerts
 
 tls_app = typer.Typer(help="Mutual TLS: departments' client certificates", no_args_is_help=True)
-app.add_typer(tls_app, name="tls")
 
 
-@dept_app.command("client-cert")
 def dept_client_cert(
         code: str,
         role: Annotated[str, typer.Option("--role", help="issuer|user: what the certificate may do")],
@@ -32,14 +30,14 @@ def dept_client_cert(
     kept nowhere else; only the certificate is recorded, bound to ROLE, and revocable."""
     p = platform_for(data_dir, demo)
     code = code.strip().upper()
-    passphrase = tls.passphrase_from_env(passphrase_env)
+    passphrase = clientcerts.passphrase_from_env(passphrase_env)
     if role not in ("issuer", "user"):
         raise UsageError("--role is issuer or user")
-    label = tls.key_label(code, role, p.now())
+    label = clientcerts.key_label(code, role, p.now())
     key_file = out / f"{label}.key.pem"
     key = FileKeyStore(out, passphrase).generate(label)
     try:
-        rec = tls.issue_client_cert(p, code, role, key.public_key_der, label, cli_actor(), years)
+        rec = clientcerts.issue_client_cert(p, code, role, key.public_key_der, label, cli_actor(), years)
     except BaseException:
         key_file.unlink(missing_ok=True)
         raise
@@ -59,8 +57,8 @@ def tls_list(dept: Annotated[str | None, typer.Option("--dept")] = None,
              data_dir: DataDir = None, demo: Demo = False) -> None:
     """Client certificates, with their department, role and state."""
     p = platform_for(data_dir, demo)
-    for r in tls.client_certs(p, dept):
-        console.print(f"{r.serial}  {r.dept_code}  {tls.CLIENT_KINDS[r.kind]:<6} {r.state:<8} "
+    for r in clientcerts.client_certs(p, dept):
+        console.print(f"{r.serial}  {r.dept_code}  {clientcerts.CLIENT_KINDS[r.kind]:<6} {r.state:<8} "
                       f"until {r.not_after:%Y-%m-%d}  {r.x5t_s256}")
 
 
@@ -72,5 +70,5 @@ def tls_revoke(serial: int,
                data_dir: DataDir = None, demo: Demo = False) -> None:
     """Revoke a client certificate: refused at the next request, and in OCSP and the CRL."""
     p = platform_for(data_dir, demo)
-    tls.revoke_client_cert(p, serial, reason, cli_actor())
+    clientcerts.revoke_client_cert(p, serial, reason, cli_actor())
     console.print(f"client certificate {serial} revoked ({reason})")

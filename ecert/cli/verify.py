@@ -14,13 +14,12 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from ecert.cli import DataDir, Demo, app, console, err, platform_for
+from ecert.cli.common import DataDir, Demo, console, err, platform_for
 from ecert.errors import UsageError
 
 BUNDLE_FILES = {"root": "ca.pem", "trust": "trust-list.jws", "status": "status-list.jws"}
 
 
-@app.command("trust-bundle")
 def trust_bundle(url: Annotated[str, typer.Option("--url", help="platform base URL")],
                  out: Annotated[Path, typer.Option("--out", help="directory to write")]) -> None:
     """Download the root certificate, the signed trust list and the status list."""
@@ -65,7 +64,6 @@ def _print(result: Any, as_json: bool) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
 def verify(target: Annotated[str | None, typer.Argument(help="FILE.pdf or IDENTIFIER")] = None,
            qr: Annotated[str | None, typer.Option("--qr", help="a scanned QR URL")] = None,
            bundle: Annotated[Path | None, typer.Option(

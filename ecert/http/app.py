@@ -14,10 +14,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
-from ecert import housekeeping, logredact, problems
-from ecert.auth import allow, public
+from ecert.http import lifespan as housekeeping
+from ecert.http import logredact, problems
+from ecert.http.auth import RateLimiter, allow, public
+from ecert.http.routes import admin, audit, bulk, holder, home, issuing, lists, pages, pki, verifying
 from ecert.platform import Platform
-from ecert.routes import admin, audit, bulk, holder, home, issuing, lists, pages, pki, verifying
 from ecert.settings import Settings
 
 log = logging.getLogger("ecert.http")
@@ -49,11 +50,12 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         version="1.0",
         description="Signing, lookup, verification and audit of electronic certificates "
                     "(西藏自治区电子证照管理暂行办法). Errors are RFC 9457 problem+json.",
-        docs_url=None,  # served by ecert/routes/home.py from local assets (no CDN)
+        docs_url=None,  # served by ecert/http/routes/home.py from local assets (no CDN)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.platform = platform
+    app.state.rate_limiter = RateLimiter(platform.settings.rate_limit_per_minute)
     logredact.install()
     problems.install(app)
 

@@ -6,14 +6,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any
 
 from fastapi import Request
 
 from audit_log.actor import Actor
-from ecert.problems import ProblemError
-from ecert.tls import authenticate_client_cert, client_cert_from_scope
-from ecert.tokens import actor_for, authenticate
+from ecert.http.deps import get_platform
+from ecert.http.problems import ProblemError
+from ecert.http.tls import client_cert_from_scope
+from ecert.platform import Platform
+from ecert.services.clientcerts import authenticate_client_cert
+from ecert.services.tokens import actor_for, authenticate
+
+
+def rate_limiter(request: Request) -> RateLimiter:
+    """The app's limiter of API calls (`Settings.rate_limit_per_minute`), set by `create_app`."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
 
 
 class RateLimiter:
@@ -38,19 +46,20 @@ class RateLimiter:
 
 class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issuer"))
     """Dependency: a bearer token, or else a verified client certificate (mutual TLS,
-    `ecert.tls`), of one of `roles`; returns the `Actor`."""
+    `ecert.http.tls`), of one of `roles`; returns the `Actor`."""
 
     def __init__(self, *roles: str) -> None:
         self.roles = frozenset(roles)
 
     def __call__(self, request: Request) -> Actor:
-        platform = request.app.state.platform
+        platform = get_platform(request)
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         rid = getattr(request.state, "request_id", None)
         if scheme.lower() == "bearer" and token:  # a token, when given, wins
-            return self._token(platform, token.strip(), rid, request.url.path)
-        # Only uvicorn's TLS layer (ecert.tls) sets this scope extension; never a header.
+            return self._token(platform, rate_limiter(request), token.strip(), rid,
+                               request.url.path)
+        # Only uvicorn's TLS layer (ecert.http.tls) sets this scope extension; never a header.
         der = client_cert_from_scope(request.scope)
         if der is None:
             raise ProblemError(401, "unauthenticated", "a bearer token is required",
@@ -60,18 +69,19 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
             raise ProblemError(401, "unauthenticated",
                                "the client certificate is unknown, expired or revoked",
                                {"WWW-Authenticate": 'Bearer realm="ecert"'})
-        platform.rate_limiter.check(f"cert:{ident.serial}")
+        rate_limiter(request).check(f"cert:{ident.serial}")
         if ident.role not in self.roles:
             raise ProblemError(403, "forbidden",
                                "this certificate's role may not use this endpoint")
         return ident.actor(rid)
 
-    def _token(self, platform: Any, token: str, rid: str | None, path: str) -> Actor:
+    def _token(self, platform: Platform, limiter: RateLimiter, token: str, rid: str | None,
+               path: str) -> Actor:
         rec = platform.authenticate(token, rid, path)
         if rec is None:
             raise ProblemError(401, "unauthenticated", "the token is unknown, expired or revoked",
                                {"WWW-Authenticate": 'Bearer realm="ecert", error="invalid_token"'})
-        platform.rate_limiter.check(rec.prefix)
+        limiter.check(rec.prefix)
         if rec.role not in self.roles:
             raise ProblemError(403, "forbidden", "this token's role may not use this endpoint")
         return actor_for(rec, rid)

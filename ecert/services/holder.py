@@ -1,7 +1,7 @@
 """Glue between the HTTP edge and the verifier for holders: their certificates, who looked,
 presentation QR codes (亮证), login sessions and objections (Art. 15–17).
 
-Like `ecert.verification`, every function takes the Platform and an Actor, opens its own
+Like `ecert.services.verification`, every function takes the Platform and an Actor, opens its own
 transactions and audits.
 """
 
@@ -19,9 +19,9 @@ from ca.errors import CaError
 from ca.jws import parse_jws
 from certificate_store import UnitOfWork
 from certificate_store.records import ObjectionRecord
-from ecert import realname, tokens
 from ecert.errors import UsageError
-from ecert.realname import RealNameAuthenticator
+from ecert.services import realname, tokens
+from ecert.services.realname import RealNameAuthenticator
 from verifier import holder as vholder
 from verifier import objections as vobjections
 from verifier.errors import Forbidden, VerifierError
@@ -30,7 +30,7 @@ from verifier.verify import verify_identifier
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
-from ecert.verification import PUBLIC_ACTOR
+from ecert.services.verification import PUBLIC_ACTOR
 
 # ---------------------------------------------------------------------------- holder
 

@@ -1,22 +1,15 @@
 """Periodic work of a running server: sign tree heads on time, lapse expired certificates.
 
 Each run is its own short transaction, so several workers may run it at once: signing is
-serialised by the audit log's lock and lapsing by optimistic concurrency.
+serialised by the audit log's lock and lapsing by optimistic concurrency. A running server
+calls `run_once` from `ecert.http.lifespan.periodic`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from verifier import objections
-
-log = logging.getLogger("ecert.housekeeping")
 
 
 def run_once(platform: Any) -> None:
@@ -30,22 +23,3 @@ def run_once(platform: Any) -> None:
     with platform.store.transaction() as uow:
         objections.recompute_provisional(uow, now, audit=platform.audit)
         objections.flag_overdue(uow, now, audit=platform.audit)
-
-
-@contextlib.asynccontextmanager
-async def periodic(platform: Any, interval: float) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await run_in_threadpool(run_once, platform)
-            except Exception:  # keep serving; the next run retries
-                log.exception("housekeeping failed")
-
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -1,7 +1,7 @@
 """Real-name authentication of holders (持证主体实名认证): an adapter, chosen by settings.
 
 A holder proves who they are to a :class:`RealNameAuthenticator`; on success the platform
-gives them a short-lived holder token (see ``ecert.holder_services.holder_login``). The platform
+gives them a short-lived holder token (see ``ecert.services.holder.holder_login``). The platform
 itself never decides identity.
 
 Production adapter (to be written for a deployment): the Tibet Autonomous Region's unified

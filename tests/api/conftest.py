@@ -19,7 +19,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def live_url(platform) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The real app under uvicorn on a loopback port, for tools that speak HTTP themselves."""
-    from ecert.app import create_app
+    from ecert.http.app import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(platform.settings, platform),

@@ -98,7 +98,7 @@ def world(client, admin_token):  # type: ignore[no-untyped-def]
 
 
 def _routes(client) -> dict[tuple[str, str], frozenset[str] | None]:  # type: ignore[no-untyped-def]
-    from ecert.app import api_routes, route_roles
+    from ecert.http.app import api_routes, route_roles
 
     app = client.app
     return {(m, path): route_roles(r) for path, r in api_routes(app) for m in r.methods}
@@ -110,7 +110,7 @@ def test_declared_roles_are_exactly_the_matrix(client) -> None:  # type: ignore[
 
 
 def test_a_route_without_declared_roles_is_refused(platform) -> None:  # type: ignore[no-untyped-def]
-    from ecert.app import _check_every_route_declares_roles
+    from ecert.http.app import _check_every_route_declares_roles
 
     app = FastAPI()
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from audit_log import merkle
-from ecert.cli import main
+from ecert.cli.main import main
 from tests.api.helpers import setup_training, training_request
 from tests.conftest import auth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecert.cli import main
+from ecert.cli.main import main
 from tests.api.helpers import setup_training, training_request
 from tests.conftest import auth
 

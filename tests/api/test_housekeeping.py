@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from ecert.housekeeping import run_once
+from ecert.services.housekeeping import run_once
 from tests.api.helpers import setup_training, token, training_request
 from tests.conftest import auth
 

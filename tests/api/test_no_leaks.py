@@ -89,7 +89,7 @@ def test_bodies_are_size_limited(client, world, platform) -> None:  # type: igno
 
 
 def test_access_log_lines_drop_query_strings() -> None:
-    from ecert.logredact import RedactQuery
+    from ecert.http.logredact import RedactQuery
 
     rec = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
                             '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:1", "GET",

@@ -1,5 +1,5 @@
 """Mutual TLS end to end: uvicorn terminates TLS with a server certificate from our CA and
-asks for client certificates; `ecert.tls.ClientCertH11Protocol` hands the verified one to the
+asks for client certificates; `ecert.http.tls.ClientCertH11Protocol` hands the verified one to the
 app, which maps it (through the store) to a department and role instead of a bearer token."""
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def servers(pki: Pki) -> Iterator[dict[str, str]]:
                           "--client-certs", "optional"],
                          env=pki.env, start_new_session=True, stdout=subprocess.DEVNULL),
         subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "ecert.asgi:create",
-                          "--http", "ecert.tls:ClientCertH11Protocol",
+                          "--http", "ecert.http.tls:ClientCertH11Protocol",
                           "--host", "127.0.0.1", "--port", str(p_req),
                           "--ssl-certfile", str(cert), "--ssl-keyfile", str(key),
                           "--ssl-keyfile-password", SERVER_PASS,
@@ -282,8 +282,8 @@ def test_key_file_is_encrypted_and_private(pki: Pki) -> None:
 # -- the lookup itself, on SQLite and PostgreSQL ------------------------------------------------
 def test_lookup_binds_kind_validity_and_revocation(platform, clock) -> None:  # type: ignore[no-untyped-def]
     from ca.signer import MemorySigner
-    from ecert.cli import cli_actor
-    from ecert.tls import authenticate_client_cert, find_client_cert, issue_client_cert
+    from ecert.cli.common import cli_actor
+    from ecert.services.clientcerts import authenticate_client_cert, find_client_cert, issue_client_cert
     from producers._common import DEPARTMENTS
 
     code, name = DEPARTMENTS["commerce"]

@@ -121,7 +121,7 @@ def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
     try:
         r = ecert("init", "--data-dir", d, env=env)
         assert r.returncode == 0, r.stdout + r.stderr
-        from ecert.cli import cli_actor
+        from ecert.cli.common import cli_actor
         from ecert.platform import Platform
         from ecert.settings import load_settings
         from producers.demo import seed_demo

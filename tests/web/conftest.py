@@ -73,7 +73,7 @@ def type_definition(type_code: str, iss: str, user: str, personal_user: str) -> 
 
 @pytest.fixture(scope="module")
 def world(client, platform, admin_token) -> World:  # type: ignore[no-untyped-def]
-    from ecert.cli import cli_actor
+    from ecert.cli.common import cli_actor
     from issuer.identifiers import make_citizen_id
 
     user, personal_user, other = (uscc("91540000MA6T0001" + s) for s in ("0", "1", "2"))

@@ -324,7 +324,7 @@ def test_revoked_certificate_public_status(world: World) -> None:
 
 
 def test_every_new_route_declares_roles(platform) -> None:  # type: ignore[no-untyped-def]
-    from ecert.app import api_routes, create_app, route_roles
+    from ecert.http.app import api_routes, create_app, route_roles
 
     prefixes = ("/api/v1/lookup", "/api/v1/verify", "/api/v1/holder", "/api/v1/objections",
                 "/api/v1/public", "/pki/trust-list", "/pki/status-list", "/v/", "/p/",

@@ -114,7 +114,7 @@ def test_stale_trust_list_gives_unknown(world: World, live_url: str, tmp_path: P
                                         clock) -> None:  # type: ignore[no-untyped-def]
     c = world.issue(name="次仁")
     local = on_live(c["qr_url"], live_url)
-    from ecert import verification
+    from ecert.services import verification
 
     saved = clock.now
     try:
@@ -197,8 +197,8 @@ def test_service_worker_verifies_offline(world: World, browser) -> None:  # type
 
     import uvicorn
 
-    from ecert import verification
-    from ecert.app import create_app
+    from ecert.http.app import create_app
+    from ecert.services import verification
     from tests.api.conftest import free_port
 
     c = world.issue(name="格桑")

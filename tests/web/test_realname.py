@@ -22,7 +22,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def platform(database_url: str, tmp_path_factory: pytest.TempPathFactory, clock):  # type: ignore[no-untyped-def]
     """The shared platform fixture, with holder login on (development adapter)."""
-    from ecert.cli import cli_actor
+    from ecert.cli.common import cli_actor
     from ecert.platform import Platform
     from ecert.settings import load_settings
 
@@ -166,8 +166,8 @@ def test_logout_revokes_the_session_only(client, w, admin_token) -> None:  # typ
 def test_off_unless_development(platform, w) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from ecert.app import create_app
     from ecert.errors import ConfigError
+    from ecert.http.app import create_app
     from ecert.platform import Platform
     from ecert.settings import load_settings
 
@@ -192,8 +192,8 @@ def test_off_unless_development(platform, w) -> None:  # type: ignore[no-untyped
 def test_login_is_rate_limited_per_address(platform, w) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from ecert.app import create_app
-    from ecert.routes.holder import LOGIN_PER_MINUTE
+    from ecert.http.app import create_app
+    from ecert.http.routes.holder import LOGIN_PER_MINUTE
 
     with TestClient(create_app(platform.settings, platform), base_url="https://ecert.test") as c:
         codes = [login(c, "某人", w["other_code"]).status_code for _ in range(LOGIN_PER_MINUTE)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from audit_log.actor import Actor
-from ecert.auth import allow
-from ecert.schemas import (
+from ecert.http.auth import allow
+from ecert.http.schemas import (
     DepartmentIn,
     DepartmentOut,
     NewTokenOut,

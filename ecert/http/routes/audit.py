@@ -12,10 +12,9 @@ from fastapi.responses import PlainTextResponse
 
 from audit_log import formats
 from audit_log.actor import Actor
-from ecert import audit_service
-from ecert.auth import allow
-from ecert.problems import ProblemError
-from ecert.schemas import (
+from ecert.http.auth import allow
+from ecert.http.problems import ProblemError
+from ecert.http.schemas import (
     AuditEntryOut,
     AuditPageOut,
     ConsistencyOut,
@@ -25,6 +24,7 @@ from ecert.schemas import (
     StatsRow,
     SthOut,
 )
+from ecert.services import audit as audit_service
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDITOR = Depends(allow("auditor", "admin"))

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from audit_log.actor import Actor
-from ecert.auth import allow
-from ecert.problems import ProblemError
-from ecert.schemas import ImportJobOut, ReconcileIn, ReconcileOut
+from ecert.http.auth import allow
+from ecert.http.problems import ProblemError
+from ecert.http.schemas import ImportJobOut, ReconcileIn, ReconcileOut
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))

@@ -7,11 +7,10 @@ import dataclasses
 from fastapi import APIRouter, Depends, Request, Response
 
 from audit_log.actor import Actor
-from ecert import holder_services, realname
-from ecert.auth import RateLimiter, allow, public
-from ecert.problems import ProblemError
-from ecert.routes.verifying import client_limit
-from ecert.schemas_verify import (
+from ecert.http.auth import RateLimiter, allow, public
+from ecert.http.problems import ProblemError
+from ecert.http.routes.verifying import client_limit
+from ecert.http.schemas_verify import (
     AccessOut,
     AnswerIn,
     HolderCertificateOut,
@@ -22,6 +21,8 @@ from ecert.schemas_verify import (
     OwnCertificateOut,
     PresentationOut,
 )
+from ecert.services import holder as holder_services
+from ecert.services import realname
 
 router = APIRouter(prefix="/api/v1", tags=["holder"])
 HOLDER = Depends(allow("holder"))

@@ -8,8 +8,8 @@ import fastapi_offline
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from ecert.auth import public
-from ecert.routes.pages import templates
+from ecert.http.auth import public
+from ecert.http.routes.pages import templates
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Depends(public())])
 

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
 from audit_log.actor import Actor
-from ecert.auth import allow
-from ecert.schemas import (
+from ecert.http.auth import allow
+from ecert.http.schemas import (
     CertificateIn,
     CertificateOut,
     CertificateTypeOut,

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from ecert import verification
-from ecert.auth import public
+from ecert.http.auth import public
+from ecert.services import verification
 
 router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())])
 JOSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/jose": {}}}}

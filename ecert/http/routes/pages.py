@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from ecert import holder_services, verification
-from ecert.auth import public
-from ecert.routes.verifying import client_limit
+from ecert.http.auth import public
+from ecert.http.routes.verifying import client_limit
+from ecert.services import holder as holder_services
+from ecert.services import verification
 from verifier.policy import CST
 
 HERE = Path(__file__).resolve().parent.parent

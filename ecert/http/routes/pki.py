@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from ecert import pki_service
-from ecert.auth import public
-from ecert.problems import ProblemError
+from ecert.http.auth import public
+from ecert.http.problems import ProblemError
+from ecert.services import pki as pki_service
 
 router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())])
 

@@ -6,16 +6,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from audit_log.actor import Actor
-from ecert import verification
-from ecert.auth import allow, public
-from ecert.problems import ProblemError
-from ecert.schemas_verify import (
+from ecert.http.auth import allow, public, rate_limiter
+from ecert.http.problems import ProblemError
+from ecert.http.schemas_verify import (
     AnnotatedCopyIn,
     LookupListOut,
     LookupOut,
     PublicStatusOut,
     VerificationOut,
 )
+from ecert.services import verification
 from verifier.results import VerificationResult
 
 router = APIRouter(prefix="/api/v1", tags=["verifying"])
@@ -26,7 +26,7 @@ PURPOSE = Query(None, max_length=400, description="用证事由 (required)")
 def client_limit(request: Request) -> None:
     """Anonymous routes are rate-limited per client address."""
     host = request.client.host if request.client else "unknown"
-    request.app.state.platform.rate_limiter.check("ip:" + host)
+    rate_limiter(request).check("ip:" + host)
 
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["verifying"],

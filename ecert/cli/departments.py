@@ -1,0 +1,48 @@
+"""`ecert dept …`: departments and their signing keys (`dept client-cert` is in cli/tls.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for
+
+app = typer.Typer(help="Departments and their signing keys", no_args_is_help=True)
+
+
+@app.command("add")
+def dept_add(code: Annotated[str, typer.Option("--code", help="18-char USCC")],
+             name: Annotated[str, typer.Option("--name")],
+             supervisor: Annotated[str | None, typer.Option("--supervisor")] = None,
+             data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Add an issuing/using department and give it a signing key and certificate."""
+    p = platform_for(data_dir, demo)
+    rec = p.add_department(code.strip().upper(), name, supervisor, cli_actor())
+    console.print(f"department {rec.code} {rec.name} added")
+
+
+@app.command("list")
+def dept_list(data_dir: DataDir = None, demo: Demo = False) -> None:
+    for d in platform_for(data_dir, demo).list_departments():
+        succ = f" → {d.successor_code}" if d.successor_code else ""
+        console.print(f"{d.code}  {d.name}{succ}")
+
+
+@app.command("rotate-key")
+def dept_rotate(code: str,
+                revoke: Annotated[str | None, typer.Option(
+                    "--revoke", help="also revoke the old certificate: superseded|key_compromise")] = None,
+                data_dir: DataDir = None, demo: Demo = False) -> None:
+    """New key and certificate; the old certificate stays published for verification."""
+    p = platform_for(data_dir, demo)
+    rec = p.rotate_key(code, cli_actor(), revoke)
+    console.print(f"new signing certificate serial {rec.serial} (x5t#S256 {rec.x5t_s256})")
+
+
+@app.command("succeed")
+def dept_succeed(old: str, new: str, data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Art. 9: OLD was reorganised; NEW signs and maintains its certificates from now on."""
+    p = platform_for(data_dir, demo)
+    p.succeed(old, new, cli_actor())
+    console.print(f"{old} is succeeded by {new}")
