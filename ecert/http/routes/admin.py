@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from audit_log.actor import Actor
 from ecert.http.auth import allow
+from ecert.http.deps import PlatformDep
 from ecert.http.schemas import (
     DepartmentIn,
     DepartmentOut,
@@ -22,18 +23,17 @@ ADMIN = Depends(allow("admin"))
 
 
 @router.post("/departments", status_code=201, response_model=DepartmentOut)
-def add_department(body: DepartmentIn, request: Request, actor: Actor = ADMIN) -> DepartmentOut:
-    p = request.app.state.platform
+def add_department(body: DepartmentIn, p: PlatformDep, actor: Actor = ADMIN) -> DepartmentOut:
     rec = p.add_department(body.code, body.name, body.supervisor, actor)
     return DepartmentOut.model_validate(rec, from_attributes=True)
 
 
 @router.get("/departments", response_model=list[DepartmentOut])
-def list_departments(request: Request,
+def list_departments(platform: PlatformDep,
                      actor: Actor = Depends(allow("admin", "issuer", "user", "auditor"))
                      ) -> list[DepartmentOut]:
     return [DepartmentOut.model_validate(r, from_attributes=True)
-            for r in request.app.state.platform.list_departments()]
+            for r in platform.list_departments()]
 
 
 def _cert_out(rec: object) -> SigningCertOut:
@@ -44,21 +44,18 @@ def _cert_out(rec: object) -> SigningCertOut:
 
 
 @router.post("/departments/{code}/rotate-key", response_model=SigningCertOut)
-def rotate_key(code: str, body: RotateIn, request: Request, actor: Actor = ADMIN) -> SigningCertOut:
-    p = request.app.state.platform
+def rotate_key(code: str, body: RotateIn, p: PlatformDep, actor: Actor = ADMIN) -> SigningCertOut:
     return _cert_out(p.rotate_key(code, actor, body.revoke_reason))
 
 
 @router.post("/departments/{code}/succeed", response_model=DepartmentOut)
-def succeed(code: str, body: SucceedIn, request: Request, actor: Actor = ADMIN) -> DepartmentOut:
-    p = request.app.state.platform
+def succeed(code: str, body: SucceedIn, p: PlatformDep, actor: Actor = ADMIN) -> DepartmentOut:
     rec = p.succeed(code, body.successor, actor)
     return DepartmentOut.model_validate(rec, from_attributes=True)
 
 
 @router.post("/tokens", status_code=201, response_model=NewTokenOut)
-def create_token(body: TokenIn, request: Request, actor: Actor = ADMIN) -> NewTokenOut:
-    p = request.app.state.platform
+def create_token(body: TokenIn, p: PlatformDep, actor: Actor = ADMIN) -> NewTokenOut:
     new = p.create_token(role=body.role, dept_code=body.dept, holder_code=body.holder_code,
                          label=body.label, ttl_days=body.ttl_days, actor=actor)
     return NewTokenOut(token=new.secret, **TokenOut.model_validate(
@@ -66,12 +63,11 @@ def create_token(body: TokenIn, request: Request, actor: Actor = ADMIN) -> NewTo
 
 
 @router.get("/tokens", response_model=list[TokenOut])
-def list_tokens(request: Request, actor: Actor = ADMIN) -> list[TokenOut]:
+def list_tokens(platform: PlatformDep, actor: Actor = ADMIN) -> list[TokenOut]:
     return [TokenOut.model_validate(r, from_attributes=True)
-            for r in request.app.state.platform.list_tokens()]
+            for r in platform.list_tokens()]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
-def revoke_token(token_id: int, request: Request, actor: Actor = ADMIN) -> TokenOut:
-    p = request.app.state.platform
+def revoke_token(token_id: int, p: PlatformDep, actor: Actor = ADMIN) -> TokenOut:
     return TokenOut.model_validate(p.revoke_token(token_id, actor), from_attributes=True)

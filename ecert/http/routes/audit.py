@@ -7,12 +7,13 @@ import binascii
 import datetime as dt
 import json
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from audit_log import formats
 from audit_log.actor import Actor
 from ecert.http.auth import allow
+from ecert.http.deps import PlatformDep
 from ecert.http.problems import ProblemError
 from ecert.http.schemas import (
     AuditEntryOut,
@@ -39,49 +40,50 @@ def _b64(value: str, what: str) -> bytes:
 
 
 @router.get("/get-sth", response_model=SthOut)
-def get_sth(request: Request, actor: Actor = AUDITOR) -> dict[str, object]:
-    return audit_service.sth(request.app.state.platform)
+def get_sth(platform: PlatformDep, actor: Actor = AUDITOR) -> dict[str, object]:
+    return audit_service.sth(platform)
 
 
 @router.get("/get-sth-consistency", response_model=ConsistencyOut)
-def get_sth_consistency(request: Request, first: int = Query(ge=0, le=2**62),
+def get_sth_consistency(platform: PlatformDep, first: int = Query(ge=0, le=2**62),
                         second: int = Query(ge=0, le=2**62),
                         actor: Actor = AUDITOR) -> dict[str, object]:
-    return audit_service.consistency(request.app.state.platform, first, second)
+    return audit_service.consistency(platform, first, second)
 
 
 @router.get("/get-proof-by-hash", response_model=ProofOut)
-def get_proof_by_hash(request: Request, hash: str = Query(max_length=100),  # noqa: A002
+def get_proof_by_hash(platform: PlatformDep,
+                      hash: str = Query(max_length=100),  # noqa: A002
                       tree_size: int = Query(ge=1, le=2**62),
                       actor: Actor = AUDITOR) -> dict[str, object]:
     leaf = _b64(hash, "hash")
     if len(leaf) != 32:
         raise ProblemError(400, "bad-request", "hash must be a base64 SHA-256 leaf hash")
-    return audit_service.proof_by_hash(request.app.state.platform, leaf, tree_size)
+    return audit_service.proof_by_hash(platform, leaf, tree_size)
 
 
 @router.get("/get-entries", response_model=EntriesOut)
-def get_entries(request: Request, start: int = Query(ge=0, le=2**62),
+def get_entries(platform: PlatformDep, start: int = Query(ge=0, le=2**62),
                 end: int = Query(ge=0, le=2**62), actor: Actor = AUDITOR) -> dict[str, object]:
     if end < start:
         raise ProblemError(400, "bad-request", "end must not be before start")
-    return audit_service.entries(request.app.state.platform, start, end)
+    return audit_service.entries(platform, start, end)
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {}}}})
-def checkpoint(request: Request, actor: Actor = AUDITOR) -> PlainTextResponse:
+def checkpoint(platform: PlatformDep, actor: Actor = AUDITOR) -> PlainTextResponse:
     """The newest signed head as a C2SP signed-note checkpoint, with witness cosignatures."""
-    return PlainTextResponse(audit_service.checkpoint(request.app.state.platform))
+    return PlainTextResponse(audit_service.checkpoint(platform))
 
 
 @router.post("/cosignatures", status_code=201, response_model=dict[str, int])
-def add_cosignature(body: CosignatureIn, request: Request,
+def add_cosignature(body: CosignatureIn, platform: PlatformDep,
                     actor: Actor = Depends(allow("auditor"))) -> dict[str, int]:
     cosig = formats.Cosignature(body.tree_size, _b64(body.sha256_root_hash, "sha256_root_hash"),
                                 body.witness_name, body.witness_key_id, body.timestamp,
                                 _b64(body.signature, "signature"))
-    audit_service.store_cosignature(request.app.state.platform, cosig,
+    audit_service.store_cosignature(platform, cosig,
                                     _b64(body.public_key, "public_key"), actor)
     return {"tree_size": body.tree_size}
 
@@ -95,7 +97,7 @@ def _entry_out(r: object) -> AuditEntryOut:
 
 
 @router.get("/entries", response_model=AuditPageOut)
-def list_entries(request: Request, dept: str | None = Query(None, max_length=18),
+def list_entries(platform: PlatformDep, dept: str | None = Query(None, max_length=18),
                  actor_name: str | None = Query(None, alias="actor", max_length=120),
                  action: str | None = Query(None, max_length=80),
                  certificate: str | None = Query(None, max_length=130),
@@ -105,7 +107,7 @@ def list_entries(request: Request, dept: str | None = Query(None, max_length=18)
     """Auditors see everything; a department sees the entries its own staff made."""
     if actor.role in ("issuer", "user"):
         dept = actor.dept_code
-    page = audit_service.list_entries(request.app.state.platform, actor_dept=dept,
+    page = audit_service.list_entries(platform, actor_dept=dept,
                                       actor=actor_name, action=action,
                                       cert_identifier=certificate, since=_aware(since),
                                       until=_aware(until), before=before, limit=limit)
@@ -120,7 +122,7 @@ def _aware(t: dt.datetime | None) -> dt.datetime | None:
 
 
 @router.get("/stats", response_model=list[StatsRow])
-def stats(request: Request, since: dt.datetime, until: dt.datetime,
+def stats(platform: PlatformDep, since: dt.datetime, until: dt.datetime,
           period: str = Query("all", pattern="^(all|month|day)$"),
           dept: str | None = Query(None, max_length=18), actor: Actor = READERS) -> list[StatsRow]:
     """Art. 23: certificates issued, changed, revoked and used, per department and period."""
@@ -130,7 +132,7 @@ def stats(request: Request, since: dt.datetime, until: dt.datetime,
     assert s is not None and u is not None
     if u <= s or (u - s).days > 3660:
         raise ProblemError(422, "invalid-request", "until must follow since, within ten years")
-    rows = audit_service.statistics(request.app.state.platform,
+    rows = audit_service.statistics(platform,
                                     audit_service.periods(s, u, period), dept)
     return [StatsRow(dept=r.actor_dept, since=r.since, until=r.until, counts=dict(r.counts))
             for r in rows]

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from audit_log.actor import Actor
 from ecert.http.auth import allow
+from ecert.http.deps import PlatformDep
 from ecert.http.problems import ProblemError
 from ecert.http.schemas import ImportJobOut, ReconcileIn, ReconcileOut
 
@@ -38,9 +39,9 @@ def _job_out(p: object, dept: str, type_code: str, sha: str) -> ImportJobOut:
 @router.post("/imports", status_code=202, response_model=ImportJobOut,
              openapi_extra={"requestBody": {"required": True, "content": {
                  m: {"schema": {"type": "string", "format": "binary"}} for m in FORMATS}}})
-async def start_import(request: Request, type_code: str = Query(alias="type", min_length=21,
-                                                                max_length=21,
-                                                                pattern=r"^[0-9A-Z]{21}$"),
+async def start_import(request: Request, p: PlatformDep,
+                       type_code: str = Query(alias="type", min_length=21, max_length=21,
+                                              pattern=r"^[0-9A-Z]{21}$"),
                        actor: Actor = ISSUER) -> ImportJobOut:
     """Upload CSV (header row) or JSONL; the import runs in the background, resumable and
     idempotent: posting the same file again resumes or reports it. Poll `status_url`."""
@@ -48,7 +49,6 @@ async def start_import(request: Request, type_code: str = Query(alias="type", mi
     if ctype not in FORMATS:
         raise ProblemError(415, "unsupported-media-type",
                            f"send text/csv or application/x-ndjson, not {ctype or 'nothing'}")
-    p = request.app.state.platform
     digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(dir=p.imports_dir, delete=False, suffix=FORMATS[ctype]) as tmp:
         async for chunk in request.stream():
@@ -79,8 +79,7 @@ async def start_import(request: Request, type_code: str = Query(alias="type", mi
 
 
 @router.get("/imports/{type_code}/{sha}", response_model=ImportJobOut)
-def import_status(type_code: str, sha: str, request: Request, actor: Actor = ISSUER) -> ImportJobOut:
-    p = request.app.state.platform
+def import_status(type_code: str, sha: str, p: PlatformDep, actor: Actor = ISSUER) -> ImportJobOut:
     job = p.import_job(actor.dept_code, type_code, sha)
     if job is None and f"{actor.dept_code}:{type_code}:{sha}" not in _running:
         raise ProblemError(404, "not-found", "no such import")
@@ -88,9 +87,8 @@ def import_status(type_code: str, sha: str, request: Request, actor: Actor = ISS
 
 
 @router.post("/reconcile", response_model=ReconcileOut)
-def reconcile(body: ReconcileIn, request: Request, actor: Actor = ISSUER) -> ReconcileOut:
+def reconcile(body: ReconcileIn, p: PlatformDep, actor: Actor = ISSUER) -> ReconcileOut:
     """Post the hashes of the records in your own system; get back what differs (Art. 10)."""
-    p = request.app.state.platform
     report = p.reconcile(actor.dept_code, [i.model_dump() for i in body.items], actor)
     return ReconcileOut(dept_code=report.dept_code, compared=report.compared,
                         matched=report.matched, ok=report.ok,
@@ -101,10 +99,9 @@ def reconcile(body: ReconcileIn, request: Request, actor: Actor = ISSUER) -> Rec
 
 @router.get("/archive", response_class=Response,
             responses={200: {"content": {"application/zip": {}}}})
-async def archive(request: Request, identifier: str | None = Query(None, max_length=130),
+async def archive(p: PlatformDep, identifier: str | None = Query(None, max_length=130),
                   actor: Actor = ISSUER) -> Response:
     """Everything about the department's certificates (or one), verifiable offline."""
-    p = request.app.state.platform
     scope = identifier or actor.dept_code
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "archive.zip"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
 from audit_log.actor import Actor
 from ecert.http.auth import allow
+from ecert.http.deps import PlatformDep
 from ecert.http.schemas import (
     CertificateIn,
     CertificateOut,
@@ -38,61 +39,57 @@ def _view(view: Any) -> CertificateOut:
 
 
 @router.get("/catalog/types", response_model=list[CertificateTypeOut])
-def list_types(request: Request, actor: Actor = Depends(allow("issuer", "user", "admin",
+def list_types(platform: PlatformDep, actor: Actor = Depends(allow("issuer", "user", "admin",
                                                               "auditor"))) -> list[CertificateTypeOut]:
     return [CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                                defining_dept=t.defining_dept, definition=dict(t.definition))
-            for t in request.app.state.platform.list_types()]
+            for t in platform.list_types()]
 
 
 @router.get("/catalog/types/{type_code}", response_model=CertificateTypeOut)
-def get_type(type_code: str, request: Request,
+def get_type(type_code: str, platform: PlatformDep,
              actor: Actor = Depends(allow("issuer", "user", "admin", "auditor"))) -> CertificateTypeOut:
-    t = request.app.state.platform.get_type(type_code)
+    t = platform.get_type(type_code)
     return CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                               defining_dept=t.defining_dept, definition=dict(t.definition))
 
 
 @router.post("/catalog/types", status_code=201, response_model=CertificateTypeOut)
-def add_type(request: Request, definition: dict[str, Any] = Body(...),
+def add_type(platform: PlatformDep, definition: dict[str, Any] = Body(...),
              actor: Actor = Depends(allow("issuer", "admin"))) -> CertificateTypeOut:
-    t = request.app.state.platform.add_type(definition, actor)
+    t = platform.add_type(definition, actor)
     return CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                               defining_dept=t.defining_dept, definition=dict(t.definition))
 
 
 @router.post("/certificates", status_code=201, response_model=IssuedOut)
-def issue(body: CertificateIn, request: Request, actor: Actor = ISSUER,
+def issue(body: CertificateIn, p: PlatformDep, actor: Actor = ISSUER,
           idempotency_key: str | None = Header(default=None, max_length=200)) -> IssuedOut:
     """Issue a certificate of one of the caller's department's types. `Idempotency-Key` makes
     retries safe: the same key and body return the first answer."""
-    p = request.app.state.platform
     issued = p.issuance.issue(actor, body.type, body.data, p.now(),
                               idempotency_key=idempotency_key)
     return _issued(p, issued)
 
 
 @router.get("/certificates/{identifier}", response_model=CertificateOut)
-def get_certificate(identifier: str, request: Request, actor: Actor = ISSUER) -> CertificateOut:
-    p = request.app.state.platform
+def get_certificate(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> CertificateOut:
     return _view(p.issuance.get(actor, identifier))
 
 
 @router.post("/certificates/{identifier}/change", response_model=IssuedOut)
-def change(identifier: str, body: ChangeIn, request: Request, actor: Actor = ISSUER) -> IssuedOut:
+def change(identifier: str, body: ChangeIn, p: PlatformDep, actor: Actor = ISSUER) -> IssuedOut:
     """变更: a new signed version linked to the old one, which is superseded."""
-    p = request.app.state.platform
     issued = p.issuance.change(actor, identifier, body.data, body.reason, p.now(),
                                expected_row_version=body.expected_row_version)
     return _issued(p, issued)
 
 
 @router.post("/certificates/{identifier}/status", response_model=CertificateOut)
-def change_status(identifier: str, body: StatusIn, request: Request,
+def change_status(identifier: str, body: StatusIn, p: PlatformDep,
                   actor: Actor = ISSUER) -> CertificateOut:
     """年检 inspect, 延期 extend, 暂停/质押 suspend/pledge, release, 撤销 withdraw, 注销 cancel,
     吊销 revoke, 转移 transfer. Illegal moves get 409."""
-    p = request.app.state.platform
     view = p.issuance.transition(actor, identifier, body.event, body.reason, p.now(),
                                  valid_to=body.valid_to, transfer_to=body.transfer_to,
                                  expected_row_version=body.expected_row_version)
@@ -107,10 +104,9 @@ def _owned(p: Any, actor: Actor, identifier: str) -> str:
 
 @router.get("/certificates/{identifier}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def pdf(identifier: str, request: Request, archived: bool = False,
+def pdf(identifier: str, request: Request, p: PlatformDep, archived: bool = False,
         actor: Actor = ISSUER) -> Response:
     """The signed PDF (PAdES B-LT; `archived=true` gives B-LTA), made on first request."""
-    p = request.app.state.platform
     current = _owned(p, actor, identifier)
     data = p.documents.pdf(current, p.now(), archived=archived)
     p.record_download(actor, current, "pdf-archived" if archived else "pdf")
@@ -120,8 +116,7 @@ def pdf(identifier: str, request: Request, archived: bool = False,
 
 @router.get("/certificates/{identifier}/qr.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
-def qr_png(identifier: str, request: Request, actor: Actor = ISSUER) -> Response:
-    p = request.app.state.platform
+def qr_png(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> Response:
     current = _owned(p, actor, identifier)
     data = p.documents.qr_png(current, p.now())
     p.record_download(actor, current, "qr.png")
@@ -130,8 +125,7 @@ def qr_png(identifier: str, request: Request, actor: Actor = ISSUER) -> Response
 
 @router.get("/certificates/{identifier}/qr.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}})
-def qr_svg(identifier: str, request: Request, actor: Actor = ISSUER) -> Response:
-    p = request.app.state.platform
+def qr_svg(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> Response:
     current = _owned(p, actor, identifier)
     data = p.documents.qr_svg(current, p.now())
     p.record_download(actor, current, "qr.svg")

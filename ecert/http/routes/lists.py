@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from ecert.http.auth import public
+from ecert.http.deps import PlatformDep
 from ecert.services import verification
 
 router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())])
@@ -20,11 +21,11 @@ def _jose(jws: str) -> Response:
 
 @router.get("/trust-list", response_class=Response, responses=JOSE,
             summary="Trust list of department signing keys (compact JWS signed by the root)")
-def trust_list(request: Request) -> Response:
-    return _jose(verification.signed_list(request.app.state.platform, "trust"))
+def trust_list(platform: PlatformDep) -> Response:
+    return _jose(verification.signed_list(platform, "trust"))
 
 
 @router.get("/status-list", response_class=Response, responses=JOSE,
             summary="Status of every certificate (compact JWS signed by the root)")
-def status_list(request: Request) -> Response:
-    return _jose(verification.signed_list(request.app.state.platform, "status"))
+def status_list(platform: PlatformDep) -> Response:
+    return _jose(verification.signed_list(platform, "status"))

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ecert.http.auth import public
+from ecert.http.deps import PlatformDep
 from ecert.http.routes.verifying import client_limit
 from ecert.services import holder as holder_services
 from ecert.services import verification
@@ -42,17 +43,17 @@ def _page(request: Request, name: str, **ctx: object) -> HTMLResponse:
 
 
 @router.get("/v/{identifier}", response_class=HTMLResponse)
-def citizen(identifier: str, request: Request) -> HTMLResponse:
+def citizen(identifier: str, request: Request, platform: PlatformDep) -> HTMLResponse:
     """The page every certificate QR opens; verify.js checks the fragment in the browser."""
-    root = verification.root_key(request.app.state.platform)
+    root = verification.root_key(platform)
     trust = json.dumps({"jwk": dict(root.jwk), "x5t": root.x5t_s256}, separators=(",", ":"))
     return _page(request, "verify.html", identifier=identifier[:130], trust_json=trust)
 
 
 @router.get("/p/{token}", response_class=HTMLResponse)
-def presentation(token: str, request: Request) -> HTMLResponse:
+def presentation(token: str, request: Request, platform: PlatformDep) -> HTMLResponse:
     """亮证 page for staff: the certificate while the holder's token is fresh, else expired."""
-    v = holder_services.check_presentation(request.app.state.platform, token[:2048])
+    v = holder_services.check_presentation(platform, token[:2048])
     fields = [(label, v.display[k]) for k, label in FIELD_LABELS if k in v.display]
     state = v.verdict if v.ok and v.verdict else ("expired" if v.reason == "expired"
                                                      else "invalid")

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from audit_log.actor import Actor
 from ecert.http.auth import allow, public, rate_limiter
+from ecert.http.deps import PlatformDep
 from ecert.http.problems import ProblemError
 from ecert.http.schemas_verify import (
     AnnotatedCopyIn,
@@ -41,21 +42,19 @@ def _out(p: object, res: VerificationResult) -> VerificationOut:
 
 
 @router.get("/lookup/{identifier}", response_model=LookupOut)
-def lookup(identifier: str, request: Request, purpose: str | None = PURPOSE,
+def lookup(identifier: str, p: PlatformDep, purpose: str | None = PURPOSE,
            actor: Actor = USER) -> LookupOut:
     """Look up one certificate version (Art. 13). Refusals (no purpose 422 `purpose-required`,
     outside the grant 403 `not-granted`) are audited."""
-    p = request.app.state.platform
     return LookupOut.model_validate(verification.lookup_json(
         verification.lookup(p, actor, identifier, purpose)))
 
 
 @router.get("/lookup", response_model=LookupListOut)
-def lookup_by_holder(request: Request, holder_code: str = Query(max_length=40),
+def lookup_by_holder(p: PlatformDep, holder_code: str = Query(max_length=40),
                      type: str = Query(max_length=21),  # noqa: A002 - the API's name
                      purpose: str | None = PURPOSE, actor: Actor = USER) -> LookupListOut:
     """Current certificates of one type held by `holder_code` (stated purpose, granted type)."""
-    p = request.app.state.platform
     found = verification.lookup_by_holder(p, actor, holder_code, type, purpose)
     return LookupListOut(results=[LookupOut.model_validate(verification.lookup_json(r))
                                   for r in found])
@@ -66,7 +65,7 @@ def lookup_by_holder(request: Request, holder_code: str = Query(max_length=40),
                  "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "file": {"type": "string", "format": "binary"}}}}}, "required": True}})
-async def verify_pdf(request: Request, purpose: str | None = PURPOSE,
+async def verify_pdf(request: Request, p: PlatformDep, purpose: str | None = PURPOSE,
                      actor: Actor = Depends(allow("user", "issuer", "auditor"))) -> VerificationOut:
     """Verify a certificate PDF (raw `application/pdf` or multipart field `file`, ≤ 5 MB)."""
     limit = verification.MAX_PDF_BYTES
@@ -85,27 +84,24 @@ async def verify_pdf(request: Request, purpose: str | None = PURPOSE,
                            "send application/pdf or multipart/form-data")
     if len(data) > limit:
         raise ProblemError(413, "payload-too-large", f"PDFs are limited to {limit} bytes")
-    p = request.app.state.platform
     res = await run_in_threadpool(verification.verify_pdf_upload, p, actor, data, purpose)
     return _out(p, res)
 
 
 @router.get("/verify/{identifier}", response_model=VerificationOut)
-def verify_identifier(identifier: str, request: Request, purpose: str | None = PURPOSE,
+def verify_identifier(identifier: str, p: PlatformDep, purpose: str | None = PURPOSE,
                       actor: Actor = Depends(allow("user", "issuer", "auditor"))
                       ) -> VerificationOut:
     """Full verification of a stored version against the store (signature, trust, status)."""
-    p = request.app.state.platform
     return _out(p, verification.verify_by_identifier(p, actor, identifier, purpose))
 
 
 @router.post("/certificates/{identifier}/annotated-copies", response_class=Response,
              responses={200: {"content": {"application/pdf": {}}}})
-def annotated_copy(identifier: str, body: AnnotatedCopyIn, request: Request,
+def annotated_copy(identifier: str, body: AnnotatedCopyIn, p: PlatformDep,
                    actor: Actor = USER) -> Response:
     """加注件: a re-signed PDF stamped with purpose, using department and expiry; capped per
     certificate per 30 days by the catalog (429 `cap-reached`); recorded and audited."""
-    p = request.app.state.platform
     copy = verification.annotated_copy(p, actor, identifier, body.purpose, body.expires_in_days)
     return Response(copy.pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{copy.identifier}-annotated.pdf"',
@@ -114,9 +110,9 @@ def annotated_copy(identifier: str, body: AnnotatedCopyIn, request: Request,
 
 
 @public_router.get("/status/{identifier}", response_model=PublicStatusOut)
-def public_status(identifier: str, request: Request) -> PublicStatusOut:
+def public_status(identifier: str, platform: PlatformDep) -> PublicStatusOut:
     """Live status for the citizen page: verdict, status code, masked display fields only."""
-    st = verification.public_status(request.app.state.platform, identifier)
+    st = verification.public_status(platform, identifier)
     return PublicStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
                            identifier=st.identifier, current_identifier=st.current_identifier,
                            display=dict(st.display))
