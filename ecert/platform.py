@@ -26,9 +26,9 @@ from certificate_store.records import (
     PkiCertRecord,
     TokenRecord,
 )
-from ecert.services.keyadapters import KeyedSigner, KeyVerifier
-from ecert.services.tokens import NewToken, authenticate, create_token
+from ecert.keyadapters import KeyedSigner, KeyVerifier
 from ecert.settings import Settings
+from ecert.tokens import NewToken, authenticate, create_token
 from issuer.archive import ArchiveResult
 from issuer.archive import archive as archive_zip
 from issuer.catalog import CatalogService, CertificateType

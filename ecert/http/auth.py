@@ -15,7 +15,7 @@ from ecert.http.problems import ProblemError
 from ecert.http.tls import client_cert_from_scope
 from ecert.platform import Platform
 from ecert.services.clientcerts import authenticate_client_cert
-from ecert.services.tokens import actor_for, authenticate
+from ecert.tokens import actor_for, authenticate
 
 
 def rate_limiter(request: Request) -> RateLimiter:

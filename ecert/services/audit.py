@@ -14,7 +14,7 @@ from audit_log.actor import Actor
 from audit_log.errors import TreeSizeError
 from audit_log.log import DeptStats, EntryPage
 from ca.certs import describe_cert
-from ecert.services.keyadapters import KeyVerifier
+from ecert.keyadapters import KeyVerifier
 
 if TYPE_CHECKING:
     from ecert.platform import Platform

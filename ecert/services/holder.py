@@ -19,8 +19,9 @@ from ca.errors import CaError
 from ca.jws import parse_jws
 from certificate_store import UnitOfWork
 from certificate_store.records import ObjectionRecord
+from ecert import tokens
 from ecert.errors import UsageError
-from ecert.services import realname, tokens
+from ecert.services import realname
 from ecert.services.realname import RealNameAuthenticator
 from verifier import holder as vholder
 from verifier import objections as vobjections

@@ -16,7 +16,7 @@ from audit_log.witness import WitnessState, check_and_cosign
 from ca.certs import der_from_pem, describe_cert
 from ca.keystore import FileKeyStore
 from ecert.errors import UsageError
-from ecert.services.keyadapters import KeyedSigner, KeyVerifier
+from ecert.keyadapters import KeyedSigner, KeyVerifier
 
 
 def _store_for(key: Path, passphrase_env: str) -> tuple[FileKeyStore, str]:
