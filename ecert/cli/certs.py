@@ -1,4 +1,4 @@
-"""`ecert catalog|issue|import|identifier|verify|archive`: issuing and checking from a shell."""
+"""`ecert catalog|issue|import|identifier|archive|pdf`: issuing and checking from a shell."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`ecert backup`, `ecert restore` (Art. 19) and `ecert demo`."""
+"""`ecert backup` and `ecert restore` (Art. 19)."""
 
 from __future__ import annotations
 
