@@ -163,7 +163,7 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
 
 def client_certs(platform: Platform, code: str | None) -> list[PkiCertRecord]:
     with platform.store.transaction() as uow:
-        return [r for kind in CLIENT_KINDS for r in uow.pki.list(kind=kind, dept_code=code)]
+        return [r for kind in CLIENT_KINDS for r in uow.pki.certs(kind=kind, dept_code=code)]
 
 
 def revoke_client_cert(platform: Platform, serial: int, reason: str, actor: Actor) -> None:

@@ -291,7 +291,7 @@ class PlatformPki:
                                timestamper=stamper, ocsp_responses=ocsps, crls=())
 
     def department_certs(self, uow: UnitOfWork, code: str) -> list[PkiCertRecord]:
-        return uow.pki.list(kind="department", dept_code=code)
+        return uow.pki.certs(kind="department", dept_code=code)
 
     def _audit(self, uow: UnitOfWork, actor: Actor, action: str, now: dt.datetime,
                details: dict[str, object]) -> None:
