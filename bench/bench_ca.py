@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
-from ca.certs import issue_department_cert, issue_ocsp_cert, issue_root_ca, issue_tsa_cert  # noqa: E402
+from ca.cert_profiles import issue_department_cert, issue_ocsp_cert, issue_root_ca, issue_tsa_cert  # noqa: E402
 from ca.jws import canonical_json, sign_jws  # noqa: E402
 from ca.keystore import FileKeyStore  # noqa: E402
 from ca.ocsp import CertStatusInfo, ocsp_response_for  # noqa: E402

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from audit_log.actor import Actor
+from ca import cert_profiles
 from ca import certs as ca_certs
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
@@ -144,9 +145,9 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
         if dept.successor_code:
             raise UsageError(f"{code} was succeeded by {dept.successor_code}")
         root_signer, root_der = platform.pki.root(uow)
-        der = ca_certs.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
-                                         dept.code, platform.settings.base_url, None, now,
-                                         years=years)
+        der = cert_profiles.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
+                                              dept.code, platform.settings.base_url, None, now,
+                                              years=years)
         info = ca_certs.describe_cert(der)
         # The key is the department's, not ours: the label only says where it was written.
         rec = uow.pki.add(kind=kind, dept_code=dept.code, key_label=f"external:{key_label}",

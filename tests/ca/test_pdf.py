@@ -115,7 +115,7 @@ def test_tampering_detected(pki: Pki, current_lt: bytes) -> None:
 
 
 def test_wrong_root_is_not_valid(pki: Pki, current_lt: bytes) -> None:
-    from ca.certs import issue_root_ca
+    from ca.cert_profiles import issue_root_ca
     from ca.signer import MemorySigner
 
     other = issue_root_ca(MemorySigner.generate("x"), "Other", pki.now - dt.timedelta(days=1))

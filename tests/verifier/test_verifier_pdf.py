@@ -9,7 +9,7 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 from verifier_world import T0
 
-from ca.certs import issue_ocsp_cert, issue_tsa_cert
+from ca.cert_profiles import issue_ocsp_cert, issue_tsa_cert
 from ca.ocsp import CertStatusInfo, ocsp_response_for
 from ca.pdf import sign_pdf
 from ca.signer import MemorySigner
