@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ca import cert_profiles, ocsp, tsa  # noqa: E402
-from ca.pdf import sign_pdf  # noqa: E402
+from ca.pdf import PadesOptions, sign_pdf  # noqa: E402
 from ca.signer import MemorySigner  # noqa: E402
 from issuer import qr  # noqa: E402
 from issuer.face import SIGNATURE_BOX, FaceInput, render_face  # noqa: E402
@@ -99,9 +99,13 @@ def main() -> None:
     face_pdf = render_face(view)
 
     def signed(level: str) -> Callable[[int], object]:
-        return lambda i: sign_pdf(face_pdf, dept, dept_der, [root_der], stamper, resp, [],
-                                  root_der, level, "sig", box, f"{DEPT}\n%(ts)s", NOW,  # type: ignore[arg-type]
-                                  font_path=font)
+        return lambda i: sign_pdf(face_pdf, dept, dept_der, options(level), NOW)
+
+    def options(level: str) -> PadesOptions:
+        return PadesOptions(level=level, field_name="sig", chain_ders=[root_der],  # type: ignore[arg-type]
+                            timestamper=stamper, ocsp_responses_der=resp, trust_root_der=root_der,
+                            box=box, stamp_text=f"{DEPT}\n%(ts)s",  # type: ignore[arg-type]
+                            font_path=font)
 
     def render_signed(i: int) -> object:
         return signed("B-LT")(i)
@@ -116,9 +120,7 @@ def main() -> None:
         return qr.qr_png(citizen_url(i), 4, mask_pattern=None)
 
     faces = rate(face_rate, s)
-    lt = rate(lambda i: sign_pdf(render_face(view), dept, dept_der, [root_der], stamper, resp,
-                                 [], root_der, "B-LT", "sig", box,  # type: ignore[arg-type]
-                                 f"{DEPT}\n%(ts)s", NOW, font_path=font), s)
+    lt = rate(lambda i: sign_pdf(render_face(view), dept, dept_der, options("B-LT"), NOW), s)
     lta = rate(signed("B-LTA"), s)
     fixed, search = rate(qr_fixed, s), rate(qr_search, s)
 
