@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from certificate_store.errors import StoreUnavailable
@@ -76,8 +77,6 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         """One atomic unit of work: commits on success, rolls back on any exception."""
-        from sqlalchemy.exc import OperationalError
-
         try:
             session = self._sessions()
         except OperationalError as exc:  # pragma: no cover - depends on the server
