@@ -4,6 +4,7 @@ Imports `certificate_store` for persistence and nothing else of ecert; signing a
 checks come in through the `HeadSigner` / `HeadVerifier` protocols.
 """
 
+from audit_log.append import AuditReceipt
 from audit_log.errors import (
     AuditError,
     CosignatureInvalid,
@@ -13,7 +14,7 @@ from audit_log.errors import (
     WitnessRefusal,
 )
 from audit_log.formats import Cosignature, HeadSigner, HeadVerifier, TreeHead
-from audit_log.log import AuditLog, AuditReceipt, DeptStats, EntryPage, InclusionProof
+from audit_log.log import AuditLog, DeptStats, EntryPage, InclusionProof
 
 __all__ = [
     "AuditError",

@@ -13,7 +13,7 @@ from typing import Any
 
 from audit_log import merkle
 from audit_log.actor import Actor
-from audit_log.entry import canonical_json, details_sha256, format_time, leaf_bytes
+from audit_log.append import AuditEntryInput, AuditReceipt, append_entries
 from audit_log.errors import AuditError, CosignatureInvalid, InvalidEntry, TreeSizeError
 from audit_log.formats import (
     Cosignature,
@@ -39,27 +39,6 @@ STAT_BUCKETS: Mapping[str, tuple[str, ...]] = {
     "lookup": ("certificate.lookup", "certificate.use", "certificate.download",
                "certificate.annotated_copy"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AuditReceipt:
-    index: int
-    leaf_hash: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntryInput:
-    """One entry for ``AuditLog.record_many``: the keyword arguments of ``AuditLog.record``."""
-
-    now: dt.datetime
-    actor: str
-    actor_dept: str | None
-    role: str
-    action: str
-    details: Mapping[str, Any]
-    cert_identifier: str | None = None
-    purpose: str | None = None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,71 +122,7 @@ class AuditLog:
         Exactly what calling ``record`` once per entry would store (same leaves, same indices,
         same subtree nodes), with one read of the stored left siblings and one bulk insert.
         """
-        if not entries:
-            return []
-        prepared = []
-        for e in entries:
-            format_time(e.now)  # rejects naive datetimes before taking the lock
-            details_text = canonical_json(e.details)
-            prepared.append((e, details_text, details_sha256(details_text)))
-        repo = uow.audit
-        start = repo.reserve_index()
-        end = start + len(prepared)
-        # Left siblings completed before this batch come from the store; the rest are computed
-        # here, always before they are needed (a left subtree ends before its right sibling).
-        completed = [merkle.subtrees_for_append(i) for i in range(start, end)]
-        before = {
-            (lv - 1, 2 * ix)
-            for subs in completed
-            for lv, ix in subs
-            if ((2 * ix + 1) << (lv - 1)) <= start  # left sibling's leaves all precede start
-        }
-        known = repo.get_nodes(before) if before else {}
-        records: list[AuditEntryRecord] = []
-        nodes: list[tuple[int, int, bytes]] = []
-        receipts: list[AuditReceipt] = []
-        leaf_makers: dict[tuple[Any, ...], Callable[[int, str | None, str], bytes]] = {}
-        for (e, details_text, dhash), idx, subs in zip(
-            prepared, range(start, end), completed, strict=True
-        ):
-            shared = (e.now, e.actor, e.actor_dept, e.role, e.action, e.purpose, e.request_id)
-            make_leaf = leaf_makers.get(shared)
-            if make_leaf is None:
-                make_leaf = leaf_makers[shared] = _leaf_maker(e)
-            leaf_input = make_leaf(idx, e.cert_identifier, dhash)
-            lh = merkle.leaf_hash(leaf_input)
-            nodes.append((0, idx, lh))
-            known[(0, idx)] = lh
-            acc = lh
-            for lv, ix in subs:
-                left = known.get((lv - 1, 2 * ix))
-                if left is None:
-                    raise AuditError(
-                        f"stored node ({lv - 1},{2 * ix}) missing; run the audit verifier"
-                    )
-                acc = merkle.node_hash(left, acc)
-                nodes.append((lv, ix, acc))
-                known[(lv, ix)] = acc
-            records.append(
-                AuditEntryRecord(
-                    idx=idx,
-                    created_at=e.now,
-                    actor=e.actor,
-                    actor_dept=e.actor_dept,
-                    role=e.role,
-                    action=e.action,
-                    cert_identifier=e.cert_identifier,
-                    purpose=e.purpose,
-                    request_id=e.request_id,
-                    details_hash=dhash,
-                    details=details_text.decode("utf-8"),
-                    leaf_input=leaf_input,
-                    leaf_hash=lh,
-                )
-            )
-            receipts.append(AuditReceipt(idx, lh))
-        repo.insert_entries(records, nodes)
-        return receipts
+        return append_entries(uow.audit, entries)
 
     def record_by(
         self,
@@ -431,46 +346,6 @@ class AuditLog:
         if head is None:
             raise TreeSizeError("no signed tree head yet")
         return head, self.cosignatures(uow, head.tree_size)
-
-
-_LEAF_MARKS = ("\x00idx\x00", "\x00cert_identifier\x00", "\x00details_sha256\x00")
-
-
-def _leaf_maker(e: AuditEntryInput) -> Callable[[int, str | None, str], bytes]:
-    """``leaf_bytes`` for entries sharing all of ``e``'s fields but idx, cert_identifier and
-    details hash: canonicalise once with markers, then splice in each entry's values (in their
-    own canonical form). Falls back to ``leaf_bytes`` if a marker shows up anywhere else."""
-
-    def full(idx: int, cert_identifier: str | None, dhash: str) -> bytes:
-        return leaf_bytes(idx=idx, created_at=e.now, actor=e.actor, actor_dept=e.actor_dept,
-                          role=e.role, action=e.action, cert_identifier=cert_identifier,
-                          purpose=e.purpose, request_id=e.request_id, details_hash=dhash)
-
-    template = full(*_LEAF_MARKS)  # type: ignore[arg-type]  # idx marker is text on purpose
-    encoded = [canonical_json(m) for m in _LEAF_MARKS]
-    if any(template.count(m) != 1 for m in encoded):
-        return full
-    order = sorted(range(3), key=lambda k: template.index(encoded[k]))
-    segments, pos = [], 0
-    for k in order:
-        at = template.index(encoded[k])
-        segments.append(template[pos:at])
-        pos = at + len(encoded[k])
-    segments.append(template[pos:])
-
-    def splice(idx: int, cert_identifier: str | None, dhash: str) -> bytes:
-        if not isinstance(idx, int) or isinstance(idx, bool):
-            raise InvalidEntry("idx must be an integer")
-        if cert_identifier is not None and not isinstance(cert_identifier, str):
-            raise InvalidEntry("cert_identifier must be a string or None")
-        values = (canonical_json(idx), canonical_json(cert_identifier), canonical_json(dhash))
-        out = [segments[0]]
-        for n, k in enumerate(order):
-            out.append(values[k])
-            out.append(segments[n + 1])
-        return b"".join(out)
-
-    return splice
 
 
 def _inclusion_with_leaf(index: int, tree_size: int, sub: merkle.SubtreeFn) -> list[bytes]:

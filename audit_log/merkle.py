@@ -299,6 +299,27 @@ def verify_subtree_inclusion(
     verify_inclusion(leaf_index - start, end - start, leaf_hash, proof, root)
 
 
+def _trivial_subtree_consistency(
+    start: int, end: int, tree_size: int, subtree_root: bytes, root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Check the cases needing no walk (empty or whole-tree subtree); False if not one of them."""
+    if start == end and 0 <= end <= tree_size:
+        # The empty subtree is a prefix of every tree: its root must be MTH({}) and the proof empty.
+        if proof or subtree_root != EMPTY_ROOT:
+            raise ProofError("an empty subtree needs the empty root and an empty proof")
+        return True
+    _check_subtree(start, end)
+    if tree_size < end:
+        raise ProofError(f"tree size {tree_size} is smaller than subtree end {end}")
+    if start == 0 and end == tree_size:
+        if proof:
+            raise ProofError("a whole-tree subtree needs an empty proof")
+        if subtree_root != root:
+            raise ProofError("subtree root differs from the root")
+        return True
+    return False
+
+
 def verify_subtree_consistency(
     start: int, end: int, tree_size: int, subtree_root: bytes, root: bytes, proof: Sequence[bytes]
 ) -> None:
@@ -309,19 +330,7 @@ def verify_subtree_consistency(
     Hashes on the subtree's own path feed both accumulators only while fn < sn, i.e. while the
     walk is still inside the subtree.
     """
-    if start == end and 0 <= end <= tree_size:
-        # The empty subtree is a prefix of every tree: its root must be MTH({}) and the proof empty.
-        if proof or subtree_root != EMPTY_ROOT:
-            raise ProofError("an empty subtree needs the empty root and an empty proof")
-        return
-    _check_subtree(start, end)
-    if tree_size < end:
-        raise ProofError(f"tree size {tree_size} is smaller than subtree end {end}")
-    if start == 0 and end == tree_size:
-        if proof:
-            raise ProofError("a whole-tree subtree needs an empty proof")
-        if subtree_root != root:
-            raise ProofError("subtree root differs from the root")
+    if _trivial_subtree_consistency(start, end, tree_size, subtree_root, root, proof):
         return
     _check_hash("subtree root", subtree_root)
     _check_hash("root", root)

@@ -22,7 +22,7 @@ from audit_log.errors import AuditError, InvalidEntry, ProofError
 from audit_log.formats import HeadVerifier, TreeHead
 from audit_log.log import AuditLog
 from certificate_store.db import UnitOfWork
-from certificate_store.repos.audit import AuditEntryRecord
+from certificate_store.repos.audit import AuditEntryRecord, AuditRepo
 
 MAX_FINDINGS_PER_CHECK = 200
 
@@ -98,11 +98,32 @@ def verify_log(
         _Findings("head_consistency"),
         _Findings("version_hashes"),
     )
+    stored_leaf0 = dict(repo.iter_nodes(0))
+    leaves = _check_entries(repo, stored_leaf0, entries, vers_f, check_version_hashes)
+    size = len(leaves)
+    levels = _check_nodes(repo, leaves, stored_leaf0, nodes_f)
+    heads = [
+        TreeHead(hd.tree_size, hd.timestamp_ms, hd.root_hash, hd.signature, hd.key_id)
+        for hd in repo.heads()
+    ]
+    _check_heads(uow, head_verifier, heads, levels, size, roots_f, sigs_f, cons_f)
 
-    # 1. Leaves, recomputed from the entry fields.
+    checks = [entries.done(), nodes_f.done(), roots_f.done(), sigs_f.done(), cons_f.done()]
+    if check_version_hashes is not None:
+        checks.append(vers_f.done())
+    return AuditVerification(now, size, len(heads), tuple(checks))
+
+
+def _check_entries(
+    repo: AuditRepo,
+    stored_leaf0: dict[int, bytes],
+    entries: _Findings,
+    vers_f: _Findings,
+    check_version_hashes: VersionCheck | None,
+) -> list[bytes]:
+    """1. Leaves, recomputed from the entry fields (a missing entry keeps its stored leaf)."""
     leaves: list[bytes] = []
     expected = 0
-    stored_leaf0 = dict(repo.iter_nodes(0))
     for rec in repo.iter_entries():
         while expected < rec.idx:
             entries.add(f"entry {expected} missing")
@@ -126,9 +147,13 @@ def verify_log(
         if check_version_hashes is not None:
             for finding in check_version_hashes(rec):
                 vers_f.add(f"entry {rec.idx}: {finding}")
-    size = len(leaves)
+    return leaves
 
-    # 2. Every perfect subtree, recomputed, against the stored nodes.
+
+def _check_nodes(
+    repo: AuditRepo, leaves: list[bytes], stored_leaf0: dict[int, bytes], nodes_f: _Findings
+) -> list[list[bytes]]:
+    """2. Every perfect subtree, recomputed, against the stored nodes; returns the levels."""
     levels = [leaves]
     while len(levels[-1]) > 1:
         lv = levels[-1]
@@ -152,15 +177,24 @@ def verify_log(
             for ix in range(len(want)):
                 if ix not in present:
                     nodes_f.add(f"stored node ({level},{ix}) missing")
+    return levels
+
+
+def _check_heads(
+    uow: UnitOfWork,
+    head_verifier: HeadVerifier,
+    heads: list[TreeHead],
+    levels: list[list[bytes]],
+    size: int,
+    roots_f: _Findings,
+    sigs_f: _Findings,
+    cons_f: _Findings,
+) -> None:
+    """3. Signed heads: root, signature, order, consistency as served."""
 
     def computed(level: int, index: int) -> bytes:
         return levels[level][index]
 
-    # 3. Signed heads: root, signature, order, consistency as served.
-    heads = [
-        TreeHead(hd.tree_size, hd.timestamp_ms, hd.root_hash, hd.signature, hd.key_id)
-        for hd in repo.heads()
-    ]
     prev: TreeHead | None = None
     for hd in heads:
         if hd.tree_size > size:
@@ -187,11 +221,6 @@ def verify_log(
                 except (ProofError, AuditError, ValueError):
                     cons_f.add(f"heads {prev.tree_size}\u2192{hd.tree_size} inconsistent")
         prev = hd
-
-    checks = [entries.done(), nodes_f.done(), roots_f.done(), sigs_f.done(), cons_f.done()]
-    if check_version_hashes is not None:
-        checks.append(vers_f.done())
-    return AuditVerification(now, size, len(heads), tuple(checks))
 
 
 # ------------------------------------------------------------------ exports

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from audit_log.log import AuditLog
+from ca import cert_profiles
 from ca import certs as ca_certs
 from ca import crl as ca_crl
 from ca import ocsp as ca_ocsp
@@ -98,7 +99,7 @@ class PlatformPki:
         if root is None:
             label = f"root-{_stamp(now)}"
             signer = self._new_key(label)
-            der = ca_certs.issue_root_ca(signer, ROOT_CN, now, organization=PLATFORM_NAME)
+            der = cert_profiles.issue_root_ca(signer, ROOT_CN, now, organization=PLATFORM_NAME)
             root = self._record(uow, "root", None, label, der, now)
             self._audit(uow, actor, "pki.root.create", now, {"serial": str(root.serial)})
         for kind in SERVICE_KINDS:
@@ -112,16 +113,16 @@ class PlatformPki:
         label = f"{kind}-{_stamp(now)}"
         key = self._new_key(label)
         if kind == "tsa":
-            der = ca_certs.issue_tsa_cert(root_signer, root_der, key.public_key_der,
-                                          "电子证照时间戳服务", self.base_url, None, now,
-                                          organization=PLATFORM_NAME)
+            der = cert_profiles.issue_tsa_cert(root_signer, root_der, key.public_key_der,
+                                               "电子证照时间戳服务", self.base_url, None, now,
+                                               organization=PLATFORM_NAME)
         elif kind == "ocsp":
-            der = ca_certs.issue_ocsp_cert(root_signer, root_der, key.public_key_der,
-                                           "电子证照OCSP服务", None, now, organization=PLATFORM_NAME)
+            der = cert_profiles.issue_ocsp_cert(root_signer, root_der, key.public_key_der,
+                                                "电子证照OCSP服务", None, now, organization=PLATFORM_NAME)
         else:
-            der = ca_certs.issue_audit_cert(root_signer, root_der, key.public_key_der,
-                                            "电子证照审计日志", self.base_url, None, now,
-                                            organization=PLATFORM_NAME)
+            der = cert_profiles.issue_audit_cert(root_signer, root_der, key.public_key_der,
+                                                 "电子证照审计日志", self.base_url, None, now,
+                                                 organization=PLATFORM_NAME)
         rec = self._record(uow, kind, None, label, der, now)
         self._audit(uow, actor, f"pki.{kind}.create", now, {"serial": str(rec.serial)})
         return rec
@@ -168,8 +169,8 @@ class PlatformPki:
         root_signer, root_der = self.root(uow)
         label = f"dept-{dept.code}-{_stamp(now)}"
         key = self._new_key(label)
-        der = ca_certs.issue_department_cert(root_signer, root_der, key.public_key_der,
-                                             dept.name, dept.code, self.base_url, None, now)
+        der = cert_profiles.issue_department_cert(root_signer, root_der, key.public_key_der,
+                                                  dept.name, dept.code, self.base_url, None, now)
         rec = self._record(uow, "department", dept.code, label, der, now)
         self._audit(uow, actor, "key.generate", now,
                     {"dept": dept.code, "serial": str(rec.serial), "x5t#S256": rec.x5t_s256})
@@ -291,7 +292,7 @@ class PlatformPki:
                                timestamper=stamper, ocsp_responses=ocsps, crls=())
 
     def department_certs(self, uow: UnitOfWork, code: str) -> list[PkiCertRecord]:
-        return uow.pki.list(kind="department", dept_code=code)
+        return uow.pki.certs(kind="department", dept_code=code)
 
     def _audit(self, uow: UnitOfWork, actor: Actor, action: str, now: dt.datetime,
                details: dict[str, object]) -> None:

@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
-from ca.certs import issue_department_cert, issue_ocsp_cert, issue_root_ca, issue_tsa_cert  # noqa: E402
+from ca.cert_profiles import issue_department_cert, issue_ocsp_cert, issue_root_ca, issue_tsa_cert  # noqa: E402
 from ca.jws import canonical_json, sign_jws  # noqa: E402
 from ca.keystore import FileKeyStore  # noqa: E402
 from ca.ocsp import CertStatusInfo, ocsp_response_for  # noqa: E402
-from ca.pdf import sign_pdf  # noqa: E402
+from ca.pdf import PadesOptions, sign_pdf  # noqa: E402
 from ca.tsa import InProcessTimeStamper  # noqa: E402
 
 
@@ -83,8 +83,9 @@ def main() -> None:
         stamper = InProcessTimeStamper(tsa_s, tsa, [root], clock=lambda: now)
 
         def pdf_sign(level: str) -> Callable[[], object]:
-            return lambda: sign_pdf(pdf, dept_s, dept, [root], stamper, ocsps, [], root,
-                                    level, "Sig", None, None, now)  # type: ignore[arg-type]
+            return lambda: sign_pdf(pdf, dept_s, dept, PadesOptions(
+                level=level, field_name="Sig", chain_ders=[root],  # type: ignore[arg-type]
+                timestamper=stamper, ocsp_responses_der=ocsps, trust_root_der=root), now)
 
         cases: dict[str, Callable[[], object]] = {
             "raw": lambda: raw_key.sign(b"x" * 150, ec.ECDSA(hashes.SHA256())),

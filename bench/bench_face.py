@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ca import certs, ocsp, tsa  # noqa: E402
-from ca.pdf import sign_pdf  # noqa: E402
+from ca import cert_profiles, ocsp, tsa  # noqa: E402
+from ca.pdf import PadesOptions, sign_pdf  # noqa: E402
 from ca.signer import MemorySigner  # noqa: E402
 from issuer import qr  # noqa: E402
 from issuer.face import SIGNATURE_BOX, FaceInput, render_face  # noqa: E402
@@ -80,17 +80,17 @@ def main() -> None:
         footer="本证照与纸质证照具有同等法律效力。")
 
     root = MemorySigner.generate("root")
-    root_der = certs.issue_root_ca(root, "Bench Root", NOW - dt.timedelta(days=1))
+    root_der = cert_profiles.issue_root_ca(root, "Bench Root", NOW - dt.timedelta(days=1))
     dept = MemorySigner.generate("dept")
-    dept_der = certs.issue_department_cert(root, root_der, dept.public_key_der, DEPT,
-                                           "11540000MB0000002Y", "https://e.test", None,
-                                           NOW - dt.timedelta(hours=1))
+    dept_der = cert_profiles.issue_department_cert(root, root_der, dept.public_key_der, DEPT,
+                                                   "11540000MB0000002Y", "https://e.test", None,
+                                                   NOW - dt.timedelta(hours=1))
     tsa_k = MemorySigner.generate("tsa")
-    tsa_der = certs.issue_tsa_cert(root, root_der, tsa_k.public_key_der, "TSA", "https://e.test",
-                                   None, NOW - dt.timedelta(hours=1))
+    tsa_der = cert_profiles.issue_tsa_cert(root, root_der, tsa_k.public_key_der, "TSA", "https://e.test",
+                                           None, NOW - dt.timedelta(hours=1))
     oc = MemorySigner.generate("ocsp")
-    oc_der = certs.issue_ocsp_cert(root, root_der, oc.public_key_der, "OCSP", None,
-                                   NOW - dt.timedelta(hours=1))
+    oc_der = cert_profiles.issue_ocsp_cert(root, root_der, oc.public_key_der, "OCSP", None,
+                                           NOW - dt.timedelta(hours=1))
     resp = [ocsp.ocsp_response_for(oc, oc_der, root_der, d, ocsp.CertStatusInfo("good"), NOW)
             for d in (dept_der, tsa_der)]
     stamper = tsa.InProcessTimeStamper(tsa_k, tsa_der, [root_der], lambda: NOW)
@@ -99,9 +99,13 @@ def main() -> None:
     face_pdf = render_face(view)
 
     def signed(level: str) -> Callable[[int], object]:
-        return lambda i: sign_pdf(face_pdf, dept, dept_der, [root_der], stamper, resp, [],
-                                  root_der, level, "sig", box, f"{DEPT}\n%(ts)s", NOW,  # type: ignore[arg-type]
-                                  font_path=font)
+        return lambda i: sign_pdf(face_pdf, dept, dept_der, options(level), NOW)
+
+    def options(level: str) -> PadesOptions:
+        return PadesOptions(level=level, field_name="sig", chain_ders=[root_der],  # type: ignore[arg-type]
+                            timestamper=stamper, ocsp_responses_der=resp, trust_root_der=root_der,
+                            box=box, stamp_text=f"{DEPT}\n%(ts)s",  # type: ignore[arg-type]
+                            font_path=font)
 
     def render_signed(i: int) -> object:
         return signed("B-LT")(i)
@@ -116,9 +120,7 @@ def main() -> None:
         return qr.qr_png(citizen_url(i), 4, mask_pattern=None)
 
     faces = rate(face_rate, s)
-    lt = rate(lambda i: sign_pdf(render_face(view), dept, dept_der, [root_der], stamper, resp,
-                                 [], root_der, "B-LT", "sig", box,  # type: ignore[arg-type]
-                                 f"{DEPT}\n%(ts)s", NOW, font_path=font), s)
+    lt = rate(lambda i: sign_pdf(render_face(view), dept, dept_der, options("B-LT"), NOW), s)
     lta = rate(signed("B-LTA"), s)
     fixed, search = rate(qr_fixed, s), rate(qr_search, s)
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from audit_log.actor import Actor  # noqa: E402
 from audit_log.log import AuditLog  # noqa: E402
-from ca import certs as ca_certs  # noqa: E402
+from ca import cert_profiles  # noqa: E402
 from ca.jws import b64url  # noqa: E402
 from ca.signer import MemorySigner, Signer  # noqa: E402
 from certificate_store.db import Store, UnitOfWork  # noqa: E402
@@ -50,11 +50,11 @@ class Key:
 class Keys:
     def __init__(self) -> None:
         root = MemorySigner.generate("root")
-        root_der = ca_certs.issue_root_ca(root, "Bench Root", NOW - dt.timedelta(days=1))
+        root_der = cert_profiles.issue_root_ca(root, "Bench Root", NOW - dt.timedelta(days=1))
         s = MemorySigner.generate("dept")
-        der = ca_certs.issue_department_cert(root, root_der, s.public_key_der, "测试厅", DEPT,
-                                             "https://ecert.test", None,
-                                             NOW - dt.timedelta(days=1))
+        der = cert_profiles.issue_department_cert(root, root_der, s.public_key_der, "测试厅", DEPT,
+                                                  "https://ecert.test", None,
+                                                  NOW - dt.timedelta(days=1))
         self.key = Key(s, der, b64url(hashlib.sha256(der).digest()))
 
     def signing_key(self, uow: UnitOfWork, dept_code: str) -> Key:

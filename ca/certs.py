@@ -1,10 +1,7 @@
-"""X.509 certificate profiles of ecert, and reading certificates back.
+"""Reading ecert's X.509 certificates back: facts, PEM/DER, and the one-level chain check.
 
-Hierarchy: one self-signed root issues every end-entity certificate directly
-(department signing, department TLS client, TSA, OCSP responder, audit key).
-All keys are ECDSA P-256; all signatures ecdsa-with-SHA256. Every builder takes
-the issuing :class:`Signer` (file or HSM), the issuer certificate (DER), the
-subject's public key (SPKI DER) and ``now`` (aware UTC), and returns DER.
+The profiles that issue them are in :mod:`ca.cert_profiles`; the identifiers (OIDs) both
+sides share are here.
 """
 
 from __future__ import annotations
@@ -12,42 +9,26 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import (
-    AuthorityInformationAccessOID,
-    ExtendedKeyUsageOID,
-    NameOID,
-    ObjectIdentifier,
-)
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from ca._resign import resign_certificate, throwaway_key
 from ca.errors import ChainInvalid, MalformedCertificate
-from ca.signer import Signer, load_public_key
 
 __all__ = [
     "ECERT_OID_ARC",
     "CERT_POLICY_OID",
     "TSA_POLICY_OID",
+    "AUDIT_EKU_OID",
     "CertInfo",
-    "random_serial",
-    "issue_root_ca",
-    "issue_department_cert",
-    "issue_client_cert",
-    "issue_tsa_cert",
-    "issue_ocsp_cert",
-    "issue_audit_cert",
     "describe_cert",
     "load_cert",
     "pem",
     "der_from_pem",
     "verify_chain",
-    "pki_urls",
 ]
 
 ECERT_OID_ARC = "1.3.6.1.4.1.32473.7338"
@@ -62,7 +43,8 @@ TSA_POLICY_OID = ECERT_OID_ARC + ".2.1"
 AUDIT_EKU_OID = ECERT_OID_ARC + ".3.1"
 """Extended key usage of the audit-log signing key (tree heads)."""
 
-_ORG_ID = NameOID.ORGANIZATION_IDENTIFIER
+ORG_ID = NameOID.ORGANIZATION_IDENTIFIER
+"""Subject attribute that carries a department's USCC."""
 _SERIAL = NameOID.SERIAL_NUMBER
 
 
@@ -91,31 +73,11 @@ class CertInfo:
         return self.not_before <= at <= self.not_after
 
 
-def _utc(now: dt.datetime) -> dt.datetime:
+def to_utc(now: dt.datetime) -> dt.datetime:
+    """``now`` in UTC, whole seconds (as X.509 times carry them); naive times are refused."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("datetimes must be timezone-aware")
     return now.astimezone(dt.UTC).replace(microsecond=0)
-
-
-def _add_years(start: dt.datetime, years: int) -> dt.datetime:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
-
-
-def random_serial() -> int:
-    """Positive, at most 159 bits (fits 20 DER octets), at least 64 bits of entropy."""
-    while True:
-        value = secrets.randbits(159)
-        if value >= 1 << 64:
-            return value
-
-
-def pki_urls(base_url: str) -> tuple[str, str, str]:
-    """(OCSP URL, caIssuers URL of the DER root, CRL URL) under ``base_url``."""
-    base = base_url.rstrip("/")
-    return f"{base}/pki/ocsp", f"{base}/pki/ca.crt", f"{base}/pki/crl/root.crl"
 
 
 def load_cert(der: bytes) -> x509.Certificate:
@@ -140,250 +102,6 @@ def der_from_pem(text: str | bytes) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def _dept_name(dept_name: str, uscc: str) -> x509.Name:
-    if len(uscc) != 18 or not uscc.isascii() or not uscc.isalnum():
-        raise ValueError("uscc must be 18 ASCII alphanumerics")
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, dept_name),
-            x509.NameAttribute(_ORG_ID, uscc.upper()),
-            x509.NameAttribute(NameOID.COMMON_NAME, dept_name),
-        ]
-    )
-
-
-def _key_usage(*, digital_signature: bool = False, non_repudiation: bool = False,
-               cert_sign: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=non_repudiation,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=cert_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _build(
-    issuer_signer: Signer,
-    issuer_name: x509.Name,
-    issuer_ski: bytes,
-    subject: x509.Name,
-    subject_public_key_der: bytes,
-    serial: int | None,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-    extensions: Sequence[tuple[x509.ExtensionType, bool]],
-) -> bytes:
-    public_key = load_public_key(subject_public_key_der)
-    serial = random_serial() if serial is None else serial
-    if not 0 < serial < 1 << 159:
-        raise ValueError("serial must be positive and fit 20 octets")
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(public_key)
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier(issuer_ski, None, None), False
-        )
-    )
-    for ext, critical in extensions:
-        builder = builder.add_extension(ext, critical)
-    draft = builder.sign(throwaway_key(), hashes.SHA256())
-    return resign_certificate(draft.public_bytes(serialization.Encoding.DER), issuer_signer)
-
-
-def _issuer(ca_cert_der: bytes) -> tuple[x509.Name, bytes]:
-    ca = load_cert(ca_cert_der)
-    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return ca.subject, ski.digest
-
-
-def _revocation_exts(base_url: str) -> list[tuple[x509.ExtensionType, bool]]:
-    ocsp_url, ca_url, crl_url = pki_urls(base_url)
-    return [
-        (
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.OCSP,
-                        x509.UniformResourceIdentifier(ocsp_url),
-                    ),
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.CA_ISSUERS,
-                        x509.UniformResourceIdentifier(ca_url),
-                    ),
-                ]
-            ),
-            False,
-        ),
-        (
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        [x509.UniformResourceIdentifier(crl_url)], None, None, None
-                    )
-                ]
-            ),
-            False,
-        ),
-    ]
-
-
-def _policy() -> tuple[x509.ExtensionType, bool]:
-    return (
-        x509.CertificatePolicies(
-            [x509.PolicyInformation(ObjectIdentifier(CERT_POLICY_OID), None)]
-        ),
-        False,
-    )
-
-
-def issue_root_ca(
-    signer: Signer, common_name: str, now: dt.datetime, years: int = 20,
-    organization: str | None = None, serial: int | None = None,
-) -> bytes:
-    """Self-signed root: CA, pathLen 0, keyCertSign + cRLSign."""
-    start = _utc(now)
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
-    if organization:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    name = x509.Name(attrs)
-    ski = x509.SubjectKeyIdentifier.from_public_key(
-        load_public_key(signer.public_key_der)
-    ).digest
-    return _build(
-        signer, name, ski, name, signer.public_key_der, serial, start,
-        _add_years(start, years),
-        [
-            (x509.BasicConstraints(ca=True, path_length=0), True),
-            (_key_usage(cert_sign=True), True),
-        ],
-    )
-
-
-def _ee(
-    ca_signer: Signer, ca_cert_der: bytes, subject: x509.Name, spki: bytes,
-    serial: int | None, now: dt.datetime, years: int,
-    exts: list[tuple[x509.ExtensionType, bool]],
-) -> bytes:
-    issuer_name, issuer_ski = _issuer(ca_cert_der)
-    start = _utc(now)
-    ca_end = load_cert(ca_cert_der).not_valid_after_utc
-    end = min(_add_years(start, years), ca_end)
-    base: list[tuple[x509.ExtensionType, bool]] = [
-        (x509.BasicConstraints(ca=False, path_length=None), True),
-    ]
-    return _build(ca_signer, issuer_name, issuer_ski, subject, spki, serial,
-                  start, end, base + exts)
-
-
-def issue_department_cert(
-    ca_signer: Signer, ca_cert_der: bytes, subject_public_key_der: bytes,
-    dept_name: str, uscc: str, base_url: str, serial: int | None,
-    now: dt.datetime, years: int = 3,
-) -> bytes:
-    """Department signing certificate (JWS records, PDF seals).
-
-    keyUsage digitalSignature + nonRepudiation (critical); subject C=CN, O, CN =
-    department name and organizationIdentifier = USCC; AIA (OCSP, caIssuers DER),
-    CRL distribution point, ecert certificate policy. Validity capped at the CA's.
-    """
-    return _ee(
-        ca_signer, ca_cert_der, _dept_name(dept_name, uscc), subject_public_key_der,
-        serial, now, years,
-        [(_key_usage(digital_signature=True, non_repudiation=True), True),
-         _policy(), *_revocation_exts(base_url)],
-    )
-
-
-def issue_client_cert(
-    ca_signer: Signer, ca_cert_der: bytes, subject_public_key_der: bytes,
-    dept_name: str, uscc: str, base_url: str, serial: int | None,
-    now: dt.datetime, years: int = 1,
-) -> bytes:
-    """Department mutual-TLS client certificate (EKU clientAuth)."""
-    return _ee(
-        ca_signer, ca_cert_der, _dept_name(dept_name, uscc), subject_public_key_der,
-        serial, now, years,
-        [(_key_usage(digital_signature=True), True),
-         (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
-         _policy(), *_revocation_exts(base_url)],
-    )
-
-
-def _service_name(common_name: str, organization: str | None) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
-    if organization:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    return x509.Name(attrs)
-
-
-def issue_tsa_cert(
-    ca_signer: Signer, ca_cert_der: bytes, subject_public_key_der: bytes,
-    common_name: str, base_url: str, serial: int | None, now: dt.datetime,
-    years: int = 10, organization: str | None = None,
-) -> bytes:
-    """RFC 3161 TSA certificate: EKU timeStamping only, critical."""
-    return _ee(
-        ca_signer, ca_cert_der, _service_name(common_name, organization),
-        subject_public_key_der, serial, now, years,
-        [(_key_usage(digital_signature=True), True),
-         (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
-         _policy(), *_revocation_exts(base_url)],
-    )
-
-
-def issue_ocsp_cert(
-    ca_signer: Signer, ca_cert_der: bytes, subject_public_key_der: bytes,
-    common_name: str, serial: int | None, now: dt.datetime, days: int = 365,
-    organization: str | None = None,
-) -> bytes:
-    """Delegated OCSP responder: EKU OCSPSigning + id-pkix-ocsp-nocheck.
-
-    With nocheck, relying parties never check this certificate's status, so keep
-    it short-lived (one year by default) and re-issue it on rotation.
-    """
-    issuer_name, issuer_ski = _issuer(ca_cert_der)
-    start = _utc(now)
-    end = min(start + dt.timedelta(days=days), load_cert(ca_cert_der).not_valid_after_utc)
-    return _build(
-        ca_signer, issuer_name, issuer_ski, _service_name(common_name, organization),
-        subject_public_key_der, serial, start, end,
-        [(x509.BasicConstraints(ca=False, path_length=None), True),
-         (_key_usage(digital_signature=True), True),
-         (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), False),
-         (x509.OCSPNoCheck(), False),
-         _policy()],
-    )
-
-
-def issue_audit_cert(
-    ca_signer: Signer, ca_cert_der: bytes, subject_public_key_der: bytes,
-    common_name: str, base_url: str, serial: int | None, now: dt.datetime,
-    years: int = 10, organization: str | None = None,
-) -> bytes:
-    """Audit-log key (signed tree heads): digitalSignature, private EKU."""
-    return _ee(
-        ca_signer, ca_cert_der, _service_name(common_name, organization),
-        subject_public_key_der, serial, now, years,
-        [(_key_usage(digital_signature=True), True),
-         (x509.ExtendedKeyUsage([ObjectIdentifier(AUDIT_EKU_OID)]), False),
-         _policy(), *_revocation_exts(base_url)],
-    )
-
-
 def _attr(name: x509.Name, oid: ObjectIdentifier) -> str | None:
     values = name.get_attributes_for_oid(oid)
     if not values:
@@ -406,7 +124,7 @@ def describe_cert(der: bytes) -> CertInfo:
         ekus = tuple(oid.dotted_string for oid in eku)
     except x509.ExtensionNotFound:
         ekus = ()
-    uscc = _attr(cert.subject, _ORG_ID) or _attr(cert.subject, _SERIAL)
+    uscc = _attr(cert.subject, ORG_ID) or _attr(cert.subject, _SERIAL)
     return CertInfo(
         serial=cert.serial_number,
         subject=cert.subject.rfc4514_string(),
@@ -433,7 +151,7 @@ def verify_chain(cert_der: bytes, root_der: bytes, at: dt.datetime) -> CertInfo:
     does not check revocation (see :mod:`ca.crl` and :mod:`ca.ocsp`). Raises
     :class:`ChainInvalid`; returns the certificate's :class:`CertInfo`.
     """
-    when = _utc(at)
+    when = to_utc(at)
     cert, root = load_cert(cert_der), load_cert(root_der)
     if cert_der != root_der:
         try:

@@ -131,6 +131,41 @@ def issuer_matches(request: OcspRequest, ca_cert_der: bytes) -> bool:
     return name_hash == request.issuer_name_hash and key_hash == request.issuer_key_hash
 
 
+def _cert_status(status: OcspStatus, revoked_at: dt.datetime | None,
+                 reason: Reason) -> ocsp.CertStatus:
+    if status == "good":
+        return ocsp.CertStatus(name="good", value=core.Null())
+    if status == "unknown":
+        return ocsp.CertStatus(name="unknown", value=core.Null())
+    if status == "revoked":
+        if revoked_at is None:
+            raise ValueError("revoked status needs revoked_at")
+        info: dict[str, object] = {"revocation_time": _utc(revoked_at)}
+        if reason is not Reason.UNSPECIFIED:
+            info["revocation_reason"] = reason.asn1_name
+        return ocsp.CertStatus(name="revoked", value=info)
+    raise ValueError("status must be good, revoked or unknown")
+
+
+def _signed_response(responder_signer: Signer, responder: asn1_x509.Certificate,
+                     tbs: ocsp.ResponseData) -> bytes:
+    basic = ocsp.BasicOCSPResponse(
+        {
+            "tbs_response_data": tbs,
+            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+            "signature": responder_signer.sign(tbs.dump()),
+            "certs": [responder],
+        }
+    )
+    resp = ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+        }
+    )
+    return bytes(resp.dump())
+
+
 def build_ocsp_response(
     responder_signer: Signer,
     responder_cert_der: bytes,
@@ -161,19 +196,7 @@ def build_ocsp_response(
             "serial_number": serial,
         }
     )
-    if status == "good":
-        cert_status = ocsp.CertStatus(name="good", value=core.Null())
-    elif status == "unknown":
-        cert_status = ocsp.CertStatus(name="unknown", value=core.Null())
-    elif status == "revoked":
-        if revoked_at is None:
-            raise ValueError("revoked status needs revoked_at")
-        info: dict[str, object] = {"revocation_time": _utc(revoked_at)}
-        if reason is not Reason.UNSPECIFIED:
-            info["revocation_reason"] = reason.asn1_name
-        cert_status = ocsp.CertStatus(name="revoked", value=info)
-    else:
-        raise ValueError("status must be good, revoked or unknown")
+    cert_status = _cert_status(status, revoked_at, reason)
     start, end = _utc(this_update), _utc(next_update)
     if end <= start:
         raise ValueError("next_update must follow this_update")
@@ -194,22 +217,7 @@ def build_ocsp_response(
         tbs_fields["response_extensions"] = [
             {"extn_id": "nonce", "critical": False, "extn_value": nonce}
         ]
-    tbs = ocsp.ResponseData(tbs_fields)
-    basic = ocsp.BasicOCSPResponse(
-        {
-            "tbs_response_data": tbs,
-            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
-            "signature": responder_signer.sign(tbs.dump()),
-            "certs": [responder],
-        }
-    )
-    resp = ocsp.OCSPResponse(
-        {
-            "response_status": "successful",
-            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
-        }
-    )
-    return bytes(resp.dump())
+    return _signed_response(responder_signer, responder, ocsp.ResponseData(tbs_fields))
 
 
 def ocsp_response_for(

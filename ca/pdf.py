@@ -15,6 +15,7 @@ import concurrent.futures
 import datetime as dt
 import functools
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -36,7 +37,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from ca.errors import CaError, MalformedPdf
 from ca.signer import Signer
 
-__all__ = ["PadesLevel", "sign_pdf", "DEFAULT_CJK_FONT"]
+__all__ = ["PadesLevel", "PadesOptions", "sign_pdf", "DEFAULT_CJK_FONT"]
 
 PadesLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 DEFAULT_CJK_FONT = Path("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf")
@@ -117,81 +118,96 @@ def _reserve(cert_der: bytes, chain_ders: Sequence[bytes], timestamped: bool) ->
     return size + size % 2
 
 
-def sign_pdf(
-    pdf_bytes: bytes,
-    signer: Signer,
-    cert_der: bytes,
-    chain_ders: Sequence[bytes],
-    timestamper: TimeStamper | None,
-    ocsp_responses_der: Sequence[bytes],
-    crls_der: Sequence[bytes],
-    trust_root_der: bytes | None,
-    level: PadesLevel,
-    field_name: str,
-    box: tuple[int, int, int, int] | None,
-    stamp_text: str | None,
-    now: dt.datetime,
-    *,
-    page: int = 0,
-    font_path: Path | None = DEFAULT_CJK_FONT,
-    reason: str | None = None,
-    location: str | None = None,
-) -> bytes:
-    """Sign ``pdf_bytes`` as a PAdES signature at ``level``; return the new PDF.
+@dataclass(frozen=True)
+class PadesOptions:
+    """How :func:`sign_pdf` signs: the PAdES level, what it embeds, and the visible stamp.
 
     ``chain_ders``: issuer certificates (root included), also embedded.
     ``ocsp_responses_der``/``crls_der``: revocation data for the signer and TSA
     certificates, embedded at B-LT and B-LTA (the caller makes them, e.g. with
     :func:`ca.ocsp.ocsp_response_for`). ``trust_root_der`` is required from B-LT
-    on: pyHanko validates the chain before embedding it. ``box`` (page points)
-    makes the signature visible, with ``stamp_text`` in the CJK font.
+    on: pyHanko validates the chain before embedding it. ``timestamper`` is required
+    from B-T on. ``box`` (page points) makes the signature visible, with
+    ``stamp_text`` in the CJK font at ``font_path``.
     """
+
+    level: PadesLevel
+    field_name: str
+    chain_ders: Sequence[bytes] = ()
+    timestamper: TimeStamper | None = None
+    ocsp_responses_der: Sequence[bytes] = ()
+    crls_der: Sequence[bytes] = ()
+    trust_root_der: bytes | None = None
+    box: tuple[int, int, int, int] | None = None
+    stamp_text: str | None = None
+    page: int = 0
+    font_path: Path | None = DEFAULT_CJK_FONT
+    reason: str | None = None
+    location: str | None = None
+
+
+def _check(options: PadesOptions, now: dt.datetime) -> None:
+    level = options.level
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     if level not in ("B-B", "B-T", "B-LT", "B-LTA"):
         raise ValueError("level must be B-B, B-T, B-LT or B-LTA")
-    if level != "B-B" and timestamper is None:
+    if level != "B-B" and options.timestamper is None:
         raise ValueError(f"{level} needs a timestamper")
-    long_term = level in ("B-LT", "B-LTA")
-    if long_term and trust_root_der is None:
+    if level in ("B-LT", "B-LTA") and options.trust_root_der is None:
         raise ValueError(f"{level} needs the trust root")
-    chain = tuple(chain_ders)
-    vc = None
-    if long_term:
-        assert trust_root_der is not None
-        vc = ValidationContext(
-            trust_roots=[asn1_x509.Certificate.load(trust_root_der)],
-            other_certs=[asn1_x509.Certificate.load(d) for d in chain],
-            ocsps=[ocsp.OCSPResponse.load(d) for d in ocsp_responses_der],
-            crls=[crl.CertificateList.load(d) for d in crls_der],
-            allow_fetching=False,
-            revocation_mode="require",
-            moment=now,
-        )
+
+
+def _validation_context(options: PadesOptions, now: dt.datetime) -> ValidationContext | None:
+    """What B-LT and B-LTA embed, offline: the caller's chain, OCSP responses and CRLs."""
+    if options.level not in ("B-LT", "B-LTA"):
+        return None
+    assert options.trust_root_der is not None
+    return ValidationContext(
+        trust_roots=[asn1_x509.Certificate.load(options.trust_root_der)],
+        other_certs=[asn1_x509.Certificate.load(d) for d in options.chain_ders],
+        ocsps=[ocsp.OCSPResponse.load(d) for d in options.ocsp_responses_der],
+        crls=[crl.CertificateList.load(d) for d in options.crls_der],
+        allow_fetching=False,
+        revocation_mode="require",
+        moment=now,
+    )
+
+
+def _stamp_style(options: PadesOptions) -> TextStampStyle | None:
+    if options.box is None or options.stamp_text is None:
+        return None
+    font_path = options.font_path
+    text_style = TextBoxStyle(font=_font(font_path)) if font_path is not None else TextBoxStyle()
+    return TextStampStyle(stamp_text=options.stamp_text, text_box_style=text_style,
+                          border_width=1)
+
+
+def sign_pdf(pdf_bytes: bytes, signer: Signer, cert_der: bytes, options: PadesOptions,
+             now: dt.datetime) -> bytes:
+    """Sign ``pdf_bytes`` with ``signer`` (certificate ``cert_der``) as a PAdES signature
+    at ``options.level``, signing time ``now``; return the new PDF."""
+    _check(options, now)
+    level = options.level
+    chain = tuple(options.chain_ders)
     meta = PdfSignatureMetadata(
-        field_name=field_name,
+        field_name=options.field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        embed_validation_info=long_term,
-        validation_context=vc,
+        embed_validation_info=level in ("B-LT", "B-LTA"),
+        validation_context=_validation_context(options, now),
         use_pades_lta=level == "B-LTA",
-        reason=reason,
-        location=location,
+        reason=options.reason,
+        location=options.location,
     )
-    style = None
-    if box is not None and stamp_text is not None:
-        text_style = (
-            TextBoxStyle(font=_font(font_path)) if font_path is not None else TextBoxStyle()
-        )
-        style = TextStampStyle(stamp_text=stamp_text, text_box_style=text_style,
-                               border_width=1)
     pdf_signer = _TimedPdfSigner(
         now,
         meta,
         signer=_adapter(signer, cert_der, chain),  # type: ignore[arg-type]
-        timestamper=timestamper if level != "B-B" else None,
-        stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(field_name, on_page=page, box=box),
+        timestamper=options.timestamper if level != "B-B" else None,
+        stamp_style=_stamp_style(options),
+        new_field_spec=fields.SigFieldSpec(options.field_name, on_page=options.page,
+                                           box=options.box),
     )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)

@@ -197,19 +197,28 @@ def _signed_content(pdf_bytes: bytes, byte_range: Any) -> bytes:
     return pdf_bytes[a : a + b] + pdf_bytes[c : c + d]
 
 
-def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate,
-            at: dt.datetime) -> SignatureReport:
-    knowledge, embedded = _knowledge(reader, sig, at)
-    spec = dataclasses.replace(_policies(root), local_knowledge=knowledge)
+@dataclass(frozen=True)
+class _Outcome:
+    """What the AdES engine decided for one signature (or that it could not decide)."""
+
+    indication: str
+    sub_indication: str | None
+    message: str | None
+    intact: bool
+    coverage: SignatureCoverageLevel | None
+    modification: Any
+    docmdp_ok: bool | None
+    signing_time: dt.datetime | None
+    model: str
+    when: dt.datetime
+
+
+def _outcome(reader: Any, sig: Any, spec: SignatureValidationSpec, at: dt.datetime) -> _Outcome:
+    """Policy (1), then (2) if (1) is INDETERMINATE (see the module docstring)."""
     model = "current-time"
     when = at
-    message: str | None = None
     try:
         result = run_sync(_run(sig, spec, at))
-        ts_ok = (
-            result.signature_timestamp_status is not None
-            and result.signature_timestamp_status.ades_subindic.status is AdESStatus.PASSED
-        )
         if result.ades_subindic.status is AdESStatus.INDETERMINATE:
             ts_time = run_sync(_trusted_timestamp_time(sig, spec, at))
             if ts_time is not None:
@@ -219,37 +228,49 @@ def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate
                 if retry.ades_subindic.status is AdESStatus.PASSED:
                     result, model, when = retry, "signature-timestamp-time", ts_time
         status = result.api_status
-        indication = result.ades_subindic.status.name
-        sub = getattr(result.ades_subindic, "standard_name", None)
-        message = result.failure_msg
         ts_ok = (
             result.signature_timestamp_status is not None
             and result.signature_timestamp_status.ades_subindic.status is AdESStatus.PASSED
         )
-        intact = bool(status.intact and status.valid)
-        coverage = status.coverage
-        modification = status.modification_level
-        docmdp_ok = status.docmdp_ok
-        signing_time = result.best_signature_time if ts_ok else None
+        return _Outcome(
+            indication=result.ades_subindic.status.name,
+            sub_indication=getattr(result.ades_subindic, "standard_name", None),
+            message=result.failure_msg,
+            intact=bool(status.intact and status.valid),
+            coverage=status.coverage,
+            modification=status.modification_level,
+            docmdp_ok=status.docmdp_ok,
+            signing_time=result.best_signature_time if ts_ok else None,
+            model=model,
+            when=when,
+        )
     except Exception as exc:  # noqa: BLE001 - untrusted input: any failure is "cannot decide"
-        indication, sub, message = "INDETERMINATE", None, f"{type(exc).__name__}: {exc}"
         # The validator itself failed on this signature: nothing is proven.
-        intact, coverage, modification, docmdp_ok = False, None, None, None
-        signing_time, ts_ok = None, False
-    valid: bool | None
-    if indication == "INDETERMINATE" and message and coverage is None:
-        valid = None
-    elif not intact or indication == "FAILED":
-        valid = False
-    elif indication == "PASSED":
-        valid = True
-    else:
-        valid = None
+        return _Outcome("INDETERMINATE", None, f"{type(exc).__name__}: {exc}", False, None,
+                        None, None, None, model, when)
+
+
+def _verdict(o: _Outcome) -> bool | None:
+    if o.indication == "INDETERMINATE" and o.message and o.coverage is None:
+        return None
+    if not o.intact or o.indication == "FAILED":
+        return False
+    if o.indication == "PASSED":
+        return True
+    return None
+
+
+def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate,
+            at: dt.datetime) -> SignatureReport:
+    knowledge, embedded = _knowledge(reader, sig, at)
+    spec = dataclasses.replace(_policies(root), local_knowledge=knowledge)
+    o = _outcome(reader, sig, spec, at)
     try:
         signer: CertInfo | None = describe_cert(sig.signer_cert.dump())
     except Exception:  # noqa: BLE001
         signer = None
     content = _signed_content(pdf_bytes, sig.byte_range)
+    coverage, modification = o.coverage, o.modification
     coverage_name = coverage.name if coverage is not None else "UNKNOWN"
     mod_name = modification.name if modification is not None else None
     whole = coverage is SignatureCoverageLevel.ENTIRE_FILE or (
@@ -259,25 +280,25 @@ def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate
     claimed = sig.self_reported_timestamp
     return SignatureReport(
         field_name=str(sig.field_name),
-        intact=intact,
-        valid=valid,
-        indication=indication,
-        sub_indication=sub,
-        validation_model=model,
-        validated_at=when,
-        signing_time=signing_time,
+        intact=o.intact,
+        valid=_verdict(o),
+        indication=o.indication,
+        sub_indication=o.sub_indication,
+        validation_model=o.model,
+        validated_at=o.when,
+        signing_time=o.signing_time,
         claimed_signing_time=claimed,
         timestamped=bool(_timestamp_tokens(sig)),
         signer=signer,
         coverage=coverage_name,
         whole_document=whole,
         modification_level=mod_name,
-        docmdp_ok=docmdp_ok,
+        docmdp_ok=o.docmdp_ok,
         revocation_data_embedded=embedded,
         signed_content_sha256=hashlib.sha256(content).hexdigest(),
         signed_content=content,
         cms_der=_cms_bytes(sig),
-        message=message,
+        message=o.message,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from certificate_store.errors import StoreUnavailable
@@ -85,8 +86,6 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         """One atomic unit of work: commits on success, rolls back on any exception."""
-        from sqlalchemy.exc import OperationalError
-
         try:
             session = self._sessions()
         except OperationalError as exc:  # pragma: no cover - depends on the server

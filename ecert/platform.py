@@ -158,11 +158,11 @@ class Platform:
 
     def list_departments(self) -> list[DepartmentRecord]:
         with self.store.transaction() as uow:
-            return uow.departments.list()
+            return uow.departments.all_departments()
 
     def list_tokens(self) -> list[TokenRecord]:
         with self.store.transaction() as uow:
-            return uow.tokens.list()
+            return uow.tokens.all_tokens()
 
     def create_token(self, *, role: str, dept_code: str | None, holder_code: str | None,
                      label: str, ttl_days: int | None, actor: Actor) -> NewToken:

@@ -84,7 +84,7 @@ def _certs_for(uow: UnitOfWork, scope: str) -> Iterable[CertificateRecord]:
         raise NotFound(f"no department {scope}")
     after = 0
     while True:
-        page = uow.certificates.list(issuer_code=scope, after_id=after, limit=200)
+        page = uow.certificates.page(issuer_code=scope, after_id=after, limit=200)
         yield from page
         if len(page) < 200:
             return

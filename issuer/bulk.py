@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema.validators import Draft202012Validator
 
 from audit_log.actor import Actor
-from audit_log.log import AuditEntryInput
+from audit_log.append import AuditEntryInput
 from certificate_store import errors as store_errors
 from certificate_store.db import UnitOfWork
 from issuer import lifecycle

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from ca.pdf import sign_pdf
+from ca.pdf import PadesOptions, sign_pdf
 from ca.signer import Signer
 from certificate_store.db import Store, UnitOfWork
 from issuer import qr
@@ -337,15 +337,15 @@ class DocumentService:
         face = render_face(face_input_from_record(record, loaded.ctype, seal_png, url, annotation))
         signer_name = record.get("signer") or record["issuer"]["name"]
         box = tuple(int(round(v)) for v in SIGNATURE_BOX)
-        return sign_pdf(
-            face, material.key.signer, material.key.cert_der, material.chain_ders,
-            material.timestamper,  # type: ignore[arg-type]
-            material.ocsp_responses, material.crls, material.root_der, level,
-            SIGNATURE_FIELD, box,  # type: ignore[arg-type]
-            f"{signer_name}\n{_STAMP_WORDS}  %(ts)s", now,
+        return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
+            level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
+            timestamper=material.timestamper,  # type: ignore[arg-type]
+            ocsp_responses_der=material.ocsp_responses, crls_der=material.crls,
+            trust_root_der=material.root_der, box=box,  # type: ignore[arg-type]
+            stamp_text=f"{signer_name}\n{_STAMP_WORDS}  %(ts)s",
             font_path=stamp_font_path(signer_name + _STAMP_WORDS, minimal=True),
             reason=reason or f"签发电子证照 {identifier}",
             location=self._location,
-        )
+        ), now)
 
 

@@ -111,16 +111,16 @@ class _Material:
     """DocumentService signing material over a throwaway root: department key, TSA, OCSP."""
 
     def __init__(self, keys: Any, now: dt.datetime) -> None:
-        from ca import certs as ca_certs
+        from ca import cert_profiles
 
         self.keys, self.root_der = keys, keys.root_der
         start = now - dt.timedelta(days=1)
         self.tsa = MemorySigner.generate("tsa")
-        self.tsa_der = ca_certs.issue_tsa_cert(keys.root, keys.root_der, self.tsa.public_key_der,
-                                               "测试时间戳服务", "https://ecert.test", None, start)
+        self.tsa_der = cert_profiles.issue_tsa_cert(keys.root, keys.root_der, self.tsa.public_key_der,
+                                                    "测试时间戳服务", "https://ecert.test", None, start)
         self.ocsp = MemorySigner.generate("ocsp")
-        self.ocsp_der = ca_certs.issue_ocsp_cert(keys.root, keys.root_der,
-                                                 self.ocsp.public_key_der, "测试OCSP", None, start)
+        self.ocsp_der = cert_profiles.issue_ocsp_cert(keys.root, keys.root_der,
+                                                      self.ocsp.public_key_der, "测试OCSP", None, start)
 
     def _ocsp(self, der: bytes, now: dt.datetime) -> bytes:
         from ca import ocsp as ca_ocsp

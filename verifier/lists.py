@@ -59,7 +59,7 @@ def _date_cst(t: dt.datetime | None) -> str | None:
 
 
 def _department_certs(uow: UnitOfWork) -> list[PkiCertRecord]:
-    return [r for r in uow.pki.list(kind="department")]
+    return [r for r in uow.pki.certs(kind="department")]
 
 
 def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def build_status_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> d
     entries: list[dict[str, Any]] = []
     after = 0
     while True:
-        page = uow.certificates.list(after_id=after, limit=1000)
+        page = uow.certificates.page(after_id=after, limit=1000)
         if not page:
             break
         for c in page:

@@ -403,7 +403,7 @@ def verify_qr_online(
         return _not_found(ident, now)
     version, cert = found
     if parsed.x5t_s256 is None and _qr_kid(parsed) is not None:
-        certs = [r.x5t_s256 for r in uow.pki.list(kind="department")]
+        certs = [r.x5t_s256 for r in uow.pki.certs(kind="department")]
         parsed = _named(parsed, _by_kid(certs, _qr_kid(parsed)))
     key = _department_key(uow, parsed.x5t_s256, root_der)
     status = _store_status(uow, cert)

@@ -28,8 +28,13 @@ from certificate_store.records import (
 )
 from certificate_store.repos._convert import to_record
 
-_cert = lambda r: to_record(r, CertificateRecord)  # noqa: E731
-_ver = lambda r: to_record(r, VersionRecord)  # noqa: E731
+
+def _cert(row: Certificate) -> CertificateRecord:
+    return to_record(row, CertificateRecord)
+
+
+def _ver(row: CertificateVersion) -> VersionRecord:
+    return to_record(row, VersionRecord)
 
 
 class CertificateRepo:
@@ -184,7 +189,7 @@ class CertificateRepo:
             q = q.where(Certificate.type_code == type_code)
         return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id).limit(limit))]
 
-    def list(self, *, issuer_code: str | None = None, status: str | None = None,
+    def page(self, *, issuer_code: str | None = None, status: str | None = None,
              after_id: int = 0, limit: int = 100) -> list[CertificateRecord]:
         q = select(Certificate).where(Certificate.id > after_id)
         if issuer_code:

@@ -51,7 +51,7 @@ class DepartmentRepo:
         row = self._s.get(Department, code)
         return None if row is None else to_record(row, DepartmentRecord)
 
-    def list(self) -> list[DepartmentRecord]:
+    def all_departments(self) -> list[DepartmentRecord]:
         rows = self._s.scalars(select(Department).order_by(Department.code))
         return [to_record(r, DepartmentRecord) for r in rows]
 
@@ -118,7 +118,7 @@ class PkiRepo:
         row = self._s.scalars(select(PkiCertificate).where(PkiCertificate.x5t_s256 == x5t_s256)).first()
         return None if row is None else _pki(row)
 
-    def list(self, kind: str | None = None, dept_code: str | None = None) -> list[PkiCertRecord]:
+    def certs(self, kind: str | None = None, dept_code: str | None = None) -> list[PkiCertRecord]:
         q = select(PkiCertificate)
         if kind is not None:
             q = q.where(PkiCertificate.kind == kind)
@@ -238,7 +238,7 @@ class TokenRepo:
         row = self._s.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
         return None if row is None else to_record(row, TokenRecord)
 
-    def list(self) -> list[TokenRecord]:
+    def all_tokens(self) -> list[TokenRecord]:
         return [to_record(r, TokenRecord) for r in self._s.scalars(select(ApiToken).order_by(ApiToken.id))]
 
     def revoke(self, token_id: int, now: dt.datetime) -> TokenRecord:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from audit_log.actor import Actor
+from ca import cert_profiles
 from ca import certs as ca_certs
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
@@ -84,9 +85,9 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
         if dept.successor_code:
             raise UsageError(f"{code} was succeeded by {dept.successor_code}")
         root_signer, root_der = platform.pki.root(uow)
-        der = ca_certs.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
-                                         dept.code, platform.settings.base_url, None, now,
-                                         years=years)
+        der = cert_profiles.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
+                                              dept.code, platform.settings.base_url, None, now,
+                                              years=years)
         info = ca_certs.describe_cert(der)
         # The key is the department's, not ours: the label only says where it was written.
         rec = uow.pki.add(kind=kind, dept_code=dept.code, key_label=f"external:{key_label}",
@@ -103,7 +104,7 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
 
 def client_certs(platform: Platform, code: str | None) -> list[PkiCertRecord]:
     with platform.store.transaction() as uow:
-        return [r for kind in CLIENT_KINDS for r in uow.pki.list(kind=kind, dept_code=code)]
+        return [r for kind in CLIENT_KINDS for r in uow.pki.certs(kind=kind, dept_code=code)]
 
 
 def revoke_client_cert(platform: Platform, serial: int, reason: str, actor: Actor) -> None:

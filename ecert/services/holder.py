@@ -270,7 +270,7 @@ def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[Objecti
             ids = []
             after = 0
             while len(ids) < 5000:
-                page_c = uow.certificates.list(issuer_code=actor.dept_code, after_id=after,
+                page_c = uow.certificates.page(issuer_code=actor.dept_code, after_id=after,
                                                limit=1000)
                 if not page_c:
                     break

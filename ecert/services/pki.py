@@ -39,7 +39,7 @@ def department_pem(p: Platform, code: str) -> str | None:
 
 def services_pem(p: Platform) -> str:
     with p.store.transaction() as uow:
-        ders = [rec.der for kind in SERVICE_KINDS for rec in uow.pki.list(kind=kind)]
+        ders = [rec.der for kind in SERVICE_KINDS for rec in uow.pki.certs(kind=kind)]
     return "".join(pem(d) for d in ders)
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from audit_log import AuditLog, merkle
-from audit_log.log import AuditEntryInput
+from audit_log.append import AuditEntryInput
 from audit_log.verify import verify_log
 from certificate_store.db import Store, sqlite_url
 from certificate_store.models.audit import AuditNodeRow
@@ -100,8 +100,8 @@ def test_record_many_rejects_naive_time(store: Store) -> None:
 @pytest.mark.parametrize("cert", [None, "", "X", "\u00e9\"\\\u2028", "\x00cert_identifier\x00",
                                   "\x00idx\x00", "\x00details_sha256\x00"])
 def test_leaf_splice_equals_leaf_bytes(cert: str | None) -> None:
+    from audit_log.append import _leaf_maker
     from audit_log.entry import leaf_bytes
-    from audit_log.log import _leaf_maker
 
     for actor in ("alice", "\x00idx\x00"):  # the second makes the maker fall back
         e = AuditEntryInput(now=T0, actor=actor, actor_dept="D", role="issuer", action="a.b",

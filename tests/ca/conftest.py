@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from ca.certs import (
-    describe_cert,
+from ca.cert_profiles import (
     issue_client_cert,
     issue_department_cert,
     issue_ocsp_cert,
     issue_root_ca,
     issue_tsa_cert,
-    pem,
 )
+from ca.certs import describe_cert, pem
 from ca.crl import build_crl
 from ca.keystore import FileKeyStore, MemoryKeyStore
 from ca.revocation import Reason, Revoked

@@ -6,15 +6,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
-from ca.certs import (
-    CERT_POLICY_OID,
-    der_from_pem,
-    describe_cert,
-    issue_root_ca,
-    pem,
-    random_serial,
-    verify_chain,
-)
+from ca.cert_profiles import issue_root_ca, random_serial
+from ca.certs import CERT_POLICY_OID, der_from_pem, describe_cert, pem, verify_chain
 from ca.errors import ChainInvalid, MalformedCertificate
 from ca.signer import MemorySigner
 

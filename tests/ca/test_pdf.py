@@ -16,7 +16,7 @@ from ca.certs import describe_cert
 from ca.crl import build_crl
 from ca.errors import CaError, MalformedPdf
 from ca.ocsp import CertStatusInfo, ocsp_response_for
-from ca.pdf import sign_pdf
+from ca.pdf import PadesOptions, sign_pdf
 from ca.pdf_validate import validate_pdf
 from ca.revocation import Reason, Revoked
 from ca.signer import Signer
@@ -52,10 +52,11 @@ def _sign(pki: Pki, pdf: bytes, signer: Signer, cert: bytes, when: dt.datetime, 
     crl = build_crl(pki.root_signer, pki.root, [r for r in revoked if r.revoked_at <= when], 1,
                     when, when + dt.timedelta(days=7))
     stamper = InProcessTimeStamper(pki.tsa_signer, pki.tsa, [pki.root], clock=lambda: when)
-    return sign_pdf(pdf, signer, cert, [pki.root], stamper, ocsps, [crl], pki.root,
-                    level, "Signature1",  # type: ignore[arg-type]
-                    (360, 60, 560, 140) if box else None,
-                    "西藏自治区商务厅\n电子证照专用章" if box else None, when)
+    return sign_pdf(pdf, signer, cert, PadesOptions(
+        level=level, field_name="Signature1",  # type: ignore[arg-type]
+        chain_ders=[pki.root], timestamper=stamper, ocsp_responses_der=ocsps, crls_der=[crl],
+        trust_root_der=pki.root, box=(360, 60, 560, 140) if box else None,
+        stamp_text="西藏自治区商务厅\n电子证照专用章" if box else None), when)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_tampering_detected(pki: Pki, current_lt: bytes) -> None:
 
 
 def test_wrong_root_is_not_valid(pki: Pki, current_lt: bytes) -> None:
-    from ca.certs import issue_root_ca
+    from ca.cert_profiles import issue_root_ca
     from ca.signer import MemorySigner
 
     other = issue_root_ca(MemorySigner.generate("x"), "Other", pki.now - dt.timedelta(days=1))
@@ -128,8 +129,8 @@ def test_garbage_raises_malformed(pki: Pki) -> None:
         with pytest.raises(MalformedPdf):
             validate_pdf(junk, pki.root, pki.now)
     with pytest.raises(MalformedPdf):
-        sign_pdf(b"not a pdf", pki.dept_signer, pki.dept, [pki.root], None, [], [], None,
-                 "B-B", "S", None, None, pki.now)
+        sign_pdf(b"not a pdf", pki.dept_signer, pki.dept,
+                 PadesOptions(level="B-B", field_name="S", chain_ders=[pki.root]), pki.now)
 
 
 def test_revoked_signer_refused(pki: Pki, small_pdf: bytes) -> None:

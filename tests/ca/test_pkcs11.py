@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ca.certs import describe_cert, issue_department_cert, issue_root_ca, pem
+from ca.cert_profiles import issue_department_cert, issue_root_ca
+from ca.certs import describe_cert, pem
 from ca.errors import HsmUnavailable, KeyExists, KeyNotFound
 from ca.jws import sign_jws, verify_jws_with_cert
 from ca.signer import verify_signature

@@ -82,7 +82,7 @@ def test_junk_requests_get_rejection(data: bytes) -> None:
 def _make_tsa() -> tuple[object, bytes, object]:
     import datetime as dt
 
-    from ca.certs import issue_root_ca, issue_tsa_cert
+    from ca.cert_profiles import issue_root_ca, issue_tsa_cert
     from ca.signer import MemorySigner
 
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

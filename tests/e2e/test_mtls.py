@@ -61,6 +61,7 @@ def _throwaway(d: Path, signer_ca: object, ca_der: bytes, code: str, server: boo
     from cryptography import x509
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+    from ca import cert_profiles
     from ca import certs as ca_certs
     from ca.keystore import FileKeyStore
 
@@ -68,24 +69,24 @@ def _throwaway(d: Path, signer_ca: object, ca_der: bytes, code: str, server: boo
     key = FileKeyStore(d, passphrase.encode()).generate("key")
     now = dt.datetime.now(dt.UTC)
     if server:
-        der = ca_certs._ee(
+        der = cert_profiles._ee(
             signer_ca, ca_der, x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
             key.public_key_der, None, now, 1,
-            [(ca_certs._key_usage(digital_signature=True), True),
+            [(cert_profiles._key_usage(digital_signature=True), True),
              (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
              (x509.SubjectAlternativeName([x509.DNSName("localhost"),
                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
               False)])
     else:
-        der = ca_certs.issue_client_cert(signer_ca, ca_der, key.public_key_der,  # type: ignore[arg-type]
-                                         "冒名部门", code, "https://ecert.test", None, now)
+        der = cert_profiles.issue_client_cert(signer_ca, ca_der, key.public_key_der,  # type: ignore[arg-type]
+                                              "冒名部门", code, "https://ecert.test", None, now)
     (d / "cert.pem").write_text(ca_certs.pem(der))
     return d / "cert.pem", d / "key.key.pem"
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    from ca import certs as ca_certs
+    from ca import cert_profiles
     from ca.signer import MemorySigner
     from ecert.platform import Platform
     from ecert.settings import load_settings
@@ -117,7 +118,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     server = _throwaway(d / "srv", root_signer, root_der, code, server=True)
     unrecorded = _throwaway(d / "odd", root_signer, root_der, code, server=False)
     other = MemorySigner.generate("other-root")
-    other_der = ca_certs.issue_root_ca(other, "别的CA", dt.datetime.now(dt.UTC))
+    other_der = cert_profiles.issue_root_ca(other, "别的CA", dt.datetime.now(dt.UTC))
     foreign = _throwaway(d / "foreign", other, other_der, code, server=False)
     return Pki(d, env, d / "issuer" / "ca.pem", code, issuer, user, doomed, unrecorded, foreign,
                server, user_token)

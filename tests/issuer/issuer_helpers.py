@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from audit_log.actor import Actor
 from audit_log.log import AuditLog
-from ca import certs as ca_certs
+from ca import cert_profiles
 from ca.jws import b64url
 from ca.signer import MemorySigner, Signer
 from certificate_store.db import Store, UnitOfWork
@@ -45,14 +45,14 @@ class TestKeys:
 
     def __init__(self) -> None:
         self.root = MemorySigner.generate("root")
-        self.root_der = ca_certs.issue_root_ca(self.root, "Test Root", NOW - dt.timedelta(days=1))
+        self.root_der = cert_profiles.issue_root_ca(self.root, "Test Root", NOW - dt.timedelta(days=1))
         self.keys: dict[str, Key] = {}
 
     def enrol(self, code: str, name: str) -> Key:
         s = MemorySigner.generate(f"dept-{code}")
-        der = ca_certs.issue_department_cert(self.root, self.root_der, s.public_key_der, name,
-                                             code, "https://ecert.test", None,
-                                             NOW - dt.timedelta(days=1))
+        der = cert_profiles.issue_department_cert(self.root, self.root_der, s.public_key_der, name,
+                                                  code, "https://ecert.test", None,
+                                                  NOW - dt.timedelta(days=1))
         import hashlib
         key = Key(s, der, b64url(hashlib.sha256(der).digest()))
         self.keys[code] = key

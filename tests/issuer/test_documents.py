@@ -20,6 +20,7 @@ from issuer_helpers import DEPT_A, DEPT_C, NOW, TYPE_A, good_data, issuer_actor,
 from issuer_helpers import sqlite_store as make_sqlite_store
 from PIL import Image
 
+from ca import cert_profiles
 from ca import certs as ca_certs
 from ca import ocsp as ca_ocsp
 from ca.jws import b64url_decode, verify_jws_with_cert
@@ -60,11 +61,11 @@ class TestMaterial:
         root, root_der = keys.root, keys.root_der  # type: ignore[attr-defined]
         start = NOW - dt.timedelta(days=1)
         self.tsa = MemorySigner.generate("tsa")
-        self.tsa_der = ca_certs.issue_tsa_cert(root, root_der, self.tsa.public_key_der,
-                                               "测试时间戳服务", "https://ecert.test", None, start)
+        self.tsa_der = cert_profiles.issue_tsa_cert(root, root_der, self.tsa.public_key_der,
+                                                    "测试时间戳服务", "https://ecert.test", None, start)
         self.ocsp = MemorySigner.generate("ocsp")
-        self.ocsp_der = ca_certs.issue_ocsp_cert(root, root_der, self.ocsp.public_key_der,
-                                                 "测试OCSP", None, start)
+        self.ocsp_der = cert_profiles.issue_ocsp_cert(root, root_der, self.ocsp.public_key_der,
+                                                      "测试OCSP", None, start)
         self.root_der = root_der
         self.calls = 0
 

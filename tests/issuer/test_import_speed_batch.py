@@ -166,7 +166,7 @@ def test_batch_import_log_verifies_and_identifiers_are_contiguous(world: World,
     assert (r.issued, r.rejected) == (n, 0)
     signer = HmacSigner()
     with world.store.transaction() as uow:
-        certs = uow.certificates.list(issuer_code=DEPT_A, limit=1000)
+        certs = uow.certificates.page(issuer_code=DEPT_A, limit=1000)
         idents = [uow.certificates.version(c.id, 1).identifier for c in certs]
         world.audit.sign_head(uow, signer, NOW)
     assert len(set(idents)) == n

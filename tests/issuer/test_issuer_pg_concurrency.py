@@ -55,7 +55,7 @@ def test_four_processes_issue_distinct_identifiers() -> None:
         assert len(ids) == 100 and len(set(ids)) == 100
         with store.transaction() as uow:
             assert uow.certificates.count_by_status() == {"01": 100}
-            serials = {c.serial for c in uow.certificates.list(limit=1000)}
+            serials = {c.serial for c in uow.certificates.page(limit=1000)}
             assert serials == {f"2026{n:08d}" for n in range(1, 101)}
     finally:
         drop_pg_schema(store, schema)

@@ -71,7 +71,7 @@ def test_stale_lists(world):
 def test_list_signed_by_other_root(world):
     tl, _ = _lists(world)
     other = MemorySigner.generate("x")
-    from ca.certs import issue_root_ca
+    from ca.cert_profiles import issue_root_ca
 
     other_root = issue_root_ca(other, "别的根", T0 - dt.timedelta(days=10))
     with pytest.raises(ListInvalid):

@@ -9,9 +9,9 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 from verifier_world import T0
 
-from ca.certs import issue_ocsp_cert, issue_tsa_cert
+from ca.cert_profiles import issue_ocsp_cert, issue_tsa_cert
 from ca.ocsp import CertStatusInfo, ocsp_response_for
-from ca.pdf import sign_pdf
+from ca.pdf import PadesOptions, sign_pdf
 from ca.signer import MemorySigner
 from ca.tsa import InProcessTimeStamper
 from verifier.errors import MalformedInput
@@ -43,9 +43,9 @@ def signed_pdf(world, identifier: str, at=T0) -> bytes:
     resps = [ocsp_response_for(o, o_der, world.root_der, x, good, at)
              for x in (world.issuer.cert_der, t_der)]
     ts = InProcessTimeStamper(t, t_der, [world.root_der], lambda: at)
-    return sign_pdf(face(identifier), world.issuer.signer, world.issuer.cert_der,
-                    [world.root_der], ts, resps, [], world.root_der, "B-LT", "Sig1", None, None,
-                    at)
+    return sign_pdf(face(identifier), world.issuer.signer, world.issuer.cert_der, PadesOptions(
+        level="B-LT", field_name="Sig1", chain_ders=[world.root_der], timestamper=ts,
+        ocsp_responses_der=resps, trust_root_der=world.root_der), at)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 
-from ca.certs import describe_cert, issue_department_cert, issue_root_ca
+from ca.cert_profiles import issue_department_cert, issue_root_ca
+from ca.certs import describe_cert
 from ca.documents import sign_document
 from ca.jws import b64url, canonical_json, sign_jws
 from ca.signer import MemorySigner, der_to_raw_signature
