@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     from audit_log.errors import AuditError
     from ca.errors import CaError
     from certificate_store.errors import StoreError
+    from formats.errors import DomainError
     from issuer.errors import IssuerError
     from verifier.errors import VerifierError
 
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Without standalone mode click returns a `typer.Exit(code)`'s code instead of exiting.
         code = app(args=argv, standalone_mode=False)
-    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError,
+    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError, DomainError,
             httpx.HTTPError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2

@@ -22,10 +22,10 @@ from certificate_store.records import ObjectionRecord
 from ecert import realname, tokens
 from ecert.errors import UsageError
 from ecert.realname import RealNameAuthenticator
+from formats.identifiers import parse_identifier
 from verifier import holder as vholder
 from verifier import objections as vobjections
 from verifier.errors import Forbidden, VerifierError
-from verifier.identifiers import parse_identifier
 from verifier.verify import verify_identifier
 
 if TYPE_CHECKING:

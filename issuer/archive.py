@@ -27,9 +27,10 @@ from audit_log.log import AuditLog
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateRecord
 from certificate_store.repos.audit import EntryFilter
+from formats.chinatime import utc_z
+from formats.identifiers import parse_identifier
+from formats.record import canonical_bytes, sha256_hex
 from issuer.errors import NotFound
-from issuer.identifiers import parse_identifier
-from issuer.records import canonical_bytes, sha256_hex, utc_z
 
 ARCHIVE_SPEC = "ecert/archive/1"
 

@@ -19,6 +19,8 @@ from issuer_helpers import (
 )
 
 from ca.jws import parse_jws, verify_jws_with_cert
+from formats.identifiers import parse_identifier
+from formats.record import canonical_bytes, sha256_hex
 from issuer.errors import (
     Conflict,
     Forbidden,
@@ -28,8 +30,6 @@ from issuer.errors import (
     InvalidCertificateData,
     NotFound,
 )
-from issuer.identifiers import parse_identifier
-from issuer.records import canonical_bytes, sha256_hex
 
 A = issuer_actor()
 
