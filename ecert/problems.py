@@ -101,8 +101,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        extra = {"errors": list(exc.errors)} if exc.errors else {}
-        return problem(request, KIND_STATUS[exc.kind], exc.slug, exc.message, **extra)
+        extra: dict[str, Any] = {"errors": list(exc.errors)} if exc.errors else {}
+        return problem(request, KIND_STATUS[exc.kind], exc.slug, exc.message, None, **extra)
 
     @app.exception_handler(EcertError)
     async def _ecert(request: Request, exc: EcertError) -> JSONResponse:
