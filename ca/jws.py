@@ -27,6 +27,7 @@ from ca.certs import describe_cert
 from ca.errors import MalformedJws, SignatureInvalid
 from ca.signer import Signer, der_to_raw_signature, raw_to_der_signature, verify_signature
 from formats.keyids import b64url, qr_kid, x5t_s256
+from formats.record import canonical_bytes
 
 __all__ = [
     "canonical_json",
@@ -50,7 +51,7 @@ def canonical_json(obj: object) -> bytes:
     """RFC 8785 (JCS) canonical UTF-8 bytes. Raises ``ValueError`` on values JCS
     cannot represent (NaN, integers beyond 2**53, non-string keys…)."""
     try:
-        return rfc8785.dumps(obj)  # type: ignore[arg-type]
+        return canonical_bytes(obj)
     except (rfc8785.CanonicalizationError, TypeError, OverflowError) as exc:
         raise ValueError(f"cannot canonicalise: {exc}") from exc
 
