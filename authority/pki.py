@@ -24,10 +24,10 @@ from ca.revocation import Reason, Revoked
 from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord
+from formats.uscc import validate_uscc
 from issuer.errors import Conflict as StateConflict
 from issuer.errors import Forbidden, InvalidRequest
 from issuer.errors import NotFound as NotFoundError
-from issuer.identifiers import validate_uscc
 
 PLATFORM_NAME = "西藏自治区电子证照平台"
 ROOT_CN = "西藏自治区电子证照根CA"

@@ -31,8 +31,9 @@ from ca.jws import b64url  # noqa: E402
 from ca.signer import MemorySigner, Signer  # noqa: E402
 from certificate_store.db import Store, UnitOfWork  # noqa: E402
 from certificate_store.models import Base  # noqa: E402
+from formats.idnumber import make_citizen_id  # noqa: E402
+from formats.uscc import make_uscc  # noqa: E402
 from issuer.catalog import CatalogService  # noqa: E402
-from issuer.identifiers import make_citizen_id, make_uscc  # noqa: E402
 from issuer.imports import import_file  # noqa: E402
 from issuer.issuance import IssuanceService  # noqa: E402
 

@@ -1,7 +1,9 @@
 """Compact JWS (RFC 7515), ES256 only, over RFC 8785 canonical JSON.
 
-Header: ``{"alg": "ES256", "typ": …, "x5t#S256": …, ["x5c": [...]]}``, itself
-canonical JSON. Signatures are raw r||s (64 bytes), base64url without padding.
+Header: ``{"alg": "ES256", "typ": …, "x5t#S256": …, ["x5c": [...]]}``, or the compact
+``{"alg": "ES256", "kid": …, "typ": …}`` of ``ecert/qr/2`` (``kid`` a prefix of the
+``x5t#S256``, `formats.keyids`), itself canonical JSON. Signatures are raw r||s (64 bytes),
+base64url without padding.
 Parsing is strict: three parts, base64url alphabet only and canonical, a JSON
 object header without duplicate keys, ``alg`` exactly ES256, no ``crit``, size
 caps. Everything refused raises :class:`MalformedJws` (one opaque error).
@@ -12,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -25,6 +26,8 @@ import rfc8785
 from ca.certs import describe_cert
 from ca.errors import MalformedJws, SignatureInvalid
 from ca.signer import Signer, der_to_raw_signature, raw_to_der_signature, verify_signature
+from formats.keyids import b64url, qr_kid, x5t_s256
+from formats.record import canonical_bytes
 
 __all__ = [
     "canonical_json",
@@ -48,13 +51,9 @@ def canonical_json(obj: object) -> bytes:
     """RFC 8785 (JCS) canonical UTF-8 bytes. Raises ``ValueError`` on values JCS
     cannot represent (NaN, integers beyond 2**53, non-string keys…)."""
     try:
-        return rfc8785.dumps(obj)  # type: ignore[arg-type]
+        return canonical_bytes(obj)
     except (rfc8785.CanonicalizationError, TypeError, OverflowError) as exc:
         raise ValueError(f"cannot canonicalise: {exc}") from exc
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str) -> bytes:
@@ -89,23 +88,34 @@ def sign_jws(
     include_x5c: bool,
     typ: str = "JOSE",
     chain_ders: tuple[bytes, ...] = (),
+    *,
+    short_kid: bool = False,
 ) -> str:
-    """Compact ES256 JWS; the header names ``cert_der`` by ``x5t#S256``."""
+    """Compact ES256 JWS; the header names ``cert_der`` by ``x5t#S256``.
+
+    ``short_kid``: the compact header ``{"alg","kid","typ"}`` instead, naming the certificate
+    by the ``kid`` of `formats.keyids` (printed QR codes, where every character counts);
+    it carries no ``x5c``.
+    """
+    if short_kid and (include_x5c or chain_ders):
+        raise ValueError("a short-kid header carries no x5c")
     signing_input = (
-        _header_b64(cert_der, include_x5c, typ, tuple(chain_ders)) + "." + b64url(payload)
+        _header_b64(cert_der, include_x5c, typ, tuple(chain_ders), short_kid)
+        + "."
+        + b64url(payload)
     ).encode("ascii")
     raw = der_to_raw_signature(signer.sign(signing_input))
     return signing_input.decode("ascii") + "." + b64url(raw)
 
 
 @functools.lru_cache(maxsize=256)
-def _header_b64(cert_der: bytes, include_x5c: bool, typ: str, chain_ders: tuple[bytes, ...]) -> str:
+def _header_b64(
+    cert_der: bytes, include_x5c: bool, typ: str, chain_ders: tuple[bytes, ...], short_kid: bool
+) -> str:
     describe_cert(cert_der)  # refuse anything that is not a certificate
-    header: dict[str, object] = {
-        "alg": "ES256",
-        "typ": typ,
-        "x5t#S256": b64url(hashlib.sha256(cert_der).digest()),
-    }
+    if short_kid:
+        return b64url(canonical_json({"alg": "ES256", "kid": qr_kid(cert_der), "typ": typ}))
+    header: dict[str, object] = {"alg": "ES256", "typ": typ, "x5t#S256": x5t_s256(cert_der)}
     if include_x5c:
         header["x5c"] = [base64.b64encode(d).decode("ascii") for d in (cert_der, *chain_ders)]
     return b64url(canonical_json(header))

@@ -1,22 +1,17 @@
-"""Personal data rules shared by every reader of the store (Art. 20).
+"""How the store indexes holders without keeping their numbers (Art. 20).
 
 Holders are indexed by a keyed hash (HMAC-SHA-256) of their normalised code, never the raw
 ID number: an ID number has little entropy (region, birth date, sequence), so a plain SHA-256
 could be reversed by enumeration from a database dump. The key lives in the data dir beside
-the signing keys, not in the database. For
-display, citizens' names keep their first character (`张*`) and codes the first 3 and last 4
-characters (`540***********1234`); organisations (holder code kind 001, a USCC) are public
-registry data and are shown in full.
+the signing keys, not in the database. How personal data is masked for display is a wire
+format: `formats.masking`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
-from typing import Any
 
-ORGANISATION = "001"
 # Only for stores opened without a key (tests, tools); a platform always passes its own.
 UNKEYED = b"ecert-unkeyed-holder-index"
 
@@ -24,38 +19,3 @@ UNKEYED = b"ecert-unkeyed-holder-index"
 def holder_hash(holder_code: str, key: bytes) -> str:
     """HMAC-SHA-256 (hex) of the trimmed, upper-cased holder code under the index key."""
     return hmac.new(key, holder_code.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def mask_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(len(name) - 1, 1)
-
-
-def mask_code(code: str) -> str:
-    code = code.strip()
-    if len(code) <= 7:
-        return (code[:1] + "*" * (len(code) - 1)) if code else ""
-    return code[:3] + "*" * (len(code) - 7) + code[-4:]
-
-
-def mask_value(value: Any) -> Any:
-    """A personal field: code-like strings as codes, other strings as names, else '***'."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return mask_code(value) if any(ch.isdigit() for ch in value) else mask_name(value)
-    return "***"
-
-
-def mask_fields(fields: Mapping[str, Any], personal: Iterable[str]) -> dict[str, Any]:
-    personal = set(personal)
-    return {k: (mask_value(v) if k in personal else v) for k, v in fields.items()}
-
-
-def display_holder(name: str, code: str, code_kind: str | None) -> tuple[str, str]:
-    """(name, code) as shown to someone not entitled to the holder's personal data."""
-    if code_kind == ORGANISATION:
-        return name, code
-    return mask_name(name), mask_code(code)

@@ -79,3 +79,24 @@ class Unavailable(DomainError):
 
     slug = "unavailable"
     kind = Kind.UNAVAILABLE
+
+
+# Errors of the wire formats themselves (identifiers, codes, claim sets).
+class MalformedInput(InvalidInput):
+    """输入格式错误 / The identifier, URL, token or JWS is not well formed."""
+
+    slug = "malformed-input"
+
+
+class MalformedIdentifier(MalformedInput):
+    """证照标识格式错误 / The identifier is not of the GB/T 36904 form."""
+
+    # Same slug as any malformed input: the verifying API has always answered "malformed-input"
+    # for a bad identifier, and one parser now serves both sides.
+    slug = "malformed-input"
+
+
+class InvalidUscc(InvalidInput):
+    """统一社会信用代码无效 / A USCC has a wrong form or check character."""
+
+    slug = "invalid-uscc"

@@ -27,9 +27,10 @@ from audit_log.log import AuditLog
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateRecord
 from certificate_store.repos.audit import EntryFilter
+from formats.chinatime import utc_z
+from formats.identifiers import PREFIX, parse_identifier
+from formats.record import canonical_bytes, sha256_hex
 from issuer.errors import NotFound
-from issuer.identifiers import parse_identifier
-from issuer.records import canonical_bytes, sha256_hex, utc_z
 
 ARCHIVE_SPEC = "ecert/archive/1"
 
@@ -73,7 +74,7 @@ def _b64(b: bytes) -> str:
 
 
 def _certs_for(uow: UnitOfWork, scope: str) -> Iterable[CertificateRecord]:
-    if scope.startswith("1.2.156.3005.2."):
+    if scope.startswith(PREFIX):
         base = scope if scope.count(".") == 7 else parse_identifier(scope).base
         cert = uow.certificates.by_base(base)
         if cert is None:

@@ -16,25 +16,15 @@ from jsonschema.validators import Draft202012Validator
 
 from audit_log.actor import Actor
 from audit_log.append import AuditEntryInput
+from ca.jws import sign_jws
 from certificate_store import errors as store_errors
 from certificate_store.db import UnitOfWork
-from issuer import lifecycle
+from formats.chinatime import china_date, day_start_utc, end_of_day_utc, require_utc, utc_z
+from formats.identifiers import base_identifier, make_identifier, make_serial
+from formats.record import RECORD_TYP, Holder, build_record, canonical_bytes, sha256_hex
+from formats.status import VALID
 from issuer.catalog import CertificateData, CertificateType, validate_data, validity_end
 from issuer.errors import Forbidden, InvalidCertificateData
-from issuer.identifiers import base_identifier, make_identifier, make_serial
-from issuer.records import (
-    RECORD_TYP,
-    Holder,
-    build_record,
-    canonical_bytes,
-    china_date,
-    day_start_utc,
-    end_of_day_utc,
-    require_utc,
-    sha256_hex,
-    sign_compact_jws,
-    utc_z,
-)
 from issuer.views import IssuedCertificate
 
 
@@ -60,7 +50,7 @@ def _issue_event_canon(actor: Actor, now: dt.datetime) -> Callable[[str], bytes]
 
     def body(certificate: str) -> dict[str, Any]:
         return {"certificate": certificate, "event": "issue", "from": None,
-                "to": lifecycle.VALID, "version": 1, "reason": "", "actor": actor.name,
+                "to": VALID, "version": 1, "reason": "", "actor": actor.name,
                 "actor_dept": actor.dept_code, "at": utc_z(now), "details": {}}
 
     parts = canonical_bytes(body(_MARK)).split(canonical_bytes(_MARK))
@@ -86,7 +76,7 @@ class FirstVersion:
         """The certificate row (columns of `CertificateRepo.create`)."""
         return {"base_identifier": self.base, "type_code": ctype.type_code,
                 "type_version": ctype.version, "issuer_code": dept, "serial": self.serial,
-                "holder_hash": holder_hash, "status": lifecycle.VALID,
+                "holder_hash": holder_hash, "status": VALID,
                 "valid_from": day_start_utc(self.valid_from),
                 "valid_to": None if self.valid_to is None else end_of_day_utc(self.valid_to),
                 "source_key": source_key}
@@ -201,10 +191,9 @@ class BulkIssue:
         for k, (cd, sk) in enumerate(items):
             fv = first_version(ctype, dept, dept_name, cd, first + k, issue_date, now)
             payload = canonical_bytes(fv.record)
-            jws = sign_compact_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP,
-                                   include_x5c=True)
+            jws = sign_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP, include_x5c=True)
             issued = IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base,
-                                       version=1, status=lifecycle.VALID,
+                                       version=1, status=VALID,
                                        sha256=sha256_hex(payload), jws=jws, record=fv.record)
             made.append(_Made(issued, payload, key.x5t_s256, ctype.type_code, ctype.version, sk))
             rows.append({**fv.row(ctype, dept, uow.holder_hash(cd.holder_code), sk, now),
@@ -227,7 +216,7 @@ class BulkIssue:
                              "created_at": now})
             ev_sha = sha256_hex(event_bytes(c.base_identifier))
             events.append({"certificate_id": m.cert_id, "at": now, "event": "issue",
-                           "from_status": None, "to_status": lifecycle.VALID, "version": 1,
+                           "from_status": None, "to_status": VALID, "version": 1,
                            "reason": "", "actor": actor.name, "actor_dept": actor.dept_code,
                            "details": no_details, "sha256": ev_sha})
             entries.append(AuditEntryInput(

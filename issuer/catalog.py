@@ -31,9 +31,11 @@ from jsonschema.validators import Draft202012Validator
 from audit_log.actor import Actor
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateTypeRecord
+from formats.idnumber import citizen_id_problems
+from formats.record import canonical_bytes, sha256_hex
+from formats.uscc import uscc_problems
 from issuer.errors import Forbidden, InvalidCatalogDefinition, InvalidCertificateData, NotFound
-from issuer.identifiers import citizen_id_problems, uscc_problems
-from issuer.records import AuditRecorder, canonical_bytes, sha256_hex
+from issuer.records import AuditRecorder
 
 HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified social credit code"}
 _KNOWN_KEYS = {"type_code", "name", "defining_dept", "issuers", "holder_kind", "fields",

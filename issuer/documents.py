@@ -26,13 +26,13 @@ from typing import Any, Literal, Protocol
 from ca.pdf import PadesOptions, sign_pdf
 from ca.signer import Signer
 from certificate_store.db import Store, UnitOfWork
+from formats.chinatime import china_date
+from formats.identifiers import parse_identifier
 from issuer import qr
 from issuer.catalog import CertificateType
 from issuer.errors import MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, FaceInput, chinese_date, render_face
 from issuer.fonts import stamp_font_path
-from issuer.identifiers import parse_identifier
-from issuer.records import china_date
 from issuer.seal import make_seal
 
 __all__ = [

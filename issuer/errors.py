@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import formats.errors
+
 
 class IssuerError(Exception):
     """Base of every error the issuer package raises on purpose."""
@@ -24,16 +26,6 @@ class IssuerError(Exception):
         if self.errors:
             body["errors"] = list(self.errors)
         return body
-
-
-class InvalidUscc(IssuerError):
-    slug = "invalid-uscc"
-    status = 422
-
-
-class MalformedIdentifier(IssuerError):
-    slug = "malformed-identifier"
-    status = 422
 
 
 class InvalidCatalogDefinition(IssuerError):
@@ -85,3 +77,7 @@ class InvalidRequest(IssuerError):
 
     slug = "invalid-request"
     status = 422
+
+
+InvalidUscc = formats.errors.InvalidUscc
+MalformedIdentifier = formats.errors.MalformedIdentifier

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from audit_log.actor import Actor
+from formats.record import canonical_bytes, sha256_hex
 from issuer.catalog import CertificateType
 from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, IssuerError
 from issuer.issuance import IssuanceService
-from issuer.records import canonical_bytes, sha256_hex
 
 _META = ("source_key", "holder_name", "holder_code", "valid_from", "valid_to",
          "licence_number")

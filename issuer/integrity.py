@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 
 from certificate_store import UnitOfWork
-from issuer.records import canonical_bytes, sha256_hex, utc_z
+from formats.chinatime import utc_z
+from formats.record import canonical_bytes, sha256_hex
 
 LOGGED_VERSION_ACTIONS = ("certificate.issue", "certificate.change")
 

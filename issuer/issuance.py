@@ -21,10 +21,16 @@ from typing import Any
 from jsonschema.validators import Draft202012Validator
 
 from audit_log.actor import SYSTEM, Actor
+from ca.jws import sign_jws
 from certificate_store import errors as store_errors
 from certificate_store.db import Store, UnitOfWork
-from certificate_store.personal import mask_name
 from certificate_store.records import CertificateRecord, VersionRecord
+from formats.chinatime import china_date, day_start_utc, end_of_day_utc, require_utc, utc_z, valid_to_date
+from formats.identifiers import make_identifier, parse_identifier
+from formats.masking import mask_name
+from formats.qr import QR_TYP, build_qr_claims
+from formats.record import RECORD_TYP, Holder, build_record, canonical_bytes, sha256_hex
+from formats.status import STATUSES, VALID
 from issuer import lifecycle
 from issuer.bulk import BulkIssue, first_version
 from issuer.catalog import CertificateData, CertificateType, validate_data
@@ -37,24 +43,7 @@ from issuer.errors import (
     MalformedIdentifier,
     NotFound,
 )
-from issuer.identifiers import make_identifier, parse_identifier
-from issuer.records import (
-    RECORD_TYP,
-    AuditRecorder,
-    Holder,
-    build_qr_claims,
-    build_record,
-    canonical_bytes,
-    china_date,
-    day_start_utc,
-    end_of_day_utc,
-    require_utc,
-    sha256_hex,
-    sign_compact_jws,
-    sign_qr_jws,
-    utc_z,
-    valid_to_date,
-)
+from issuer.records import AuditRecorder
 from issuer.views import (
     CertificateView,
     DepartmentKeys,
@@ -180,7 +169,7 @@ class IssuanceService(BulkIssue):
                     return self._issued(uow, existing, skipped=True)
             raise Conflict("certificate already exists") from exc
         ver = self._sign_and_store(uow, cert.id, 1, identifier, record, dept, None, now)
-        ev_sha = self._event(uow, cert, actor, "issue", None, lifecycle.VALID, 1, "", now, {})
+        ev_sha = self._event(uow, cert, actor, "issue", None, VALID, 1, "", now, {})
         self._audit.record(
             uow, now=now, actor=actor.name, actor_dept=_audit_dept(actor), role=actor.role,
             action="certificate.issue", cert_identifier=identifier, purpose=None,
@@ -189,7 +178,7 @@ class IssuanceService(BulkIssue):
                      "version": 1, "sha256": ver.sha256, "event_sha256": ev_sha,
                      "signing_cert": ver.signing_cert, "source_key": source_key})
         return IssuedCertificate(identifier=identifier, base_identifier=fv.base, version=1,
-                                 status=lifecycle.VALID, sha256=ver.sha256, jws=ver.jws,
+                                 status=VALID, sha256=ver.sha256, jws=ver.jws,
                                  record=record)
 
     def _sign_and_store(self, uow: UnitOfWork, cert_id: int, version: int, identifier: str,
@@ -197,8 +186,7 @@ class IssuanceService(BulkIssue):
                         now: dt.datetime) -> VersionRecord:
         payload = canonical_bytes(record)
         key = self._keys.signing_key(uow, signing_dept)
-        jws = sign_compact_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP,
-                               include_x5c=True)
+        jws = sign_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP, include_x5c=True)
         return uow.certificates.add_version(
             certificate_id=cert_id, version=version, identifier=identifier, canonical=payload,
             jws=jws, sha256=sha256_hex(payload), signing_cert=key.x5t_s256, change_reason=reason,
@@ -279,7 +267,7 @@ class IssuanceService(BulkIssue):
         return CertificateView(
             identifier=ver.identifier, base_identifier=cert.base_identifier,
             type_code=cert.type_code, issuer_code=cert.issuer_code, acting_dept=loaded.acting,
-            status=cert.status, verdict=lifecycle.STATUSES[cert.status][0],
+            status=cert.status, verdict=STATUSES[cert.status].verdict.value,
             version=ver.version,
             valid_from=None if cert.valid_from is None else china_date(cert.valid_from),
             valid_to=valid_to_date(cert.valid_to), record=loaded.record, jws=ver.jws,
@@ -491,17 +479,17 @@ class IssuanceService(BulkIssue):
             return build_qr_claims(loaded.record, loaded.version.sha256, now)
 
     def qr_jws(self, identifier: str, now: dt.datetime) -> str:
-        """Compact ``ecert/qr/2`` JWS signed by the acting department's key (short header)."""
+        """A new compact ``ecert/qr/2`` JWS signed by the acting department's key (short header).
+
+        Signs anew on every call: the QR a version carries is made once from this and kept,
+        by `issuer.documents.DocumentService.qr_url` (API answers, CLI and PDF all use that).
+        """
         with self.store.transaction() as uow:
             loaded = self._load(uow, identifier)
             claims = build_qr_claims(loaded.record, loaded.version.sha256, now)
             key = self._keys.signing_key(uow, loaded.acting)
-            return sign_qr_jws(canonical_bytes(claims), key.signer, key.cert_der)
-
-    def qr_url(self, identifier: str, now: dt.datetime) -> str:
-        with self.store.transaction() as uow:
-            ident = self._load(uow, identifier).version.identifier
-        return f"{self.base_url}/v/{ident}#{self.qr_jws(ident, now)}"
+            return sign_jws(canonical_bytes(claims), key.signer, key.cert_der, include_x5c=False,
+                            typ=QR_TYP, short_kid=True)
 
 
 def date_or(value: str | None) -> dt.date | None:

@@ -1,4 +1,5 @@
-"""The certificate status state machine of docs/formats.md, as data.
+"""The certificate status state machine of docs/formats.md, as data (the status codes and
+the verdicts they give are `formats.status`).
 
 `TRANSITIONS[event]` = (allowed from-statuses, to-status). `None` as to-status means "stays
 in the status it was in" (recorded events such as inspection). Everything not listed is
@@ -10,22 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from formats.status import (
+    CANCELLED,
+    LAPSED,
+    OTHER,
+    REVOKED,
+    STATUSES,
+    SUSPENDED,
+    TRANSFERRED,
+    VALID,
+    WITHDRAWN,
+)
 from issuer.errors import IllegalTransition
-
-VALID, SUSPENDED, WITHDRAWN, CANCELLED, LAPSED, TRANSFERRED, REVOKED, OTHER = (
-    "01", "02", "03", "04", "05", "06", "07", "99")
-
-STATUSES = MappingProxyType({
-    VALID: ("valid", "有效"),
-    SUSPENDED: ("suspended", "暂停"),
-    WITHDRAWN: ("revoked", "撤销"),
-    CANCELLED: ("cancelled", "注销"),
-    LAPSED: ("expired", "失效"),
-    TRANSFERRED: ("cancelled", "转移"),
-    REVOKED: ("revoked", "吊销"),
-    OTHER: ("cancelled", "其他"),
-})
-"""status code -> (verdict shown, Chinese label)."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +71,11 @@ def next_status(current: str | None, event: str) -> str:
             raise IllegalTransition("certificate already issued")
         return VALID
     if current not in t.from_statuses:
-        name = STATUSES.get(current or "", ("none", "无"))
+        st = STATUSES.get(current or "")
+        label, verdict = (st.label, st.verdict.value) if st else ("无", "none")
         raise IllegalTransition(
-            f"不能对状态为{name[1]}({current})的证照执行{t.label} / event {event!r} is not "
-            f"allowed in status {current} ({name[0]})")
+            f"不能对状态为{label}({current})的证照执行{t.label} / event {event!r} is not "
+            f"allowed in status {current} ({verdict})")
     return current if t.to_status is None else t.to_status
 
 

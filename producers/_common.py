@@ -7,7 +7,8 @@ import random
 from typing import Any
 
 from audit_log.actor import Actor
-from issuer.identifiers import make_citizen_id, make_uscc
+from formats.idnumber import make_citizen_id
+from formats.uscc import make_uscc
 
 
 def gov_uscc(n: int) -> str:

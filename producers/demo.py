@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit_log.actor import Actor
+from formats.chinatime import china_date
+from formats.record import canonical_bytes
 from issuer.catalog import CatalogService
 from issuer.issuance import IssuanceService
-from issuer.records import canonical_bytes, china_date
 from producers import ALL
 from producers._common import DEPARTMENTS, issuer_actor
 

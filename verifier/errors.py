@@ -7,6 +7,8 @@ returned as :class:`verifier.results.VerificationResult`, not raised.
 
 from __future__ import annotations
 
+import formats.errors
+
 
 class VerifierError(Exception):
     """Base class of every error raised by the verifier package."""
@@ -16,12 +18,6 @@ class VerifierError(Exception):
     def __init__(self, message: str = "") -> None:
         super().__init__(message or self.__class__.__doc__ or self.slug)
         self.message = message or (self.__class__.__doc__ or self.slug).strip()
-
-
-class MalformedInput(VerifierError):
-    """输入格式错误 / The identifier, URL, token or JWS is not well formed."""
-
-    slug = "malformed-input"
 
 
 class NotFound(VerifierError):
@@ -64,3 +60,6 @@ class Conflict(VerifierError):
     """状态冲突 / The objection is not open (already answered)."""
 
     slug = "conflict"
+
+
+MalformedInput = formats.errors.MalformedInput

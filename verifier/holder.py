@@ -19,10 +19,10 @@ from ca.jws import canonical_json, parse_jws, sign_jws, verify_jws
 from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord
+from formats.chinatime import valid_to_date
+from formats.identifiers import parse_identifier
+from formats.status import Verdict
 from verifier.errors import Forbidden, MalformedInput, NotFound
-from verifier.identifiers import parse_identifier
-from verifier.policy import last_valid_day
-from verifier.results import Verdict
 from verifier.verify import verify_stored_version
 
 PRESENTATION_TYP = "ecert-presentation+jws"
@@ -104,7 +104,7 @@ def list_own(
                 name,
                 cert.status,
                 res.verdict,
-                last_valid_day(cert.valid_to),
+                valid_to_date(cert.valid_to),
                 cert.current_version,
             )
         )

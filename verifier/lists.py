@@ -22,25 +22,13 @@ from ca.errors import CaError
 from ca.jws import b64url
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
+from formats.chinatime import parse_utc_z, utc_z, valid_to_date
 from verifier.errors import ListInvalid, MalformedInput, StaleList
-from verifier.policy import ListInfo, SigningKeyInfo, last_valid_day
+from verifier.policy import ListInfo, SigningKeyInfo
 
 TRUST_SPEC = "ecert/trust-list/1"
 STATUS_SPEC = "ecert/status-list/1"
 _P256_SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
-
-
-def zulu(t: dt.datetime) -> str:
-    if t.tzinfo is None:
-        raise ValueError("naive datetime")
-    return t.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_zulu(value: Any) -> dt.datetime:
-    if not isinstance(value, str) or not value.endswith("Z") or len(value) > 40:
-        raise ValueError("not a UTC timestamp")
-    t = dt.datetime.fromisoformat(value[:-1] + "+00:00")
-    return t.astimezone(dt.UTC)
 
 
 def jwk_from_spki(spki_der: bytes) -> dict[str, str]:
@@ -51,7 +39,7 @@ def jwk_from_spki(spki_der: bytes) -> dict[str, str]:
 
 
 def _date_cst(t: dt.datetime | None) -> str | None:
-    d = last_valid_day(t)
+    d = valid_to_date(t)
     return None if d is None else d.isoformat()
 
 
@@ -85,17 +73,17 @@ def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> di
                 # Art. 9: predecessors whose certificates this department now seals
                 "acts_for": acts[code],
                 "jwk": jwk_from_spki(info.public_key_der),
-                "not_before": zulu(rec.not_before),
-                "not_after": zulu(rec.not_after),
+                "not_before": utc_z(rec.not_before),
+                "not_after": utc_z(rec.not_after),
                 "state": rec.state,
-                "revoked_at": zulu(rec.revoked_at) if rec.revoked_at else None,
+                "revoked_at": utc_z(rec.revoked_at) if rec.revoked_at else None,
                 "cert": base64.b64encode(rec.der).decode("ascii"),
             }
         )
     return {
         "spec": TRUST_SPEC,
-        "issued_at": zulu(now),
-        "next_update": zulu(now + ttl),
+        "issued_at": utc_z(now),
+        "next_update": utc_z(now + ttl),
         "root": {"x5t#S256": root.x5t_s256},
         "keys": keys,
     }
@@ -122,8 +110,8 @@ def build_status_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> d
     entries.sort(key=lambda e: e["id"])
     return {
         "spec": STATUS_SPEC,
-        "issued_at": zulu(now),
-        "next_update": zulu(now + ttl),
+        "issued_at": utc_z(now),
+        "next_update": utc_z(now + ttl),
         "entries": entries,
     }
 
@@ -184,12 +172,12 @@ def _times(
     obj: Mapping[str, Any], now: dt.datetime, allow_stale: bool
 ) -> tuple[dt.datetime, dt.datetime, bool]:
     try:
-        issued, nxt = parse_zulu(obj.get("issued_at")), parse_zulu(obj.get("next_update"))
+        issued, nxt = parse_utc_z(obj.get("issued_at")), parse_utc_z(obj.get("next_update"))
     except ValueError as exc:
         raise ListInvalid("列表时间格式错误 / bad list times") from exc
     stale = now >= nxt
     if stale and not allow_stale:
-        raise StaleList(f"列表已于 {zulu(nxt)} 过期 / list expired at {zulu(nxt)}")
+        raise StaleList(f"列表已于 {utc_z(nxt)} 过期 / list expired at {utc_z(nxt)}")
     return issued, nxt, stale
 
 
@@ -222,7 +210,7 @@ def load_trust_list(
             info = describe_cert(der)
             if info.x5t_s256 != k["x5t#S256"] or jwk_from_spki(info.public_key_der) != k["jwk"]:
                 raise ValueError("key entry does not match its certificate")
-            revoked_at = parse_zulu(k["revoked_at"]) if k.get("revoked_at") else None
+            revoked_at = parse_utc_z(k["revoked_at"]) if k.get("revoked_at") else None
             state = str(k["state"])
             key = SigningKeyInfo(
                 x5t_s256=info.x5t_s256,

@@ -20,6 +20,9 @@ from audit_log.actor import Actor
 from audit_log.log import AuditLog
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import CertificateRecord
+from formats.errors import DomainError
+from formats.identifiers import parse_identifier
+from formats.masking import display_holder, mask_value
 from verifier.catalog import TypeView, purpose_allowed, type_view
 from verifier.errors import (
     Forbidden,
@@ -29,8 +32,6 @@ from verifier.errors import (
     PurposeRequired,
     VerifierError,
 )
-from verifier.identifiers import parse_identifier
-from verifier.masking import display_holder, mask_value
 from verifier.results import VerificationResult
 from verifier.verify import verify_stored_version
 
@@ -154,7 +155,7 @@ def _deny(
     now: dt.datetime,
     identifier: str | None,
     purpose: str | None,
-    err: VerifierError,
+    err: VerifierError | DomainError,
     details: Mapping[str, Any] | None = None,
 ) -> None:
     with store.transaction() as uow:
@@ -198,7 +199,7 @@ def lookup(
     try:
         clean = normalise_purpose(purpose)
         ident = parse_identifier(identifier)
-    except VerifierError as err:
+    except (VerifierError, DomainError) as err:
         _deny(store, audit, actor, now, ident_text, _clip(purpose), err)
         raise AssertionError("unreachable") from None
     try:
@@ -250,7 +251,7 @@ def lookup_by_holder(
             raise MalformedInput("持证主体代码格式错误 / malformed holder code")
         if not isinstance(type_code, str) or len(type_code) != 21:
             raise MalformedInput("证照类型代码格式错误 / malformed type code")
-    except VerifierError as err:
+    except (VerifierError, DomainError) as err:
         _deny(
             store,
             audit,

@@ -23,9 +23,9 @@ from audit_log.actor import SYSTEM, Actor
 from audit_log.log import AuditLog
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord, ObjectionRecord
+from formats.chinatime import CHINA
+from formats.identifiers import parse_identifier
 from verifier.errors import Conflict, Forbidden, MalformedInput, NotFound
-from verifier.identifiers import parse_identifier
-from verifier.policy import CST
 
 WORKING_DAYS = 5
 DUE_HOUR = 18
@@ -53,7 +53,7 @@ def due_date(
     """The deadline (aware UTC) for an objection filed at ``filed_at``, and whether provisional."""
     if filed_at.tzinfo is None:
         raise ValueError("filed_at must be aware")
-    day = filed_at.astimezone(CST).date()
+    day = filed_at.astimezone(CHINA).date()
     counted = 0
     provisional = False
     while counted < days:
@@ -62,7 +62,7 @@ def due_date(
         provisional = provisional or prov
         if ok:
             counted += 1
-    due = dt.datetime(day.year, day.month, day.day, DUE_HOUR, tzinfo=CST).astimezone(dt.UTC)
+    due = dt.datetime(day.year, day.month, day.day, DUE_HOUR, tzinfo=CHINA).astimezone(dt.UTC)
     return due, provisional
 
 

@@ -17,10 +17,11 @@ import re
 from ca.errors import CaError, MalformedPdf
 from ca.pdf_validate import SignatureReport, validate_pdf
 from certificate_store import UnitOfWork
+from formats.identifiers import Identifier, parse_identifier
+from formats.status import Verdict
 from verifier.errors import MalformedInput
-from verifier.identifiers import Identifier, parse_identifier
 from verifier.lists import StatusList
-from verifier.results import Check, Verdict, VerificationResult, make_result
+from verifier.results import Check, VerificationResult, make_result
 
 _SUBJECT_RE = re.compile(rb"/Subject\s*\((1\.2\.156\.3005\.2\.[0-9A-Z.]{30,120})\)")
 _ANY_ID_RE = re.compile(

@@ -8,7 +8,6 @@ that errors becomes an undecided check, so the verdict fails closed to ``unknown
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -18,21 +17,14 @@ from typing import Any, Protocol
 
 from ca.errors import CaError
 from ca.jws import ParsedJws, verify_jws
-from verifier.identifiers import Identifier
-from verifier.results import STATUS_VERDICT, VERDICT_TEXT, Check, Verdict
-
-CST = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-"""China Standard Time: certificate validity dates are calendar days in Beijing time."""
+from formats.chinatime import CHINA
+from formats.identifiers import Identifier
+from formats.qr import record_hash_claim
+from formats.record import RECORD_TYP
+from formats.status import VERDICT_TEXT, Verdict, status_verdict
+from verifier.results import Check
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
-
-
-def last_valid_day(valid_to: dt.datetime | None) -> dt.date | None:
-    """The store keeps ``valid_to`` as the exclusive end instant (start of the next China
-    day); the last valid calendar day is the China date of the instant just before it."""
-    if valid_to is None:
-        return None
-    return (valid_to - dt.timedelta(microseconds=1)).astimezone(CST).date()
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ class Evidence:
     identifier: Identifier | None
     jws: str | None = None
     parsed: ParsedJws | None = None
-    expected_typ: str = "ecert-record+jws"
+    expected_typ: str = RECORD_TYP
     key: SigningKeyInfo | None = None
     claims: Mapping[str, Any] | None = None
     signed_at: dt.datetime | None = None
@@ -146,12 +138,6 @@ def decode_claims(payload: bytes) -> Mapping[str, Any] | None:
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
-
-
-def record_hash_prefix(sha256_hex: str) -> str:
-    """``rh`` of the QR claim set: base64url of the first 16 bytes of the record SHA-256."""
-    raw = bytes.fromhex(sha256_hex)[:16]
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 # ------------------------------------------------------------------ checks
@@ -271,7 +257,7 @@ class QrRecordHashCheck:
     def check(self, ev: Evidence) -> Check:
         if ev.claims is None or ev.stored_sha256 is None:
             return Check.not_run(self.name)
-        if ev.claims.get("rh") != record_hash_prefix(ev.stored_sha256):
+        if ev.claims.get("rh") != record_hash_claim(ev.stored_sha256):
             return Check.fail(self.name, "record-hash-mismatch", "二维码内容与库中记录不一致")
         return Check.ok(self.name, "二维码内容与库中记录一致")
 
@@ -287,11 +273,11 @@ class StatusCheck:
             return Check.undecided(self.name, "status-unavailable", "无法获取证照当前状态")
         if st.code == "01":
             return Check.ok(self.name, "证照状态：有效")
-        verdict = STATUS_VERDICT.get(st.code)
+        verdict = status_verdict(st.code)
         if verdict is None:
             return Check.undecided(self.name, "status-unrecognised", "证照状态无法识别")
         return Check.fail(
-            self.name, f"status-{st.code}", f"证照状态：{VERDICT_TEXT[verdict]}", verdict
+            self.name, f"status-{st.code}", f"证照状态：{VERDICT_TEXT[verdict].summary}", verdict
         )
 
 
@@ -329,7 +315,7 @@ class ValidityCheck:
             vt = ev.status.valid_to  # extensions (延期) move the end without a new version
         elif ev.status is not None and ev.status.valid_to is not None:
             vt = ev.status.valid_to
-        today = ev.now.astimezone(CST).date()
+        today = ev.now.astimezone(CHINA).date()
         if vf is not None and today < vf:
             return Check.undecided(self.name, "not-yet-valid", "尚未到有效期起始日")
         if vt is not None and today > vt:

@@ -2,53 +2,18 @@
 
 The verdict is derived in one place, :func:`derive_verdict`, and fails closed: a check
 that could not be decided (``passed is None``) makes the verdict ``unknown``, never
-``valid``; only a result whose every check passed is ``valid``.
+``valid``; only a result whose every check passed is ``valid``. Verdicts and their words
+are `formats.status`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class Verdict(enum.StrEnum):
-    VALID = "valid"
-    INVALID = "invalid"
-    REVOKED = "revoked"
-    SUSPENDED = "suspended"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    SUPERSEDED = "superseded"
-    NOT_ORIGINAL = "not_original"
-    UNKNOWN = "unknown"
-
-
-VERDICT_TEXT: Mapping[Verdict, str] = {
-    Verdict.VALID: "有效：证照真实且当前有效",
-    Verdict.INVALID: "无效：签名或内容校验不通过，可能被篡改或伪造",
-    Verdict.REVOKED: "已撤销或吊销",
-    Verdict.SUSPENDED: "已暂停（含质押）",
-    Verdict.EXPIRED: "已失效（超出有效期）",
-    Verdict.CANCELLED: "已注销",
-    Verdict.SUPERSEDED: "已变更：此为旧版本，请查看最新版本",
-    Verdict.NOT_ORIGINAL: "非原件：文件不含电子签名，仅为副本或打印件",
-    Verdict.UNKNOWN: "无法确定：核验所需信息不足或已过期，请联网核验",
-}
-
-# docs/formats.md, status codes -> verdict shown
-STATUS_VERDICT: Mapping[str, Verdict] = {
-    "01": Verdict.VALID,
-    "02": Verdict.SUSPENDED,
-    "03": Verdict.REVOKED,
-    "04": Verdict.CANCELLED,
-    "05": Verdict.EXPIRED,
-    "06": Verdict.CANCELLED,
-    "07": Verdict.REVOKED,
-    "99": Verdict.CANCELLED,
-}
+from formats.status import VERDICT_TEXT, Verdict
 
 # When several checks fail, the first verdict in this order wins. Forgery beats everything;
 # undecidable beats any status (fail closed); then the most severe status.
@@ -141,7 +106,7 @@ class VerificationResult:
 
     @property
     def summary(self) -> str:
-        return VERDICT_TEXT[self.verdict]
+        return VERDICT_TEXT[self.verdict].summary
 
     @property
     def failed(self) -> tuple[Check, ...]:

@@ -20,10 +20,16 @@ from ca.errors import CaError
 from ca.jws import ParsedJws, parse_jws
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord, PkiCertRecord, VersionRecord
+from formats.chinatime import valid_to_date
+from formats.errors import MalformedIdentifier
+from formats.identifiers import Identifier, parse_identifier
+from formats.keyids import is_kid
+from formats.masking import display_holder
+from formats.qr import QR1_TYP, QR2_SPEC, QR2_TYP, QR_SPEC_PREFIX
+from formats.record import RECORD_TYP
+from formats.status import Verdict
 from verifier.errors import MalformedInput
-from verifier.identifiers import Identifier, parse_identifier
 from verifier.lists import StatusList, TrustList
-from verifier.masking import display_holder
 from verifier.policy import (
     IDENTIFIER_POLICY,
     QR_OFFLINE_POLICY,
@@ -32,19 +38,10 @@ from verifier.policy import (
     SigningKeyInfo,
     StatusInfo,
     decode_claims,
-    last_valid_day,
 )
-from verifier.results import Check, Verdict, VerificationResult, make_result
+from verifier.results import Check, VerificationResult, make_result
 
 MAX_QR_CHARS = 4096
-RECORD_TYP = "ecert-record+jws"
-QR_TYP = "ecert-qr+jws"
-"""`typ` of an ``ecert/qr/1`` JWS (header names the key by ``x5t#S256``)."""
-QR2_SPEC = "ecert/qr/2"
-QR2_TYP = "eqr"
-"""`typ` of an ``ecert/qr/2`` JWS (header names the key by ``kid``)."""
-QR_KID_CHARS = 12
-"""``kid`` of ``ecert/qr/2``: the first 12 characters of the signing certificate's x5t#S256."""
 _PATH_RE = re.compile(r"(?:.*/)?v/([^/?#]+)/?")
 
 
@@ -137,7 +134,7 @@ def display_fields(
         if isinstance(value, str | int) and not isinstance(value, bool):
             out[key] = str(value)
 
-    if "spec" in claims and str(claims.get("spec", "")).startswith("ecert/qr/"):
+    if "spec" in claims and str(claims.get("spec", "")).startswith(QR_SPEC_PREFIX):
         put("name", claims.get("tn"))
         put("type_code", claims.get("t"))
         put("holder", claims.get("h"))
@@ -173,7 +170,7 @@ def _store_status(uow: UnitOfWork, cert: CertificateRecord) -> StatusInfo:
         current = uow.certificates.version(cert.id, cert.current_version).identifier
     except Exception:  # noqa: BLE001 - a missing current version only loses the link
         current = None
-    vt = last_valid_day(cert.valid_to)
+    vt = valid_to_date(cert.valid_to)
     return StatusInfo(cert.status, cert.current_version, vt, current, "store")
 
 
@@ -306,11 +303,11 @@ def _qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str,
     An ``id`` that does not parse leaves them out, and the issuer check then fails.
     """
     if claims is None or claims.get("spec") != QR2_SPEC:
-        return QR_TYP, claims
+        return QR1_TYP, claims
     view = {k: v for k, v in claims.items() if k not in ("t", "iss", "tn", "in")}
     try:
         signed_id = parse_identifier(claims.get("id"))
-    except MalformedInput:
+    except MalformedIdentifier:
         return QR2_TYP, view
     view["t"] = signed_id.type_code
     view["iss"] = signed_id.issuer_code
@@ -319,7 +316,7 @@ def _qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str,
 
 def _qr_kid(parsed: ParsedJws) -> str | None:
     kid = parsed.header.get("kid")
-    return kid if isinstance(kid, str) and len(kid) == QR_KID_CHARS else None
+    return kid if is_kid(kid) else None
 
 
 def _by_kid(thumbprints: Any, kid: str | None) -> str | None:

@@ -62,7 +62,7 @@ def issue(type_code: Annotated[str, typer.Argument(help="type code")],
     p = platform_for(data_dir, demo)
     issued = p.issuance.issue(_issuer(dept), type_code, _read_json(data), p.now())
     console.print(f"issued {issued.identifier}")
-    print(p.issuance.qr_url(issued.identifier, p.now()))
+    print(p.documents.qr_url(issued.identifier, p.now()))
 
 
 def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept: Dept,
@@ -98,7 +98,7 @@ def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept:
 @identifier_app.command("check")
 def identifier_check(identifiers: list[str]) -> None:
     """Whether each identifier is well formed and whether its check character is standard."""
-    from issuer.identifiers import check_identifiers
+    from formats.identifiers import check_identifiers
 
     reports = check_identifiers(identifiers)
     for rep in reports:

@@ -24,7 +24,7 @@ def demo(data_dir: DataDir = None,
 
     from ecert.http.app import create_app
     from ecert.platform import Platform
-    from issuer.identifiers import parse_identifier
+    from formats.identifiers import parse_identifier
     from producers.demo import seed_demo
 
     target = data_dir or DEMO_DIR
@@ -60,7 +60,7 @@ def demo(data_dir: DataDir = None,
         console.print(f"  {state:<10} {len(ids)}")
     if valid:
         console.print("\n[bold]公民扫码页 citizen page (QR URL) of a valid certificate:[/bold]")
-        print(p.issuance.qr_url(valid[0], p.now()), flush=True)
+        print(p.documents.qr_url(valid[0], p.now()), flush=True)
         with p.store.transaction() as uow:  # invented demo data, for the holder login form
             cert = uow.certificates.by_base(parse_identifier(valid[0]).base)
             holder = json.loads(uow.certificates.version(cert.id, cert.current_version)

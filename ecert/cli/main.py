@@ -15,6 +15,7 @@ from certificate_store.errors import StoreError
 from ecert.cli import audit, certs, demo, departments, ops, serve, tls, tokens, verify
 from ecert.cli.common import err
 from ecert.errors import EcertError
+from formats.errors import DomainError
 from issuer.errors import IssuerError
 from verifier.errors import VerifierError
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Without standalone mode click returns a `typer.Exit(code)`'s code instead of exiting.
         code = app(args=argv, standalone_mode=False)
-    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError,
+    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError, DomainError,
             httpx.HTTPError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2

@@ -18,6 +18,7 @@ from audit_log.errors import AuditError
 from ca.errors import CaError
 from certificate_store.errors import Conflict, NotFound, StoreError, StoreUnavailable
 from ecert.errors import EcertError
+from formats.errors import DomainError, Kind
 from issuer.errors import IssuerError
 from verifier.errors import VerifierError
 
@@ -67,6 +68,10 @@ def problem(request: Request | None, status: int, slug: str, detail: str | None 
 SLUG_STATUS = {"not-found": 404, "forbidden": 403, "not-granted": 403, "purpose-required": 422,
                "malformed-input": 422, "stale-list": 503, "conflict": 409,
                "illegal-transition": 409, "cap-reached": 429, "expired": 410}
+# Statuses for the kinds of `formats.errors.DomainError` (errors without a package base here).
+KIND_STATUS = {Kind.INPUT: 422, Kind.NOT_FOUND: 404, Kind.CONFLICT: 409, Kind.FORBIDDEN: 403,
+               Kind.UNAUTHENTICATED: 401, Kind.GONE: 410, Kind.RATE_LIMITED: 429,
+               Kind.UNAVAILABLE: 503, Kind.INTERNAL: 500}
 AUDIT_STATUS = {"TreeSizeError": 400, "ProofError": 400, "InvalidEntry": 422,
                 "WitnessRefusal": 409, "CosignatureInvalid": 422}
 
@@ -93,6 +98,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VerifierError)
     async def _verifier(request: Request, exc: VerifierError) -> JSONResponse:
         return _domain(request, exc)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        extra: dict[str, Any] = {"errors": list(exc.errors)} if exc.errors else {}
+        return problem(request, KIND_STATUS[exc.kind], exc.slug, exc.message, None, **extra)
 
     @app.exception_handler(EcertError)
     async def _ecert(request: Request, exc: EcertError) -> JSONResponse:

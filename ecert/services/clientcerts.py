@@ -10,9 +10,7 @@ department and the role, and revocation (`ecert tls revoke`, OCSP, CRL) ends it 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from ca import certs as ca_certs
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from ecert.errors import UsageError
+from formats.keyids import x5t_s256
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
@@ -41,10 +40,6 @@ class ClientCertIdentity:
     def actor(self, request_id: str | None) -> Actor:
         return Actor(name=f"cert:{self.serial}", role=self.role, dept_code=self.dept_code,
                      request_id=request_id)
-
-
-def x5t_s256(der: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
 
 
 def find_client_cert(uow: UnitOfWork, der: bytes, now: dt.datetime) -> ClientCertIdentity | None:

@@ -23,10 +23,10 @@ from ecert import tokens
 from ecert.errors import UsageError
 from ecert.services import realname
 from ecert.services.realname import RealNameAuthenticator
+from formats.identifiers import parse_identifier
 from verifier import holder as vholder
 from verifier import objections as vobjections
 from verifier.errors import Forbidden, VerifierError
-from verifier.identifiers import parse_identifier
 from verifier.verify import verify_identifier
 
 if TYPE_CHECKING:

@@ -32,7 +32,8 @@ from typing import Protocol
 
 from certificate_store import Store
 from ecert.errors import UsageError
-from issuer.identifiers import citizen_id_problems, uscc_problems
+from formats.idnumber import citizen_id_problems
+from formats.uscc import uscc_problems
 
 log = logging.getLogger("ecert.realname")
 

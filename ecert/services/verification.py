@@ -30,11 +30,12 @@ from audit_log.actor import Actor
 from ca.certs import describe_cert
 from ca.documents import sign_document
 from certificate_store import UnitOfWork
+from formats.errors import DomainError
+from formats.identifiers import parse_identifier
 from verifier import lists as vlists
 from verifier import lookup as vlookup
 from verifier.catalog import purpose_allowed, type_view
 from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, VerifierError
-from verifier.identifiers import parse_identifier
 from verifier.pdf import verify_pdf
 from verifier.results import VerificationResult
 from verifier.verify import verify_identifier
@@ -229,7 +230,7 @@ class AnnotatedCopy:
 
 
 def _deny(p: Platform, actor: Actor, now: dt.datetime, identifier: str | None, purpose: str | None,
-          err: VerifierError) -> None:
+          err: VerifierError | DomainError) -> None:
     with p.store.transaction() as uow:
         p.audit.record_by(uow, actor, now=now, action="certificate.annotated_copy_denied",
                           cert_identifier=identifier, purpose=_clip(purpose),
@@ -272,7 +273,7 @@ def annotated_copy(p: Platform, actor: Actor, identifier: str, purpose: str | No
         with p.store.transaction() as uow:
             cert_id, current, dept_name, _v, _cap, _used = _annotated_check(
                 uow, actor, identifier, clean, now)
-    except VerifierError as err:
+    except (VerifierError, DomainError) as err:
         _deny(p, actor, now, identifier if len(identifier) <= 130 else None, purpose, err)
         raise AssertionError("unreachable") from None
     expires = now + dt.timedelta(days=expires_in_days)
@@ -290,7 +291,7 @@ def annotated_copy(p: Platform, actor: Actor, identifier: str, purpose: str | No
                               details={"sha256": digest, "expires_at": expires.isoformat(),
                                        "count": used + 1, "cap": cap})
             p.after_write(uow)
-    except VerifierError as err:  # a concurrent copy took the last slot
+    except (VerifierError, DomainError) as err:  # a concurrent copy took the last slot
         _deny(p, actor, now, current, clean, err)
         raise AssertionError("unreachable") from None
     return AnnotatedCopy(current, pdf, digest, expires, used + 1, cap)

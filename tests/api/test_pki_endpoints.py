@@ -24,7 +24,7 @@ def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def pki_files(client, admin_token, tmp_path_factory) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     d = tmp_path_factory.mktemp("pki")
-    from issuer.identifiers import make_uscc
+    from formats.uscc import make_uscc
 
     other = make_uscc(OTHER[:17])
     for code, name in ((DEPT, "西藏自治区测试厅"), (other, "西藏自治区另一厅")):

@@ -100,6 +100,6 @@ def test_successor_sealed_qr_verifies_offline(client, world, platform) -> None: 
                       headers=auth(world["auditor"])).json()["entries"]
     ident = next(e["cert_identifier"] for e in mine if e["cert_identifier"])
     # (by now the successor was itself merged into another department: the chain is followed)
-    url = platform.issuance.qr_url(ident, now)
+    url = platform.documents.qr_url(ident, now)
     result = verify_qr(url, trust, status, now)
     assert result.verdict.value == "valid", result.to_dict()

@@ -17,8 +17,8 @@ from ca.jws import b64url
 from ca.signer import MemorySigner, Signer
 from certificate_store.db import Store, UnitOfWork
 from certificate_store.models import Base
+from formats.uscc import make_uscc
 from issuer.catalog import CatalogService
-from issuer.identifiers import make_uscc
 from issuer.issuance import IssuanceService
 
 PG_URL = os.environ.get("ECERT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -166,7 +166,7 @@ def make_world(store: Store, keys: TestKeys | None = None, enrol: bool = True) -
 
 
 def person(i: int = 1) -> dict[str, str]:
-    from issuer.identifiers import make_citizen_id
+    from formats.idnumber import make_citizen_id
     return {"name": "张三" if i % 2 else "卓玛", "code": make_citizen_id(f"5401021990010{i:04d}")}
 
 

@@ -39,7 +39,7 @@ from certificate_store.models.certificates import (
 )
 from certificate_store.models.core import SerialCounter
 from certificate_store.repos.certificates import CertificateRepo
-from issuer.identifiers import parse_identifier
+from formats.identifiers import parse_identifier
 from issuer.imports import import_file
 
 A = issuer_actor()

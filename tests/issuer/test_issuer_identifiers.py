@@ -4,18 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuer.errors import InvalidUscc, MalformedIdentifier
-from issuer.identifiers import (
+from formats.identifiers import (
     MOD3736_ALPHABET,
-    USCC_ALPHABET,
     check_identifiers,
     make_identifier,
-    make_uscc,
     mod37_36_check_char,
     parse_identifier,
-    uscc_check_char,
-    validate_uscc,
 )
+from formats.uscc import USCC_ALPHABET, make_uscc, uscc_check_char, validate_uscc
+from issuer.errors import InvalidUscc, MalformedIdentifier
 
 # A published USCC (used in GB 32100 explanations) and demo codes built with make_uscc.
 REAL_USCC = "91350100M000100Y43"
@@ -58,7 +55,7 @@ def test_round_trip(definer: str, n: str, issuer: str, serial: str, version: int
     p = parse_identifier(ident)
     assert (p.type_code, p.issuer_code, p.serial, p.version) == (definer + n, issuer, serial, version)
     assert p.check_standard and p.problems == ()
-    assert p.identifier == ident
+    assert p.text == ident
     assert ident.startswith(p.base + ".")
 
 

@@ -19,6 +19,9 @@ from issuer_helpers import (
 )
 
 from ca.jws import parse_jws, verify_jws_with_cert
+from formats.identifiers import parse_identifier
+from formats.qr import citizen_url
+from formats.record import canonical_bytes, sha256_hex
 from issuer.errors import (
     Conflict,
     Forbidden,
@@ -28,8 +31,6 @@ from issuer.errors import (
     InvalidCertificateData,
     NotFound,
 )
-from issuer.identifiers import parse_identifier
-from issuer.records import canonical_bytes, sha256_hex
 
 A = issuer_actor()
 
@@ -223,5 +224,5 @@ def test_qr_claims_and_jws(world: World) -> None:
     assert hdr == {"alg": "ES256", "typ": "eqr",
                    "kid": world.keys.keys[DEPT_A].x5t_s256[:12]}
     assert json.loads(verify_jws_with_cert(jws, world.keys.keys[DEPT_A].cert_der)) == c
-    url = world.svc.qr_url(r.identifier, NOW)
+    url = citizen_url(world.svc.base_url, r.identifier, jws)
     assert url.startswith(f"https://ecert.test/v/{r.identifier}#")

@@ -5,6 +5,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from formats.status import STATUSES
 from issuer import lifecycle as lc
 from issuer.errors import IllegalTransition
 
@@ -49,7 +50,7 @@ class Machine(RuleBasedStateMachine):
 
     @invariant()
     def defined(self) -> None:
-        assert self.status in lc.STATUSES
+        assert self.status in STATUSES
         if self.was_terminal:
             assert self.status in lc.TERMINAL
         self.was_terminal = self.status in lc.TERMINAL

@@ -7,8 +7,9 @@ from issuer_helpers import NOW, TestKeys, make_world, sqlite_store
 
 import producers
 from ca.jws import verify_jws_with_cert
+from formats.identifiers import parse_identifier
+from formats.uscc import is_valid_uscc
 from issuer.catalog import definition_problems
-from issuer.identifiers import is_valid_uscc, parse_identifier
 from producers.demo import seed_demo
 
 

@@ -19,6 +19,7 @@ from issuer_helpers import NOW, TestKeys, make_world, sqlite_store
 from PIL import Image
 
 import producers
+from formats.qr import citizen_url
 from issuer import qr
 from issuer.face import FaceInput, render_face
 from issuer.issuance import IssuanceService
@@ -50,7 +51,8 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
         for event in mod.sample_events(6):
             data, sk = mod.to_request(event)
             r = svc.issue(issuer_actor(mod.DEPT), mod.TYPE_CODE, data, NOW, source_key=sk)
-            out.setdefault(name, []).append(svc.qr_url(r.identifier, NOW))
+            out.setdefault(name, []).append(
+                citizen_url(BASE, r.identifier, svc.qr_jws(r.identifier, NOW)))
     store.dispose()
     return out
 

@@ -12,6 +12,7 @@ from audit_log.log import AuditLog
 from ca.signer import MemorySigner
 from certificate_store.personal import UNKEYED
 from certificate_store.personal import holder_hash as keyed_hash
+from formats.chinatime import CHINA as CST
 from verifier import holder, objections
 from verifier.errors import (
     Conflict,
@@ -23,7 +24,6 @@ from verifier.errors import (
 )
 from verifier.lookup import lookup, lookup_by_holder
 from verifier.objections import due_date
-from verifier.policy import CST
 from verifier.results import Verdict
 
 

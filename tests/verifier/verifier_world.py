@@ -16,8 +16,8 @@ from ca.signer import MemorySigner, der_to_raw_signature
 from certificate_store import Store
 from certificate_store.personal import UNKEYED
 from certificate_store.personal import holder_hash as keyed_hash
-from verifier.identifiers import PREFIX, mod37_36_check_char
-from verifier.masking import mask_code, mask_name
+from formats.identifiers import PREFIX, mod37_36_check_char
+from formats.masking import mask_code, mask_name
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 T0 = dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)

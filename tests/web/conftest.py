@@ -15,7 +15,7 @@ ISS_NAME = "西藏自治区测试厅"
 
 
 def uscc(first17: str) -> str:
-    from issuer.identifiers import make_uscc
+    from formats.uscc import make_uscc
 
     return make_uscc(first17)
 
@@ -74,7 +74,7 @@ def type_definition(type_code: str, iss: str, user: str, personal_user: str) -> 
 @pytest.fixture(scope="module")
 def world(client, platform, admin_token) -> World:  # type: ignore[no-untyped-def]
     from ecert.cli.common import cli_actor
-    from issuer.identifiers import make_citizen_id
+    from formats.idnumber import make_citizen_id
 
     user, personal_user, other = (uscc("91540000MA6T0001" + s) for s in ("0", "1", "2"))
     for code, name in ((ISS, ISS_NAME), (user, "西藏自治区使用局"),

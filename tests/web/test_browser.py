@@ -250,7 +250,7 @@ def test_printed_qr1_code_still_verifies_and_qr2_shows_names(
     import json
 
     from ca.jws import canonical_json, sign_jws
-    from issuer.masking import display_holder
+    from formats.masking import display_holder
 
     c = world.issue(name="格桑")
     ident = c["identifier"]

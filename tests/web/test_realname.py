@@ -98,7 +98,7 @@ def test_login_lists_exactly_own_certificates(client, w, platform) -> None:  # t
 
 
 def test_wrong_name_or_unknown_code_is_one_opaque_401(client, w) -> None:  # type: ignore[no-untyped-def]
-    from issuer.identifiers import make_citizen_id
+    from formats.idnumber import make_citizen_id
 
     wrong_name = problem(login(client, w["name"] + "甲", w["code"]), 401)
     someone_elses = problem(login(client, w["other_name"], w["code"]), 401)
@@ -112,7 +112,8 @@ def test_wrong_name_or_unknown_code_is_one_opaque_401(client, w) -> None:  # typ
     # a malformed number (check character) and an unknown field are refused as invalid
     # wrong check character both as an ID number and as a USCC (an 18-digit string can be a
     # well-formed USCC by chance, 1 in 31)
-    from issuer.identifiers import citizen_id_problems, uscc_problems
+    from formats.idnumber import citizen_id_problems
+    from formats.uscc import uscc_problems
 
     bad = next(w["code"][:17] + c for c in "0123456789X"
                if citizen_id_problems(w["code"][:17] + c) and uscc_problems(w["code"][:17] + c))

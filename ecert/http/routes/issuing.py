@@ -29,7 +29,7 @@ def _issued(p: Any, issued: Any) -> IssuedOut:
     return IssuedOut(identifier=issued.identifier, base_identifier=issued.base_identifier,
                      version=issued.version, status=issued.status, sha256=issued.sha256,
                      jws=issued.jws, record=dict(issued.record),
-                     qr_url=p.issuance.qr_url(issued.identifier, now),
+                     qr_url=p.documents.qr_url(issued.identifier, now),
                      pdf_url=f"{p.settings.base_url}/api/v1/certificates/{issued.identifier}/pdf",
                      skipped=issued.skipped)
 

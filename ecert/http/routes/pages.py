@@ -14,7 +14,8 @@ from ecert.http.deps import PlatformDep
 from ecert.http.routes.verifying import client_limit
 from ecert.services import holder as holder_services
 from ecert.services import verification
-from verifier.policy import CST
+from formats.chinatime import CHINA
+from formats.status import VERDICT_TEXT, Verdict
 
 HERE = Path(__file__).resolve().parent.parent
 STATIC_DIR = HERE / "static"
@@ -25,11 +26,6 @@ router = APIRouter(tags=["pages"], include_in_schema=False,
 PRESENTATION_TEXT = {
     "ok": "有效亮证", "expired": "已过期 expired", "not-yet-valid": "时间异常",
     "bad-signature": "伪造或被篡改", "malformed": "不是有效的亮证码",
-}
-VERDICT_TEXT = {
-    "valid": "真实有效", "revoked": "已吊销", "suspended": "已暂停", "expired": "已过期",
-    "cancelled": "已注销", "superseded": "已被新版本替代", "invalid": "伪造或被篡改",
-    "unknown": "无法确认",
 }
 FIELD_LABELS = (("name", "证照名称"), ("holder", "持证主体"), ("holder_code", "证件号码"),
                 ("issuer", "签发部门"), ("licence_number", "证照编号"), ("issue_date", "签发日期"),
@@ -57,11 +53,15 @@ def presentation(token: str, request: Request, platform: PlatformDep) -> HTMLRes
     fields = [(label, v.display[k]) for k, label in FIELD_LABELS if k in v.display]
     state = v.verdict if v.ok and v.verdict else ("expired" if v.reason == "expired"
                                                      else "invalid")
-    expires = (v.expires_at.astimezone(CST).strftime("%H:%M:%S") if v.expires_at else "")
+    expires = (v.expires_at.astimezone(CHINA).strftime("%H:%M:%S") if v.expires_at else "")
     return _page(request, "presentation.html", v=v, fields=fields, state=state,
                  expires_text=expires,
-                 headline=(VERDICT_TEXT.get(v.verdict or "", "") if v.ok
+                 headline=(_headline(v.verdict) if v.ok
                            else PRESENTATION_TEXT.get(v.reason, "无效")))
+
+
+def _headline(verdict: str | None) -> str:
+    return VERDICT_TEXT[Verdict(verdict)].headline if verdict in set(Verdict) else ""
 
 
 @router.get("/holder", response_class=HTMLResponse)

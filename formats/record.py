@@ -1,0 +1,68 @@
+"""The signed certificate record (``ecert/record/1``, docs/formats.md).
+
+The record is RFC 8785 (JCS) canonical JSON; its SHA-256 is stored beside it and its compact
+JWS (``typ`` `RECORD_TYP`, key named by ``x5t#S256``, certificate in ``x5c``) is what the
+verifier checks. The caller signs: this module only says what the bytes are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from formats.chinatime import utc_z
+
+RECORD_SPEC = "ecert/record/1"
+RECORD_TYP = "ecert-record+jws"
+RECORD_FIELDS = ("spec", "identifier", "version", "previous", "type", "name", "licence_number",
+                 "issuer", "issue_date", "holder", "validity", "signer", "signed_at", "seal",
+                 "fields")
+"""Top-level members of a record, in the order docs/formats.md lists them."""
+HOLDER_FIELDS = ("name", "code", "code_kind")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """RFC 8785 (JCS) canonical UTF-8 JSON."""
+    return rfc8785.dumps(value)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    code: str
+    code_kind: str  # 111 citizen ID number | 001 USCC (formats.masking)
+
+
+def build_record(*, identifier: str, version: int, previous: str | None, type_code: str,
+                 type_name: str, type_version: int, licence_number: str, issuer_name: str,
+                 issuer_code: str, issue_date: dt.date, holder: Holder,
+                 valid_from: dt.date | None, valid_to: dt.date | None, signer_name: str,
+                 signed_at: dt.datetime, seal: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The record of one certificate version, as signed."""
+    return {
+        "spec": RECORD_SPEC,
+        "identifier": identifier,
+        "version": version,
+        "previous": previous,
+        "type": {"code": type_code, "name": type_name, "version": type_version},
+        "name": type_name,
+        "licence_number": licence_number,
+        "issuer": {"name": issuer_name, "code": issuer_code},
+        "issue_date": issue_date.isoformat(),
+        "holder": {"name": holder.name, "code": holder.code, "code_kind": holder.code_kind},
+        "validity": {"from": None if valid_from is None else valid_from.isoformat(),
+                     "to": None if valid_to is None else valid_to.isoformat()},
+        "signer": signer_name,
+        "signed_at": utc_z(signed_at),
+        "seal": seal,
+        "fields": dict(fields),
+    }
