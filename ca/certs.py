@@ -6,7 +6,6 @@ sides share are here.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from ca.errors import ChainInvalid, MalformedCertificate
+from formats.keyids import x5t_s256
 
 __all__ = [
     "ECERT_OID_ARC",
@@ -134,7 +134,7 @@ def describe_cert(der: bytes) -> CertInfo:
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         sha256_fingerprint=digest.hex(),
-        x5t_s256=base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"),
+        x5t_s256=x5t_s256(der),
         public_key_der=cert.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         ),

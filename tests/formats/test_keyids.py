@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from ca.certs import describe_cert, issue_root_ca
+from ca.cert_profiles import issue_root_ca
+from ca.certs import describe_cert
 from ca.signer import MemorySigner
 from formats.keyids import KID_ALPHABET, KID_CHARS, b64url, is_kid, kid_of, qr_kid, x5t_s256
 

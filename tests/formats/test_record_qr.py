@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ca.certs import issue_root_ca
+from ca.cert_profiles import issue_root_ca
 from ca.jws import b64url_decode, parse_jws, sign_jws, verify_jws_with_cert
 from ca.signer import MemorySigner
 from formats.keyids import b64url, qr_kid, x5t_s256
