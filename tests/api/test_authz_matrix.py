@@ -84,7 +84,8 @@ ROLE_REFUSAL = "this token's role may not use this endpoint"
 
 
 @pytest.fixture(scope="module")
-def world(client, admin_token):  # type: ignore[no-untyped-def]
+def world(template, admin_token):  # type: ignore[no-untyped-def]
+    client = template.client
     w = setup_training(client, admin_token)
     issued = client.post("/api/v1/certificates", json=training_request(7001),
                          headers=auth(w["issuer"])).json()

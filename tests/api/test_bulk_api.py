@@ -17,8 +17,8 @@ from tests.conftest import auth
 
 
 @pytest.fixture(scope="module")
-def world(client, admin_token):  # type: ignore[no-untyped-def]
-    return setup_training(client, admin_token)
+def world(template, admin_token):  # type: ignore[no-untyped-def]
+    return setup_training(template.client, admin_token)
 
 
 def _csv(n: int, bad: int = 1) -> bytes:

@@ -9,8 +9,8 @@ from tests.conftest import auth
 
 
 @pytest.fixture(scope="module")
-def world(client, admin_token):  # type: ignore[no-untyped-def]
-    return setup_training(client, admin_token)
+def world(template, admin_token):  # type: ignore[no-untyped-def]
+    return setup_training(template.client, admin_token)
 
 
 def test_issue_returns_signed_record_qr_and_pdf_urls(client, world) -> None:  # type: ignore[no-untyped-def]

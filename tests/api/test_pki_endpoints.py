@@ -22,7 +22,8 @@ def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def pki_files(client, admin_token, tmp_path_factory) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+def pki_files(template, admin_token, tmp_path_factory) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    client = template.client
     d = tmp_path_factory.mktemp("pki")
     from issuer.identifiers import make_uscc
 

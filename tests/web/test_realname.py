@@ -20,27 +20,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def platform(database_url: str, tmp_path_factory: pytest.TempPathFactory, clock):  # type: ignore[no-untyped-def]
-    """The shared platform fixture, with holder login on (development adapter)."""
-    from ecert.cli import cli_actor
-    from ecert.platform import Platform
-    from ecert.settings import load_settings
-
-    settings = load_settings({"ECERT_DATABASE_URL": database_url,
-                              "ECERT_KEY_PASSPHRASE": "test-passphrase-0123456789",
-                              "ECERT_BASE_URL": "https://ecert.test",
-                              "ECERT_STH_EVERY_N": "5", "ECERT_REALNAME": "development"},
-                             data_dir=tmp_path_factory.mktemp("data"))
-    assert settings.realname == "development"
-    p = Platform(settings, clock=clock)
-    p.initialise(cli_actor())
-    yield p
-    p.store.dispose()
+def platform_env() -> dict[str, str]:
+    """The shared platform settings, with holder login on (development adapter)."""
+    return {"ECERT_REALNAME": "development"}
 
 
 @pytest.fixture(scope="module")
-def w(client, admin_token) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def w(template, admin_token) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Two certificates of one holder, one of another holder."""
+    assert template.platform.settings.realname == "development"
+    client = template.client
     out: dict[str, Any] = setup_training(client, admin_token)
 
     def issue(req: dict[str, Any]) -> dict[str, Any]:
