@@ -100,4 +100,4 @@ def test_archive_carries_verifiable_proofs(client, world) -> None:  # type: igno
     assert checked >= 1
     other = client.get("/api/v1/archive", params={"identifier": a["identifier"]},
                        headers=auth(world["other_issuer"]))
-    assert other.status_code in (403, 404)
+    assert other.status_code == 403, other.text
