@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ class Template:
     data_dir: Path
     database_url: str
     pg_database: str | None
+    drops: list[threading.Thread] = field(default_factory=list)
 
     def quiesce(self) -> None:
         # CREATE DATABASE … TEMPLATE refuses while anyone is connected to the template.
@@ -116,12 +118,15 @@ def template(backend: str, platform_env: dict[str, str],
     clock = Clock(dt.datetime.now(dt.UTC).replace(microsecond=0))
     settings = platform_settings(url, root / "data", platform_env)
     p = Platform(settings, clock=clock)
+    tpl = Template(backend, p, TestClient(create_app(settings, p), base_url="https://ecert.test"),
+                   clock, root / "data", url, pg_database)
     try:
         p.initialise(cli_actor())
-        yield Template(backend, p, TestClient(create_app(settings, p), base_url="https://ecert.test"),
-                       clock, root / "data", url, pg_database)
+        yield tpl
     finally:
         p.store.dispose()
+        for t in tpl.drops:
+            t.join()
         if pg_database:
             _pg_admin(f"DROP DATABASE IF EXISTS {pg_database} WITH (FORCE)")
 
@@ -148,7 +153,11 @@ def database_url(template: Template, tmp_path: Path) -> Iterator[str]:
     try:
         yield f"{PG_SERVER}/{name}"
     finally:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        # Dropping takes a checkpoint's time; the next test need not wait for it.
+        drop = threading.Thread(target=_pg_admin,
+                                args=(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",))
+        drop.start()
+        template.drops.append(drop)
 
 
 @pytest.fixture
