@@ -18,15 +18,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(platform, lifespan: str = "on") -> Iterator[str]:  # type: ignore[no-untyped-def]
+def serve(platform, housekeeping: bool = True) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The real app under uvicorn on a loopback port, for tools that speak HTTP themselves.
-    `lifespan="off"` runs no housekeeping (for a module's template platform)."""
+    Without housekeeping for a module's template platform (nothing runs behind its back)."""
     from ecert.app import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(platform.settings, platform),
                                            host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan=lifespan))
+                                           lifespan="on" if housekeeping else "off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

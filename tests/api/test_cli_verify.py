@@ -21,7 +21,7 @@ def issued(template, admin_token, tmp_path_factory):  # type: ignore[no-untyped-
                      headers=auth(w["issuer"])).content
     d = tmp_path_factory.mktemp("verify")
     (d / "cert.pdf").write_bytes(pdf)
-    with serve(template.platform, lifespan="off") as live_url:
+    with serve(template.platform, housekeeping=False) as live_url:
         assert main(["trust-bundle", "--url", live_url, "--out", str(d / "bundle")]) == 0
     return {**w, **body, "dir": d}
 

@@ -43,7 +43,7 @@ def backup_zip(template: Any, producer: Producer,
                     errors.append(f"{r.status_code} {r.text[:200]}")
 
     out = tmp_path_factory.mktemp("backup") / "OUT.zip"
-    with serve(platform, lifespan="off") as live_url:
+    with serve(platform, housekeeping=False) as live_url:
         thread = threading.Thread(target=issue_loop, daemon=True)
         thread.start()
         while not issued and thread.is_alive():
