@@ -14,7 +14,8 @@ from tests.conftest import auth
 
 
 @pytest.fixture(scope="module")
-def heads(client, admin_token, platform):  # type: ignore[no-untyped-def]
+def heads(template, admin_token):  # type: ignore[no-untyped-def]
+    client, platform = template.client, template.platform
     w = setup_training(client, admin_token)
     sizes = []
     for i in range(2):

@@ -10,7 +10,10 @@ from tests.conftest import auth
 
 
 @pytest.fixture(scope="module")
-def issued(client, admin_token, live_url, tmp_path_factory):  # type: ignore[no-untyped-def]
+def issued(template, admin_token, tmp_path_factory):  # type: ignore[no-untyped-def]
+    from tests.api.conftest import serve
+
+    client = template.client
     w = setup_training(client, admin_token)
     body = client.post("/api/v1/certificates", json=training_request(4242),
                        headers=auth(w["issuer"])).json()
@@ -18,7 +21,8 @@ def issued(client, admin_token, live_url, tmp_path_factory):  # type: ignore[no-
                      headers=auth(w["issuer"])).content
     d = tmp_path_factory.mktemp("verify")
     (d / "cert.pdf").write_bytes(pdf)
-    assert main(["trust-bundle", "--url", live_url, "--out", str(d / "bundle")]) == 0
+    with serve(template.platform, housekeeping=False) as live_url:
+        assert main(["trust-bundle", "--url", live_url, "--out", str(d / "bundle")]) == 0
     return {**w, **body, "dir": d}
 
 

@@ -13,8 +13,8 @@ from tests.conftest import auth
 
 
 @pytest.fixture(scope="module")
-def world(client, admin_token):  # type: ignore[no-untyped-def]
-    return setup_training(client, admin_token)
+def world(template, admin_token):  # type: ignore[no-untyped-def]
+    return setup_training(template.client, admin_token)
 
 
 def test_logs_and_audit_hold_no_secrets_or_raw_ids(client, world, caplog) -> None:  # type: ignore[no-untyped-def]

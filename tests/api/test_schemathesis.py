@@ -21,7 +21,8 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
 
 
 @pytest.fixture(scope="module")
-def tokens(client, admin_token):  # type: ignore[no-untyped-def]
+def tokens(template, admin_token):  # type: ignore[no-untyped-def]
+    client = template.client
     w = setup_training(client, admin_token)
     issued = client.post("/api/v1/certificates", json=training_request(9001),
                          headers=auth(w["issuer"])).json()

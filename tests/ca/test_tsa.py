@@ -76,7 +76,7 @@ def test_junk_requests_get_rejection(data: bytes) -> None:
 
     resp = timestamp_response(_TSA[0], _TSA[1], [], data, 1, _TSA[2])
     status = _TimeStampResp.load(resp)["status"]["status"].native
-    assert status in ("rejection", "granted")
+    assert status == "rejection"  # random bytes are never a well-formed TimeStampReq
 
 
 def _make_tsa() -> tuple[object, bytes, object]:

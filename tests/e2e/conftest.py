@@ -128,8 +128,8 @@ def issue_some(client: Any, prod: Producer, n: int, seed: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def producer(client: Any, admin_token: str) -> Producer:
-    return setup_producer(client, admin_token)
+def producer(template: Any, admin_token: str) -> Producer:
+    return setup_producer(template.client, admin_token)
 
 
 @pytest.fixture

@@ -19,8 +19,11 @@ from tests.e2e.conftest import PASSPHRASE, Producer, ecert, issue_some, platform
 
 
 @pytest.fixture(scope="module")
-def backup_zip(platform: Any, client: Any, producer: Producer, live_url: str,
+def backup_zip(template: Any, producer: Producer,
                tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from tests.api.conftest import serve
+
+    platform, client = template.platform, template.client
     issue_some(client, producer, 4, seed=21)
     issued: list[float] = []
     errors: list[str] = []
@@ -40,15 +43,17 @@ def backup_zip(platform: Any, client: Any, producer: Producer, live_url: str,
                     errors.append(f"{r.status_code} {r.text[:200]}")
 
     out = tmp_path_factory.mktemp("backup") / "OUT.zip"
-    thread = threading.Thread(target=issue_loop, daemon=True)
-    thread.start()
-    while not issued and thread.is_alive():
-        time.sleep(0.01)
-    started = time.monotonic()
-    r = ecert("backup", out, "--data-dir", platform.settings.data_dir, env=platform_env(platform))
-    ended = time.monotonic()
-    stop.set()
-    thread.join(timeout=60)
+    with serve(platform, housekeeping=False) as live_url:
+        thread = threading.Thread(target=issue_loop, daemon=True)
+        thread.start()
+        while not issued and thread.is_alive():
+            time.sleep(0.01)
+        started = time.monotonic()
+        r = ecert("backup", out, "--data-dir", platform.settings.data_dir,
+                  env=platform_env(platform))
+        ended = time.monotonic()
+        stop.set()
+        thread.join(timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not errors, errors[:3]
     during = [t for t in issued if started <= t <= ended]

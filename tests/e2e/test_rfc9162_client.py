@@ -32,8 +32,10 @@ def flip(b64: str, byte: int = 0) -> str:
 
 
 @pytest.fixture(scope="module")
-def scripted_run(platform: Any, client: Any, producer: Producer) -> dict[str, Any]:
-    """Issue, change, suspend/release, revoke, withdraw through the API; take two signed heads."""
+def scripted_run(template: Any, producer: Producer) -> dict[str, Any]:
+    """Issue, change, suspend/release, revoke, withdraw through the API; take two signed heads
+    (on the module's template: each test reads them from its own copy)."""
+    platform, client = template.platform, template.client
     issuer = auth(producer.issuer)
     ids = issue_some(client, producer, 10, seed=11)
     r = client.post(f"/api/v1/certificates/{ids[0]}/change", headers=issuer,

@@ -18,9 +18,9 @@ def _sqlite_store(tmp_path) -> Store:
     return store
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pg_store():
-    """A fresh schema per test module (search_path set on every connection), dropped after."""
+    """A fresh schema per test (search_path set on every connection), dropped after."""
     schema = f"verifier_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL)
     try:
@@ -38,9 +38,8 @@ def pg_store():
     admin.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pg_world(pg_store) -> World:
-    # One schema and one PKI per module; tests keep apart through distinct serials.
     return World.build(pg_store)
 
 

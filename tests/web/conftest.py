@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +72,16 @@ def type_definition(type_code: str, iss: str, user: str, personal_user: str) -> 
     }
 
 
+@pytest.fixture
+def world(template_world: World, client, platform) -> World:  # type: ignore[no-untyped-def]
+    """The module's world, bound to this test's own copy of the platform."""
+    return dataclasses.replace(template_world, client=client, platform=platform)
+
+
 @pytest.fixture(scope="module")
-def world(client, platform, admin_token) -> World:  # type: ignore[no-untyped-def]
+def template_world(template, admin_token) -> World:  # type: ignore[no-untyped-def]
+    """Departments, tokens and a certificate type, made once on the module's template."""
+    client, platform = template.client, template.platform
     from ecert.cli.common import cli_actor
     from formats.idnumber import make_citizen_id
 

@@ -26,9 +26,9 @@ _VERDICT = re.compile(r'id="result"[^>]*data-verdict="([a-z]+)"'
 
 
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def backend() -> str:
     """One database is enough here: the browser sees HTTP, not the store."""
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ecert.db'}"
+    return "sqlite"
 
 
 def chromium(url: str, tmp: Path, *extra: str) -> str:
