@@ -102,8 +102,8 @@ def template(backend: str, platform_env: dict[str, str],
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     from fastapi.testclient import TestClient
 
-    from ecert.http.app import create_app
     from ecert.cli.common import cli_actor
+    from ecert.http.app import create_app
     from ecert.platform import Platform
 
     root = tmp_path_factory.mktemp("template")

@@ -128,7 +128,7 @@ def test_malformed_requests_get_problem_json(client, world) -> None:  # type: ig
         assert r.headers["content-type"] == "application/problem+json"
     r = client.get("/api/v1/certificates/not-an-identifier", headers=auth(world["issuer"]))
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
-    assert r.json()["type"].endswith("/malformed-identifier"), r.text
+    assert r.json()["type"].endswith("/malformed-input"), r.text
 
 
 def test_tree_heads_follow_every_n_entries(client, world, platform) -> None:  # type: ignore[no-untyped-def]
