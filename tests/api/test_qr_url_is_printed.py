@@ -22,8 +22,8 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="popple
 
 
 @pytest.fixture(scope="module")
-def world(client, admin_token):  # type: ignore[no-untyped-def]
-    return setup_training(client, admin_token)
+def world(template, admin_token):  # type: ignore[no-untyped-def]
+    return setup_training(template.client, admin_token)
 
 
 def _printed_qr(pdf: bytes, tmp: Path) -> list[str]:
