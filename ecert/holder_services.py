@@ -24,7 +24,7 @@ from ecert.errors import UsageError
 from ecert.realname import RealNameAuthenticator
 from verifier import holder as vholder
 from verifier import objections as vobjections
-from verifier.errors import Forbidden, VerifierError
+from verifier.errors import Conflict, Forbidden
 from verifier.identifiers import parse_identifier
 from verifier.verify import verify_identifier
 
@@ -135,11 +135,8 @@ HOLDER_SESSION_TTL = dt.timedelta(hours=12)
 SESSION_LABEL = "holder session"
 
 
-class NotASession(VerifierError):
-    """该令牌不是登录会话，请联系管理员注销 / This token was not made by holder login; an
-    administrator revokes it."""
-
-    slug = "conflict"
+class NotASession(Conflict):
+    """该令牌不是登录会话，请联系管理员注销 / Not a holder-login token; an administrator revokes it."""
 
 
 @dataclass(frozen=True)
