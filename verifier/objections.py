@@ -23,6 +23,7 @@ from audit_log.actor import SYSTEM, Actor
 from audit_log.log import AuditLog
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord, ObjectionRecord
+from formats import errors as generic
 from verifier.errors import Conflict, Forbidden, MalformedInput, NotFound
 from verifier.identifiers import parse_identifier
 from verifier.policy import CST
@@ -142,7 +143,7 @@ def answer(
     text = _text(answer_text, MAX_REASON_CHARS, "答复", True)
     try:
         obj = uow.objections.get(objection_id, lock=True)
-    except Exception as exc:  # certificate_store.errors.NotFound
+    except generic.NotFound as exc:  # the store's
         raise NotFound() from exc
     cert = uow.certificates.get(obj.certificate_id)
     if not _issuer_may_answer(uow, actor, cert):
