@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 
 from audit_log.actor import Actor
-from ecert.errors import ConfigError, EcertError
+from ecert.errors import ConfigError
 from ecert.settings import Settings, load_settings
+from formats.errors import DomainError
 
 app = typer.Typer(help="ecert 电子证照平台: PKI, signing, verification and audit.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -194,18 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    from audit_log.errors import AuditError
-    from ca.errors import CaError
-    from certificate_store.errors import StoreError
-    from issuer.errors import IssuerError
-    from verifier.errors import VerifierError
-
     _register_more()
     try:
         # Without standalone mode click returns a `typer.Exit(code)`'s code instead of exiting.
         code = app(args=argv, standalone_mode=False)
-    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError,
-            httpx.HTTPError) as exc:
+    except (DomainError, httpx.HTTPError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2
     except typer.Abort:
