@@ -31,7 +31,6 @@ from jsonschema.validators import Draft202012Validator
 from audit_log.actor import Actor
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateTypeRecord
-from formats import errors as generic
 from issuer.errors import Forbidden, InvalidCatalogDefinition, InvalidCertificateData, NotFound
 from issuer.identifiers import citizen_id_problems, uscc_problems
 from issuer.records import AuditRecorder, canonical_bytes, sha256_hex
@@ -281,7 +280,7 @@ class CatalogService:
         else:
             try:
                 rec = uow.catalog.get(type_code, version)
-            except generic.NotFound as exc:  # the store's
+            except Exception as exc:  # certificate_store.errors.NotFound
                 raise NotFound(f"certificate type {type_code} v{version} not found") from exc
         return CertificateType.from_record(rec)
 

@@ -23,7 +23,6 @@ from audit_log.actor import SYSTEM, Actor
 from audit_log.log import AuditLog
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord, ObjectionRecord
-from formats import errors as generic
 from verifier.errors import Conflict, Forbidden, MalformedInput, NotFound
 from verifier.identifiers import parse_identifier
 from verifier.policy import CST
@@ -143,7 +142,7 @@ def answer(
     text = _text(answer_text, MAX_REASON_CHARS, "答复", True)
     try:
         obj = uow.objections.get(objection_id, lock=True)
-    except generic.NotFound as exc:  # the store's
+    except Exception as exc:  # certificate_store.errors.NotFound
         raise NotFound() from exc
     cert = uow.certificates.get(obj.certificate_id)
     if not _issuer_may_answer(uow, actor, cert):
