@@ -43,6 +43,13 @@ class Conflict(StoreError, generic.Conflict):
     kind = Kind.CONFLICT
 
 
+class InvalidValue(StoreError):
+    """The database refused a value as given (a NUL byte in text, an integer out of range)."""
+
+    slug = "invalid-value"
+    kind = Kind.INPUT
+
+
 class IntegrityViolation(StoreError):
     """Stored data does not match its recorded hash (tampering or corruption)."""
 
