@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from certificate_store.errors import StoreUnavailable
+from certificate_store.errors import InvalidValue, StoreUnavailable
 from certificate_store.personal import UNKEYED, holder_hash
 from certificate_store.repos.audit import AuditRepo
 from certificate_store.repos.certificates import CertificateRepo
@@ -95,6 +95,8 @@ class Store:
                 yield UnitOfWork(session, self.holder_key)
         except OperationalError as exc:
             raise StoreUnavailable("database unavailable") from exc
+        except DataError as exc:  # PostgreSQL refuses NUL bytes and out-of-range integers
+            raise InvalidValue("a value cannot be stored") from exc
         finally:
             session.close()
 

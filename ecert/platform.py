@@ -26,6 +26,7 @@ from certificate_store.records import (
     PkiCertRecord,
     TokenRecord,
 )
+from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyedSigner, KeyVerifier
 from ecert.settings import Settings
 from ecert.tokens import NewToken, authenticate, create_token
@@ -94,7 +95,7 @@ class Platform:
     def head_signer(self, uow: UnitOfWork) -> KeyedSigner:
         rec = uow.pki.active("audit")
         if rec is None:
-            raise RuntimeError("no audit key; run `ecert init`")
+            raise NotInitialised("no audit key; run `ecert init`")
         return KeyedSigner(self.pki.signer(rec.key_label), rec.x5t_s256)
 
     def head_verifier(self, uow: UnitOfWork) -> KeyVerifier:
@@ -102,7 +103,7 @@ class Platform:
 
         rec = uow.pki.active("audit")
         if rec is None:
-            raise RuntimeError("no audit key; run `ecert init`")
+            raise NotInitialised("no audit key; run `ecert init`")
         return KeyVerifier(describe_cert(rec.der).public_key_der)
 
     def after_write(self, uow: UnitOfWork) -> TreeHead | None:

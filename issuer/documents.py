@@ -27,10 +27,11 @@ from ca.pdf import PadesOptions, sign_pdf
 from ca.signer import Signer
 from certificate_store.db import Store, UnitOfWork
 from formats.chinatime import china_date
+from formats.errors import Kind
 from formats.identifiers import parse_identifier
 from issuer import qr
 from issuer.catalog import CertificateType
-from issuer.errors import MalformedIdentifier, NotFound
+from issuer.errors import IssuerError, MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, FaceInput, chinese_date, render_face
 from issuer.fonts import stamp_font_path
 from issuer.seal import make_seal
@@ -54,8 +55,11 @@ PdfLevel = Literal["B-LT", "B-LTA"]
 _STAMP_WORDS = "电子签名"
 
 
-class DocumentError(ValueError):
+class DocumentError(IssuerError, ValueError):
     """A document cannot be made from what is stored (bad record, annotation too long)."""
+
+    slug = "document-error"
+    kind = Kind.INTERNAL  # made from stored records, which were checked when written
 
 
 # -- what we need from the platform PKI (authority.pki.PlatformPki provides it) -----------

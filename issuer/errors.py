@@ -1,83 +1,72 @@
-"""Errors of the issuing side. Each carries a stable `slug`; the HTTP edge maps it to
-`https://ecert.example/problems/<slug>` (RFC 9457) and the CLI prints `str(exc)`."""
+"""Errors of the issuing side. Each is a :class:`formats.errors.DomainError` with a stable
+`slug` (the edge answers `https://ecert.example/problems/<slug>`, RFC 9457) and a `kind` (the
+edge maps it to a status); the CLI prints `str(exc)`. `NotFound`, `Forbidden`, `Conflict` and
+`InvalidRequest` are the generic ones of :mod:`formats.errors` too."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-import formats.errors
+from formats import errors as generic
+from formats.errors import DomainError, Kind
 
 
-class IssuerError(Exception):
+class IssuerError(DomainError):
     """Base of every error the issuer package raises on purpose."""
 
     slug = "issuer-error"
-    status = 400
-
-    def __init__(self, message: str, *, errors: Sequence[Mapping[str, Any]] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors: tuple[dict[str, Any], ...] = tuple(dict(e) for e in errors)
-
-    def to_problem(self) -> dict[str, Any]:
-        """A problem+json body without the `type` prefix (added by the edge)."""
-        body: dict[str, Any] = {"slug": self.slug, "title": self.message, "status": self.status}
-        if self.errors:
-            body["errors"] = list(self.errors)
-        return body
+    kind = Kind.INPUT
 
 
 class InvalidCatalogDefinition(IssuerError):
     slug = "invalid-catalog-definition"
-    status = 422
+    kind = Kind.INPUT
 
 
 class InvalidCertificateData(IssuerError):
     """`errors` lists every failing field: [{"field": ..., "message": ...}, ...]."""
 
     slug = "invalid-data"
-    status = 422
+    kind = Kind.INPUT
 
 
 class IllegalTransition(IssuerError):
     slug = "illegal-transition"
-    status = 409
+    kind = Kind.CONFLICT
 
 
-class NotFound(IssuerError):
+class NotFound(IssuerError, generic.NotFound):
     slug = "not-found"
-    status = 404
+    kind = Kind.NOT_FOUND
 
 
-class Forbidden(IssuerError):
+class Forbidden(IssuerError, generic.Forbidden):
     slug = "forbidden"
-    status = 403
+    kind = Kind.FORBIDDEN
 
 
-class Conflict(IssuerError):
+class Conflict(IssuerError, generic.Conflict):
     """Someone else changed the certificate first (optimistic concurrency); reload and retry."""
 
     slug = "conflict"
-    status = 409
+    kind = Kind.CONFLICT
 
 
 class IdempotencyConflict(IssuerError):
     slug = "idempotency-conflict"
-    status = 409
+    kind = Kind.CONFLICT
 
 
 class ImportFailed(IssuerError):
     slug = "import-failed"
-    status = 422
+    kind = Kind.INPUT
 
 
-class InvalidRequest(IssuerError):
+class InvalidRequest(IssuerError, generic.InvalidInput):
     """A request that is well-formed JSON but asks for something that makes no sense."""
 
     slug = "invalid-request"
-    status = 422
+    kind = Kind.INPUT
 
 
-InvalidUscc = formats.errors.InvalidUscc
-MalformedIdentifier = formats.errors.MalformedIdentifier
+# Identifiers and USCCs are parsed in formats; their errors are the issuer's too.
+InvalidUscc = generic.InvalidUscc
+MalformedIdentifier = generic.MalformedIdentifier

@@ -26,7 +26,9 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from formats.errors import Kind
 from issuer import qr
+from issuer.errors import IssuerError
 from issuer.fonts import FontSet, font_runs, is_tibetan, register_fonts, shape_available
 
 __all__ = [
@@ -57,8 +59,11 @@ _MAX_ROWS = 30
 _MAX_TEXT = 400
 
 
-class FaceError(ValueError):
+class FaceError(IssuerError, ValueError):
     """The values do not fit a face (too many rows, text too long, missing pieces)."""
+
+    slug = "face-error"
+    kind = Kind.INTERNAL  # faces are made from stored records, checked when written
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from formats.errors import Kind
+from issuer.errors import IssuerError
+
 __all__ = [
     "FontNotFound",
     "FontSet",
@@ -69,8 +72,11 @@ TIBETAN = "EcertTibetan"
 _lock = threading.Lock()
 
 
-class FontNotFound(RuntimeError):
+class FontNotFound(IssuerError, RuntimeError):
     """No usable CJK font is installed (install fonts-arphic-gbsn00lp)."""
+
+    slug = "font-not-found"
+    kind = Kind.INTERNAL
 
 
 def _cache_dir() -> Path:

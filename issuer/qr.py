@@ -17,6 +17,9 @@ import qrcode
 import qrcode.constants
 from PIL import Image
 
+from formats.errors import Kind
+from issuer.errors import IssuerError
+
 __all__ = [
     "MASK_PATTERN",
     "QUIET_ZONE",
@@ -44,8 +47,11 @@ of 8; the rest stays in byte mode. Mixed segments are plain ISO/IEC 18004 that e
 decodes; it saves about 19 bytes of capacity on a citizen URL."""
 
 
-class QrTooLong(ValueError):
+class QrTooLong(IssuerError, ValueError):
     """The URL does not fit a QR code of version 40 at error correction M (or is absurd)."""
+
+    slug = "qr-too-long"
+    kind = Kind.INTERNAL  # the URL is the platform's own
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont
 
+from formats.errors import Kind
+from issuer.errors import IssuerError
 from issuer.fonts import cjk_font_path
 
 __all__ = ["SEAL_RED", "SealTextError", "make_seal"]
@@ -25,8 +27,11 @@ _SIZE = 600  # pixels; printed 42 mm wide that is ~360 dpi
 _MAX_NAME = 24
 
 
-class SealTextError(ValueError):
+class SealTextError(IssuerError, ValueError):
     """The department or seal name is empty or too long for a seal."""
+
+    slug = "seal-text-error"
+    kind = Kind.INTERNAL  # seals are made from enrolled department names
 
 
 @functools.lru_cache(maxsize=16)

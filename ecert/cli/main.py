@@ -9,15 +9,9 @@ import sys
 import httpx
 import typer
 
-from audit_log.errors import AuditError
-from ca.errors import CaError
-from certificate_store.errors import StoreError
 from ecert.cli import audit, certs, demo, departments, ops, serve, tls, tokens, verify
 from ecert.cli.common import err
-from ecert.errors import EcertError
 from formats.errors import DomainError
-from issuer.errors import IssuerError
-from verifier.errors import VerifierError
 
 app = typer.Typer(help="ecert 电子证照平台: PKI, signing, verification and audit.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -56,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Without standalone mode click returns a `typer.Exit(code)`'s code instead of exiting.
         code = app(args=argv, standalone_mode=False)
-    except (EcertError, IssuerError, VerifierError, StoreError, CaError, AuditError, DomainError,
-            httpx.HTTPError) as exc:
+    except (DomainError, httpx.HTTPError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2
     except typer.Abort:

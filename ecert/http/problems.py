@@ -1,7 +1,10 @@
 """RFC 9457 problem details: every domain error is translated here, once.
 
-Bodies never carry stack traces, SQL or key material; 5xx bodies say only that something
-went wrong and give the request id that the log line carries.
+A :class:`formats.errors.DomainError` answers with its ``slug`` as the problem ``type`` and
+the status of its ``kind`` (one table, :data:`KIND_STATUS`). Bodies never carry stack traces,
+SQL or key material; internal errors say only that something went wrong and give the request
+id that the log line carries; unavailable dependencies (database, HSM) answer 503 with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,13 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from audit_log.errors import AuditError
-from ca.errors import CaError
-from certificate_store.errors import Conflict, NotFound, StoreError, StoreUnavailable
-from ecert.errors import EcertError
 from formats.errors import DomainError, Kind
-from issuer.errors import IssuerError
-from verifier.errors import VerifierError
 
 PROBLEM_BASE = "https://ecert.example/problems/"
 log = logging.getLogger("ecert.http")
@@ -64,26 +61,33 @@ def problem(request: Request | None, status: int, slug: str, detail: str | None 
                         media_type="application/problem+json")
 
 
-# Statuses for domain errors that do not carry one themselves.
-SLUG_STATUS = {"not-found": 404, "forbidden": 403, "not-granted": 403, "purpose-required": 422,
-               "malformed-input": 422, "stale-list": 503, "conflict": 409,
-               "illegal-transition": 409, "cap-reached": 429, "expired": 410}
-# Statuses for the kinds of `formats.errors.DomainError` (errors without a package base here).
-KIND_STATUS = {Kind.INPUT: 422, Kind.NOT_FOUND: 404, Kind.CONFLICT: 409, Kind.FORBIDDEN: 403,
-               Kind.UNAUTHENTICATED: 401, Kind.GONE: 410, Kind.RATE_LIMITED: 429,
-               Kind.UNAVAILABLE: 503, Kind.INTERNAL: 500}
-AUDIT_STATUS = {"TreeSizeError": 400, "ProofError": 400, "InvalidEntry": 422,
-                "WitnessRefusal": 409, "CosignatureInvalid": 422}
+# The one table from what went wrong to what HTTP says.
+KIND_STATUS: dict[Kind, int] = {
+    Kind.INPUT: 422, Kind.NOT_FOUND: 404, Kind.CONFLICT: 409, Kind.FORBIDDEN: 403,
+    Kind.UNAUTHENTICATED: 401, Kind.GONE: 410, Kind.RATE_LIMITED: 429,
+    Kind.UNAVAILABLE: 503, Kind.INTERNAL: 500,
+}
+RETRY_AFTER_SECONDS = 5
 
 
-def _domain(request: Request, exc: Exception) -> JSONResponse:
-    slug = getattr(exc, "slug", "error")
-    status = int(getattr(exc, "status", 0) or SLUG_STATUS.get(slug, 400))
-    extra: dict[str, Any] = {}
-    errors = getattr(exc, "errors", None)
-    if errors:
-        extra["errors"] = list(errors)
-    return problem(request, status, slug, str(exc), **extra)
+def _request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or "")
+
+
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    """The answer to a domain error: its slug, the status of its kind, a safe detail."""
+    if exc.kind is Kind.INTERNAL:
+        log.error("internal error %s", exc.slug, extra={"request_id": _request_id(request)},
+                  exc_info=exc)
+        return problem(request, 500, "internal-error", "internal error")
+    headers = None
+    if exc.kind is Kind.UNAVAILABLE:
+        log.warning("unavailable: %s", exc.message, extra={"request_id": _request_id(request)})
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    # Some errors say less to the caller than to the log (opaque refusals of untrusted input).
+    detail = getattr(exc, "public_detail", None) or exc.message
+    extra: dict[str, Any] = {"errors": list(exc.errors)} if exc.errors else {}
+    return problem(request, KIND_STATUS[exc.kind], exc.slug, detail, headers, **extra)
 
 
 def install(app: FastAPI) -> None:
@@ -91,53 +95,9 @@ def install(app: FastAPI) -> None:
     async def _edge(request: Request, exc: ProblemError) -> JSONResponse:
         return problem(request, exc.status, exc.slug, exc.detail, exc.headers, **exc.extra)
 
-    @app.exception_handler(IssuerError)
-    async def _issuer(request: Request, exc: IssuerError) -> JSONResponse:
-        return _domain(request, exc)
-
-    @app.exception_handler(VerifierError)
-    async def _verifier(request: Request, exc: VerifierError) -> JSONResponse:
-        return _domain(request, exc)
-
     @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        extra: dict[str, Any] = {"errors": list(exc.errors)} if exc.errors else {}
-        return problem(request, KIND_STATUS[exc.kind], exc.slug, exc.message, None, **extra)
-
-    @app.exception_handler(EcertError)
-    async def _ecert(request: Request, exc: EcertError) -> JSONResponse:
-        return problem(request, 422 if exc.slug == "invalid-request" else 400, exc.slug, str(exc))
-
-    @app.exception_handler(NotFound)
-    async def _nf(request: Request, exc: NotFound) -> JSONResponse:
-        return problem(request, 404, "not-found", "not found")
-
-    @app.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return problem(request, 409, "conflict", str(exc))
-
-    @app.exception_handler(StoreUnavailable)
-    async def _unavail(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return problem(request, 503, "unavailable", "the store is unavailable; retry later",
-                       {"Retry-After": "5"})
-
-    @app.exception_handler(StoreError)
-    async def _store(request: Request, exc: StoreError) -> JSONResponse:
-        log.error("store error", extra={"request_id": getattr(request.state, "request_id", "")},
-                  exc_info=exc)
-        return problem(request, 500, "internal-error", "internal error")
-
-    @app.exception_handler(CaError)
-    async def _ca(request: Request, exc: CaError) -> JSONResponse:
-        # One opaque answer for untrusted input: which check failed is not an attacker's business.
-        return problem(request, 422, getattr(exc, "slug", "malformed-input"),
-                       "the input could not be processed as a valid signed object")
-
-    @app.exception_handler(AuditError)
-    async def _audit(request: Request, exc: AuditError) -> JSONResponse:
-        name = type(exc).__name__
-        slug = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
-        return problem(request, AUDIT_STATUS.get(name, 400), slug, str(exc))
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -153,8 +113,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _any(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")},
-                  exc_info=exc)
+        log.error("unhandled error", extra={"request_id": _request_id(request)}, exc_info=exc)
         return problem(request, 500, "internal-error", "internal error")
 
 

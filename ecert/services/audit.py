@@ -14,6 +14,7 @@ from audit_log.actor import Actor
 from audit_log.errors import TreeSizeError
 from audit_log.log import DeptStats, EntryPage
 from ca.certs import describe_cert
+from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyVerifier
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def checkpoint(p: Platform) -> str:
         head, cosigs = p.audit.head_with_cosignatures(uow)
         rec = uow.pki.active("audit")
     if rec is None:
-        raise TreeSizeError("no audit key")
+        raise NotInitialised("no audit key; run `ecert init`")
     key_hash = formats.rfc6962_key_hash(p.audit.origin, describe_cert(rec.der).public_key_der)
     return formats.checkpoint(p.audit.origin, head, key_hash, cosigs)
 

@@ -26,7 +26,7 @@ from ecert.services.realname import RealNameAuthenticator
 from formats.identifiers import parse_identifier
 from verifier import holder as vholder
 from verifier import objections as vobjections
-from verifier.errors import Forbidden, VerifierError
+from verifier.errors import Conflict, Forbidden
 from verifier.verify import verify_identifier
 
 if TYPE_CHECKING:
@@ -136,11 +136,8 @@ HOLDER_SESSION_TTL = dt.timedelta(hours=12)
 SESSION_LABEL = "holder session"
 
 
-class NotASession(VerifierError):
-    """该令牌不是登录会话，请联系管理员注销 / This token was not made by holder login; an
-    administrator revokes it."""
-
-    slug = "conflict"
+class NotASession(Conflict):
+    """该令牌不是登录会话，请联系管理员注销 / Not a holder-login token; an administrator revokes it."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from audit_log.actor import Actor
 from ca.certs import describe_cert
 from ca.documents import sign_document
 from certificate_store import UnitOfWork
-from formats.errors import DomainError
+from formats.errors import DomainError, Kind
 from formats.identifiers import parse_identifier
 from verifier import lists as vlists
 from verifier import lookup as vlookup
@@ -53,12 +53,14 @@ class CapReached(VerifierError):
     """本证照加注件数量已达上限 / The annotated-copy cap for this certificate is reached."""
 
     slug = "cap-reached"
+    kind = Kind.RATE_LIMITED
 
 
 class PresentationExpired(VerifierError):
     """亮证二维码已过期 / The presentation token has expired."""
 
     slug = "expired"
+    kind = Kind.GONE
 
 
 # ---------------------------------------------------------------------------- lists
