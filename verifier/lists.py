@@ -24,7 +24,7 @@ from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from formats.chinatime import parse_utc_z, utc_z, valid_to_date
 from verifier.errors import ListInvalid, MalformedInput, StaleList
-from verifier.policy import ListInfo, SigningKeyInfo
+from verifier.evidence import ListInfo, SigningKeyInfo
 
 TRUST_SPEC = "ecert/trust-list/1"
 STATUS_SPEC = "ecert/status-list/1"
