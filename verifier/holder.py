@@ -1,33 +1,26 @@
 """Holders (Art. 15-16): list own certificates, see who looked, show one with a short-lived QR.
 
-A presentation token is a compact JWS (via ``ca.jws``) the holder's phone shows as a QR; the
-staff page verifies it with :func:`verify_presentation`. It expires after ``ttl`` (120 s by
-default) so that a screenshot replayed later reads ``expired``.
+Presentation tokens (made by :func:`present`, verified for the staff page) are
+:mod:`verifier.presentation`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import secrets
 from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from audit_log.log import AuditLog
-from ca.errors import CaError
-from ca.jws import canonical_json, parse_jws, sign_jws, verify_jws
 from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord
 from formats.chinatime import valid_to_date
 from formats.identifiers import parse_identifier
 from formats.status import Verdict
-from verifier.errors import Forbidden, MalformedInput, NotFound
+from verifier.errors import Forbidden, NotFound
+from verifier.presentation import DEFAULT_TTL, presentation_token
 from verifier.verify import verify_stored_version
 
-PRESENTATION_TYP = "ecert-presentation+jws"
-PRESENTATION_SPEC = "ecert/presentation/1"
-DEFAULT_TTL = dt.timedelta(seconds=120)
 SEEN_ACTIONS = (
     "certificate.lookup",
     "certificate.use",
@@ -57,15 +50,6 @@ class Access:
     purpose: str | None
     action: str
     identifier: str
-
-
-@dataclass(frozen=True)
-class Presentation:
-    ok: bool
-    reason: str  # ok | expired | not-yet-valid | bad-signature | malformed
-    identifier: str | None
-    issued_at: dt.datetime | None
-    expires_at: dt.datetime | None
 
 
 def _require_holder(actor: Actor) -> str:
@@ -157,28 +141,6 @@ def who_looked(
     return tuple(out[:limit])
 
 
-def presentation_token(
-    identifier: str,
-    signer: Signer,
-    cert_der: bytes,
-    now: dt.datetime,
-    ttl: dt.timedelta = DEFAULT_TTL,
-) -> str:
-    """A compact JWS naming ``identifier``, valid from ``now`` for ``ttl``."""
-    ident = parse_identifier(identifier)
-    iat = int(now.timestamp())
-    claims = {
-        "spec": PRESENTATION_SPEC,
-        "id": ident.text,
-        "iat": iat,
-        "exp": iat + int(ttl.total_seconds()),
-        "jti": secrets.token_urlsafe(9),
-    }
-    return sign_jws(
-        canonical_json(claims), signer, cert_der, include_x5c=False, typ=PRESENTATION_TYP
-    )
-
-
 def present(
     uow: UnitOfWork,
     actor: Actor,
@@ -202,56 +164,3 @@ def present(
         details={"ttl_seconds": int(ttl.total_seconds())},
     )
     return token
-
-
-def verify_presentation(token: str, verify_key: bytes, now: dt.datetime) -> Presentation:
-    """Check a presentation token (``verify_key``: SPKI DER of the key that signed it)."""
-    try:
-        parsed = parse_jws(token, 2048)
-    except CaError:
-        return Presentation(False, "malformed", None, None, None)
-    if parsed.header.get("typ") != PRESENTATION_TYP:
-        return Presentation(False, "malformed", None, None, None)
-    try:
-        verify_jws(token, verify_key, 2048)
-    except CaError:
-        return Presentation(False, "bad-signature", None, None, None)
-    try:
-        claims = json.loads(parsed.payload)
-        ident = parse_identifier(claims["id"])
-        iat, exp = claims["iat"], claims["exp"]
-        if claims.get("spec") != PRESENTATION_SPEC or not all(
-            isinstance(x, int) and not isinstance(x, bool) for x in (iat, exp)
-        ):
-            raise ValueError("bad claims")
-        issued = dt.datetime.fromtimestamp(iat, dt.UTC)
-        expires = dt.datetime.fromtimestamp(exp, dt.UTC)
-    except (ValueError, KeyError, TypeError, OverflowError, OSError, MalformedInput):
-        return Presentation(False, "malformed", None, None, None)
-    if now >= expires:
-        return Presentation(False, "expired", ident.text, issued, expires)
-    if now < issued - dt.timedelta(seconds=30):
-        return Presentation(False, "not-yet-valid", ident.text, issued, expires)
-    return Presentation(True, "ok", ident.text, issued, expires)
-
-
-def verify_presentation_audited(
-    uow: UnitOfWork,
-    actor: Actor,
-    token: str,
-    verify_key: bytes,
-    now: dt.datetime,
-    *,
-    audit: AuditLog | None = None,
-) -> Presentation:
-    """:func:`verify_presentation` for the staff page, audited (the holder sees it in who_looked)."""
-    p = verify_presentation(token, verify_key, now)
-    (audit or _DEFAULT_AUDIT).record_by(
-        uow,
-        actor,
-        now=now,
-        action="certificate.presentation.verify",
-        cert_identifier=p.identifier,
-        details={"ok": p.ok, "reason": p.reason},
-    )
-    return p

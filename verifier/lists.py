@@ -24,7 +24,7 @@ from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from formats.chinatime import parse_utc_z, utc_z, valid_to_date
 from verifier.errors import ListInvalid, MalformedInput, StaleList
-from verifier.policy import ListInfo, SigningKeyInfo
+from verifier.evidence import ListInfo, SigningKeyInfo
 
 TRUST_SPEC = "ecert/trust-list/1"
 STATUS_SPEC = "ecert/status-list/1"
@@ -77,6 +77,8 @@ def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> di
                 "not_after": utc_z(rec.not_after),
                 "state": rec.state,
                 "revoked_at": utc_z(rec.revoked_at) if rec.revoked_at else None,
+                # key_compromise: nothing it signed proves anything, whatever time it claims
+                "revocation_reason": rec.revocation_reason,
                 "cert": base64.b64encode(rec.der).decode("ascii"),
             }
         )
@@ -181,6 +183,12 @@ def _times(
     return issued, nxt, stale
 
 
+def _reason(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("revocation_reason must be a string")
+
+
 def _chain_ok(info: CertInfo, root_der: bytes, root: CertInfo) -> bool:
     at = max(info.not_before, root.not_before)
     try:
@@ -220,7 +228,7 @@ def load_trust_list(
                 not_after=info.not_after,
                 state=state,
                 revoked_at=revoked_at,
-                revocation_reason=None,
+                revocation_reason=_reason(k.get("revocation_reason")),
                 chain_ok=_chain_ok(info, root_der, root),
                 acts_for=frozenset(str(c) for c in k.get("acts_for", ())),
             )

@@ -229,6 +229,52 @@ def lookup(
         raise AssertionError("unreachable") from None
 
 
+def _holder_query(purpose: object, holder_code: object, type_code: object) -> str:
+    """The cleaned purpose, once the holder and type codes are of the right shape."""
+    clean = normalise_purpose(purpose)
+    if not isinstance(holder_code, str) or not 1 <= len(holder_code.strip()) <= 40:
+        raise MalformedInput("持证主体代码格式错误 / malformed holder code")
+    if not isinstance(type_code, str) or len(type_code) != 21:
+        raise MalformedInput("证照类型代码格式错误 / malformed type code")
+    return clean
+
+
+def _held(uow: UnitOfWork, actor: Actor, hh: str, type_code: str,
+          purpose: str) -> list[CertificateRecord]:
+    """The holder's certificates of the type, once the caller may search them at all."""
+    rec = uow.catalog.latest(type_code)
+    if rec is None:
+        raise NotFound()
+    if actor.role not in LOOKUP_ROLES or not actor.dept_code:
+        raise Forbidden()
+    certs = uow.certificates.by_holder(hh, type_code, limit=MAX_HOLDER_RESULTS)
+    grant = type_view(rec).grant_for(actor.dept_code)
+    if (grant is None or not purpose_allowed(purpose, grant)) and (
+        not certs or any(c.issuer_code != actor.dept_code for c in certs)
+    ):
+        raise NotGranted()
+    return list(certs)
+
+
+def _holder_results(uow: UnitOfWork, audit: AuditLog, actor: Actor,
+                    certs: list[CertificateRecord], purpose: str,
+                    now: dt.datetime) -> list[LookupResult]:
+    """Each certificate's current version, authorised, verified and audited one by one."""
+    out = []
+    for cert in certs:
+        view, personal = _authorise(uow, actor, cert, purpose)
+        current = uow.certificates.version(cert.id, cert.current_version)
+        res = _result(uow, cert, current.identifier, view, personal, now)
+        out.append(res)
+        audit.record_by(
+            uow, actor, now=now, action="certificate.lookup",
+            cert_identifier=current.identifier, purpose=purpose,
+            details={"by": "holder", "personal": personal,
+                     "verdict": res.verification.verdict.value},
+        )
+    return out
+
+
 def lookup_by_holder(
     store: Store,
     actor: Actor,
@@ -246,76 +292,24 @@ def lookup_by_holder(
     """
     audit = audit or _DEFAULT_AUDIT
     try:
-        clean = normalise_purpose(purpose)
-        if not isinstance(holder_code, str) or not 1 <= len(holder_code.strip()) <= 40:
-            raise MalformedInput("持证主体代码格式错误 / malformed holder code")
-        if not isinstance(type_code, str) or len(type_code) != 21:
-            raise MalformedInput("证照类型代码格式错误 / malformed type code")
+        clean = _holder_query(purpose, holder_code, type_code)
     except (VerifierError, DomainError) as err:
-        _deny(
-            store,
-            audit,
-            actor,
-            now,
-            None,
-            _clip(purpose),
-            err,
-            {"by": "holder", "type": str(type_code)[:21]},
-        )
+        details = {"by": "holder", "type": str(type_code)[:21]}
+        _deny(store, audit, actor, now, None, _clip(purpose), err, details)
         raise AssertionError("unreachable") from None
     hh = store.holder_hash(holder_code)
     try:
         with store.transaction() as uow:
-            rec = uow.catalog.latest(type_code)
-            if rec is None:
-                raise NotFound()
-            if actor.role not in LOOKUP_ROLES or not actor.dept_code:
-                raise Forbidden()
-            certs = uow.certificates.by_holder(hh, type_code, limit=MAX_HOLDER_RESULTS)
-            grant = type_view(rec).grant_for(actor.dept_code)
-            if (grant is None or not purpose_allowed(clean, grant)) and (
-                not certs or any(c.issuer_code != actor.dept_code for c in certs)
-            ):
-                raise NotGranted()
-            out = []
-            for cert in certs:
-                view, personal = _authorise(uow, actor, cert, clean)
-                current = uow.certificates.version(cert.id, cert.current_version)
-                res = _result(uow, cert, current.identifier, view, personal, now)
-                out.append(res)
-                audit.record_by(
-                    uow,
-                    actor,
-                    now=now,
-                    action="certificate.lookup",
-                    cert_identifier=current.identifier,
-                    purpose=clean,
-                    details={
-                        "by": "holder",
-                        "personal": personal,
-                        "verdict": res.verification.verdict.value,
-                    },
-                )
+            certs = _held(uow, actor, hh, type_code, clean)
+            out = _holder_results(uow, audit, actor, certs, clean, now)
             if not out:
                 audit.record_by(
-                    uow,
-                    actor,
-                    now=now,
-                    action="certificate.lookup",
-                    cert_identifier=None,
+                    uow, actor, now=now, action="certificate.lookup", cert_identifier=None,
                     purpose=clean,
                     details={"by": "holder", "type": type_code, "holder_sha256": hh, "found": 0},
                 )
             return tuple(out)
     except (NotFound, Forbidden, NotGranted) as err:
-        _deny(
-            store,
-            audit,
-            actor,
-            now,
-            None,
-            clean,
-            err,
-            {"by": "holder", "type": type_code, "holder_sha256": hh},
-        )
+        details = {"by": "holder", "type": type_code, "holder_sha256": hh}
+        _deny(store, audit, actor, now, None, clean, err, details)
         raise AssertionError("unreachable") from None

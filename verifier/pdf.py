@@ -2,26 +2,34 @@
 
 ``ca.pdf_validate.validate_pdf`` does the cryptography (signature intact, chain to our root,
 signing certificate valid and not revoked at the time-stamped time, from embedded
-revocation data). Here: a PDF without a signature is ``not_original``; a broken or partial
-signature is ``invalid`` with the failing check named; the identifier is read from the
-*signed* bytes (the face builder puts it in the document info ``/Subject`` and in the text),
-and online the store's version of it is verified as well (record signature, hash, status,
-validity, superseded) and bound to the PDF signer's department.
+revocation data). Here, as check objects composed with :class:`~verifier.policy.AllOf`: a
+PDF without a signature is ``not_original``; a broken or partial signature is ``invalid``
+with the failing check named; the identifier is read from the *signed* bytes (the face
+builder puts it in the document info ``/Subject`` and in the text), and online the store's
+version of it is verified as well (record signature, hash, status, validity, superseded)
+and bound to the PDF signer's department. A further PDF rule is one more check class
+reading :class:`PdfEvidence`, added to the two policies below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from ca.errors import CaError, MalformedPdf
-from ca.pdf_validate import SignatureReport, validate_pdf
+from ca.pdf_validate import PdfValidation, SignatureReport, validate_pdf
 from certificate_store import UnitOfWork
+from certificate_store.records import PkiCertRecord
 from formats.identifiers import Identifier, parse_identifier
 from formats.status import Verdict
 from verifier.errors import MalformedInput
+from verifier.evidence import Evidence, StatusInfo
+from verifier.gather import locate
 from verifier.lists import StatusList
+from verifier.policy import AllOf, NotSupersededCheck, Policy, StatusCheck
 from verifier.results import Check, VerificationResult, make_result
+from verifier.verify import verify_stored_version
 
 _SUBJECT_RE = re.compile(rb"/Subject\s*\((1\.2\.156\.3005\.2\.[0-9A-Z.]{30,120})\)")
 _ANY_ID_RE = re.compile(
@@ -43,29 +51,204 @@ def identifier_in_signed_bytes(content: bytes) -> Identifier | None:
     return None
 
 
-def _signature_checks(sig: SignatureReport) -> list[Check]:
-    checks: list[Check] = []
-    if not sig.intact:
-        checks.append(Check.fail("pdf-integrity", "altered", "文件签名后被修改（摘要不符）"))
-        return checks
-    checks.append(Check.ok("pdf-integrity", "签名覆盖的内容未被修改"))
-    if not sig.whole_document:
-        checks.append(Check.fail("pdf-coverage", "not-whole-document", "签名后文件被追加修改"))
-    else:
-        checks.append(Check.ok("pdf-coverage", "签名覆盖整个文件"))
-    if sig.valid is True:
-        checks.append(
-            Check.ok("pdf-signature", "电子签名有效，签名证书由本平台根证书签发，签名时有效")
+@dataclass(frozen=True)
+class PdfEvidence:
+    """What a PDF check reads: the validation report and what its last signature names."""
+
+    now: dt.datetime
+    report: PdfValidation
+    identifier: Identifier | None
+    status_list: StatusList | None = None
+    """Offline only: the root-signed status list, if the caller has one."""
+    signer_key: PkiCertRecord | None = None
+    """Online only: the store's record of the last signature's certificate."""
+    issuers: frozenset[str] = frozenset()
+    """Online only: the certificate's issuer and the department acting for it now."""
+
+    @property
+    def last(self) -> SignatureReport:
+        return self.report.signatures[-1]
+
+    def record_evidence(self) -> Evidence:
+        """Offline: the status list's word on the identifier, for the record checks."""
+        lst, ident = self.status_list, self.identifier
+        entry = lst.entries.get(ident.base) if lst and ident and not lst.stale else None
+        status = None
+        if entry is not None:
+            status = StatusInfo(entry.status, entry.version, entry.valid_to, None, "status-list")
+        return Evidence(now=self.now, identifier=ident, status=status,
+                        lists=(lst.info,) if lst else ())
+
+
+class EarlierSignaturesCheck:
+    name = "pdf-earlier-signature"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        if any(not s.intact or s.valid is False for s in ev.report.signatures[:-1]):
+            return Check.fail(self.name, "altered", "文件中的早期签名无效")
+        return Check.ok(self.name, "无早期签名或早期签名有效")
+
+
+class IntegrityCheck:
+    name = "pdf-integrity"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        if not ev.last.intact:
+            return Check.fail(self.name, "altered", "文件签名后被修改（摘要不符）")
+        return Check.ok(self.name, "签名覆盖的内容未被修改")
+
+
+class CoverageCheck:
+    name = "pdf-coverage"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        if not ev.last.intact:
+            return Check.not_run(self.name)
+        if not ev.last.whole_document:
+            return Check.fail(self.name, "not-whole-document", "签名后文件被追加修改")
+        return Check.ok(self.name, "签名覆盖整个文件")
+
+
+class PdfSignatureCheck:
+    name = "pdf-signature"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        sig = ev.last
+        if not sig.intact:
+            return Check.not_run(self.name)
+        if sig.valid is True:
+            return Check.ok(self.name, "电子签名有效，签名证书由本平台根证书签发，签名时有效")
+        if sig.valid is False:
+            return Check.fail(self.name, "signature-invalid", "电子签名或签名证书无效")
+        return Check.undecided(
+            self.name, "indeterminate", "无法确认签名证书状态（缺少时间戳或吊销信息）"
         )
-    elif sig.valid is False:
-        checks.append(Check.fail("pdf-signature", "signature-invalid", "电子签名或签名证书无效"))
-    else:
-        checks.append(
-            Check.undecided(
-                "pdf-signature", "indeterminate", "无法确认签名证书状态（缺少时间戳或吊销信息）"
+
+
+class SignedIdentifierCheck:
+    name = "identifier"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        if ev.identifier is None:
+            return Check.fail(self.name, "no-identifier", "签名内容中找不到证照标识")
+        return Check.ok(self.name, "签名内容含证照标识")
+
+
+class SignerIssuerCheck:
+    """Offline: the PDF signer's department is the identifier's issuer (a successor signing
+    later versions is recognised online only)."""
+
+    name = "issuer"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        if ev.identifier is None:
+            return Check.not_run(self.name)
+        signer_dept = ev.last.signer.uscc if ev.last.signer is not None else None
+        if signer_dept != ev.identifier.issuer_code:
+            return Check.fail(self.name, "issuer-mismatch", "签名部门与证照签发部门不符")
+        return Check.ok(self.name, "签名部门与证照签发部门一致")
+
+
+class SignerKeyCheck:
+    """Online: the PDF was signed by a department key of the issuer (or the department now
+    acting for it), not revoked at the signing time."""
+
+    name = "issuer"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        rec = ev.signer_key
+        if ev.identifier is None:
+            return Check.not_run(self.name)
+        if rec is None or rec.kind != "department" or rec.dept_code not in ev.issuers:
+            return Check.fail(self.name, "issuer-mismatch", "PDF 签名部门与证照签发部门不符")
+        at = ev.last.signing_time
+        if rec.revoked_at is not None and (at is None or rec.revoked_at <= at):
+            return Check.fail(self.name, "key-revoked", "PDF 签名证书已被吊销")
+        return Check.ok(self.name, "PDF 签名部门与证照签发部门一致")
+
+
+class OfflineStatusCheck:
+    """Offline: the status list's status; undecided without a fresh list naming it."""
+
+    name = "status"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        if ev.identifier is None:
+            return Check.not_run(self.name)
+        rec = ev.record_evidence()
+        if rec.status is None:
+            return Check.undecided(
+                self.name, "status-unavailable", "离线核验：无法确认证照当前状态，请联网核验"
             )
-        )
-    return checks
+        return StatusCheck().check(rec)
+
+
+_SIGNATURE_CHECKS: tuple[Policy[PdfEvidence], ...] = (
+    EarlierSignaturesCheck(), IntegrityCheck(), CoverageCheck(), PdfSignatureCheck(),
+    SignedIdentifierCheck(),
+)
+PDF_OFFLINE_POLICY: AllOf[PdfEvidence] = AllOf(
+    *_SIGNATURE_CHECKS, SignerIssuerCheck(), OfflineStatusCheck()
+)
+# offline, once the status list names the certificate: is this version the current one
+LISTED_VERSION_POLICY: AllOf[Evidence] = AllOf(NotSupersededCheck())
+# online, the stored version named then runs IDENTIFIER_POLICY too (verify_stored_version)
+PDF_ONLINE_POLICY: AllOf[PdfEvidence] = AllOf(*_SIGNATURE_CHECKS, SignerKeyCheck())
+
+
+def _validate(pdf_bytes: bytes, trust_root_der: bytes, now: dt.datetime) -> PdfValidation:
+    if not isinstance(pdf_bytes, bytes | bytearray) or not pdf_bytes.startswith(b"%PDF-"):
+        raise MalformedInput("文件不是 PDF / not a PDF")
+    try:
+        return validate_pdf(bytes(pdf_bytes), trust_root_der, now)
+    except MalformedPdf as exc:
+        raise MalformedInput("文件不是可读取的 PDF / not a readable PDF") from exc
+    except CaError as exc:
+        raise MalformedInput("文件无法校验 / PDF could not be validated") from exc
+
+
+def _not_original(now: dt.datetime) -> VerificationResult:
+    check = Check.fail("pdf-signature-present", "no-signature",
+                       "文件不含电子签名：不是电子证照原件", Verdict.NOT_ORIGINAL)
+    return make_result([check], identifier=None, checked_at=now)
+
+
+def _offline(ev: PdfEvidence) -> VerificationResult:
+    checks = PDF_OFFLINE_POLICY.evaluate(ev)
+    ident = ev.identifier
+    rec = ev.record_evidence()
+    status = rec.status
+    if status is not None:
+        checks += LISTED_VERSION_POLICY.evaluate(rec)
+    return make_result(checks, identifier=ident.text if ident else None, checked_at=ev.now,
+                       status_code=status.code if status else None,
+                       check_standard=ident.check_standard if ident else None)
+
+
+def _online(uow: UnitOfWork, ev: PdfEvidence, trust_root_der: bytes) -> VerificationResult:
+    ident = ev.identifier
+    found = locate(uow, ident) if ident is not None else None
+    if ident is None or found is None:
+        checks = PDF_ONLINE_POLICY.evaluate(ev)
+        if ident is None:
+            return make_result(checks, identifier=None, checked_at=ev.now)
+        missing = Check.fail("exists", "not-found", "本平台无此证照（标识不存在）")
+        return make_result([*checks, missing], identifier=ident.text, checked_at=ev.now,
+                           check_standard=ident.check_standard)
+    version, cert = found
+    signer = ev.last.signer
+    ev = PdfEvidence(
+        ev.now, ev.report, ident,
+        signer_key=uow.pki.by_thumbprint(signer.x5t_s256) if signer is not None else None,
+        issuers=frozenset({cert.issuer_code, uow.departments.current_holder(cert.issuer_code)}),
+    )
+    stored = verify_stored_version(uow, ident, version, cert, ev.now, root_der=trust_root_der)
+    return make_result(
+        PDF_ONLINE_POLICY.evaluate(ev) + stored.checks,
+        identifier=ident.text, checked_at=ev.now, status_code=stored.status_code,
+        current_identifier=stored.current_identifier, display=dict(stored.display),
+        check_standard=ident.check_standard,
+    )
 
 
 def verify_pdf(
@@ -78,94 +261,9 @@ def verify_pdf(
 ) -> VerificationResult:
     """Verify a certificate PDF. ``uow`` None = offline (status from ``status_list`` if given,
     else undecided, so the verdict is at best ``unknown``)."""
-    if not isinstance(pdf_bytes, bytes | bytearray):
-        raise MalformedInput("not a PDF")
-    try:
-        report = validate_pdf(bytes(pdf_bytes), trust_root_der, now)
-    except MalformedPdf as exc:
-        raise MalformedInput("文件不是可读取的 PDF / not a readable PDF") from exc
-    except CaError as exc:
-        raise MalformedInput("文件无法校验 / PDF could not be validated") from exc
+    report = _validate(pdf_bytes, trust_root_der, now)
     if not report.signatures:
-        check = Check.fail(
-            "pdf-signature-present",
-            "no-signature",
-            "文件不含电子签名：不是电子证照原件",
-            Verdict.NOT_ORIGINAL,
-        )
-        return make_result([check], identifier=None, checked_at=now)
-    checks: list[Check] = []
-    for sig in report.signatures[:-1]:
-        if not sig.intact or sig.valid is False:
-            checks.append(Check.fail("pdf-earlier-signature", "altered", "文件中的早期签名无效"))
-    last = report.signatures[-1]
-    checks.extend(_signature_checks(last))
-    ident = identifier_in_signed_bytes(last.signed_content)
-    if ident is None:
-        checks.append(Check.fail("identifier", "no-identifier", "签名内容中找不到证照标识"))
-        return make_result(checks, identifier=None, checked_at=now)
-    signer_dept = last.signer.uscc if last.signer is not None else None
-    # A department that succeeded the issuer may sign later versions: checked online.
-    binding = "pdf-signer" if signer_dept != ident.issuer_code else ""
-    if uow is None:
-        if binding:
-            checks.append(Check.fail("issuer", "issuer-mismatch", "签名部门与证照签发部门不符"))
-        else:
-            checks.append(Check.ok("issuer", "签名部门与证照签发部门一致"))
-        entry = status_list.entries.get(ident.base) if status_list is not None else None
-        if status_list is None or entry is None or status_list.stale:
-            checks.append(
-                Check.undecided(
-                    "status", "status-unavailable", "离线核验：无法确认证照当前状态，请联网核验"
-                )
-            )
-            return make_result(
-                checks, identifier=ident.text, checked_at=now, check_standard=ident.check_standard
-            )
-        from verifier.policy import Evidence, NotSupersededCheck, StatusCheck, StatusInfo
-
-        ev = Evidence(
-            now=now,
-            identifier=ident,
-            status=StatusInfo(entry.status, entry.version, entry.valid_to, None, "status-list"),
-            lists=(status_list.info,),
-        )
-        checks += [StatusCheck().check(ev), NotSupersededCheck().check(ev)]
-        return make_result(
-            checks,
-            identifier=ident.text,
-            checked_at=now,
-            status_code=entry.status,
-            check_standard=ident.check_standard,
-        )
-    # online: the store's version of this identifier, verified in full
-    from verifier.verify import verify_stored_version
-
-    version = uow.certificates.version_by_identifier(ident.text)
-    if version is None:
-        checks.append(Check.fail("exists", "not-found", "本平台无此证照（标识不存在）"))
-        return make_result(
-            checks, identifier=ident.text, checked_at=now, check_standard=ident.check_standard
-        )
-    cert = uow.certificates.get(version.certificate_id)
-    stored = verify_stored_version(uow, ident, version, cert, now, root_der=trust_root_der)
-    signer_x5t = last.signer.x5t_s256 if last.signer is not None else None
-    rec = uow.pki.by_thumbprint(signer_x5t) if signer_x5t else None
-    acting = uow.departments.current_holder(cert.issuer_code)
-    if rec is None or rec.kind != "department" or rec.dept_code not in (cert.issuer_code, acting):
-        checks.append(Check.fail("issuer", "issuer-mismatch", "PDF 签名部门与证照签发部门不符"))
-    elif rec.revoked_at is not None and (
-        last.signing_time is None or rec.revoked_at <= last.signing_time
-    ):
-        checks.append(Check.fail("issuer", "key-revoked", "PDF 签名证书已被吊销"))
-    else:
-        checks.append(Check.ok("issuer", "PDF 签名部门与证照签发部门一致"))
-    return make_result(
-        checks + list(stored.checks),
-        identifier=ident.text,
-        checked_at=now,
-        status_code=stored.status_code,
-        current_identifier=stored.current_identifier,
-        display=dict(stored.display),
-        check_standard=ident.check_standard,
-    )
+        return _not_original(now)
+    ident = identifier_in_signed_bytes(report.signatures[-1].signed_content)
+    ev = PdfEvidence(now, report, ident, status_list=status_list)
+    return _offline(ev) if uow is None else _online(uow, ev, trust_root_der)

@@ -1,99 +1,58 @@
 """Composable verification policies (after sigstore-python's ``verify/policy.py``).
 
-Each check object reads an :class:`Evidence` (what a path gathered: the JWS, the signing
-key as the store or trust list describes it, the status, the lists used) and returns one
-:class:`~verifier.results.Check`. :class:`AllOf` runs several and never raises: a check
-that errors becomes an undecided check, so the verdict fails closed to ``unknown``.
+Each check object reads what a path gathered (an :class:`~verifier.evidence.Evidence`, or a
+:class:`~verifier.pdf.PdfEvidence`) and returns one :class:`~verifier.results.Check`.
+:class:`AllOf` runs several and never raises: a check that errors becomes an undecided check,
+so the verdict fails closed to ``unknown``. Every path (identifier, QR offline and online,
+PDF, presentation token) is one ``AllOf`` of these objects; there is no other way to a verdict.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Generic, Protocol, TypeVar
 
 from ca.errors import CaError
-from ca.jws import ParsedJws, verify_jws
+from ca.jws import verify_jws
 from formats.chinatime import CHINA
-from formats.identifiers import Identifier
 from formats.qr import record_hash_claim
-from formats.record import RECORD_TYP
 from formats.status import VERDICT_TEXT, Verdict, status_verdict
+from verifier.evidence import (
+    Evidence,
+    claim_identifier,
+    claim_issuer,
+    claim_validity,
+    parse_date,
+)
 from verifier.results import Check
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+PRESENTATION_SKEW = dt.timedelta(seconds=30)
+_E_contra = TypeVar("_E_contra", contravariant=True)
+_E = TypeVar("_E")
 
 
-@dataclass(frozen=True)
-class SigningKeyInfo:
-    """The signing certificate named by the JWS, as the store or the trust list knows it."""
-
-    x5t_s256: str
-    dept_code: str | None
-    public_key_der: bytes
-    not_before: dt.datetime
-    not_after: dt.datetime
-    state: str  # active | retired | revoked
-    revoked_at: dt.datetime | None = None
-    revocation_reason: str | None = None
-    chain_ok: bool | None = None
-    """Whether the certificate chains to the trusted root (None: not established)."""
-    acts_for: frozenset[str] = frozenset()
-    """Predecessor departments whose certificates this department now seals (Art. 9)."""
-
-
-@dataclass(frozen=True)
-class StatusInfo:
-    code: str
-    current_version: int
-    valid_to: dt.date | None
-    current_identifier: str | None
-    source: str  # "store" | "status-list"
-
-
-@dataclass(frozen=True)
-class ListInfo:
-    name: str  # "trust-list" | "status-list"
-    issued_at: dt.datetime
-    next_update: dt.datetime
-
-
-@dataclass(frozen=True)
-class Evidence:
-    now: dt.datetime
-    identifier: Identifier | None
-    jws: str | None = None
-    parsed: ParsedJws | None = None
-    expected_typ: str = RECORD_TYP
-    key: SigningKeyInfo | None = None
-    claims: Mapping[str, Any] | None = None
-    signed_at: dt.datetime | None = None
-    stored_sha256: str | None = None
-    stored_canonical: bytes | None = None
-    status: StatusInfo | None = None
-    lists: tuple[ListInfo, ...] = ()
-    key_lookup_note: str | None = None
-    """Why no key was found when ``key`` is None ("unknown-signer", "trust-list-older")."""
-
-
-class Policy(Protocol):
+class Policy(Protocol[_E_contra]):
     name: str
 
-    def check(self, ev: Evidence) -> Check: ...
+    def check(self, ev: _E_contra) -> Check: ...
 
 
-class AllOf:
+class AllOf(Generic[_E]):
     """Every policy must pass; returns all their checks (never raises)."""
 
-    def __init__(self, *policies: Policy) -> None:
+    def __init__(self, *policies: Policy[_E]) -> None:
         if not policies:
             raise ValueError("AllOf needs at least one policy")
         self.policies = policies
 
-    def evaluate(self, ev: Evidence) -> tuple[Check, ...]:
+    def __add__(self, more: Policy[_E]) -> AllOf[_E]:
+        """This policy with one more check (e.g. a deployment's own rule)."""
+        return AllOf(*self.policies, more)
+
+    def evaluate(self, ev: _E) -> tuple[Check, ...]:
         out: list[Check] = []
         for p in self.policies:
             try:
@@ -103,41 +62,14 @@ class AllOf:
         return out and tuple(out) or (Check.undecided("policy", "no-checks", "无检查"),)
 
 
-# ------------------------------------------------------------------ claim accessors
+class Renamed(Generic[_E]):
+    """``inner`` under another name: the same check applied to a second signed object."""
 
+    def __init__(self, name: str, inner: Policy[_E]) -> None:
+        self.name, self.inner = name, inner
 
-def claim_identifier(claims: Mapping[str, Any]) -> Any:
-    return claims.get("identifier", claims.get("id"))
-
-
-def claim_issuer(claims: Mapping[str, Any]) -> Any:
-    issuer = claims.get("issuer")
-    if isinstance(issuer, Mapping):
-        return issuer.get("code")
-    return claims.get("iss")
-
-
-def claim_validity(claims: Mapping[str, Any]) -> tuple[Any, Any]:
-    validity = claims.get("validity")
-    if isinstance(validity, Mapping):
-        return validity.get("from"), validity.get("to")
-    return claims.get("vf"), claims.get("vt")
-
-
-def parse_date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("not a date")
-    return dt.date.fromisoformat(value)
-
-
-def decode_claims(payload: bytes) -> Mapping[str, Any] | None:
-    try:
-        obj = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return obj if isinstance(obj, dict) else None
+    def check(self, ev: _E) -> Check:
+        return dataclasses.replace(self.inner.check(ev), name=self.name)
 
 
 # ------------------------------------------------------------------ checks
@@ -341,7 +273,39 @@ class FreshnessCheck:
         return Check.ok(self.name, "信任列表和状态列表在有效期内")
 
 
-IDENTIFIER_POLICY = AllOf(
+class SignerInServiceCheck:
+    """A token signed *now* (presentation) needs the department's key in service now: a
+    retired or revoked key signs nothing more, whatever time the token claims."""
+
+    name = "presentation-key-state"
+
+    def check(self, ev: Evidence) -> Check:
+        k = ev.key
+        if k is None:
+            return Check.not_run(self.name)
+        if k.state != "active" or k.revoked_at is not None:
+            return Check.fail(self.name, f"key-{k.state}", "签名密钥已停用或被吊销")
+        if not k.not_before - CLOCK_SKEW <= ev.now <= k.not_after:
+            return Check.fail(self.name, "key-not-valid-now", "签名证书不在有效期内")
+        return Check.ok(self.name, "签名密钥在用")
+
+
+class TokenLifetimeCheck:
+    """A short-lived token (presentation) is used between its ``iat`` and ``exp``."""
+
+    name = "presentation-time"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.signed_at is None or ev.expires_at is None:
+            return Check.fail(self.name, "malformed", "亮证码缺少时间")
+        if ev.now >= ev.expires_at:
+            return Check.fail(self.name, "expired", "亮证二维码已过期")
+        if ev.now < ev.signed_at - PRESENTATION_SKEW:
+            return Check.fail(self.name, "not-yet-valid", "亮证二维码时间异常")
+        return Check.ok(self.name, "亮证二维码在有效期内")
+
+
+IDENTIFIER_POLICY: AllOf[Evidence] = AllOf(
     SignatureCheck(),
     TrustCheck(),
     IssuerBindingCheck(),
@@ -351,7 +315,7 @@ IDENTIFIER_POLICY = AllOf(
     NotSupersededCheck(),
     ValidityCheck(),
 )
-QR_OFFLINE_POLICY = AllOf(
+QR_OFFLINE_POLICY: AllOf[Evidence] = AllOf(
     FreshnessCheck(),
     SignatureCheck(),
     TrustCheck(),
@@ -361,7 +325,7 @@ QR_OFFLINE_POLICY = AllOf(
     NotSupersededCheck(),
     ValidityCheck(),
 )
-QR_ONLINE_POLICY = AllOf(
+QR_ONLINE_POLICY: AllOf[Evidence] = AllOf(
     SignatureCheck(),
     TrustCheck(),
     IssuerBindingCheck(),
@@ -370,4 +334,12 @@ QR_ONLINE_POLICY = AllOf(
     StatusCheck(),
     NotSupersededCheck(),
     ValidityCheck(),
+)
+# The token itself; the certificate it names then goes through IDENTIFIER_POLICY as well.
+PRESENTATION_POLICY: AllOf[Evidence] = AllOf(
+    Renamed("presentation-signature", SignatureCheck()),
+    Renamed("presentation-trust", TrustCheck()),
+    SignerInServiceCheck(),
+    Renamed("presentation-issuer", IssuerBindingCheck()),
+    TokenLifetimeCheck(),
 )

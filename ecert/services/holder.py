@@ -14,18 +14,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from audit_log.actor import Actor
-from ca.certs import describe_cert
-from ca.errors import CaError
-from ca.jws import parse_jws
 from certificate_store import UnitOfWork
 from certificate_store.records import ObjectionRecord
 from ecert import tokens
 from ecert.errors import UsageError
 from ecert.services import realname
 from ecert.services.realname import RealNameAuthenticator
-from formats.identifiers import parse_identifier
 from verifier import holder as vholder
 from verifier import objections as vobjections
+from verifier import presentation as vpresentation
 from verifier.errors import Conflict, Forbidden
 from verifier.verify import verify_identifier
 
@@ -101,33 +98,15 @@ class PresentationView:
 
 
 def check_presentation(p: Platform, token: str) -> PresentationView:
-    """For the /p/{token} page: signature by a department key that acts for the issuer, fresh."""
-    now = p.now()
-    try:
-        parsed = parse_jws(token, 2048)
-    except CaError:
-        parsed = None
+    """For the /p/{token} page: the verifier's presentation policy, audited."""
     with p.store.transaction() as uow:
-        rec = uow.pki.by_thumbprint(parsed.x5t_s256) if parsed and parsed.x5t_s256 else None
-        if rec is None or rec.kind != "department":
-            pres = vholder.Presentation(False, "bad-signature" if parsed else "malformed",
-                                        None, None, None)
-        else:
-            pres = vholder.verify_presentation_audited(
-                uow, PUBLIC_ACTOR, token, describe_cert(rec.der).public_key_der, now,
-                audit=p.audit)
-        verdict, display = None, {}
-        if pres.identifier is not None:
-            cert = uow.certificates.by_base(parse_identifier(pres.identifier).base)
-            acting = uow.departments.current_holder(cert.issuer_code) if cert else None
-            if cert is None or rec is None or rec.dept_code not in (cert.issuer_code, acting):
-                pres = vholder.Presentation(False, "bad-signature", None, None, None)
-            elif pres.ok and pres.identifier is not None:
-                res = verify_identifier(uow, pres.identifier, now)
-                verdict, display = res.verdict.value, dict(res.display)
+        res = vpresentation.verify_presentation_audited(uow, PUBLIC_ACTOR, token, p.now(),
+                                                        audit=p.audit)
         p.after_write(uow)
-    return PresentationView(pres.ok, pres.reason, pres.identifier, pres.expires_at, verdict,
-                            display)
+    shown = res.ok  # nothing of the certificate on a page for a token that failed
+    return PresentationView(res.ok, res.reason, res.identifier, res.expires_at,
+                            res.verification.verdict.value if shown else None,
+                            dict(res.verification.display) if shown else {})
 
 
 # ---------------------------------------------------------------------------- holder sessions

@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/staff"): PUBLIC,
     ("GET", "/audit"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
+    ("GET", "/spec.js"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
 }

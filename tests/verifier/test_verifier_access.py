@@ -24,6 +24,7 @@ from verifier.errors import (
 )
 from verifier.lookup import lookup, lookup_by_holder
 from verifier.objections import due_date
+from verifier.presentation import presentation_token, verify_presentation
 from verifier.results import Verdict
 
 
@@ -126,18 +127,44 @@ def test_holder_list_and_who_looked(world):
 
 def test_presentation_token_expires(world):
     c = world.issue()
-    signer = MemorySigner.generate("present")
+    signer = world.issuer.signer
     me = Actor(name="holder", role="holder", holder_hash=holder_hash(c.holder_code))
     with world.store.transaction() as uow:
         tok = holder.present(uow, me, c.identifier, signer, world.issuer.cert_der, NOW)
-    p = holder.verify_presentation(tok, signer.public_key_der, NOW + dt.timedelta(seconds=60))
-    assert p.ok and p.identifier == c.identifier
-    p = holder.verify_presentation(tok, signer.public_key_der, NOW + dt.timedelta(seconds=121))
-    assert not p.ok and p.reason == "expired"
-    other_key = MemorySigner.generate("o")
-    assert holder.verify_presentation(tok, other_key.public_key_der, NOW).reason == "bad-signature"
-    assert holder.verify_presentation("garbage", signer.public_key_der, NOW).reason == "malformed"
+    with world.store.transaction() as uow:
+        p = verify_presentation(uow, tok, NOW + dt.timedelta(seconds=60))
+        assert p.ok and p.identifier == c.identifier
+        assert p.verification.verdict is Verdict.VALID
+        p = verify_presentation(uow, tok, NOW + dt.timedelta(seconds=121))
+        assert not p.ok and p.reason == "expired"
+        assert p.verification.verdict is Verdict.INVALID
+        other_key = MemorySigner.generate("o")
+        forged = presentation_token(c.identifier, other_key, world.issuer.cert_der, NOW)
+        assert verify_presentation(uow, forged, NOW).reason == "bad-signature"
+        assert verify_presentation(uow, "garbage", NOW).reason == "malformed"
     assert _entries(world, c.identifier, "holder.present")
+
+
+def test_presentation_runs_the_stored_version_chain(world):
+    """A token that verifies says nothing more than the certificate it names: revoked stays
+    revoked, and a key retired since no longer signs presentations."""
+    c = world.issue()
+    world.set_status(c, "03")
+    tok = presentation_token(c.identifier, world.issuer.signer, world.issuer.cert_der, NOW)
+    with world.store.transaction() as uow:
+        p = verify_presentation(uow, tok, NOW)
+    assert p.ok and p.verification.verdict is Verdict.REVOKED
+    assert {ch.name for ch in p.verification.checks} >= {
+        "presentation-signature", "presentation-trust", "presentation-key-state",
+        "presentation-issuer", "presentation-time", "signature", "record-hash", "status"}
+    with world.store.transaction() as uow:
+        uow.pki.retire(uow.pki.by_thumbprint(world.issuer.x5t).serial)
+    ok = world.issue()
+    tok = presentation_token(ok.identifier, world.issuer.signer, world.issuer.cert_der, NOW)
+    with world.store.transaction() as uow:
+        p = verify_presentation(uow, tok, NOW)
+    assert not p.ok and p.verification.verdict is Verdict.INVALID
+    assert "key-retired" in [ch.reason for ch in p.verification.failed]
 
 
 # ------------------------------------------------------------------ objections

@@ -15,7 +15,9 @@ from ecert.http.routes.verifying import client_limit
 from ecert.services import holder as holder_services
 from ecert.services import verification
 from formats.chinatime import CHINA
+from formats.spec import as_json
 from formats.status import VERDICT_TEXT, Verdict
+from verifier import lists as vlists
 
 HERE = Path(__file__).resolve().parent.parent
 STATIC_DIR = HERE / "static"
@@ -85,3 +87,13 @@ def service_worker() -> Response:
     return Response((STATIC_DIR / "sw.js").read_bytes(), media_type="text/javascript",
                     headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache",
                              "Content-Security-Policy": "default-src 'self'"})
+
+
+@router.get("/spec.js", response_class=Response)
+def spec_script() -> Response:
+    """The wire-format constants (`formats.spec.as_json`) as ``EcertSpec`` for the pages'
+    scripts: status codes, verdict words, QR specs and key ids are typed once, in Python."""
+    spec = {**as_json(), "lists": {"trust": vlists.TRUST_SPEC, "status": vlists.STATUS_SPEC}}
+    body = "var EcertSpec = " + json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + ";\n"
+    return Response(body.encode("utf-8"), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "no-cache"})

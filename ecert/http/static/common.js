@@ -3,10 +3,9 @@
 var Ecert = (function () {
   'use strict';
   var KEY = 'ecert-token-' + location.pathname;
-  var VERDICT = {
-    valid: '真实有效', revoked: '已吊销', suspended: '已暂停', expired: '已过期', cancelled: '已注销',
-    superseded: '已被新版本替代', invalid: '伪造或被篡改', unknown: '无法确认', not_original: '非原件'
-  };
+  // verdict words from formats.status, served as /spec.js (formats.spec.as_json)
+  var VERDICT = {};
+  Object.keys(EcertSpec.verdicts).forEach(function (v) { VERDICT[v] = EcertSpec.verdicts[v].headline; });
 
   function $(id) { return document.getElementById(id); }
 

@@ -4,7 +4,7 @@
 'use strict';
 var CACHE = 'ecert-v2';
 var SHELL = '/v/__shell__';
-var PRECACHE = ['/static/verify.js', '/static/app.css', '/pki/trust-list', '/pki/status-list'];
+var PRECACHE = ['/spec.js', '/static/verify.js', '/static/app.css', '/pki/trust-list', '/pki/status-list'];
 
 self.addEventListener('install', function (event) {
   event.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(PRECACHE); })
@@ -17,7 +17,7 @@ self.addEventListener('activate', function (event) {
 
 function cacheable(url) {
   return url.pathname.indexOf('/v/') === 0 || url.pathname.indexOf('/static/') === 0 ||
-    url.pathname === '/pki/trust-list' || url.pathname === '/pki/status-list';
+    url.pathname === '/pki/trust-list' || url.pathname === '/spec.js' || url.pathname === '/pki/status-list';
 }
 
 self.addEventListener('fetch', function (event) {

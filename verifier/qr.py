@@ -1,0 +1,210 @@
+"""Verification of a citizen QR (``https://…/v/<identifier>#<jws>``): offline against the
+root-signed trust and status lists, or online against the store. Both QR specs
+(docs/formats.md): ``ecert/qr/2`` as issued now, legacy ``ecert/qr/1`` still on paper."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ca.errors import CaError
+from ca.jws import ParsedJws, parse_jws
+from certificate_store import UnitOfWork
+from formats.errors import MalformedIdentifier
+from formats.identifiers import Identifier, parse_identifier
+from formats.keyids import is_kid
+from formats.qr import QR1_TYP, QR2_SPEC, QR2_TYP
+from verifier.display import display_fields
+from verifier.errors import MalformedInput
+from verifier.evidence import Evidence, StatusInfo, decode_claims
+from verifier.gather import (
+    department_key,
+    locate,
+    not_found,
+    require_aware,
+    signed_at,
+    store_status,
+)
+from verifier.lists import StatusList, TrustList
+from verifier.policy import QR_OFFLINE_POLICY, QR_ONLINE_POLICY
+from verifier.results import VerificationResult, make_result
+
+MAX_QR_CHARS = 4096
+_PATH_RE = re.compile(r"(?:.*/)?v/([^/?#]+)/?")
+_NOT_QR = "不是本平台的证照二维码 / not an ecert QR code"
+
+
+def parse_qr(text: object) -> tuple[str | None, str]:
+    """Split a citizen QR: ``https://…/v/<identifier>#<jws>``, ``/v/<id>#<jws>``, or ``#<jws>``.
+
+    Returns (identifier from the path or None, compact JWS). Raises :class:`MalformedInput`.
+    """
+    if not isinstance(text, str) or not text or len(text) > MAX_QR_CHARS:
+        raise MalformedInput(_NOT_QR)
+    text = text.strip()
+    if "#" not in text:
+        raise MalformedInput(_NOT_QR)
+    before, _, fragment = text.partition("#")
+    ident: str | None = None
+    if before:
+        try:
+            parts = urllib.parse.urlsplit(before)
+        except ValueError as exc:
+            raise MalformedInput(_NOT_QR) from exc
+        if parts.scheme and parts.scheme not in ("https", "http"):
+            raise MalformedInput(_NOT_QR)
+        m = _PATH_RE.fullmatch(parts.path)
+        if m is None or parts.query:
+            raise MalformedInput(_NOT_QR)
+        ident = urllib.parse.unquote(m.group(1))
+    if not fragment or not fragment.isascii() or fragment.count(".") != 2:
+        raise MalformedInput(_NOT_QR)
+    return ident, fragment
+
+
+def _qr_input(
+    url_or_fragment: object,
+) -> tuple[Identifier, str, ParsedJws, Mapping[str, Any] | None]:
+    path_id, jws = parse_qr(url_or_fragment)
+    try:
+        parsed = parse_jws(jws, MAX_QR_CHARS)
+    except CaError as exc:
+        raise MalformedInput(_NOT_QR) from exc
+    claims = decode_claims(parsed.payload)
+    raw_id = path_id if path_id is not None else (claims or {}).get("id")
+    ident = parse_identifier(raw_id)
+    return ident, jws, parsed, claims
+
+
+def qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any] | None]:
+    """(expected ``typ``, claims as the policy reads them) for either QR spec.
+
+    ``ecert/qr/2`` does not repeat the type and issuer codes: they are read here from the
+    signed ``id`` (so they are exactly as bound as before); names it never carries are dropped.
+    An ``id`` that does not parse leaves them out, and the issuer check then fails.
+    """
+    if claims is None or claims.get("spec") != QR2_SPEC:
+        return QR1_TYP, claims
+    view = {k: v for k, v in claims.items() if k not in ("t", "iss", "tn", "in")}
+    try:
+        signed_id = parse_identifier(claims.get("id"))
+    except MalformedIdentifier:
+        return QR2_TYP, view
+    view["t"] = signed_id.type_code
+    view["iss"] = signed_id.issuer_code
+    return QR2_TYP, view
+
+
+def _qr_kid(parsed: ParsedJws) -> str | None:
+    kid = parsed.header.get("kid")
+    return kid if is_kid(kid) else None
+
+
+def _by_kid(thumbprints: Iterable[object], kid: str | None) -> str | None:
+    """The one thumbprint that starts with ``kid`` (None if none or, never seen, several)."""
+    if kid is None:
+        return None
+    found = [t for t in thumbprints if isinstance(t, str) and t.startswith(kid)]
+    return found[0] if len(found) == 1 else None
+
+
+def _named(parsed: ParsedJws, x5t: str | None) -> ParsedJws:
+    """``parsed`` with the thumbprint its ``kid`` resolved to, for the signature check."""
+    if x5t is None or parsed.x5t_s256 is not None:
+        return parsed
+    return dataclasses.replace(parsed, x5t_s256=x5t)
+
+
+def _offline_evidence(
+    url_or_fragment: str, trust_list: TrustList, status_list: StatusList, now: dt.datetime
+) -> tuple[Evidence, str | None]:
+    """The evidence an offline QR check reads, and the trust list's name of its department."""
+    ident, jws, parsed, raw_claims = _qr_input(url_or_fragment)
+    expected_typ, claims = qr_claims_view(raw_claims)
+    when = signed_at(claims)
+    if parsed.x5t_s256 is None:
+        parsed = _named(parsed, _by_kid(trust_list.keys, _qr_kid(parsed)))
+    trusted = trust_list.keys.get(parsed.x5t_s256 or "")
+    note = None
+    if trusted is None:
+        older = when is not None and when > trust_list.issued_at
+        note = "trust-list-older" if older else "unknown-signer"
+    entry = status_list.entries.get(ident.base)
+    status = None
+    if entry is not None:
+        status = StatusInfo(entry.status, entry.version, entry.valid_to, None, "status-list")
+    ev = Evidence(
+        now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=expected_typ,
+        key=trusted.key if trusted else None, claims=claims, signed_at=when, status=status,
+        lists=(trust_list.info, status_list.info), key_lookup_note=note,
+    )
+    return ev, trusted.dept_name if trusted else None
+
+
+def verify_qr(
+    url_or_fragment: str, trust_list: TrustList, status_list: StatusList, now: dt.datetime
+) -> VerificationResult:
+    """Offline: the claim set's signature against the trust list, status from the status list."""
+    now = require_aware(now)
+    ev, dept_name = _offline_evidence(url_or_fragment, trust_list, status_list, now)
+    assert ev.identifier is not None  # _qr_input parsed it
+    ident = ev.identifier
+    ages = {
+        "trust-list": (now - trust_list.issued_at).total_seconds(),
+        "status-list": (now - status_list.issued_at).total_seconds(),
+    }
+    entry = status_list.entries.get(ident.base)
+    current = None
+    if entry is not None and entry.version > ident.version:
+        current = f"{ident.base}.{entry.version:03d}"  # check char unknown offline
+    return make_result(
+        QR_OFFLINE_POLICY.evaluate(ev),
+        identifier=ident.text,
+        checked_at=now,
+        status_code=entry.status if entry else None,
+        current_identifier=current,
+        display=display_fields(ev.claims, dept_name),
+        list_ages=ages,
+        check_standard=ident.check_standard,
+    )
+
+
+def verify_qr_online(
+    uow: UnitOfWork, url: str, now: dt.datetime, *, root_der: bytes | None = None
+) -> VerificationResult:
+    """Online: the claim set against the store's signing certificate and live status."""
+    now = require_aware(now)
+    ident, jws, parsed, raw_claims = _qr_input(url)
+    expected_typ, claims = qr_claims_view(raw_claims)
+    found = locate(uow, ident)
+    if found is None:
+        return not_found(ident, now)
+    version, cert = found
+    if parsed.x5t_s256 is None and _qr_kid(parsed) is not None:
+        certs = [r.x5t_s256 for r in uow.pki.certs(kind="department")]
+        parsed = _named(parsed, _by_kid(certs, _qr_kid(parsed)))
+    status = store_status(uow, cert)
+    ev = Evidence(
+        now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=expected_typ,
+        key=department_key(uow, parsed.x5t_s256, root_der), claims=claims,
+        signed_at=signed_at(claims), stored_sha256=version.sha256, status=status,
+    )
+    return make_result(
+        QR_ONLINE_POLICY.evaluate(ev),
+        identifier=ident.text,
+        checked_at=now,
+        status_code=cert.status,
+        current_identifier=status.current_identifier,
+        display=display_fields(claims, _dept_name(uow, claims)),
+        check_standard=ident.check_standard,
+    )
+
+
+def _dept_name(uow: UnitOfWork, claims: Mapping[str, Any] | None) -> str | None:
+    code = claims.get("iss") if claims else None
+    dept = uow.departments.find(code) if isinstance(code, str) else None
+    return None if dept is None else dept.name
