@@ -156,7 +156,15 @@ def _tamper(pdf: bytes) -> bytes:
 
 def pdf_cases(out: Path) -> None:
     """Signed PDF, tampered copy, unsigned copy, with expected offline verdicts."""
-    from issuer_helpers import NOW, TYPE_A, good_data, issuer_actor, make_world, sqlite_store
+    from issuer_helpers import (
+        NOW,
+        TYPE_A,
+        PerCall,
+        good_data,
+        issuer_actor,
+        make_world,
+        sqlite_store,
+    )
 
     from ca.documents import sign_document
     from issuer.catalog import CertificateType
@@ -170,8 +178,9 @@ def pdf_cases(out: Path) -> None:
         store = sqlite_store(Path(tmp) / "p.db")
         world = make_world(store)
         issued = world.svc.issue(issuer_actor(), TYPE_A, good_data(), NOW)
-        docs = DocumentService(store, _Material(world.keys, NOW), base_url="https://ecert.test",
-                               qr_jws_for=world.svc.qr_jws)
+        docs = PerCall(store, DocumentService(_Material(world.keys, NOW),
+                                              base_url="https://ecert.test",
+                                              qr_jws_for=world.service.qr_jws))
         signed = docs.pdf(issued.identifier, NOW)
         with store.transaction() as uow:
             ver = uow.certificates.version_by_identifier(issued.identifier)
