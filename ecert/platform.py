@@ -131,25 +131,21 @@ class Platform:
             self.pki.initialise(uow, actor, self.now())
             self.audit.sign_head(uow, self.head_signer(uow), self.now())
 
-    # -- administration (each in one transaction with its audit entry) ------------------------
+    # -- administration (each in one transaction with its audit entry and tree-head decision)
     def add_department(self, code: str, name: str, supervisor: str | None,
                        actor: Actor) -> DepartmentRecord:
-        with self.store.transaction() as uow:
-            rec = self.pki.enrol_department(uow, code=code, name=name, supervisor_code=supervisor,
-                                            actor=actor, now=self.now())
-            self.after_write(uow)
-            return rec
+        with self.writing() as uow:
+            return self.pki.enrol_department(uow, code=code, name=name,
+                                             supervisor_code=supervisor, actor=actor,
+                                             now=self.now())
 
     def rotate_key(self, code: str, actor: Actor, revoke_reason: str | None) -> PkiCertRecord:
-        with self.store.transaction() as uow:
-            rec = self.pki.rotate_key(uow, code, actor, self.now(), revoke_reason)
-            self.after_write(uow)
-            return rec
+        with self.writing() as uow:
+            return self.pki.rotate_key(uow, code, actor, self.now(), revoke_reason)
 
     def succeed(self, old: str, new: str, actor: Actor) -> DepartmentRecord:
-        with self.store.transaction() as uow:
+        with self.writing() as uow:
             self.pki.succeed(uow, old, new, actor, self.now())
-            self.after_write(uow)
             return uow.departments.get(old)
 
     def list_departments(self) -> list[DepartmentRecord]:
@@ -163,7 +159,7 @@ class Platform:
     def create_token(self, *, role: str, dept_code: str | None, holder_code: str | None,
                      label: str, ttl_days: int | None, actor: Actor) -> NewToken:
         now = self.now()
-        with self.store.transaction() as uow:
+        with self.writing() as uow:
             new = create_token(uow, role=role, dept_code=dept_code, holder_code=holder_code,
                                label=label, now=now,
                                ttl_days=ttl_days or self.settings.token_ttl_days)
@@ -171,17 +167,15 @@ class Platform:
                               role=actor.role, action="token.create", request_id=actor.request_id,
                               details={"prefix": new.record.prefix, "role": role,
                                        "dept": dept_code})
-            self.after_write(uow)
             return new
 
     def revoke_token(self, token_id: int, actor: Actor) -> TokenRecord:
         now = self.now()
-        with self.store.transaction() as uow:
+        with self.writing() as uow:
             rec = uow.tokens.revoke(token_id, now)
             self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="token.revoke", request_id=actor.request_id,
                               details={"prefix": rec.prefix})
-            self.after_write(uow)
             return rec
 
     # -- domain services (built once, on first use; each works in a caller's unit of work) ----
