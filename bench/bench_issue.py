@@ -31,10 +31,10 @@ from ca.jws import b64url  # noqa: E402
 from ca.signer import MemorySigner, Signer  # noqa: E402
 from certificate_store.db import Store, UnitOfWork  # noqa: E402
 from certificate_store.models import Base  # noqa: E402
+from ecert.services.importing import drive_import  # noqa: E402
 from formats.idnumber import make_citizen_id  # noqa: E402
 from formats.uscc import make_uscc  # noqa: E402
 from issuer.catalog import CatalogService  # noqa: E402
-from issuer.imports import import_file  # noqa: E402
 from issuer.issuance import IssuanceService  # noqa: E402
 
 NOW = dt.datetime.now(dt.UTC)
@@ -84,7 +84,7 @@ def main() -> None:
     Base.metadata.create_all(store.engine)
     keys = Keys()
     audit = AuditLog()
-    svc = IssuanceService(store, keys, audit, "https://ecert.test")
+    svc = IssuanceService(keys, audit)
     definition = {
         "type_code": DEPT + "001", "name": "测试许可证", "defining_dept": DEPT,
         "holder_kind": "111",
@@ -114,8 +114,8 @@ def main() -> None:
         prof = cProfile.Profile()
         prof.enable()
     t0, c0 = time.perf_counter(), time.process_time()
-    r = import_file(svc, src, DEPT + "001", actor, lambda: dt.datetime.now(dt.UTC),
-                    batch_size=args.batch)
+    r = drive_import(store.transaction, svc, src, DEPT + "001", actor,
+                     lambda: dt.datetime.now(dt.UTC), batch_size=args.batch)
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     if prof is not None:
         prof.disable()

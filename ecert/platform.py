@@ -6,12 +6,13 @@ settings or a clock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from audit_log.actor import Actor
@@ -20,23 +21,14 @@ from audit_log.log import AuditLog
 from authority.pki import PlatformPki
 from ca.keystore import FileKeyStore, KeyStore
 from certificate_store import Store, UnitOfWork
-from certificate_store.records import (
-    DepartmentRecord,
-    ImportJobRecord,
-    PkiCertRecord,
-    TokenRecord,
-)
+from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyedSigner, KeyVerifier
 from ecert.settings import Settings
 from ecert.tokens import NewToken, authenticate, create_token
-from issuer.archive import ArchiveResult
-from issuer.archive import archive as archive_zip
-from issuer.catalog import CatalogService, CertificateType
+from issuer.catalog import CatalogService
 from issuer.documents import DocumentService
-from issuer.imports import ImportResult, import_file
 from issuer.issuance import IssuanceService
-from issuer.reconcile import ReconcileReport, reconcile
 
 log = logging.getLogger("ecert")
 
@@ -112,11 +104,14 @@ class Platform:
                                           self.settings.sth_every_n,
                                           self.settings.sth_every_seconds)
 
-    def sign_head_if_due(self) -> TreeHead | None:
-        """After a write made by a domain service in its own transaction: keep the promise of a
-        signed head at least every N entries (the housekeeping loop covers every T seconds)."""
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[UnitOfWork]:
+        """The one transaction of an operation that writes: the domain services work in the
+        unit of work it yields, and the tree-head decision (`after_write`) is taken in it last,
+        so that the promise of a signed head at least every N entries holds at commit."""
         with self.store.transaction() as uow:
-            return self.after_write(uow)
+            yield uow
+            self.after_write(uow)
 
     # -- authentication ---------------------------------------------------------------------
     def authenticate(self, token: str, request_id: str | None, path: str) -> TokenRecord | None:
@@ -136,25 +131,21 @@ class Platform:
             self.pki.initialise(uow, actor, self.now())
             self.audit.sign_head(uow, self.head_signer(uow), self.now())
 
-    # -- administration (each in one transaction with its audit entry) ------------------------
+    # -- administration (each in one transaction with its audit entry and tree-head decision)
     def add_department(self, code: str, name: str, supervisor: str | None,
                        actor: Actor) -> DepartmentRecord:
-        with self.store.transaction() as uow:
-            rec = self.pki.enrol_department(uow, code=code, name=name, supervisor_code=supervisor,
-                                            actor=actor, now=self.now())
-            self.after_write(uow)
-            return rec
+        with self.writing() as uow:
+            return self.pki.enrol_department(uow, code=code, name=name,
+                                             supervisor_code=supervisor, actor=actor,
+                                             now=self.now())
 
     def rotate_key(self, code: str, actor: Actor, revoke_reason: str | None) -> PkiCertRecord:
-        with self.store.transaction() as uow:
-            rec = self.pki.rotate_key(uow, code, actor, self.now(), revoke_reason)
-            self.after_write(uow)
-            return rec
+        with self.writing() as uow:
+            return self.pki.rotate_key(uow, code, actor, self.now(), revoke_reason)
 
     def succeed(self, old: str, new: str, actor: Actor) -> DepartmentRecord:
-        with self.store.transaction() as uow:
+        with self.writing() as uow:
             self.pki.succeed(uow, old, new, actor, self.now())
-            self.after_write(uow)
             return uow.departments.get(old)
 
     def list_departments(self) -> list[DepartmentRecord]:
@@ -168,7 +159,7 @@ class Platform:
     def create_token(self, *, role: str, dept_code: str | None, holder_code: str | None,
                      label: str, ttl_days: int | None, actor: Actor) -> NewToken:
         now = self.now()
-        with self.store.transaction() as uow:
+        with self.writing() as uow:
             new = create_token(uow, role=role, dept_code=dept_code, holder_code=holder_code,
                                label=label, now=now,
                                ttl_days=ttl_days or self.settings.token_ttl_days)
@@ -176,23 +167,23 @@ class Platform:
                               role=actor.role, action="token.create", request_id=actor.request_id,
                               details={"prefix": new.record.prefix, "role": role,
                                        "dept": dept_code})
-            self.after_write(uow)
             return new
 
     def revoke_token(self, token_id: int, actor: Actor) -> TokenRecord:
         now = self.now()
-        with self.store.transaction() as uow:
+        with self.writing() as uow:
             rec = uow.tokens.revoke(token_id, now)
             self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="token.revoke", request_id=actor.request_id,
                               details={"prefix": rec.prefix})
-            self.after_write(uow)
             return rec
 
-    # -- domain services (built once, on first use) -------------------------------------------
+    # -- domain services (built once, on first use; each works in a caller's unit of work) ----
+    # The issuing departments' operations that open the transactions are in
+    # ecert.services.issuing (routes and the CLI call them).
     @functools.cached_property
     def issuance(self) -> IssuanceService:
-        return IssuanceService(self.store, self.pki, self.audit, self.settings.base_url)
+        return IssuanceService(self.pki, self.audit)
 
     @functools.cached_property
     def catalog(self) -> CatalogService:
@@ -200,66 +191,11 @@ class Platform:
 
     @functools.cached_property
     def documents(self) -> DocumentService:
-        return DocumentService(self.store, self.pki, base_url=self.settings.base_url,
+        return DocumentService(self.pki, base_url=self.settings.base_url,
                                qr_jws_for=self.issuance.qr_jws)
-
-    def add_type(self, definition: dict[str, object], actor: Actor) -> CertificateType:
-        with self.store.transaction() as uow:
-            return self.catalog.add(uow, definition, actor, self.now())
-
-    def list_types(self) -> list[CertificateType]:
-        with self.store.transaction() as uow:
-            return self.catalog.list(uow)
-
-    def get_type(self, type_code: str, version: int | None = None) -> CertificateType:
-        with self.store.transaction() as uow:
-            return self.catalog.get(uow, type_code, version)
-
-    # -- archive, reconciliation and imports (Art. 9–11) --------------------------------------
-    def archive(self, scope: str, out: Path, actor: Actor) -> ArchiveResult:
-        """A department's (or one certificate's) archive, verifiable offline; audited."""
-        if actor.role == "issuer" and scope != actor.dept_code:
-            self.issuance.get(actor, scope)  # raises unless the caller's department issued it
-        now = self.now()
-        with self.store.transaction() as uow:
-            result = archive_zip(uow, scope, out, self.audit, now, self.head_signer(uow))
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
-                              role=actor.role, action="archive.export",
-                              request_id=actor.request_id,
-                              details={"scope": scope, "certificates": result.certificates})
-            return result
-
-    def reconcile(self, dept_code: str, items: list[dict[str, str]],
-                  actor: Actor) -> ReconcileReport:
-        now = self.now()
-        with self.store.transaction() as uow:
-            report = reconcile(uow, dept_code, items)
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
-                              role=actor.role, action="reconcile", request_id=actor.request_id,
-                              details={"dept": dept_code, "compared": report.compared,
-                                       "matched": report.matched, "ok": report.ok})
-            return report
 
     @property
     def imports_dir(self) -> Path:
         d = self.settings.data_dir / "imports"
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         return d
-
-    def run_import(self, path: Path, type_code: str, actor: Actor) -> ImportResult:
-        return import_file(self.issuance, path, type_code, actor, self.now,
-                           rejects_path=path.with_name(path.name + ".rejects" + path.suffix))
-
-    def import_job(self, dept_code: str, type_code: str,
-                   source_sha256: str) -> ImportJobRecord | None:
-        with self.store.transaction() as uow:
-            return uow.imports.find(dept_code, type_code, source_sha256)
-
-    def record_download(self, actor: Actor, identifier: str, what: str) -> None:
-        """Art. 21: downloads are logged like every other use."""
-        now = self.now()
-        with self.store.transaction() as uow:
-            self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
-                              role=actor.role, action="certificate.download",
-                              cert_identifier=identifier, request_id=actor.request_id,
-                              details={"what": what})

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit_log.formats import HeadSigner, get_sth_json
+from audit_log.formats import HeadSigner, TreeHead, get_sth_json
 from audit_log.log import AuditLog
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateRecord
@@ -92,6 +92,62 @@ def _certs_for(uow: UnitOfWork, scope: str) -> Iterable[CertificateRecord]:
         after = page[-1].id
 
 
+@dataclass
+class _Counts:
+    certificates: int = 0
+    versions: int = 0
+    entries: int = 0
+    proven: int = 0
+
+
+def _entries_of(uow: UnitOfWork, audit: AuditLog, head: TreeHead | None, identifier: str,
+                counts: _Counts) -> list[str]:
+    """The audit entries about one version, each with its proof against `head` if it has one."""
+    lines = []
+    for e in uow.audit.list_entries(EntryFilter(cert_identifier=identifier), before=None,
+                                    limit=10_000):
+        counts.entries += 1
+        proof = None
+        if head is not None and e.idx < head.tree_size:
+            p = audit.inclusion_proof(uow, e.idx, head.tree_size)
+            proof = {"leaf_index": p.leaf_index, "tree_size": p.tree_size,
+                     "audit_path": [_b64(x) for x in p.audit_path]}
+            counts.proven += 1
+        lines.append(json.dumps(
+            {"idx": e.idx, "action": e.action, "cert_identifier": e.cert_identifier,
+             "leaf_input": _b64(e.leaf_input), "details": e.details, "proof": proof},
+            ensure_ascii=False))
+    return lines
+
+
+def _write_certificate(z: zipfile.ZipFile, uow: UnitOfWork, audit: AuditLog,
+                       head: TreeHead | None, cert: CertificateRecord, counts: _Counts,
+                       entries_lines: list[str], thumbprints: set[str]) -> dict[str, Any]:
+    """One certificate's versions, JWS and status history; returns its manifest entry."""
+    counts.certificates += 1
+    folder = f"certificates/{cert.base_identifier}"
+    versions = []
+    for v in uow.certificates.versions(cert.id):
+        counts.versions += 1
+        z.writestr(f"{folder}/v{v.version:03d}.json", v.canonical)
+        z.writestr(f"{folder}/v{v.version:03d}.jws", v.jws)
+        thumbprints.add(v.signing_cert)
+        versions.append({"identifier": v.identifier, "version": v.version,
+                         "sha256": v.sha256, "signing_cert": v.signing_cert,
+                         "created_at": utc_z(v.created_at),
+                         "superseded_at": None if v.superseded_at is None
+                         else utc_z(v.superseded_at)})
+        entries_lines += _entries_of(uow, audit, head, v.identifier, counts)
+    events = [{"at": utc_z(ev.at), "event": ev.event, "from": ev.from_status,
+               "to": ev.to_status, "version": ev.version, "reason": ev.reason,
+               "actor": ev.actor, "actor_dept": ev.actor_dept,
+               "details": json.loads(ev.details or "{}"), "sha256": ev.sha256}
+              for ev in uow.certificates.events(cert.id)]
+    z.writestr(f"{folder}/status.json", json.dumps(events, ensure_ascii=False, indent=1))
+    return {"base_identifier": cert.base_identifier, "status": cert.status,
+            "versions": versions}
+
+
 def archive(uow: UnitOfWork, scope: str, out_zip: Path | str, audit: AuditLog,
             now: dt.datetime, head_signer: HeadSigner | None = None) -> ArchiveResult:
     """Write the archive of a department (USCC) or one certificate (identifier) to `out_zip`.
@@ -103,47 +159,14 @@ def archive(uow: UnitOfWork, scope: str, out_zip: Path | str, audit: AuditLog,
     out = Path(out_zip)
     manifest: dict[str, Any] = {"spec": ARCHIVE_SPEC, "created_at": utc_z(now), "scope": scope,
                                 "certificates": [], "sth": None}
-    n_certs = n_versions = n_entries = n_proven = 0
+    counts = _Counts()
     thumbprints: set[str] = set()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("README.txt", README)
         entries_lines: list[str] = []
         for cert in _certs_for(uow, scope):
-            n_certs += 1
-            folder = f"certificates/{cert.base_identifier}"
-            versions = []
-            for v in uow.certificates.versions(cert.id):
-                n_versions += 1
-                z.writestr(f"{folder}/v{v.version:03d}.json", v.canonical)
-                z.writestr(f"{folder}/v{v.version:03d}.jws", v.jws)
-                thumbprints.add(v.signing_cert)
-                versions.append({"identifier": v.identifier, "version": v.version,
-                                 "sha256": v.sha256, "signing_cert": v.signing_cert,
-                                 "created_at": utc_z(v.created_at),
-                                 "superseded_at": None if v.superseded_at is None
-                                 else utc_z(v.superseded_at)})
-                for e in uow.audit.list_entries(EntryFilter(cert_identifier=v.identifier),
-                                                before=None, limit=10_000):
-                    n_entries += 1
-                    proof = None
-                    if head is not None and e.idx < head.tree_size:
-                        p = audit.inclusion_proof(uow, e.idx, head.tree_size)
-                        proof = {"leaf_index": p.leaf_index, "tree_size": p.tree_size,
-                                 "audit_path": [_b64(x) for x in p.audit_path]}
-                        n_proven += 1
-                    entries_lines.append(json.dumps(
-                        {"idx": e.idx, "action": e.action, "cert_identifier": e.cert_identifier,
-                         "leaf_input": _b64(e.leaf_input), "details": e.details,
-                         "proof": proof}, ensure_ascii=False))
-            events = [{"at": utc_z(ev.at), "event": ev.event, "from": ev.from_status,
-                       "to": ev.to_status, "version": ev.version, "reason": ev.reason,
-                       "actor": ev.actor, "actor_dept": ev.actor_dept,
-                       "details": json.loads(ev.details or "{}"), "sha256": ev.sha256}
-                      for ev in uow.certificates.events(cert.id)]
-            z.writestr(f"{folder}/status.json",
-                       json.dumps(events, ensure_ascii=False, indent=1))
-            manifest["certificates"].append({"base_identifier": cert.base_identifier,
-                                             "status": cert.status, "versions": versions})
+            manifest["certificates"].append(_write_certificate(
+                z, uow, audit, head, cert, counts, entries_lines, thumbprints))
         for x5t in sorted(thumbprints):
             rec = uow.pki.by_thumbprint(x5t)
             if rec is not None:
@@ -155,11 +178,11 @@ def archive(uow: UnitOfWork, scope: str, out_zip: Path | str, audit: AuditLog,
             sth["key_id"] = head.key_id
             manifest["sth"] = sth
             z.writestr("audit/sth.json", json.dumps(sth, indent=1))
-        manifest["counts"] = {"certificates": n_certs, "versions": n_versions,
-                              "audit_entries": n_entries, "proven_entries": n_proven}
+        manifest["counts"] = {"certificates": counts.certificates, "versions": counts.versions,
+                              "audit_entries": counts.entries, "proven_entries": counts.proven}
         z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-    return ArchiveResult(out, n_certs, n_versions, n_entries, n_proven,
-                         None if head is None else head.tree_size)
+    return ArchiveResult(out, counts.certificates, counts.versions, counts.entries,
+                         counts.proven, None if head is None else head.tree_size)
 
 
 def manifest_sha256(manifest: dict[str, Any]) -> str:

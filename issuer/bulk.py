@@ -1,7 +1,9 @@
 """Bulk issuance for digitising certificates in force (Art. 9): the same rows, records and
-audit entries as one `issue_in` per request, with a constant number of statements per batch.
+audit entries as one `IssuanceService.issue` per request, with a constant number of statements
+per batch.
 
-`BulkIssue` is mixed into `issuer.issuance.IssuanceService`, whose helpers it uses.
+`BulkIssuer` shares the `issuer.ledger.Ledger` of the `IssuanceService` that owns it, and falls
+back to that service's `issue` (a `SingleIssuer`) when the fast path cannot be taken.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema.validators import Draft202012Validator
 
@@ -19,13 +21,16 @@ from audit_log.append import AuditEntryInput
 from ca.jws import sign_jws
 from certificate_store import errors as store_errors
 from certificate_store.db import UnitOfWork
-from formats.chinatime import china_date, day_start_utc, end_of_day_utc, require_utc, utc_z
-from formats.identifiers import base_identifier, make_identifier, make_serial
-from formats.record import RECORD_TYP, Holder, build_record, canonical_bytes, sha256_hex
+from formats.chinatime import china_date, require_utc, utc_z
+from formats.record import RECORD_TYP, canonical_bytes, sha256_hex
 from formats.status import VALID
-from issuer.catalog import CertificateData, CertificateType, validate_data, validity_end
-from issuer.errors import Forbidden, InvalidCertificateData
+from issuer.catalog import CertificateData, CertificateType, validate_data
+from issuer.errors import InvalidCertificateData
+from issuer.ledger import Ledger, first_version, issued_from
 from issuer.views import IssuedCertificate
+
+Outcome = IssuedCertificate | InvalidCertificateData | ValueError
+Request = tuple[Mapping[str, Any], str | None]  # (data, source_key)
 
 
 @dataclass
@@ -60,120 +65,96 @@ def _issue_event_canon(actor: Actor, now: dt.datetime) -> Callable[[str], bytes]
     return lambda certificate: head + canonical_bytes(certificate) + tail
 
 
-@dataclass(frozen=True)
-class FirstVersion:
-    """Identifiers and the record of a certificate's version 001, before signing."""
+class SingleIssuer(Protocol):
+    """One certificate per call (`IssuanceService.issue`): the fallback of a batch."""
 
-    serial: str
-    identifier: str
-    base: str
-    record: dict[str, Any]
-    valid_from: dt.date
-    valid_to: dt.date | None
-
-    def row(self, ctype: CertificateType, dept: str, holder_hash: str, source_key: str | None,
-            now: dt.datetime) -> dict[str, Any]:
-        """The certificate row (columns of `CertificateRepo.create`)."""
-        return {"base_identifier": self.base, "type_code": ctype.type_code,
-                "type_version": ctype.version, "issuer_code": dept, "serial": self.serial,
-                "holder_hash": holder_hash, "status": VALID,
-                "valid_from": day_start_utc(self.valid_from),
-                "valid_to": None if self.valid_to is None else end_of_day_utc(self.valid_to),
-                "source_key": source_key}
+    def issue(self, uow: UnitOfWork, actor: Actor, type_code: str, data: Mapping[str, Any],
+              now: dt.datetime, idempotency_key: str | None = None,
+              source_key: str | None = None) -> IssuedCertificate: ...
 
 
-def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: CertificateData,
-                  counter: int, issue_date: dt.date, now: dt.datetime) -> FirstVersion:
-    """The one definition of a new certificate's identifier and record (single and bulk)."""
-    valid_from = cd.valid_from or issue_date
-    valid_to = cd.valid_to or validity_end(ctype, valid_from)
-    serial = make_serial(issue_date.year, counter)
-    identifier = make_identifier(ctype.type_code, dept, serial, 1)
-    licence = cd.licence_number or (
-        str(cd.fields.get(ctype.licence_number_field)) if ctype.licence_number_field
-        else serial)
-    record = build_record(
-        identifier=identifier, version=1, previous=None, type_code=ctype.type_code,
-        type_name=ctype.name, type_version=ctype.version, licence_number=licence,
-        issuer_name=dept_name, issuer_code=dept, issue_date=issue_date,
-        holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
-        valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
-        seal=ctype.seal, fields=cd.fields)
-    return FirstVersion(serial, identifier, base_identifier(ctype.type_code, dept, serial),
-                        record, valid_from, valid_to)
+@dataclass
+class _Sorted:
+    """The requests of a batch after lookups and validation (see `BulkIssuer._sort`)."""
+
+    out: list[Any]  # position -> outcome; None: still to issue, or a repeat of a source_key
+    first_of: dict[str, int]  # source_key -> position of the request that issues it
+    todo: list[tuple[int, CertificateData, str | None]]
+    ctype: CertificateType | None
 
 
-class BulkIssue:
-    # -- bulk issue (imports) -------------------------------------------------------------
+class BulkIssuer:
+    def __init__(self, ledger: Ledger, single: SingleIssuer) -> None:
+        self._ledger = ledger
+        self._single = single
+
     def issue_many(self, uow: UnitOfWork, actor: Actor, type_code: str,
-                   requests: Sequence[tuple[Mapping[str, Any], str | None]], now: dt.datetime
-                   ) -> list[IssuedCertificate | InvalidCertificateData | ValueError]:
-        """`issue_in` for each (data, source_key) in order, in the caller's unit of work.
+                   requests: Sequence[Request], now: dt.datetime) -> list[Outcome]:
+        """`issue` for each (data, source_key) in order, in the caller's unit of work.
 
-        Stores exactly what calling `issue_in` once per request would (same serials,
+        Stores exactly what calling `issue` once per request would (same serials,
         identifiers, records, rows and audit entries, in the same order), with a constant
         number of statements per batch: one source_key lookup, one counter update, one bulk
-        insert per table and one audit append. A request that `issue_in` would refuse with
+        insert per table and one audit append. A request that `issue` would refuse with
         InvalidCertificateData or ValueError gets that exception in its place in the result;
         other errors (Forbidden, NotFound) propagate. Anything unusual (a concurrent insert of
         the same source_key, a record that cannot be canonicalised) makes the batch fall back to
-        one `issue_in` per request, undoing the fast path's writes first.
+        one `issue` per request, undoing the fast path's writes first.
         """
         require_utc(now)
-        dept = self._issuer_dept(uow, actor)
+        dept = self._ledger.issuer_dept(uow, actor)
+        s = self._sort(uow, dept, type_code, requests)
+        if s.todo:
+            assert s.ctype is not None
+            try:
+                with uow.certificates.savepoint():
+                    made = self._create_many(uow, dept, s.ctype,
+                                             [(cd, sk) for _, cd, sk in s.todo], now)
+            except (store_errors.Conflict, ValueError):
+                return self.issue_each(uow, actor, type_code, requests, now)
+            self._store_many(uow, actor, made, now)
+            for (pos, _, _), m in zip(s.todo, made, strict=True):
+                s.out[pos] = m.issued
+        for pos, (_, sk) in enumerate(requests):
+            if s.out[pos] is None:
+                assert sk is not None
+                s.out[pos] = dataclasses.replace(s.out[s.first_of[sk]], skipped=True)
+        return s.out
+
+    def _sort(self, uow: UnitOfWork, dept: str, type_code: str,
+              requests: Sequence[Request]) -> _Sorted:
+        """Already issued (by source_key), refused by validation, or to issue."""
         certs = uow.certificates
-        keys = {sk for _, sk in requests if sk is not None}
-        existing = certs.by_sources(dept, keys)
+        existing = certs.by_sources(dept, {sk for _, sk in requests if sk is not None})
         stored = certs.current_versions(existing.values())
-        out: list[Any] = [None] * len(requests)
-        first_of: dict[str, int] = {}  # source_key -> position of the request that issues it
-        todo: list[tuple[int, CertificateData, str | None]] = []
-        ctype: CertificateType | None = None
+        s = _Sorted([None] * len(requests), {}, [], None)
         validator: Draft202012Validator | None = None
         for pos, (data, sk) in enumerate(requests):
             if sk is not None and sk in existing:
                 cert = existing[sk]
-                out[pos] = self._issued_from(cert, stored[cert.id], skipped=True)
+                s.out[pos] = issued_from(cert, stored[cert.id], skipped=True)
                 continue
-            if sk is not None and sk in first_of:
-                continue  # resolved below: skipped, as the first one is issued
-            if ctype is None:
-                ctype, validator = self._type(uow, type_code)
-                if not ctype.may_issue(dept):
-                    raise Forbidden(f"部门 {dept} 无权签发此类证照 / department may not issue "
-                                    f"type {type_code}")
+            if sk is not None and sk in s.first_of:
+                continue  # resolved by issue_many: skipped, as the first one is issued
+            if s.ctype is None:
+                s.ctype, validator = self._ledger.issuable_type(uow, dept, type_code)
             try:
-                cd = validate_data(ctype, data, validator)
+                cd = validate_data(s.ctype, data, validator)
             except (InvalidCertificateData, ValueError) as exc:
-                out[pos] = exc
+                s.out[pos] = exc
                 continue
-            todo.append((pos, cd, sk))
+            s.todo.append((pos, cd, sk))
             if sk is not None:
-                first_of[sk] = pos
-        if todo:
-            assert ctype is not None
-            try:
-                with certs.savepoint():
-                    made = self._create_many(uow, dept, ctype, [(cd, sk) for _, cd, sk in todo],
-                                             now)
-            except (store_errors.Conflict, ValueError):
-                return self._issue_each(uow, actor, type_code, requests, now)
-            self._store_many(uow, actor, made, now)
-            for (pos, _, _), m in zip(todo, made, strict=True):
-                out[pos] = m.issued
-        for pos, (_, sk) in enumerate(requests):
-            if out[pos] is None:
-                assert sk is not None
-                out[pos] = dataclasses.replace(out[first_of[sk]], skipped=True)
-        return out
+                s.first_of[sk] = pos
+        return s
 
-    def _issue_each(self, uow: UnitOfWork, actor: Actor, type_code: str,
-                    requests: Sequence[tuple[Mapping[str, Any], str | None]], now: dt.datetime
-                    ) -> list[IssuedCertificate | InvalidCertificateData | ValueError]:
-        out: list[IssuedCertificate | InvalidCertificateData | ValueError] = []
+    def issue_each(self, uow: UnitOfWork, actor: Actor, type_code: str,
+                   requests: Sequence[Request], now: dt.datetime) -> list[Outcome]:
+        """The per-request path: one `issue` each (the behaviour `issue_many` must match)."""
+        out: list[Outcome] = []
         for data, sk in requests:
             try:
-                out.append(self.issue_in(uow, actor, type_code, data, now, source_key=sk))
+                out.append(self._single.issue(uow, actor, type_code, data, now, source_key=sk))
             except (InvalidCertificateData, ValueError) as exc:
                 out.append(exc)
         return out
@@ -181,11 +162,11 @@ class BulkIssue:
     def _create_many(self, uow: UnitOfWork, dept: str, ctype: CertificateType,
                      items: Sequence[tuple[CertificateData, str | None]], now: dt.datetime
                      ) -> list[_Made]:
-        """Serials, signed records and certificate rows for validated `items` (see `_create`)."""
+        """Serials, signed records and certificate rows for validated `items` (see `issue`)."""
         issue_date = china_date(now)
         first = uow.counters.take(f"cert:{dept}:{ctype.type_code}:{issue_date.year}", len(items))
         dept_name = uow.departments.get(dept).name
-        key = self._keys.signing_key(uow, dept)
+        key = self._ledger.signing_key(uow, dept)
         made: list[_Made] = []
         rows: list[dict[str, Any]] = []
         for k, (cd, sk) in enumerate(items):
@@ -228,12 +209,12 @@ class BulkIssue:
                          "signing_cert": m.signing_cert, "source_key": m.source_key}))
         uow.certificates.add_first_versions(versions)
         uow.certificates.add_events_many(events)
-        record_many = getattr(self._audit, "record_many", None)
+        audit = self._ledger.audit
+        record_many = getattr(audit, "record_many", None)
         if record_many is not None:
             record_many(uow, entries)
         else:  # a recorder without batch appends
             for e in entries:
-                self._audit.record(uow, now=e.now, actor=e.actor, actor_dept=e.actor_dept,
-                                   role=e.role, action=e.action,
-                                   cert_identifier=e.cert_identifier, purpose=e.purpose,
-                                   request_id=e.request_id, details=e.details)
+                audit.record(uow, now=e.now, actor=e.actor, actor_dept=e.actor_dept,
+                             role=e.role, action=e.action, cert_identifier=e.cert_identifier,
+                             purpose=e.purpose, request_id=e.request_id, details=e.details)

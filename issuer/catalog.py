@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import jsonschema
 from jsonschema.validators import Draft202012Validator
 
 from audit_log.actor import Actor
@@ -34,15 +33,13 @@ from certificate_store.records import CertificateTypeRecord
 from formats.idnumber import citizen_id_problems
 from formats.record import canonical_bytes, sha256_hex
 from formats.uscc import uscc_problems
+from issuer.definitions import HOLDER_KINDS, definition_problems
 from issuer.errors import Forbidden, InvalidCatalogDefinition, InvalidCertificateData, NotFound
 from issuer.records import AuditRecorder
 
-HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified social credit code"}
-_KNOWN_KEYS = {"type_code", "name", "defining_dept", "issuers", "holder_kind", "fields",
-               "personal", "validity", "face", "seal", "grants", "annotated_copy_cap",
-               "reminder_days", "description", "licence_number_field"}
-_RESERVED_FIELDS = {"holder", "holder_name", "holder_code", "source_key", "valid_from",
-                    "valid_to", "licence_number"}
+__all__ = ["HOLDER_KINDS", "CatalogService", "CertificateData", "CertificateType", "FaceRow",
+           "FaceTemplate", "Grant", "Validity", "definition_problems", "validate_data",
+           "validity_end"]
 
 
 @dataclass(frozen=True)
@@ -133,117 +130,6 @@ class CertificateType:
             licence_number_field=d.get("licence_number_field"),
             definition=d,
         )
-
-
-def _nonempty_str(v: Any) -> bool:
-    return isinstance(v, str) and bool(v.strip())
-
-
-def _nonneg_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-
-def definition_problems(d: Any) -> list[str]:
-    """Every problem of a catalog definition (empty when it is valid)."""
-    if not isinstance(d, Mapping):
-        return ["definition must be a JSON object"]
-    p: list[str] = []
-    for key in sorted(set(d) - _KNOWN_KEYS):
-        p.append(f"unknown key {key!r}")
-    for key in ("type_code", "name", "defining_dept", "holder_kind", "fields", "face", "seal"):
-        if key not in d:
-            p.append(f"missing {key!r}")
-    tc, dd = d.get("type_code"), d.get("defining_dept")
-    if "type_code" in d:
-        if not isinstance(tc, str) or len(tc) != 21 or not tc[18:].isdigit():
-            p.append("type_code must be the defining department's USCC + 3 digits (21 chars)")
-        else:
-            p.extend(f"type_code: {x}" for x in uscc_problems(tc[:18]))
-    if "defining_dept" in d:
-        if not isinstance(dd, str) or uscc_problems(dd):
-            p.append(f"defining_dept is not a valid USCC: {dd!r}")
-        elif isinstance(tc, str) and tc[:18] != dd:
-            p.append("type_code must start with defining_dept")
-    for key in ("name", "seal"):
-        if key in d and not _nonempty_str(d[key]):
-            p.append(f"{key} must be a non-empty string")
-    for i, code in enumerate(d.get("issuers", []) if isinstance(d.get("issuers", []), list)
-                             else [None]):
-        if not isinstance(code, str) or uscc_problems(code):
-            p.append(f"issuers[{i}] is not a valid USCC: {code!r}")
-    if "holder_kind" in d and d["holder_kind"] not in HOLDER_KINDS:
-        p.append(f"holder_kind must be one of {sorted(HOLDER_KINDS)}")
-    props: Mapping[str, Any] = {}
-    if "fields" in d:
-        fields = d["fields"]
-        if not isinstance(fields, Mapping):
-            p.append("fields must be a JSON Schema object")
-        else:
-            try:
-                Draft202012Validator.check_schema(fields)
-            except jsonschema.SchemaError as exc:
-                p.append(f"fields is not a valid JSON Schema (2020-12): {exc.message}")
-            if fields.get("type") != "object":
-                p.append('fields must have "type": "object"')
-            raw_props = fields.get("properties")
-            props = raw_props if isinstance(raw_props, Mapping) else {}
-            if not props:
-                p.append("fields must define properties")
-            for name, sub in props.items():
-                if name in _RESERVED_FIELDS:
-                    p.append(f"field name {name!r} is reserved")
-                if not isinstance(sub, Mapping) or not _nonempty_str(sub.get("title")):
-                    p.append(f"field {name!r} needs a title (Chinese label)")
-            req = fields.get("required", [])
-            if not isinstance(req, list) or any(r not in props for r in req):
-                p.append("fields.required must list defined properties")
-    for name in d.get("personal", []) or []:
-        if name not in props:
-            p.append(f"personal field {name!r} is not defined in fields")
-    lnf = d.get("licence_number_field")
-    if lnf is not None and lnf not in props:
-        p.append(f"licence_number_field {lnf!r} is not defined in fields")
-    v = d.get("validity")
-    if v is not None and (
-            not isinstance(v, Mapping) or set(v) - {"years", "days"} or len(v) != 1 or not all(
-                isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v.values())):
-        p.append('validity must be {"years": n}, {"days": n} (n > 0) or null')
-    face = d.get("face")
-    if "face" in d:
-        if not isinstance(face, Mapping) or not _nonempty_str(face.get("title")) or not \
-                isinstance(face.get("rows"), list) or not face.get("rows"):
-            p.append("face needs a title and a non-empty list of rows")
-        else:
-            for i, row in enumerate(face["rows"]):
-                if not isinstance(row, Mapping) or not _nonempty_str(row.get("label")) or \
-                        not isinstance(row.get("field"), str):
-                    p.append(f"face.rows[{i}] needs label and field")
-                elif row["field"] not in props and row["field"] not in _RESERVED_FIELDS:
-                    p.append(f"face.rows[{i}] refers to unknown field {row['field']!r}")
-            if face.get("footer") is not None and not isinstance(face["footer"], str):
-                p.append("face.footer must be a string")
-    grants = d.get("grants", [])
-    if not isinstance(grants, list):
-        p.append("grants must be a list")
-        grants = []
-    for i, g in enumerate(grants):
-        if not isinstance(g, Mapping):
-            p.append(f"grants[{i}] must be an object")
-            continue
-        if not isinstance(g.get("dept"), str) or uscc_problems(g["dept"]):
-            p.append(f"grants[{i}].dept is not a valid USCC: {g.get('dept')!r}")
-        purposes = g.get("purposes")
-        if not isinstance(purposes, list) or not purposes or not all(map(_nonempty_str,
-                                                                         purposes)):
-            p.append(f"grants[{i}].purposes must be a non-empty list of strings")
-        if not isinstance(g.get("personal", False), bool):
-            p.append(f"grants[{i}].personal must be true or false")
-    if "annotated_copy_cap" in d and not _nonneg_int(d["annotated_copy_cap"]):
-        p.append("annotated_copy_cap must be an integer >= 0")
-    rd = d.get("reminder_days", [])
-    if not isinstance(rd, list) or not all(_nonneg_int(x) for x in rd):
-        p.append("reminder_days must be a list of integers >= 0")
-    return p
 
 
 class CatalogService:

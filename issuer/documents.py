@@ -10,8 +10,12 @@ PDFs are signed PAdES through :func:`ca.pdf.sign_pdf` with the issuing (or succe
 department's key: B-LT (time stamp from the platform TSA, chain and OCSP response embedded)
 or B-LTA for archived copies, with a visible signature in the face's reserved box.
 
-Slow work (QR JWS, rendering, signing) runs outside database transactions: the QR JWS
-comes from a callable that opens its own transaction, and SQLite allows one writer.
+Every method works in the caller's unit of work. Making a document is split in two so that
+slow work (rendering, PAdES signing, time stamping) can run outside any transaction (SQLite
+allows one writer): `prepare_*` looks everything up (and signs and keeps the version's QR URL)
+in one unit of work and returns a `Pending` document; the caller runs `Pending.render()` with
+no transaction open and stores the result with `keep` in the next one. `pdf`, `qr_png`,
+`qr_svg` and `annotated_pdf` do all three in one unit of work.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, Literal, Protocol
 
 from ca.pdf import PadesOptions, sign_pdf
 from ca.signer import Signer
-from certificate_store.db import Store, UnitOfWork
+from certificate_store.db import UnitOfWork
 from formats.chinatime import china_date
 from formats.errors import Kind
 from formats.identifiers import parse_identifier
@@ -41,8 +45,7 @@ __all__ = [
     "SigningKeyLike",
     "SigningMaterialLike",
     "SigningMaterialSource",
-    "BlobCache",
-    "StoreBlobCache",
+    "Pending",
     "DocumentError",
     "DocumentService",
     "face_input_from_record",
@@ -98,40 +101,8 @@ class SigningMaterialSource(Protocol):
         ...
 
 
-class BlobCache(Protocol):
-    def get(self, key: str) -> tuple[str, bytes] | None: ...
-    def put(self, key: str, content_type: str, data: bytes, now: dt.datetime) -> tuple[str, bytes]:
-        """Store unless present; return what is stored (the first writer wins)."""
-        ...
-
-
-class StoreBlobCache:
-    """The blob cache table of the certificate store, one short transaction per call."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def get(self, key: str) -> tuple[str, bytes] | None:
-        with self._store.transaction() as uow:
-            return uow.certificates.blob(key)
-
-    def put(self, key: str, content_type: str, data: bytes, now: dt.datetime) -> tuple[str, bytes]:
-        try:
-            with self._store.transaction() as uow:
-                existing = uow.certificates.blob(key)
-                if existing is not None:
-                    return existing
-                uow.certificates.put_blob(key, content_type, data, now)
-                return content_type, data
-        except Exception:  # a concurrent writer won the insert race (PostgreSQL)
-            existing = self.get(key)
-            if existing is None:
-                raise
-            return existing
-
-
 # -- record → face ---------------------------------------------------------------------------
-_RESERVED = {
+_RESERVED: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "holder": lambda r: r["holder"]["name"],
     "holder_name": lambda r: r["holder"]["name"],
     "holder_code": lambda r: r["holder"]["code"],
@@ -210,26 +181,43 @@ def _wrap(text: str, width: int) -> list[str]:
     return [text[i:i + width] for i in range(0, len(text), width)] or [""]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A document looked up in one unit of work: served from the cache (`data`), or made by
+    `render()` (slow; needs no database) and then stored with `DocumentService.keep`."""
+
+    identifier: str  # of the current version
+    key: str | None  # in the blob cache; None: never cached (annotated copies)
+    content_type: str
+    data: bytes | None
+    render: Callable[[], bytes]
+
+
+def _cached(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
+QrJwsSource = Callable[[UnitOfWork, str, dt.datetime], str]
+"""``(uow, identifier, now)`` → a new compact QR JWS (`IssuanceService.qr_jws`)."""
+_Maker = Callable[[UnitOfWork, _Loaded, str], Callable[[], bytes]]
+
+
 class DocumentService:
     """QR images and signed PDFs of certificates, rendered lazily and cached."""
 
     def __init__(
         self,
-        store: Store,
         material: SigningMaterialSource,
-        cache: BlobCache | None = None,
         *,
         base_url: str,
-        qr_jws_for: Callable[[str, dt.datetime], str],
+        qr_jws_for: QrJwsSource,
         seal_for: Callable[[UnitOfWork, str], bytes | None] | None = None,
         location: str = "西藏自治区",
     ) -> None:
-        """``qr_jws_for(identifier, now)`` gives the compact QR JWS of the current version
-        (``IssuanceService.qr_jws``); ``seal_for(uow, dept_code)`` an uploaded seal PNG or
-        None, in which case a seal is drawn from the department and seal names."""
-        self._store = store
+        """``qr_jws_for(uow, identifier, now)`` gives the compact QR JWS of the current version;
+        ``seal_for(uow, dept_code)`` an uploaded seal PNG or None, in which case a seal is
+        drawn from the department and seal names."""
         self._material = material
-        self._cache = cache or StoreBlobCache(store)
         self._base_url = base_url.rstrip("/")
         self._qr_jws_for = qr_jws_for
         self._seal_for = seal_for
@@ -239,11 +227,15 @@ class DocumentService:
         """Faces and QR images rendered by this instance (cache misses); for tests/metrics."""
 
     # -- helpers --------------------------------------------------------------------------
-    def _count(self) -> None:
-        with self._lock:
-            self.renders += 1
+    def _counted(self, render: Callable[[], bytes]) -> Callable[[], bytes]:
+        def run() -> bytes:
+            with self._lock:
+                self.renders += 1
+            return render()
+        return run
 
-    def _current(self, uow: UnitOfWork, identifier: str) -> _Loaded:
+    @staticmethod
+    def _current(uow: UnitOfWork, identifier: str) -> _Loaded:
         ident = identifier.strip()
         try:
             base = ident if ident.count(".") == 7 else parse_identifier(ident).base
@@ -260,59 +252,99 @@ class DocumentService:
         ctype = CertificateType.from_record(uow.catalog.get(cert.type_code, cert.type_version))
         return _Loaded(ver.identifier, cert.issuer_code, record, ctype)
 
-    def _resolve(self, identifier: str) -> str:
-        with self._store.transaction() as uow:
-            return self._current(uow, identifier).identifier
-
-    def _url(self, identifier: str, now: dt.datetime) -> str:
-        """The citizen URL of this version, made once and cached, so that the PNG, the SVG
-        and the PDF of a version all carry the same QR (the JWS's ``iat`` is the first
-        request's time). ``qr_jws_for`` opens its own transaction: never call inside ours."""
-        key = self._key(identifier, "qr-url.txt")
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit[1].decode("utf-8")
-        url = f"{self._base_url}/v/{identifier}#{self._qr_jws_for(identifier, now)}"
-        return self._cache.put(key, "text/plain; charset=utf-8", url.encode("utf-8"),
-                               now)[1].decode("utf-8")
-
     @staticmethod
     def _key(identifier: str, variant: str) -> str:
         return f"doc/{LAYOUT}/{identifier}/{variant}"
 
-    def _cached(self, identifier: str, variant: str, content_type: str,
-                make: Callable[[str], bytes], now: dt.datetime) -> bytes:
-        current = self._resolve(identifier)
-        key = self._key(current, variant)
-        hit = self._cache.get(key)
+    @staticmethod
+    def _put(uow: UnitOfWork, key: str, content_type: str, data: bytes,
+             now: dt.datetime) -> bytes:
+        """Store unless present; return what is stored (the first writer wins)."""
+        try:
+            with uow.certificates.savepoint():
+                existing = uow.certificates.blob(key)
+                if existing is not None:
+                    return existing[1]
+                uow.certificates.put_blob(key, content_type, data, now)
+                return data
+        except Exception:  # a concurrent writer won the insert race (PostgreSQL)
+            existing = uow.certificates.blob(key)
+            if existing is None:
+                raise
+            return existing[1]
+
+    def _url(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> str:
+        """The citizen URL of this version, made once and cached, so that the PNG, the SVG
+        and the PDF of a version all carry the same QR (the JWS's ``iat`` is the first
+        request's time)."""
+        key = self._key(identifier, "qr-url.txt")
+        hit = uow.certificates.blob(key)
         if hit is not None:
-            return hit[1]
-        data = make(current)
-        self._count()
-        return self._cache.put(key, content_type, data, now)[1]
+            return hit[1].decode("utf-8")
+        url = f"{self._base_url}/v/{identifier}#{self._qr_jws_for(uow, identifier, now)}"
+        return self._put(uow, key, "text/plain; charset=utf-8", url.encode("utf-8"),
+                         now).decode("utf-8")
+
+    def _prepare(self, uow: UnitOfWork, identifier: str, variant: str, content_type: str,
+                 make: _Maker, now: dt.datetime) -> Pending:
+        loaded = self._current(uow, identifier)
+        key = self._key(loaded.identifier, variant)
+        hit = uow.certificates.blob(key)
+        if hit is not None:
+            return Pending(loaded.identifier, key, content_type, hit[1], _cached(hit[1]))
+        render = make(uow, loaded, self._url(uow, loaded.identifier, now))
+        return Pending(loaded.identifier, key, content_type, None, self._counted(render))
+
+    def keep(self, uow: UnitOfWork, pending: Pending, data: bytes, now: dt.datetime) -> bytes:
+        """Store what `pending.render()` made (unless another request was first); returns
+        the bytes to serve."""
+        if pending.key is None:
+            return data
+        return self._put(uow, pending.key, pending.content_type, data, now)
+
+    def make(self, uow: UnitOfWork, pending: Pending, now: dt.datetime) -> bytes:
+        """Render (unless cached) and keep, all in `uow`."""
+        if pending.data is not None:
+            return pending.data
+        return self.keep(uow, pending, pending.render(), now)
 
     # -- QR -------------------------------------------------------------------------------
-    def qr_url(self, identifier: str, now: dt.datetime) -> str:
-        """The citizen URL printed on the face of the current version (cached)."""
-        return self._url(self._resolve(identifier), now)
+    def qr_url(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> str:
+        """The citizen URL printed on the face of the current version (signed once, kept)."""
+        return self._url(uow, self._current(uow, identifier).identifier, now)
 
-    def qr_png(self, identifier: str, now: dt.datetime, box_size: int = 8) -> bytes:
-        return self._cached(identifier, f"qr-{box_size}.png", "image/png",
-                            lambda ident: qr.qr_png(self._url(ident, now), box_size), now)
+    def prepare_qr_png(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
+                       box_size: int = 8) -> Pending:
+        return self._prepare(uow, identifier, f"qr-{box_size}.png", "image/png",
+                             lambda _uow, _loaded, url: lambda: qr.qr_png(url, box_size), now)
 
-    def qr_svg(self, identifier: str, now: dt.datetime) -> bytes:
-        return self._cached(identifier, "qr.svg", "image/svg+xml",
-                            lambda ident: qr.qr_svg(self._url(ident, now)).encode(), now)
+    def prepare_qr_svg(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> Pending:
+        return self._prepare(uow, identifier, "qr.svg", "image/svg+xml",
+                             lambda _uow, _loaded, url: lambda: qr.qr_svg(url).encode(), now)
+
+    def qr_png(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
+               box_size: int = 8) -> bytes:
+        return self.make(uow, self.prepare_qr_png(uow, identifier, now, box_size), now)
+
+    def qr_svg(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> bytes:
+        return self.make(uow, self.prepare_qr_svg(uow, identifier, now), now)
 
     # -- PDF ------------------------------------------------------------------------------
-    def pdf(self, identifier: str, now: dt.datetime, archived: bool = False) -> bytes:
+    def prepare_pdf(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
+                    archived: bool = False) -> Pending:
         """The signed PDF of the current version: B-LT, or B-LTA when ``archived``."""
         level: PdfLevel = "B-LTA" if archived else "B-LT"
-        return self._cached(identifier, f"pdf-{level}.pdf", "application/pdf",
-                            lambda ident: self._make_pdf(ident, now, level, ()), now)
+        return self._prepare(uow, identifier, f"pdf-{level}.pdf", "application/pdf",
+                             lambda u, loaded, url: self._pdf_maker(u, loaded, url, now, level,
+                                                                    ()), now)
 
-    def annotated_pdf(self, identifier: str, purpose: str, using_dept_name: str,
-                      expires_at: dt.datetime | dt.date, now: dt.datetime) -> bytes:
+    def pdf(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
+            archived: bool = False) -> bytes:
+        return self.make(uow, self.prepare_pdf(uow, identifier, now, archived), now)
+
+    def prepare_annotated(self, uow: UnitOfWork, identifier: str, purpose: str,
+                          using_dept_name: str, expires_at: dt.datetime | dt.date,
+                          now: dt.datetime) -> Pending:
         """An annotated copy (加注件): the face stamped "仅供<部门><事由>使用，有效期至<日期>",
         signed anew at B-LT, never cached. Recording the copy (``add_annotated_copy``) and
         the per-type cap are the caller's (who also checks the using department's grant)."""
@@ -320,36 +352,42 @@ class DocumentService:
         if not purpose or not dept or len(purpose) > 60 or len(dept) > 40:
             raise DocumentError("purpose and using department are required (short)")
         until = expires_at if isinstance(expires_at, dt.date) and not isinstance(
-            expires_at, dt.datetime) else china_date(expires_at)  # type: ignore[arg-type]
-        lines = [*_wrap(f"仅供{dept}{purpose}使用", 20), f"有效期至{chinese_date(until)}",
-                 "加注件 · 他用无效"]
-        current = self._resolve(identifier)
-        self._count()
-        return self._make_pdf(current, now, "B-LT", tuple(lines),
-                              reason=f"加注件：仅供{dept}{purpose}使用")
+            expires_at, dt.datetime) else china_date(expires_at)
+        lines = (*_wrap(f"仅供{dept}{purpose}使用", 20), f"有效期至{chinese_date(until)}",
+                 "加注件 · 他用无效")
+        loaded = self._current(uow, identifier)
+        render = self._pdf_maker(uow, loaded, self._url(uow, loaded.identifier, now), now,
+                                 "B-LT", lines, reason=f"加注件：仅供{dept}{purpose}使用")
+        return Pending(loaded.identifier, None, "application/pdf", None, self._counted(render))
 
-    def _make_pdf(self, identifier: str, now: dt.datetime, level: PdfLevel,
-                  annotation: tuple[str, ...], reason: str | None = None) -> bytes:
-        url = self._url(identifier, now)  # own transaction: before ours
-        with self._store.transaction() as uow:
-            loaded = self._current(uow, identifier)
-            seal = self._seal_for(uow, loaded.issuer_code) if self._seal_for else None
-            material = self._material.signing_material(uow, loaded.issuer_code, now)
+    def annotated_pdf(self, uow: UnitOfWork, identifier: str, purpose: str,
+                      using_dept_name: str, expires_at: dt.datetime | dt.date,
+                      now: dt.datetime) -> bytes:
+        return self.make(uow, self.prepare_annotated(uow, identifier, purpose,
+                                                     using_dept_name, expires_at, now), now)
+
+    def _pdf_maker(self, uow: UnitOfWork, loaded: _Loaded, url: str, now: dt.datetime,
+                   level: PdfLevel, annotation: tuple[str, ...],
+                   reason: str | None = None) -> Callable[[], bytes]:
+        """Reads the seal and signing material now; renders and signs when called."""
+        seal = self._seal_for(uow, loaded.issuer_code) if self._seal_for else None
+        material = self._material.signing_material(uow, loaded.issuer_code, now)
         record = loaded.record
-        seal_png = seal or make_seal(record["issuer"]["name"],
-                                     record.get("seal") or "电子证照专用章")
-        face = render_face(face_input_from_record(record, loaded.ctype, seal_png, url, annotation))
-        signer_name = record.get("signer") or record["issuer"]["name"]
-        box = tuple(int(round(v)) for v in SIGNATURE_BOX)
-        return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
-            level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
-            timestamper=material.timestamper,  # type: ignore[arg-type]
-            ocsp_responses_der=material.ocsp_responses, crls_der=material.crls,
-            trust_root_der=material.root_der, box=box,  # type: ignore[arg-type]
-            stamp_text=f"{signer_name}\n{_STAMP_WORDS}  %(ts)s",
-            font_path=stamp_font_path(signer_name + _STAMP_WORDS, minimal=True),
-            reason=reason or f"签发电子证照 {identifier}",
-            location=self._location,
-        ), now)
 
-
+        def render() -> bytes:
+            seal_png = seal or make_seal(record["issuer"]["name"],
+                                         record.get("seal") or "电子证照专用章")
+            face = render_face(face_input_from_record(record, loaded.ctype, seal_png, url,
+                                                      annotation))
+            signer_name = record.get("signer") or record["issuer"]["name"]
+            return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
+                level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
+                timestamper=material.timestamper,  # type: ignore[arg-type]
+                ocsp_responses_der=material.ocsp_responses, crls_der=material.crls,
+                trust_root_der=material.root_der,
+                box=tuple(int(round(v)) for v in SIGNATURE_BOX),  # type: ignore[arg-type]
+                stamp_text=f"{signer_name}\n{_STAMP_WORDS}  %(ts)s",
+                font_path=stamp_font_path(signer_name + _STAMP_WORDS, minimal=True),
+                reason=reason or f"签发电子证照 {loaded.identifier}",
+                location=self._location), now)
+        return render

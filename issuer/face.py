@@ -221,7 +221,7 @@ def _tibetan_raster(run: str, size_pt: float) -> tuple[ImageReader, float, float
     ascent, descent = font.getmetrics()
     w = max(1, right - min(0, left))
     h = ascent + max(descent, bottom - ascent)
-    img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    img = Image.new("RGBA", (int(w), int(h)), (0, 0, 0, 0))
     ImageDraw.Draw(img).text((-min(0, left), 0), run, font=font, fill=(26, 26, 26, 255),
                              language="bo")
     buf = io.BytesIO()
@@ -292,31 +292,9 @@ def _table(tx: _Text, rows: Sequence[tuple[str, str]], top: float, bottom: float
     return y
 
 
-@functools.lru_cache(maxsize=256)
-def _qr_ops(url: str) -> str:
-    """PDF path operators for the dark modules, in module units, origin top-left of the
-    symbol (quiet zone included), y pointing up: one ``re`` per horizontal run."""
-    rows = qr.qr_matrix(url)
-    n = len(rows) + 2 * qr.QUIET_ZONE
-    ops: list[str] = []
-    for r, row in enumerate(rows):
-        yy = n - (r + qr.QUIET_ZONE + 1)
-        col = 0
-        while col < len(row):
-            if row[col]:
-                start = col
-                while col < len(row) and row[col]:
-                    col += 1
-                ops.append(f"{start + qr.QUIET_ZONE} {yy} {col - start} 1 re")
-            else:
-                col += 1
-    ops.append("f")
-    return "\n".join(ops)
-
-
 def _qr(c: Canvas, url: str, x: float, y: float) -> float:
     """Vector QR with its quiet zone, bottom-left at (x, y); returns its width in points."""
-    width = qr.print_width_mm(url) * mm
+    width = float(qr.print_width_mm(url) * mm)
     n = len(qr.qr_matrix(url)) + 2 * qr.QUIET_ZONE
     c.setFillColor(HexColor("#FFFFFF"))
     c.rect(x, y, width, width, stroke=0, fill=1)
@@ -324,7 +302,7 @@ def _qr(c: Canvas, url: str, x: float, y: float) -> float:
     c.translate(x, y)
     c.scale(width / n, width / n)
     c.setFillColor(HexColor("#000000"))
-    c.addLiteral(_qr_ops(url))
+    c.addLiteral(qr.pdf_path_ops(url))
     c.restoreState()
     return width
 

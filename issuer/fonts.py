@@ -160,7 +160,7 @@ class FontSet:
     tibetan_path: Path | None
 
     def covers(self, font: str, ch: str) -> bool:
-        face = pdfmetrics.getFont(font).face  # type: ignore[attr-defined]
+        face = pdfmetrics.getFont(font).face
         return ord(ch) in face.charToGlyph
 
 

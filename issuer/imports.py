@@ -2,7 +2,9 @@
 
 * Streaming: rows are read one at a time; memory is bounded by one batch.
 * One transaction per batch: the certificates of the batch and the job's progress commit
-  together, so a crash loses at most the batch in flight.
+  together, so a crash loses at most the batch in flight. The caller owns the transactions
+  (`ecert.services.importing.drive_import`): `ImportRun.start`, each `run_batch` and `finish`
+  work in the unit of work they are given.
 * Resumable: the job row (`uow.imports`) is keyed by the file's SHA-256 (and issuer, type);
   a rerun of the same file skips the `rows_done` rows already committed.
 * Idempotent: each row maps to one certificate through `source_key` (unique per issuer). A row
@@ -24,12 +26,14 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from audit_log.actor import Actor
+from certificate_store.db import UnitOfWork
+from certificate_store.records import ImportJobRecord
 from formats.record import canonical_bytes, sha256_hex
 from issuer.catalog import CertificateType
 from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, IssuerError
@@ -230,96 +234,139 @@ def _reason(exc: IssuerError) -> str:
     return exc.message
 
 
-def import_file(service: IssuanceService, path: Path | str, type_code: str, actor: Actor,
-                now_fn: Callable[[], dt.datetime],
-                progress: Callable[[ImportProgress], None] | None = None,
-                rejects_path: Path | str | None = None, batch_size: int = 500) -> ImportResult:
-    """Import `path` as certificates of `type_code` issued by the actor's department."""
-    import time
+Row = tuple[dict[str, Any] | None, str | None, Any]
+"""(row dict or None, parse error or None, raw input for the rejects file)."""
 
-    t0 = time.perf_counter()
-    path = Path(path)
-    fmt = _fmt(path)
-    digest, lines = _file_digest(path)
-    rows_total = max(lines - 1, 0) if fmt == "csv" else lines
-    rejects = Path(rejects_path) if rejects_path else path.with_name(
-        path.stem + ".rejects" + path.suffix)
-    store = service.store
-    now = now_fn()
-    with store.transaction() as uow:
-        dept = service._issuer_dept(uow, actor)  # noqa: SLF001 - same package
-        ctype, _ = service._type(uow, type_code)  # noqa: SLF001
+
+@dataclass(frozen=True)
+class ImportSource:
+    """A file to import: its format, digest (the job key) and where rejected rows go."""
+
+    path: Path
+    fmt: str
+    digest: str
+    rows_total: int  # approximate for CSV with quoted newlines
+    rejects: Path
+
+    @classmethod
+    def read(cls, path: Path | str, rejects_path: Path | str | None = None) -> ImportSource:
+        path = Path(path)
+        fmt = _fmt(path)
+        digest, lines = _file_digest(path)
+        rejects = Path(rejects_path) if rejects_path else path.with_name(
+            path.stem + ".rejects" + path.suffix)
+        return cls(path, fmt, digest, max(lines - 1, 0) if fmt == "csv" else lines, rejects)
+
+
+class ImportRun:
+    """One import of one file as certificates of `type_code` issued by the actor's department,
+    driven batch by batch by a caller that owns the transactions: `start`, then `run_batch`
+    for each of `batches()` (one transaction each), then `finish`; `close` at the end."""
+
+    def __init__(self, service: IssuanceService, source: ImportSource, type_code: str,
+                 actor: Actor) -> None:
+        self._service = service
+        self.source = source
+        self.type_code = type_code
+        self.actor = actor
+        self._job: ImportJobRecord | None = None
+        self._ctype: CertificateType | None = None
+        self._rejects: _Rejects | None = None
+        self.resumed_from = 0
+        self.row_no = 0
+        self.counts = {"issued": 0, "skipped": 0, "rejected": 0}
+
+    @property
+    def job(self) -> ImportJobRecord:
+        if self._job is None:
+            raise ImportFailed("the import has not been started")
+        return self._job
+
+    def start(self, uow: UnitOfWork, now: dt.datetime) -> None:
+        """Check the department and type; find the job of this file or create it (audited)."""
+        ledger = self._service.ledger
+        dept = ledger.issuer_dept(uow, self.actor)
+        ctype, _ = ledger.certificate_type(uow, self.type_code)
         if not ctype.may_issue(dept):
-            raise Forbidden(f"department {dept} may not issue type {type_code}")
-        job = uow.imports.find(dept, type_code, digest)
+            raise Forbidden(f"department {dept} may not issue type {self.type_code}")
+        src = self.source
+        job = uow.imports.find(dept, self.type_code, src.digest)
         if job is None:
-            job = uow.imports.create(issuer_code=dept, type_code=type_code,
-                                     source_name=path.name, source_sha256=digest, now=now)
-            service._audit.record(  # noqa: SLF001
-                uow, now=now, actor=actor.name, actor_dept=actor.dept_code, role=actor.role,
-                action="import.start", cert_identifier=None, purpose=None,
-                request_id=actor.request_id,
-                details={"job": job.id, "file": path.name, "sha256": digest,
-                         "type_code": type_code})
-    if job.state == "done":
-        return ImportResult(job.id, digest, job.rows_done, job.issued, job.skipped,
-                            job.rejected, job.rows_done, True,
-                            rejects if rejects.exists() else None,
-                            time.perf_counter() - t0)
-    start = job.rows_done
-    counts = {"issued": job.issued, "skipped": job.skipped, "rejected": job.rejected}
-    rej = _Rejects(rejects, fmt, start)
-    row_no = 0
-    try:
-        with path.open(encoding="utf-8-sig", newline="" if fmt == "csv" else None) as f:
-            it = _rows(f, fmt)
-            for _ in range(start):  # resume: skip committed rows
+            job = uow.imports.create(issuer_code=dept, type_code=self.type_code,
+                                     source_name=src.path.name, source_sha256=src.digest,
+                                     now=now)
+            ledger.record(uow, self.actor, now, "import.start", None,
+                          {"job": job.id, "file": src.path.name, "sha256": src.digest,
+                           "type_code": self.type_code})
+        self._job, self._ctype = job, ctype
+        self.resumed_from = self.row_no = job.rows_done
+        self.counts = {"issued": job.issued, "skipped": job.skipped, "rejected": job.rejected}
+
+    @property
+    def done(self) -> bool:
+        """The job had finished before this run (a repeated upload)."""
+        return self.job.state == "done"
+
+    def batches(self, size: int) -> Generator[list[Row], None, None]:
+        """The rows not yet committed, `size` at a time (no database access)."""
+        src = self.source
+        self._rejects = _Rejects(src.rejects, src.fmt, self.resumed_from)
+        with src.path.open(encoding="utf-8-sig", newline="" if src.fmt == "csv" else None) as f:
+            it = _rows(f, src.fmt)
+            for _ in range(self.resumed_from):  # resume: skip committed rows
                 if next(it, None) is None:
                     break
-                row_no += 1
-            while True:
-                batch = [x for _, x in zip(range(batch_size), it, strict=False)]
-                if not batch:
-                    break
-                now = now_fn()
-                with store.transaction() as uow:
-                    requests: list[tuple[dict[str, Any], str | None]] = []
-                    for row, _err, _raw in batch:
-                        if row is not None:
-                            data, sk = row_to_request(ctype, row)
-                            if sk is None:
-                                sk = "sha256:" + sha256_hex(canonical_bytes(row))
-                            requests.append((data, sk))
-                    results = iter(service.issue_many(uow, actor, type_code, requests, now)
-                                   if requests else [])
-                    for row, err, raw in batch:
-                        row_no += 1
-                        if row is None:
-                            counts["rejected"] += 1
-                            rej.add(row_no, err or "unreadable", raw)
-                            continue
-                        r = next(results)
-                        if isinstance(r, (InvalidCertificateData, ValueError)):
-                            counts["rejected"] += 1
-                            rej.add(row_no, _reason(r) if isinstance(r, IssuerError)
-                                    else str(r), raw)
-                            continue
-                        counts["skipped" if r.skipped else "issued"] += 1
-                    rej.sync()  # rejects reach the disk before the batch commits
-                    uow.imports.progress(job.id, rows_done=row_no, state="running", now=now,
-                                         **counts)
-                if progress is not None:
-                    progress(ImportProgress(row_no, rows_total, **counts))
-        now = now_fn()
-        with store.transaction() as uow:
-            uow.imports.progress(job.id, rows_done=row_no, state="done", now=now, **counts)
-            service._audit.record(  # noqa: SLF001
-                uow, now=now, actor=actor.name, actor_dept=actor.dept_code, role=actor.role,
-                action="import.finish", cert_identifier=None, purpose=None,
-                request_id=actor.request_id,
-                details={"job": job.id, "sha256": digest, "rows": row_no, **counts})
-    finally:
-        rej.close()
-    return ImportResult(job.id, digest, row_no, counts["issued"], counts["skipped"],
-                        counts["rejected"], start, False,
-                        rejects if counts["rejected"] else None, time.perf_counter() - t0)
+            while batch := [x for _, x in zip(range(size), it, strict=False)]:
+                yield batch
+
+    def run_batch(self, uow: UnitOfWork, batch: list[Row], now: dt.datetime) -> ImportProgress:
+        """Issue one batch and record the job's progress in `uow` (they commit together)."""
+        assert self._ctype is not None and self._rejects is not None
+        requests: list[tuple[Mapping[str, Any], str | None]] = []
+        for row, _err, _raw in batch:
+            if row is not None:
+                data, sk = row_to_request(self._ctype, row)
+                if sk is None:
+                    sk = "sha256:" + sha256_hex(canonical_bytes(row))
+                requests.append((data, sk))
+        results = iter(self._service.issue_many(uow, self.actor, self.type_code, requests, now)
+                       if requests else [])
+        for row, err, raw in batch:
+            self.row_no += 1
+            if row is None:
+                self.counts["rejected"] += 1
+                self._rejects.add(self.row_no, err or "unreadable", raw)
+                continue
+            r = next(results)
+            if isinstance(r, (InvalidCertificateData, ValueError)):
+                self.counts["rejected"] += 1
+                self._rejects.add(self.row_no, _reason(r) if isinstance(r, IssuerError)
+                                  else str(r), raw)
+                continue
+            self.counts["skipped" if r.skipped else "issued"] += 1
+        self._rejects.sync()  # rejects reach the disk before the batch commits
+        uow.imports.progress(self.job.id, rows_done=self.row_no, state="running", now=now,
+                             **self.counts)
+        return ImportProgress(self.row_no, self.source.rows_total, **self.counts)
+
+    def finish(self, uow: UnitOfWork, now: dt.datetime) -> None:
+        """Mark the job done (audited)."""
+        uow.imports.progress(self.job.id, rows_done=self.row_no, state="done", now=now,
+                             **self.counts)
+        self._service.ledger.record(uow, self.actor, now, "import.finish", None,
+                                    {"job": self.job.id, "sha256": self.source.digest,
+                                     "rows": self.row_no, **self.counts})
+
+    def close(self) -> None:
+        if self._rejects is not None:
+            self._rejects.close()
+
+    def result(self, seconds: float) -> ImportResult:
+        job, src = self.job, self.source
+        if self.done:
+            return ImportResult(job.id, src.digest, job.rows_done, job.issued, job.skipped,
+                                job.rejected, job.rows_done, True,
+                                src.rejects if src.rejects.exists() else None, seconds)
+        return ImportResult(job.id, src.digest, self.row_no, self.counts["issued"],
+                            self.counts["skipped"], self.counts["rejected"], self.resumed_from,
+                            False, src.rejects if self.counts["rejected"] else None, seconds)

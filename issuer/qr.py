@@ -27,6 +27,7 @@ __all__ = [
     "QrTooLong",
     "QrInfo",
     "qr_matrix",
+    "pdf_path_ops",
     "qr_info",
     "qr_png",
     "qr_svg",
@@ -160,3 +161,25 @@ def qr_svg(url: str) -> str:
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(parts)}"/></svg>\n'
     )
+
+
+@functools.lru_cache(maxsize=256)
+def pdf_path_ops(url: str) -> str:
+    """PDF path operators for the dark modules, in module units, origin top-left of the
+    symbol (quiet zone included), y pointing up: one ``re`` per horizontal run."""
+    rows = qr_matrix(url)
+    n = len(rows) + 2 * QUIET_ZONE
+    ops: list[str] = []
+    for r, row in enumerate(rows):
+        yy = n - (r + QUIET_ZONE + 1)
+        col = 0
+        while col < len(row):
+            if row[col]:
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                ops.append(f"{start + QUIET_ZONE} {yy} {col - start} 1 re")
+            else:
+                col += 1
+    ops.append("f")
+    return "\n".join(ops)

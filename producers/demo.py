@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from audit_log.actor import Actor
+from certificate_store.db import UnitOfWork
 from formats.chinatime import china_date
 from formats.record import canonical_bytes
 from issuer.catalog import CatalogService
@@ -49,17 +51,19 @@ def _change_patch(definition: Mapping[str, Any], fields: Mapping[str, Any]) -> d
     return {}
 
 
-def seed_demo(issuance: IssuanceService, catalog: CatalogService,
-              enrol_department: Callable[[str, str], None], now: dt.datetime,
+def seed_demo(units: Callable[[], AbstractContextManager[UnitOfWork]],
+              issuance: IssuanceService, catalog: CatalogService,
+              enrol_department: Callable[[str, str], object], now: dt.datetime,
               per_type: int = 6) -> DemoResult:
-    store = issuance.store
-    with store.transaction() as uow:
+    """`units()` opens one transaction (`Platform.writing`): one for the catalog, one per
+    certificate with its planned status move, one for the lapses."""
+    with units() as uow:
         missing = [(code, name) for code, name in DEPARTMENTS.values()
                    if uow.departments.find(code) is None]
     for code, name in missing:
         enrol_department(code, name)
     types: list[str] = []
-    with store.transaction() as uow:
+    with units() as uow:
         for mod in ALL:
             latest = uow.catalog.latest(mod.TYPE_CODE)
             if latest is None or latest.definition != canonical_bytes(mod.DEFINITION).decode():
@@ -67,37 +71,46 @@ def seed_demo(issuance: IssuanceService, catalog: CatalogService,
             types.append(mod.TYPE_CODE)
     by_state: dict[str, list[str]] = {s: [] for s in STATES}
     issued = skipped = 0
-    today = china_date(now)
     for mod in ALL:
-        actor = issuer_actor(mod.DEPT)
         for i, event in enumerate(mod.sample_events(per_type)):
             plan = _PLAN[i] if i < len(_PLAN) else "valid"
-            data, sk = mod.to_request(event)
-            if plan == "expired":
-                data = {**data, "valid_from": (today - dt.timedelta(days=400)).isoformat(),
-                        "valid_to": (today - dt.timedelta(days=3)).isoformat()}
-            r = issuance.issue(actor, mod.TYPE_CODE, data, now, source_key=sk)
-            if r.skipped:
-                skipped += 1
-                view = issuance.get(actor, r.identifier)
-                by_state[_state_of(view.status, view.version)].append(view.identifier)
-                continue
-            issued += 1
-            ident = r.identifier
-            if plan == "changed":
-                patch = _change_patch(mod.DEFINITION, r.record["fields"])
-                ident = issuance.change(actor, ident, patch, "信息变更（演示）", now).identifier
-            elif plan == "suspended":
-                issuance.transition(actor, ident, "suspend", "涉嫌违规，暂停使用（演示）", now)
-            elif plan == "revoked":
-                issuance.transition(actor, ident, "revoke", "违法违规，依法吊销（演示）", now)
-            elif plan == "cancelled":
-                issuance.transition(actor, ident, "cancel", "持证主体申请注销（演示）", now)
-            by_state[plan].append(ident)
-    issuance.lapse_due(now)
+            with units() as uow:
+                state, ident, fresh = _seed_one(uow, issuance, mod, event, plan, now)
+            by_state[state].append(ident)
+            issued, skipped = issued + fresh, skipped + (not fresh)
+    with units() as uow:
+        while issuance.lapse_due(uow, now) == 500:
+            pass
     return DemoResult(departments={k: v[0] for k, v in DEPARTMENTS.items()}, types=tuple(types),
                       by_state={k: tuple(v) for k, v in by_state.items()}, issued=issued,
                       skipped=skipped)
+
+
+def _seed_one(uow: UnitOfWork, issuance: IssuanceService, mod: Any, event: Any, plan: str,
+              now: dt.datetime) -> tuple[str, str, bool]:
+    """Issue one sample and move it as planned: (state, current identifier, newly issued)."""
+    actor = issuer_actor(mod.DEPT)
+    data, sk = mod.to_request(event)
+    if plan == "expired":
+        today = china_date(now)
+        data = {**data, "valid_from": (today - dt.timedelta(days=400)).isoformat(),
+                "valid_to": (today - dt.timedelta(days=3)).isoformat()}
+    r = issuance.issue(uow, actor, mod.TYPE_CODE, data, now, source_key=sk)
+    if r.skipped:
+        view = issuance.get(uow, actor, r.identifier)
+        return _state_of(view.status, view.version), view.identifier, False
+    ident = r.identifier
+    if plan == "changed":
+        patch = _change_patch(mod.DEFINITION, r.record["fields"])
+        ident = issuance.change(uow, actor, ident, patch, "信息变更（演示）", now).identifier
+    elif plan in _MOVES:
+        issuance.transition(uow, actor, ident, *_MOVES[plan], now)
+    return plan, ident, True
+
+
+_MOVES = {"suspended": ("suspend", "涉嫌违规，暂停使用（演示）"),
+          "revoked": ("revoke", "违法违规，依法吊销（演示）"),
+          "cancelled": ("cancel", "持证主体申请注销（演示）")}
 
 
 def _state_of(status: str, version: int) -> str:

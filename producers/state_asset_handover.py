@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit_log.actor import Actor
+from certificate_store.db import UnitOfWork
 from issuer.issuance import IssuanceService, IssuedCertificate
 from producers._common import company, dept, face
 
@@ -71,10 +72,10 @@ def to_request(e: AssetHandedOver) -> tuple[dict[str, Any], str | None]:
             e.case_no)
 
 
-def issue(service: IssuanceService, actor: Actor, e: AssetHandedOver,
+def issue(service: IssuanceService, uow: UnitOfWork, actor: Actor, e: AssetHandedOver,
           now: dt.datetime) -> IssuedCertificate:
     data, sk = to_request(e)
-    return service.issue(actor, TYPE_CODE, data, now, source_key=sk)
+    return service.issue(uow, actor, TYPE_CODE, data, now, source_key=sk)
 
 
 def sample_events(n: int, seed: int = 1) -> list[AssetHandedOver]:

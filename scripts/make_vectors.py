@@ -39,6 +39,7 @@ from ca.certs import pem  # noqa: E402
 from ca.jws import b64url, b64url_decode, canonical_json, sign_jws  # noqa: E402
 from ca.signer import MemorySigner  # noqa: E402
 from ecert.platform import Platform  # noqa: E402
+from ecert.services import issuing  # noqa: E402
 from ecert.services.verification import invalidate_lists, signed_list  # noqa: E402
 from ecert.settings import Settings  # noqa: E402
 from formats.identifiers import mod37_36_check_char  # noqa: E402
@@ -97,19 +98,19 @@ class Issuer:
 
     def issue(self, dept: str, d: dict[str, Any]) -> str:
         actor = Actor(name="vectors", role="issuer", dept_code=dept)
-        return self.p.issuance.issue(actor, dept + "001", d, self.p.now()).identifier
+        return issuing.issue(self.p, actor, dept + "001", d).certificate.identifier
 
     def qr(self, ident: str) -> str:
-        return self.p.documents.qr_url(ident, self.p.now())
+        return issuing.qr_url(self.p, ident)
 
     def act(self, dept: str, ident: str, event: str) -> None:
         actor = Actor(name="vectors", role="issuer", dept_code=dept)
-        self.p.issuance.transition(actor, ident, event, "测试", self.p.now())
+        issuing.transition(self.p, actor, ident, event, "测试")
 
     def change(self, dept: str, ident: str) -> str:
         actor = Actor(name="vectors", role="issuer", dept_code=dept)
-        return self.p.issuance.change(actor, ident, {"fields": {"scope": "零售"}}, "变更",
-                                      self.p.now()).identifier
+        return issuing.change(self.p, actor, ident, {"fields": {"scope": "零售"}},
+                              "变更").certificate.identifier
 
     def key(self, dept: str) -> Any:
         with self.p.store.transaction() as uow:
@@ -259,7 +260,7 @@ def pdf_files(iss: Issuer) -> tuple[str, dict[str, bytes]]:
 
     iss.at(PDF_AT)
     ident = iss.issue(ISS, data("央金", "54010219970707333"))
-    signed = iss.p.documents.pdf(ident, iss.p.now())
+    signed = issuing.document(iss.p, None, ident, "pdf").data
     with iss.p.store.transaction() as uow:
         ver = uow.certificates.version_by_identifier(ident)
         assert ver is not None
@@ -280,7 +281,7 @@ def build(tmp: Path) -> tuple[Platform, Issuer]:
     p.initialise(ADMIN)
     for code, name in NAMES.items():
         p.add_department(code, name, None, ADMIN)
-        p.add_type(definition(code), ADMIN)
+        issuing.add_type(p, definition(code), ADMIN)
     return p, Issuer(p, clock)
 
 

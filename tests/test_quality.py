@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Packages that must pass `mypy --strict`; add a package here once it does.
 MYPY_STRICT = ["ca", "audit_log"]
 # Packages that must pass plain `mypy` (the settings in pyproject.toml).
-MYPY_PLAIN = ["certificate_store"]
+MYPY_PLAIN = ["certificate_store", "issuer", "producers"]
 
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
@@ -24,9 +24,9 @@ MAX_FUNCTION_LINES = 60
 # before its `def` (or before its first decorator) or opens its body.
 _LONG_MARK = re.compile(r"#.*\blong:")
 # Packages that already meet the limits: they must stay within them.
-SIZED_PACKAGES = ["ca", "audit_log", "certificate_store"]
+SIZED_PACKAGES = ["ca", "audit_log", "certificate_store", "issuer", "producers"]
 # Packages still being brought within the limits (issue #10).
-OTHER_PACKAGES = ["formats", "issuer", "verifier", "producers", "ecert"]
+OTHER_PACKAGES = ["formats", "verifier", "ecert"]
 _NOT_SIZED = ("certificate_store/migrations/",)  # generated Alembic revisions
 
 

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from audit_log.actor import Actor
 from ecert.cli.common import DataDir, Demo, cli_actor, console, err, platform_for
 from ecert.errors import UsageError
+from ecert.services import issuing
 
 catalog_app = typer.Typer(help="Certificate types (证照目录, Art. 8)", no_args_is_help=True)
 identifier_app = typer.Typer(help="GB/T 36904 identifiers", no_args_is_help=True)
@@ -37,21 +38,21 @@ def _read_json(path: Path) -> Any:
 def catalog_add(file: Path, data_dir: DataDir = None, demo: Demo = False) -> None:
     """Add a type definition (JSON) or a new version of it."""
     p = platform_for(data_dir, demo)
-    t = p.add_type(_read_json(file), cli_actor())
+    t = issuing.add_type(p, _read_json(file), cli_actor())
     console.print(f"type {t.type_code} {t.name} version {t.version} added")
 
 
 @catalog_app.command("list")
 def catalog_list(data_dir: DataDir = None, demo: Demo = False) -> None:
     p = platform_for(data_dir, demo)
-    for t in p.list_types():
+    for t in issuing.list_types(p):
         console.print(f"{t.type_code}  v{t.version}  {t.name}  (defined by {t.defining_dept})")
 
 
 @catalog_app.command("show")
 def catalog_show(type_code: str, data_dir: DataDir = None, demo: Demo = False) -> None:
     p = platform_for(data_dir, demo)
-    print(json.dumps(dict(p.get_type(type_code).definition), ensure_ascii=False, indent=2))
+    print(json.dumps(dict(issuing.get_type(p, type_code).definition), ensure_ascii=False, indent=2))
 
 
 def issue(type_code: Annotated[str, typer.Argument(help="type code")],
@@ -60,9 +61,9 @@ def issue(type_code: Annotated[str, typer.Argument(help="type code")],
           dept: Dept, data_dir: DataDir = None, demo: Demo = False) -> None:
     """Issue one certificate; prints its identifier and QR URL."""
     p = platform_for(data_dir, demo)
-    issued = p.issuance.issue(_issuer(dept), type_code, _read_json(data), p.now())
-    console.print(f"issued {issued.identifier}")
-    print(p.documents.qr_url(issued.identifier, p.now()))
+    issued = issuing.issue(p, _issuer(dept), type_code, _read_json(data))
+    console.print(f"issued {issued.certificate.identifier}")
+    print(issued.qr_url)
 
 
 def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept: Dept,
@@ -70,7 +71,8 @@ def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept:
             data_dir: DataDir = None, demo: Demo = False) -> None:
     """Digitise certificates already in force from CSV or JSONL: resumable and idempotent;
     rejected rows go to a rejects file with their reason."""
-    from issuer.imports import ImportProgress, import_file
+    from ecert.services.importing import drive_import
+    from issuer.imports import ImportProgress
 
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
@@ -85,8 +87,8 @@ def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept:
             bar.update(task, completed=pr.rows_done, total=pr.rows_total, issued=pr.issued,
                        skipped=pr.skipped, rejected=pr.rejected)
 
-        result = import_file(p.issuance, file, type_code, _issuer(dept), p.now,
-                             progress=progress, rejects_path=rejects)
+        result = drive_import(p.writing, p.issuance, file, type_code, _issuer(dept), p.now,
+                              progress=progress, rejects_path=rejects)
     note = " (resumed)" if result.resumed_from else ""
     console.print(f"job {result.job_id}{note}: {result.rows_done} rows, {result.issued} issued, "
                   f"{result.skipped} already present, {result.rejected} rejected "
@@ -118,7 +120,7 @@ def archive(out: Annotated[Path, typer.Argument(help="output .zip")],
     if (dept is None) == (identifier is None):
         raise UsageError("give exactly one of --dept or --id")
     p = platform_for(data_dir, demo)
-    result = p.archive(str(dept or identifier), out, cli_actor())
+    result = issuing.archive(p, str(dept or identifier), out, cli_actor())
     console.print(f"{out}: {result.certificates} certificates, {result.versions} versions, "
                   f"{result.proven_entries}/{result.audit_entries} audit entries with proofs")
 
@@ -128,5 +130,6 @@ def pdf(identifier: str, out: Annotated[Path, typer.Argument(help="output .pdf")
         data_dir: DataDir = None, demo: Demo = False) -> None:
     """Write the signed PDF of a certificate's current version (made once, then cached)."""
     p = platform_for(data_dir, demo)
-    out.write_bytes(p.documents.pdf(identifier, p.now(), archived=archived))
+    what = "pdf-archived" if archived else "pdf"
+    out.write_bytes(issuing.document(p, None, identifier, what).data)
     console.print(f"{out} written")

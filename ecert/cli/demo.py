@@ -24,6 +24,7 @@ def demo(data_dir: DataDir = None,
 
     from ecert.http.app import create_app
     from ecert.platform import Platform
+    from ecert.services import issuing
     from formats.identifiers import parse_identifier
     from producers.demo import seed_demo
 
@@ -39,7 +40,7 @@ def demo(data_dir: DataDir = None,
     p = Platform(settings)
     actor = cli_actor()
     p.initialise(actor)
-    result = seed_demo(p.issuance, p.catalog,
+    result = seed_demo(p.writing, p.issuance, p.catalog,
                        lambda code, name: p.add_department(code, name, None, actor), p.now(),
                        per_type=per_type)
     with p.store.transaction() as uow:
@@ -60,7 +61,7 @@ def demo(data_dir: DataDir = None,
         console.print(f"  {state:<10} {len(ids)}")
     if valid:
         console.print("\n[bold]公民扫码页 citizen page (QR URL) of a valid certificate:[/bold]")
-        print(p.documents.qr_url(valid[0], p.now()), flush=True)
+        print(issuing.qr_url(p, valid[0]), flush=True)
         with p.store.transaction() as uow:  # invented demo data, for the holder login form
             cert = uow.certificates.by_base(parse_identifier(valid[0]).base)
             holder = json.loads(uow.certificates.version(cert.id, cert.current_version)

@@ -1,6 +1,7 @@
 """The audit-log endpoints' work (RFC 6962 §4 shapes, listings, statistics, cosignatures).
 
-Routes call these; each opens one short transaction. Bounds are checked here, not in routes.
+Routes call these; each opens one short transaction (a write takes its tree-head decision in
+it, `Platform.writing`). Bounds are checked here, not in routes.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def checkpoint(p: Platform) -> str:
 def store_cosignature(p: Platform, cosig: formats.Cosignature, public_key_der: bytes,
                       actor: Actor) -> None:
     now = p.now()
-    with p.store.transaction() as uow:
+    with p.writing() as uow:
         p.audit.store_cosignature(uow, cosig, KeyVerifier(public_key_der), now)
         p.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                        role=actor.role, action="audit.cosign", request_id=actor.request_id,
@@ -85,7 +86,8 @@ def periods(since: dt.datetime, until: dt.datetime,
     """[since, until) cut into calendar days or months (or kept whole), at most MAX_PERIODS."""
     if period == "all":
         return [(since, until)]
-    out, cur = [], since
+    out: list[tuple[dt.datetime, dt.datetime]] = []
+    cur = since
     while cur < until and len(out) < MAX_PERIODS:
         if period == "day":
             nxt = cur + dt.timedelta(days=1)

@@ -1,8 +1,9 @@
 """Periodic work of a running server: sign tree heads on time, lapse expired certificates.
 
-Each run is its own short transaction, so several workers may run it at once: signing is
-serialised by the audit log's lock and lapsing by optimistic concurrency. A running server
-calls `run_once` from `ecert.http.lifespan.periodic`.
+Each step is its own short transaction that takes its tree-head decision before it commits
+(`Platform.writing`), so several workers may run it at once: signing is serialised by the
+audit log's lock and lapsing by optimistic concurrency. A running server calls `run_once`
+from `ecert.http.lifespan.periodic`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ from typing import Any
 
 from verifier import objections
 
+LAPSE_BATCH = 500
+
 
 def run_once(platform: Any) -> None:
     """One round: tree head on time, lapses (Art. 9), expiry reminders (Art. 16), overdue
     objections flagged to the supervising department (Art. 17)."""
     now = platform.now()
-    with platform.store.transaction() as uow:
-        platform.after_write(uow)
-    platform.issuance.lapse_due(now)
-    platform.issuance.queue_expiry_reminders(now)
-    with platform.store.transaction() as uow:
+    with platform.writing():
+        pass  # a head on time (T seconds) even when nothing else is written
+    while True:  # one transaction per batch of lapses
+        with platform.writing() as uow:
+            lapsed = platform.issuance.lapse_due(uow, now, LAPSE_BATCH)
+        if lapsed < LAPSE_BATCH:
+            break
+    with platform.writing() as uow:
+        platform.issuance.queue_expiry_reminders(uow, now)
+    with platform.writing() as uow:
         objections.recompute_provisional(uow, now, audit=platform.audit)
         objections.flag_overdue(uow, now, audit=platform.audit)

@@ -169,7 +169,6 @@ def verify_pdf_upload(p: Platform, actor: Actor, data: bytes,
     now = p.now()
     with p.store.transaction() as uow:
         _signer, root_der = p.pki.root(uow)
-    with p.store.transaction() as uow:
         res = verify_pdf(uow, data, root_der, now)
         p.audit.record_by(uow, actor, now=now, action="certificate.use",
                           cert_identifier=res.identifier, purpose=_clip(purpose),
@@ -278,7 +277,9 @@ def annotated_copy(p: Platform, actor: Actor, identifier: str, purpose: str | No
         _deny(p, actor, now, identifier if len(identifier) <= 130 else None, purpose, err)
         raise AssertionError("unreachable") from None
     expires = now + dt.timedelta(days=expires_in_days)
-    pdf = p.documents.annotated_pdf(current, clean, dept_name, expires, now)  # slow: no txn
+    with p.store.transaction() as uow:  # what the face needs; its QR URL is kept
+        pending = p.documents.prepare_annotated(uow, current, clean, dept_name, expires, now)
+    pdf = pending.render()  # slow: no txn
     digest = hashlib.sha256(pdf).hexdigest()
     try:
         with p.store.transaction() as uow:

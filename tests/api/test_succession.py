@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ecert.services import issuing
 from tests.api.helpers import enrol, setup_training, token, training_request
 from tests.conftest import auth
 
@@ -114,6 +115,6 @@ def test_successor_sealed_qr_verifies_offline(client, world, platform) -> None: 
     now = platform.now()
     trust = load_trust_list(client.get("/pki/trust-list").text, root, now)
     status = load_status_list(client.get("/pki/status-list").text, root, now)
-    url = platform.documents.qr_url(ident, now)
+    url = issuing.qr_url(platform, ident)
     result = verify_qr(url, trust, status, now)
     assert result.verdict.value == "valid", result.to_dict()

@@ -128,7 +128,7 @@ def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
 
         p = Platform(load_settings(env, data_dir=d))
         actor = cli_actor()
-        seed_demo(p.issuance, p.catalog, lambda c, n: p.add_department(c, n, None, actor),
+        seed_demo(p.writing, p.issuance, p.catalog, lambda c, n: p.add_department(c, n, None, actor),
                   p.now(), per_type=1)
         with p.store.transaction() as uow:
             p.audit.sign_head(uow, p.head_signer(uow), p.now())

@@ -8,10 +8,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from issuer_helpers import DEPT_A, TYPE_A, TestKeys, issuer_actor, make_world  # noqa: E402
+from issuer_helpers import (  # noqa: E402
+    DEPT_A,
+    TYPE_A,
+    TestKeys,
+    issuer_actor,
+    make_world,
+    run_import,
+)
 
 from certificate_store.db import Store  # noqa: E402
-from issuer.imports import import_file  # noqa: E402
 
 
 def main() -> None:
@@ -19,7 +25,7 @@ def main() -> None:
     keys = TestKeys()
     keys.enrol(DEPT_A, "测试厅")
     world = make_world(Store(f"sqlite:///{db}"), keys, enrol=False)
-    r = import_file(world.svc, Path(src), TYPE_A, issuer_actor(),
+    r = run_import(world, Path(src), TYPE_A, issuer_actor(),
                     lambda: dt.datetime.now(dt.UTC), rejects_path=Path(rejects), batch_size=batch)
     print(r.rows_done, r.issued, r.skipped, r.rejected, r.resumed_from)
 

@@ -7,6 +7,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -142,20 +143,45 @@ def issuer_actor(dept: str = DEPT_A, name: str = "clerk") -> Actor:
     return Actor(name=name, role="issuer", dept_code=dept)
 
 
+class PerCall:
+    """A domain service whose methods each run in a transaction of their own: what the ecert
+    services do in production (`svc.issue(actor, ...)` is `service.issue(uow, actor, ...)`)."""
+
+    __test__ = False
+
+    def __init__(self, store: Store, service: Any) -> None:
+        self._store = store
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._service, name)
+        if not callable(method):
+            return method  # a plain attribute (a counter)
+
+        def call(*args: Any, **kw: Any) -> Any:
+            with self._store.transaction() as uow:
+                return method(uow, *args, **kw)
+        return call
+
+
 @dataclass
 class World:
     store: Store
     keys: TestKeys
     audit: AuditLog
-    svc: IssuanceService
+    service: IssuanceService
     catalog: CatalogService
+
+    @property
+    def svc(self) -> Any:
+        """`service`, one transaction per call."""
+        return PerCall(self.store, self.service)
 
 
 def make_world(store: Store, keys: TestKeys | None = None, enrol: bool = True) -> World:
     keys = keys or TestKeys()
     audit = AuditLog()
-    world = World(store, keys, audit, IssuanceService(store, keys, audit, "https://ecert.test"),
-                  CatalogService(audit))
+    world = World(store, keys, audit, IssuanceService(keys, audit), CatalogService(audit))
     if enrol:
         with store.transaction() as uow:
             for code, name in ((DEPT_A, "测试厅"), (DEPT_B, "承继厅"), (DEPT_C, "使用局")):
@@ -174,3 +200,10 @@ def good_data(i: int = 1, **fields: object) -> dict[str, object]:
     f: dict[str, object] = {"area": "餐饮服务", "level": 2, "address": "拉萨市城关区北京中路1号"}
     f.update(fields)
     return {"holder": person(i), "fields": f}
+
+
+def run_import(world: World, src: Path | str, *args: Any, **kw: Any) -> Any:
+    """`ecert.services.importing.drive_import` over the world's store (a transaction a batch)."""
+    from ecert.services.importing import drive_import
+
+    return drive_import(world.store.transaction, world.service, src, *args, **kw)

@@ -13,10 +13,20 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zxingcpp
-from issuer_helpers import DEPT_A, DEPT_C, NOW, TYPE_A, good_data, issuer_actor, make_world
+from issuer_helpers import (
+    DEPT_A,
+    DEPT_C,
+    NOW,
+    TYPE_A,
+    PerCall,
+    good_data,
+    issuer_actor,
+    make_world,
+)
 from issuer_helpers import sqlite_store as make_sqlite_store
 from PIL import Image
 
@@ -88,7 +98,7 @@ class TestMaterial:
 @dataclass
 class Env:
     store: Store
-    docs: DocumentService
+    docs: Any  # DocumentService, one transaction per call
     material: TestMaterial
     identifier: str
     dept_cert: bytes
@@ -103,8 +113,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     world = make_world(store)
     issued = world.svc.issue(issuer_actor(), TYPE_A, good_data(), NOW)
     material = TestMaterial(world.keys)
-    docs = DocumentService(store, material, base_url="https://ecert.test",
-                           qr_jws_for=world.svc.qr_jws)
+    docs = PerCall(store, DocumentService(material, base_url="https://ecert.test",
+                                          qr_jws_for=world.service.qr_jws))
     yield Env(store, docs, material, issued.identifier, world.keys.keys[DEPT_A].cert_der,
               world.keys.root_der, tmp)
     store.dispose()
@@ -184,8 +194,9 @@ def test_second_request_is_served_from_the_cache(env: Env, signed: bytes) -> Non
     base = env.identifier.rsplit(".", 2)[0]  # the base identifier names the same version
     assert env.docs.pdf(base, LATER) == signed
     assert (env.docs.renders, env.material.calls) == (renders, calls)
-    fresh = DocumentService(env.store, env.material, base_url="https://ecert.test",
-                            qr_jws_for=lambda *_: pytest.fail("must not sign a new QR"))
+    fresh = PerCall(env.store, DocumentService(
+        env.material, base_url="https://ecert.test",
+        qr_jws_for=lambda *_: pytest.fail("must not sign a new QR")))
     assert fresh.pdf(env.identifier, LATER) == signed and fresh.renders == 0
 
 

@@ -25,6 +25,7 @@ from issuer_helpers import (
     sqlite_store,
     type_definition,
 )
+from issuer_helpers import run_import as drive
 from sqlalchemy import select
 
 from audit_log.verify import verify_log
@@ -40,7 +41,6 @@ from certificate_store.models.certificates import (
 from certificate_store.models.core import SerialCounter
 from certificate_store.repos.certificates import CertificateRepo
 from formats.identifiers import parse_identifier
-from issuer.imports import import_file
 
 A = issuer_actor()
 
@@ -118,13 +118,13 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def run_import(world: World, src: Path, rejects: Path) -> tuple[int, ...]:
-    r = import_file(world.svc, src, TYPE_A, A, lambda: NOW, rejects_path=rejects, batch_size=25)
+    r = drive(world, src, TYPE_A, A, lambda: NOW, rejects_path=rejects, batch_size=25)
     return (r.rows_done, r.issued, r.skipped, r.rejected)
 
 
 def _per_row(world: World) -> None:
     """Make `world` import through the per-row path (the behaviour issue_many must match)."""
-    world.svc.issue_many = world.svc._issue_each  # type: ignore[method-assign]  # noqa: SLF001
+    world.service.issue_many = world.service.bulk.issue_each  # type: ignore[method-assign]
 
 
 def test_batch_import_matches_per_row_path(world: World, tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_batch_import_log_verifies_and_identifiers_are_contiguous(world: World,
     src = tmp_path / "in.csv"
     write_csv(src, [[f"k{i}", person(i)["name"], person(i)["code"], "种植", "1", ""]
                     for i in range(n)])
-    r = import_file(world.svc, src, TYPE_A, A, lambda: NOW, batch_size=100)
+    r = drive(world, src, TYPE_A, A, lambda: NOW, batch_size=100)
     assert (r.issued, r.rejected) == (n, 0)
     signer = HmacSigner()
     with world.store.transaction() as uow:

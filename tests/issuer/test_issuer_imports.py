@@ -8,9 +8,18 @@ import sys
 import time
 from pathlib import Path
 
-from issuer_helpers import NOW, TYPE_A, World, issuer_actor, make_world, person, sqlite_store
+from issuer_helpers import (
+    NOW,
+    TYPE_A,
+    World,
+    issuer_actor,
+    make_world,
+    person,
+    run_import,
+    sqlite_store,
+)
 
-from issuer.imports import ImportProgress, import_file
+from issuer.imports import ImportProgress
 
 A = issuer_actor()
 HERE = Path(__file__).parent
@@ -31,19 +40,19 @@ def test_csv_import_rejects_and_idempotent(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     write_csv(src, 60, bad_rows=(7, 33))
     seen: list[ImportProgress] = []
-    r = import_file(world.svc, src, TYPE_A, A, lambda: NOW, progress=seen.append,
+    r = run_import(world, src, TYPE_A, A, lambda: NOW, progress=seen.append,
                     rejects_path=tmp_path / "rej.csv", batch_size=25)
     assert (r.rows_done, r.issued, r.skipped, r.rejected) == (60, 58, 0, 2)
     assert [p.rows_done for p in seen] == [25, 50, 60] and seen[-1].rows_total == 60
     with (tmp_path / "rej.csv").open(encoding="utf-8") as f:
         rej = list(csv.DictReader(f))
     assert [x["row"] for x in rej] == ["7", "33"] and "level" in rej[0]["reason"]
-    again = import_file(world.svc, src, TYPE_A, A, lambda: NOW, batch_size=25)
+    again = run_import(world, src, TYPE_A, A, lambda: NOW, batch_size=25)
     assert again.already_done and again.issued == 58
     # the same rows in another file are skipped, not issued twice
     src2 = tmp_path / "in2.csv"
     write_csv(src2, 61)
-    r2 = import_file(world.svc, src2, TYPE_A, A, lambda: NOW, batch_size=25)
+    r2 = run_import(world, src2, TYPE_A, A, lambda: NOW, batch_size=25)
     assert (r2.issued, r2.skipped) == (3, 58)  # rows 7, 33 (now valid) and 61
 
 
@@ -56,12 +65,12 @@ def test_jsonl_import_without_source_key(tmp_path: Path) -> None:
     lines.append(json.dumps({"holder_name": "次仁", "holder_code": person(9)["code"],
                              "area": "养殖", "level": "3"}, ensure_ascii=False))
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    r = import_file(world.svc, src, TYPE_A, A, lambda: NOW, rejects_path=tmp_path / "r.jsonl")
+    r = run_import(world, src, TYPE_A, A, lambda: NOW, rejects_path=tmp_path / "r.jsonl")
     assert (r.issued, r.rejected) == (6, 1)
     rej = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert rej[0]["row"] == 3 and "JSON" in rej[0]["reason"]
     src.write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")  # other file, same rows
-    r2 = import_file(world.svc, src, TYPE_A, A, lambda: NOW)
+    r2 = run_import(world, src, TYPE_A, A, lambda: NOW)
     assert (r2.issued, r2.skipped, r2.rejected) == (0, 6, 1)
 
 

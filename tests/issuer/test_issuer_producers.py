@@ -34,7 +34,8 @@ def test_definition_valid_and_samples_issue(mod: object, tmp_path: Path) -> None
     events = mod.sample_events(3)
     assert len(events) == 3
     for event in events:
-        issued = mod.issue(world.svc, issuer_actor(mod.DEPT), event, NOW)
+        with store.transaction() as uow:
+            issued = mod.issue(world.service, uow, issuer_actor(mod.DEPT), event, NOW)
         assert not issued.skipped and issued.status == "01" and issued.version == 1
         assert parse_identifier(issued.identifier).issuer_code == dept(mod.DEPT)
         verify_jws_with_cert(issued.jws, keys.keys[dept(mod.DEPT)].cert_der)
@@ -50,7 +51,7 @@ def test_seed_demo_states_and_rerun(tmp_path: Path) -> None:
             uow.departments.add(code, name, None, NOW)
         keys.enrol(code, name)
 
-    r = seed_demo(world.svc, world.catalog, enrol, NOW)
+    r = seed_demo(store.transaction, world.service, world.catalog, enrol, NOW)
     assert len(r.types) == 7 and r.issued == 42
     for state in ("valid", "changed", "suspended", "revoked", "cancelled", "expired"):
         assert len(r.by_state[state]) == 7, state
@@ -63,7 +64,7 @@ def test_seed_demo_states_and_rerun(tmp_path: Path) -> None:
     v = world.svc.get(ADMIN, r.by_state["valid"][0])
     code = parse_identifier(v.identifier).issuer_code
     verify_jws_with_cert(v.jws, keys.keys[code].cert_der)
-    again = seed_demo(world.svc, world.catalog, enrol, NOW)
+    again = seed_demo(store.transaction, world.service, world.catalog, enrol, NOW)
     assert again.issued == 0 and again.skipped == 42
     assert {k: sorted(v) for k, v in again.by_state.items()} == \
         {k: sorted(v) for k, v in r.by_state.items()}

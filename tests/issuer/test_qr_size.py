@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from issuer_helpers import NOW, TestKeys, make_world, sqlite_store
+from issuer_helpers import NOW, PerCall, TestKeys, make_world, sqlite_store
 from PIL import Image
 
 import producers
@@ -38,7 +38,7 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     store = sqlite_store(tmp_path_factory.mktemp("qr") / "q.db")
     keys = TestKeys()
     world = make_world(store, keys, enrol=False)
-    svc = IssuanceService(store, keys, world.audit, BASE)
+    svc = PerCall(store, IssuanceService(keys, world.audit))
     with store.transaction() as uow:
         for code, name in DEPARTMENTS.values():
             uow.departments.add(code, name, None, NOW)

@@ -17,6 +17,8 @@ from ecert.http.auth import allow
 from ecert.http.deps import PlatformDep
 from ecert.http.problems import ProblemError
 from ecert.http.schemas import ImportJobOut, ReconcileIn, ReconcileOut
+from ecert.platform import Platform
+from ecert.services import importing, issuing
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))
@@ -26,8 +28,8 @@ _running: set[str] = set()
 _lock = threading.Lock()
 
 
-def _job_out(p: object, dept: str, type_code: str, sha: str) -> ImportJobOut:
-    job = p.import_job(dept, type_code, sha)  # type: ignore[attr-defined]
+def _job_out(p: Platform, dept: str, type_code: str, sha: str) -> ImportJobOut:
+    job = importing.import_job(p, dept, type_code, sha)
     url = f"/api/v1/imports/{type_code}/{sha}"
     if job is None:
         return ImportJobOut(source_sha256=sha, type_code=type_code, state="queued", rows_done=0,
@@ -66,7 +68,7 @@ async def start_import(request: Request, p: PlatformDep,
     if start:
         def work() -> None:
             try:
-                p.run_import(dest, type_code, actor)
+                importing.run_import(p, dest, type_code, actor)
             except Exception:  # recorded on the job row; the file stays for a resume
                 import logging
 
@@ -86,7 +88,7 @@ def _dept(actor: Actor) -> str:
 
 @router.get("/imports/{type_code}/{sha}", response_model=ImportJobOut)
 def import_status(type_code: str, sha: str, p: PlatformDep, actor: Actor = ISSUER) -> ImportJobOut:
-    job = p.import_job(_dept(actor), type_code, sha)
+    job = importing.import_job(p, _dept(actor), type_code, sha)
     if job is None and f"{actor.dept_code}:{type_code}:{sha}" not in _running:
         raise ProblemError(404, "not-found", "no such import")
     return _job_out(p, actor.dept_code or "", type_code, sha)
@@ -95,7 +97,7 @@ def import_status(type_code: str, sha: str, p: PlatformDep, actor: Actor = ISSUE
 @router.post("/reconcile", response_model=ReconcileOut)
 def reconcile(body: ReconcileIn, p: PlatformDep, actor: Actor = ISSUER) -> ReconcileOut:
     """Post the hashes of the records in your own system; get back what differs (Art. 10)."""
-    report = p.reconcile(_dept(actor), [i.model_dump() for i in body.items], actor)
+    report = issuing.reconcile(p, _dept(actor), [i.model_dump() for i in body.items], actor)
     return ReconcileOut(dept_code=report.dept_code, compared=report.compared,
                         matched=report.matched, ok=report.ok,
                         missing_in_store=list(report.missing_in_store),
@@ -111,7 +113,7 @@ async def archive(p: PlatformDep, identifier: str | None = Query(None, max_lengt
     scope = identifier or _dept(actor)
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "archive.zip"
-        await run_in_threadpool(p.archive, scope, out, actor)
+        await run_in_threadpool(issuing.archive, p, scope, out, actor)
         data = out.read_bytes()
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": 'attachment; filename="ecert-archive.zip"'})

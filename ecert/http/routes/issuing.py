@@ -18,18 +18,17 @@ from ecert.http.schemas import (
     IssuedOut,
     StatusIn,
 )
+from ecert.services import issuing
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))
 
 
-def _issued(p: Any, issued: Any) -> IssuedOut:
-    p.sign_head_if_due()
-    now = p.now()
+def _issued(p: Any, done: issuing.Issued) -> IssuedOut:
+    issued = done.certificate
     return IssuedOut(identifier=issued.identifier, base_identifier=issued.base_identifier,
                      version=issued.version, status=issued.status, sha256=issued.sha256,
-                     jws=issued.jws, record=dict(issued.record),
-                     qr_url=p.documents.qr_url(issued.identifier, now),
+                     jws=issued.jws, record=dict(issued.record), qr_url=done.qr_url,
                      pdf_url=f"{p.settings.base_url}/api/v1/certificates/{issued.identifier}/pdf",
                      skipped=issued.skipped)
 
@@ -43,13 +42,13 @@ def list_types(platform: PlatformDep, actor: Actor = Depends(allow("issuer", "us
                                                               "auditor"))) -> list[CertificateTypeOut]:
     return [CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                                defining_dept=t.defining_dept, definition=dict(t.definition))
-            for t in platform.list_types()]
+            for t in issuing.list_types(platform)]
 
 
 @router.get("/catalog/types/{type_code}", response_model=CertificateTypeOut)
 def get_type(type_code: str, platform: PlatformDep,
              actor: Actor = Depends(allow("issuer", "user", "admin", "auditor"))) -> CertificateTypeOut:
-    t = platform.get_type(type_code)
+    t = issuing.get_type(platform, type_code)
     return CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                               defining_dept=t.defining_dept, definition=dict(t.definition))
 
@@ -57,7 +56,7 @@ def get_type(type_code: str, platform: PlatformDep,
 @router.post("/catalog/types", status_code=201, response_model=CertificateTypeOut)
 def add_type(platform: PlatformDep, definition: dict[str, Any] = Body(...),
              actor: Actor = Depends(allow("issuer", "admin"))) -> CertificateTypeOut:
-    t = platform.add_type(definition, actor)
+    t = issuing.add_type(platform, definition, actor)
     return CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                               defining_dept=t.defining_dept, definition=dict(t.definition))
 
@@ -67,21 +66,20 @@ def issue(body: CertificateIn, p: PlatformDep, actor: Actor = ISSUER,
           idempotency_key: str | None = Header(default=None, max_length=200)) -> IssuedOut:
     """Issue a certificate of one of the caller's department's types. `Idempotency-Key` makes
     retries safe: the same key and body return the first answer."""
-    issued = p.issuance.issue(actor, body.type, body.data, p.now(),
-                              idempotency_key=idempotency_key)
+    issued = issuing.issue(p, actor, body.type, body.data, idempotency_key=idempotency_key)
     return _issued(p, issued)
 
 
 @router.get("/certificates/{identifier}", response_model=CertificateOut)
 def get_certificate(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> CertificateOut:
-    return _view(p.issuance.get(actor, identifier))
+    return _view(issuing.get(p, actor, identifier))
 
 
 @router.post("/certificates/{identifier}/change", response_model=IssuedOut)
 def change(identifier: str, body: ChangeIn, p: PlatformDep, actor: Actor = ISSUER) -> IssuedOut:
     """变更: a new signed version linked to the old one, which is superseded."""
-    issued = p.issuance.change(actor, identifier, body.data, body.reason, p.now(),
-                               expected_row_version=body.expected_row_version)
+    issued = issuing.change(p, actor, identifier, body.data, body.reason,
+                            expected_row_version=body.expected_row_version)
     return _issued(p, issued)
 
 
@@ -90,16 +88,10 @@ def change_status(identifier: str, body: StatusIn, p: PlatformDep,
                   actor: Actor = ISSUER) -> CertificateOut:
     """年检 inspect, 延期 extend, 暂停/质押 suspend/pledge, release, 撤销 withdraw, 注销 cancel,
     吊销 revoke, 转移 transfer. Illegal moves get 409."""
-    view = p.issuance.transition(actor, identifier, body.event, body.reason, p.now(),
-                                 valid_to=body.valid_to, transfer_to=body.transfer_to,
-                                 expected_row_version=body.expected_row_version)
-    p.sign_head_if_due()
+    view = issuing.transition(p, actor, identifier, body.event, body.reason,
+                              valid_to=body.valid_to, transfer_to=body.transfer_to,
+                              expected_row_version=body.expected_row_version)
     return _view(view)
-
-
-def _owned(p: Any, actor: Actor, identifier: str) -> str:
-    """The current identifier, after checking that the caller's department issued it."""
-    return str(p.issuance.get(actor, identifier).identifier)
 
 
 @router.get("/certificates/{identifier}/pdf", response_class=Response,
@@ -107,26 +99,20 @@ def _owned(p: Any, actor: Actor, identifier: str) -> str:
 def pdf(identifier: str, request: Request, p: PlatformDep, archived: bool = False,
         actor: Actor = ISSUER) -> Response:
     """The signed PDF (PAdES B-LT; `archived=true` gives B-LTA), made on first request."""
-    current = _owned(p, actor, identifier)
-    data = p.documents.pdf(current, p.now(), archived=archived)
-    p.record_download(actor, current, "pdf-archived" if archived else "pdf")
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{current}.pdf"'})
+    doc = issuing.document(p, actor, identifier, "pdf-archived" if archived else "pdf")
+    return Response(doc.data, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{doc.identifier}.pdf"'})
 
 
 @router.get("/certificates/{identifier}/qr.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
 def qr_png(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> Response:
-    current = _owned(p, actor, identifier)
-    data = p.documents.qr_png(current, p.now())
-    p.record_download(actor, current, "qr.png")
-    return Response(data, media_type="image/png")
+    return Response(issuing.document(p, actor, identifier, "qr.png").data,
+                    media_type="image/png")
 
 
 @router.get("/certificates/{identifier}/qr.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}})
 def qr_svg(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> Response:
-    current = _owned(p, actor, identifier)
-    data = p.documents.qr_svg(current, p.now())
-    p.record_download(actor, current, "qr.svg")
-    return Response(data, media_type="image/svg+xml")
+    return Response(issuing.document(p, actor, identifier, "qr.svg").data,
+                    media_type="image/svg+xml")

@@ -1,0 +1,180 @@
+"""The issuing departments' operations (Art. 8-11): catalog, issue, change, status moves, QR
+URL, documents, archive and reconciliation. Imports are in `ecert.services.importing`.
+
+Each operation opens ONE transaction (`Platform.writing`): the domain services of `issuer`
+work in its unit of work, the audit entry is written in it, and the tree-head decision
+(`Platform.after_write`) is taken in it last. The one exception is a document that is not
+yet cached: rendering and PAdES signing are slow and must not hold SQLite's single write
+lock, so it is looked up in one transaction, rendered with none open, and stored (with the
+download's audit entry) in a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audit_log.actor import Actor
+from certificate_store import UnitOfWork
+from issuer.archive import ArchiveResult
+from issuer.archive import archive as archive_zip
+from issuer.catalog import CertificateType
+from issuer.documents import Pending
+from issuer.reconcile import ReconcileReport
+from issuer.reconcile import reconcile as reconcile_items
+from issuer.views import CertificateView, IssuedCertificate
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+
+DOCUMENTS = ("pdf", "pdf-archived", "qr.png", "qr.svg")
+"""What `document` makes; also the `what` of the `certificate.download` audit entry."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An issued (or changed) version and the QR URL it carries (signed once, kept)."""
+
+    certificate: IssuedCertificate
+    qr_url: str
+
+
+@dataclass(frozen=True)
+class Document:
+    identifier: str  # of the current version
+    data: bytes
+    content_type: str
+
+
+# -- catalog (Art. 8) ---------------------------------------------------------------------------
+def list_types(p: Platform) -> list[CertificateType]:
+    with p.store.transaction() as uow:
+        return p.catalog.list(uow)
+
+
+def get_type(p: Platform, type_code: str, version: int | None = None) -> CertificateType:
+    with p.store.transaction() as uow:
+        return p.catalog.get(uow, type_code, version)
+
+
+def add_type(p: Platform, definition: Mapping[str, Any], actor: Actor) -> CertificateType:
+    with p.writing() as uow:
+        return p.catalog.add(uow, definition, actor, p.now())
+
+
+# -- certificates -------------------------------------------------------------------------------
+def issue(p: Platform, actor: Actor, type_code: str, data: Mapping[str, Any],
+          idempotency_key: str | None = None) -> Issued:
+    """Issue, sign the QR of version 001 and decide the tree head, in one transaction."""
+    now = p.now()
+    with p.writing() as uow:
+        issued = p.issuance.issue(uow, actor, type_code, data, now,
+                                  idempotency_key=idempotency_key)
+        return Issued(issued, p.documents.qr_url(uow, issued.identifier, now))
+
+
+def get(p: Platform, actor: Actor, identifier: str) -> CertificateView:
+    with p.store.transaction() as uow:
+        return p.issuance.get(uow, actor, identifier)
+
+
+def change(p: Platform, actor: Actor, identifier: str, data: Mapping[str, Any], reason: str,
+           expected_row_version: int | None = None) -> Issued:
+    """变更: a new signed version and its QR, in one transaction."""
+    now = p.now()
+    with p.writing() as uow:
+        issued = p.issuance.change(uow, actor, identifier, data, reason, now,
+                                   expected_row_version=expected_row_version)
+        return Issued(issued, p.documents.qr_url(uow, issued.identifier, now))
+
+
+def transition(p: Platform, actor: Actor, identifier: str, event: str, reason: str,
+               valid_to: dt.date | None = None, transfer_to: Mapping[str, str] | None = None,
+               expected_row_version: int | None = None) -> CertificateView:
+    with p.writing() as uow:
+        return p.issuance.transition(uow, actor, identifier, event, reason, p.now(),
+                                     valid_to=valid_to, transfer_to=transfer_to,
+                                     expected_row_version=expected_row_version)
+
+
+def qr_url(p: Platform, identifier: str) -> str:
+    """The citizen URL of the current version (signed and kept on first request)."""
+    with p.writing() as uow:
+        return p.documents.qr_url(uow, identifier, p.now())
+
+
+# -- documents ----------------------------------------------------------------------------------
+def _prepare(p: Platform, uow: UnitOfWork, identifier: str, what: str,
+             now: dt.datetime) -> Pending:
+    if what in ("pdf", "pdf-archived"):
+        return p.documents.prepare_pdf(uow, identifier, now, archived=what == "pdf-archived")
+    if what == "qr.png":
+        return p.documents.prepare_qr_png(uow, identifier, now)
+    if what == "qr.svg":
+        return p.documents.prepare_qr_svg(uow, identifier, now)
+    raise ValueError(f"unknown document {what!r}; one of {', '.join(DOCUMENTS)}")
+
+
+def _downloaded(p: Platform, uow: UnitOfWork, actor: Actor | None, identifier: str,
+                what: str) -> None:
+    """Art. 21: downloads are logged like every other use."""
+    if actor is not None:
+        p.audit.record(uow, now=p.now(), actor=actor.name, actor_dept=actor.dept_code,
+                       role=actor.role, action="certificate.download",
+                       cert_identifier=identifier, request_id=actor.request_id,
+                       details={"what": what})
+
+
+def document(p: Platform, actor: Actor | None, identifier: str, what: str) -> Document:
+    """A document of the current version (`DOCUMENTS`), made on first request and kept.
+
+    With an `actor`, only the issuing department (or its successor, an administrator or an
+    auditor) gets it and the download is audited; None is the operator's shell (CLI).
+    """
+    now = p.now()
+    with p.writing() as uow:
+        current = identifier
+        if actor is not None:
+            current = p.issuance.get(uow, actor, identifier).identifier
+        pending = _prepare(p, uow, current, what, now)
+        if pending.data is not None:
+            _downloaded(p, uow, actor, pending.identifier, what)
+            return Document(pending.identifier, pending.data, pending.content_type)
+    data = pending.render()  # slow: no transaction open (see the module docstring)
+    with p.writing() as uow:
+        data = p.documents.keep(uow, pending, data, now)
+        _downloaded(p, uow, actor, pending.identifier, what)
+    return Document(pending.identifier, data, pending.content_type)
+
+
+# -- archive and reconciliation (Art. 10, 11) ---------------------------------------------------
+def archive(p: Platform, scope: str, out: Path, actor: Actor) -> ArchiveResult:
+    """A department's (or one certificate's) archive, verifiable offline; audited."""
+    now = p.now()
+    with p.writing() as uow:
+        if actor.role == "issuer" and scope != actor.dept_code:
+            p.issuance.get(uow, actor, scope)  # raises unless the caller's department issued it
+        result = archive_zip(uow, scope, out, p.audit, now, p.head_signer(uow))
+        p.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                       role=actor.role, action="archive.export", request_id=actor.request_id,
+                       details={"scope": scope, "certificates": result.certificates})
+        return result
+
+
+def reconcile(p: Platform, dept_code: str, items: list[dict[str, str]],
+              actor: Actor) -> ReconcileReport:
+    now = p.now()
+    with p.writing() as uow:
+        report = reconcile_items(uow, dept_code, items)
+        p.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                       role=actor.role, action="reconcile", request_id=actor.request_id,
+                       details={"dept": dept_code, "compared": report.compared,
+                                "matched": report.matched, "ok": report.ok})
+        return report
+
+
+__all__ = ["DOCUMENTS", "Document", "Issued", "add_type", "archive", "change", "document",
+           "get", "get_type", "issue", "list_types", "qr_url", "reconcile", "transition"]
