@@ -168,6 +168,7 @@ def _deny(
             purpose=purpose,
             details={"reason": err.slug, **(details or {})},
         )
+    err.audited = True  # type: ignore[union-attr]  # the edge logs no second refusal
     raise err
 
 

@@ -238,6 +238,7 @@ def _deny(p: Platform, actor: Actor, now: dt.datetime, identifier: str | None, p
                           cert_identifier=identifier, purpose=_clip(purpose),
                           details={"reason": err.slug})
         p.after_write(uow)
+    err.audited = True  # type: ignore[union-attr]  # the edge logs no second refusal
     raise err
 
 

@@ -18,6 +18,7 @@ from ecert.http.schemas import (
     IssuedOut,
     StatusIn,
 )
+from ecert.services.accesslog import record_view
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))
@@ -74,7 +75,9 @@ def issue(body: CertificateIn, p: PlatformDep, actor: Actor = ISSUER,
 
 @router.get("/certificates/{identifier}", response_model=CertificateOut)
 def get_certificate(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> CertificateOut:
-    return _view(p.issuance.get(actor, identifier))
+    view = p.issuance.get(actor, identifier)
+    record_view(p, actor, view.identifier)  # Art. 21: the full record, full ID number
+    return _view(view)
 
 
 @router.post("/certificates/{identifier}/change", response_model=IssuedOut)
