@@ -75,11 +75,16 @@ def granted(uow: UnitOfWork, view: TypeView, dept_code: str | None, purpose: str
     personal one preferred when several match); a department that has itself been succeeded
     holds none.
     """
+    matching = [g for g in grants_held(uow, view, dept_code) if purpose_allowed(purpose, g)]
+    return max(matching, key=lambda g: g.personal, default=None)
+
+
+def grants_held(uow: UnitOfWork, view: TypeView, dept_code: str | None) -> tuple[Grant, ...]:
+    """The type's grants `dept_code` holds, for any purpose: its own and its predecessors'."""
     if dept_code is None:
-        return None
+        return ()
     dept = uow.departments.find(dept_code)
     if dept is None or not dept.active or dept.successor_code:
-        return None
+        return ()
     codes = {dept_code} | uow.departments.predecessors(dept_code)
-    matching = [g for g in view.grants if g.dept in codes and purpose_allowed(purpose, g)]
-    return max(matching, key=lambda g: g.personal, default=None)
+    return tuple(g for g in view.grants if g.dept in codes)
