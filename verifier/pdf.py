@@ -68,6 +68,22 @@ def _signature_checks(sig: SignatureReport) -> list[Check]:
     return checks
 
 
+_CHANGE_WORDS = {"info": "文档信息", "xmp-metadata": "XMP 元数据", "trailing-bytes": "文件末尾追加的数据"}
+
+
+def modification_check(sig: SignatureReport) -> Check:
+    """Art. 14: a file changed after its signature (beyond PAdES LTV updates: DSS, document
+    time stamps) is not the signed document; the verdict is ``invalid``, whatever the signed
+    revision itself says, and the reason names the change."""
+    if not sig.modified_after_signing:
+        return Check.ok("pdf-modification", "签名后除长期验证数据外未作修改")
+    what = [_CHANGE_WORDS.get(c, "新增修订版本") for c in sig.post_signing_changes]
+    level = sig.modification_level or sig.coverage
+    return Check.fail("pdf-modification", "modified-after-signing",
+                      f"签名后文件被修改（{'、'.join(dict.fromkeys(what)) or level}），"
+                      "修改的内容不受签名保护")
+
+
 def verify_pdf(
     uow: UnitOfWork | None,
     pdf_bytes: bytes,
@@ -100,6 +116,8 @@ def verify_pdf(
             checks.append(Check.fail("pdf-earlier-signature", "altered", "文件中的早期签名无效"))
     last = report.signatures[-1]
     checks.extend(_signature_checks(last))
+    if last.intact:
+        checks.append(modification_check(last))
     ident = identifier_in_signed_bytes(last.signed_content)
     if ident is None:
         checks.append(Check.fail("identifier", "no-identifier", "签名内容中找不到证照标识"))
