@@ -32,6 +32,7 @@ from issuer.errors import NotFound as NotFoundError
 PLATFORM_NAME = "西藏自治区电子证照平台"
 ROOT_CN = "西藏自治区电子证照根CA"
 SERVICE_KINDS = ("tsa", "ocsp", "audit")
+CLIENT_CERT_KINDS = ("client-issuer", "client-user")  # departments' mutual-TLS credentials
 REVOCATION_REASONS = {r.name.lower(): r for r in Reason if r is not Reason.REMOVE_FROM_CRL}
 
 
@@ -229,7 +230,25 @@ class PlatformPki:
         current = uow.pki.active("department", old)
         if current is not None:  # its old certificates keep verifying; it signs nothing more
             uow.pki.retire(current.serial)
-        self._audit(uow, actor, "department.succeed", now, {"old": old, "new": new})
+        tokens, certs = self._end_credentials(uow, old, now)
+        self._audit(uow, actor, "department.succeed", now, {
+            "old": old, "new": new, "tokens_revoked": tokens,
+            "client_certs_revoked": [str(s) for s in certs]})
+
+    @staticmethod
+    def _end_credentials(uow: UnitOfWork, code: str, now: dt.datetime) -> tuple[int, list[int]]:
+        """A predecessor acts no more: revoke its tokens and client certificates (OCSP and the
+        CRL say `affiliationChanged`). Authentication checks the department too; this makes
+        the end visible in the token list and to relying parties."""
+        tokens = [t for t in uow.tokens.all_tokens()
+                  if t.dept_code == code and t.revoked_at is None]
+        for t in tokens:
+            uow.tokens.revoke(t.id, now)
+        serials = [c.serial for kind in CLIENT_CERT_KINDS
+                   for c in uow.pki.certs(kind=kind, dept_code=code) if c.state != "revoked"]
+        for serial in serials:
+            uow.pki.revoke(serial, "affiliation_changed", now)
+        return len(tokens), serials
 
     def signing_key(self, uow: UnitOfWork, dept_code: str) -> SigningKey:
         """The key that signs for `dept_code` now: its successor's after a reorganisation."""

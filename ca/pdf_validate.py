@@ -52,6 +52,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from ca.certs import CertInfo, describe_cert, load_cert
 from ca.errors import MalformedPdf
 from ca.pdf import run_sync
+from ca.pdf_changes import post_signing_changes
 
 __all__ = ["PdfValidation", "SignatureReport", "validate_pdf", "MAX_PDF_BYTES"]
 
@@ -92,6 +93,15 @@ class SignatureReport:
     """The CMS SignedData (from /Contents, padding stripped)."""
     message: str | None = None
     """Validator diagnostics, for logs; not for end users."""
+    post_signing_changes: tuple[str, ...] = ()
+    """What changed after this signature beyond PAdES LTV material (``ca.pdf_changes``):
+    ``revision-N``, ``info``, ``xmp-metadata``, ``trailing-bytes``."""
+    trailing_bytes: int = 0
+
+    @property
+    def modified_after_signing(self) -> bool:
+        """Anything but LTV updates was changed or added after the signature (Art. 14)."""
+        return not self.whole_document or bool(self.post_signing_changes)
 
 
 @dataclass(frozen=True)
@@ -278,6 +288,7 @@ def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate
         and mod_name in ("NONE", "LTA_UPDATES")
     )
     claimed = sig.self_reported_timestamp
+    later = post_signing_changes(pdf_bytes, reader, sig)
     return SignatureReport(
         field_name=str(sig.field_name),
         intact=o.intact,
@@ -299,6 +310,8 @@ def _report(pdf_bytes: bytes, reader: Any, sig: Any, root: asn1_x509.Certificate
         signed_content=content,
         cms_der=_cms_bytes(sig),
         message=o.message,
+        post_signing_changes=later.changes,
+        trailing_bytes=later.trailing_bytes,
     )
 
 

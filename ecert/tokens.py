@@ -13,9 +13,17 @@ from audit_log.actor import Actor
 from certificate_store import UnitOfWork
 from certificate_store.records import TokenRecord
 from ecert.errors import UsageError
+from formats import errors as generic
 
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 PREFIX = "ect"
+
+
+class DepartmentSucceeded(generic.Conflict):
+    """该部门已由承继部门接替，不再发放凭证 / The department has a successor; it gets no new
+    credentials (Art. 9 para 2)."""
+
+    slug = "department-succeeded"
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,9 @@ def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_co
     if role == "holder" and not holder_code:
         raise UsageError("a holder token needs a holder code (the holder's ID number or USCC)")
     if dept_code is not None:
-        uow.departments.get(dept_code)
+        dept = uow.departments.get(dept_code)
+        if not department_acts(uow, dept_code):
+            raise DepartmentSucceeded(f"{dept_code} was succeeded by {dept.successor_code}")
     prefix = secrets.token_hex(4)
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
     token = f"{PREFIX}_{prefix}_{secret}"
@@ -50,8 +60,18 @@ def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_co
     return NewToken(token, rec)
 
 
+def department_acts(uow: UnitOfWork, dept_code: str) -> bool:
+    """Whether `dept_code` still acts itself: enrolled and not succeeded (Art. 9 para 2).
+
+    A predecessor's credentials end with the succession.
+    """
+    dept = uow.departments.find(dept_code)
+    return dept is not None and dept.active and not dept.successor_code
+
+
 def authenticate(uow: UnitOfWork, token: str, now: dt.datetime) -> TokenRecord | None:
-    """The token's record if it is known, unexpired and not revoked; None otherwise."""
+    """The token's record if it is known, unexpired, not revoked and, for a department's
+    token, the department has not been succeeded; None otherwise."""
     if not token.startswith(PREFIX + "_") or len(token) > 100:
         return None
     rec = uow.tokens.by_hash(hash_token(token))
@@ -59,6 +79,8 @@ def authenticate(uow: UnitOfWork, token: str, now: dt.datetime) -> TokenRecord |
         return None
     # constant-time comparison of what we looked up, against timing probes of the index
     if not hmac.compare_digest(rec.prefix, token.split("_", 2)[1]):
+        return None
+    if rec.dept_code is not None and not department_acts(uow, rec.dept_code):
         return None
     return rec
 

@@ -83,13 +83,15 @@ def _certs_for(uow: UnitOfWork, scope: str) -> Iterable[CertificateRecord]:
         return
     if uow.departments.find(scope) is None:
         raise NotFound(f"no department {scope}")
-    after = 0
-    while True:
-        page = uow.certificates.page(issuer_code=scope, after_id=after, limit=200)
-        yield from page
-        if len(page) < 200:
-            return
-        after = page[-1].id
+    # Art. 9 para 2: a department's archive holds its predecessors' certificates too.
+    for code in (scope, *sorted(uow.departments.predecessors(scope))):
+        after = 0
+        while True:
+            page = uow.certificates.page(issuer_code=code, after_id=after, limit=200)
+            yield from page
+            if len(page) < 200:
+                break
+            after = page[-1].id
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from certificate_store import UnitOfWork
 from certificate_store.records import CertificateTypeRecord
 
 
@@ -65,3 +66,25 @@ def purpose_allowed(purpose: str, grant: Grant) -> bool:
         if purpose.startswith(p) and purpose[len(p) : len(p) + 1] in (":", "：", " ", "-", "/"):
             return True
     return False
+
+
+def granted(uow: UnitOfWork, view: TypeView, dept_code: str | None, purpose: str) -> Grant | None:
+    """The grant under which `dept_code` may use the type for `purpose`, or None.
+
+    Art. 9 para 2: grants made to departments that `dept_code` succeeded are its own now (a
+    personal one preferred when several match); a department that has itself been succeeded
+    holds none.
+    """
+    matching = [g for g in grants_held(uow, view, dept_code) if purpose_allowed(purpose, g)]
+    return max(matching, key=lambda g: g.personal, default=None)
+
+
+def grants_held(uow: UnitOfWork, view: TypeView, dept_code: str | None) -> tuple[Grant, ...]:
+    """The type's grants `dept_code` holds, for any purpose: its own and its predecessors'."""
+    if dept_code is None:
+        return ()
+    dept = uow.departments.find(dept_code)
+    if dept is None or not dept.active or dept.successor_code:
+        return ()
+    codes = {dept_code} | uow.departments.predecessors(dept_code)
+    return tuple(g for g in view.grants if g.dept in codes)

@@ -21,12 +21,21 @@ from verifier.errors import Forbidden, NotFound
 from verifier.presentation import DEFAULT_TTL, presentation_token
 from verifier.verify import verify_stored_version
 
-SEEN_ACTIONS = (
+# Everything another party did with, or tried on, the certificate (Art. 15, 21): refusals
+# included, since an attempt is also a use the holder may object to.
+SEEN_ACTIONS = frozenset({
     "certificate.lookup",
+    "certificate.lookup_denied",
     "certificate.use",
+    "certificate.verify",
+    "certificate.view",
+    "certificate.download",
     "certificate.annotated_copy",
+    "certificate.annotated_copy_denied",
     "certificate.presentation.verify",
-)
+    "request.refused",
+    "objection.file",
+})
 _DEFAULT_AUDIT = AuditLog()
 
 
@@ -115,11 +124,11 @@ def who_looked(
         before = None
         while True:
             page = audit.list_entries(
-                uow, cert_identifier=v.identifier, action="certificate.", before=before, limit=200
+                uow, cert_identifier=v.identifier, before=before, limit=200
             )
             for e in page.entries:
-                if e.action not in SEEN_ACTIONS:
-                    continue
+                if e.action not in SEEN_ACTIONS or e.role == "holder":
+                    continue  # the holder's own objections are in their objection list
                 dept = e.actor_dept or None
                 if dept is not None and dept not in names:
                     d = uow.departments.find(dept)

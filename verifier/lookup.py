@@ -23,7 +23,7 @@ from certificate_store.records import CertificateRecord
 from formats.errors import DomainError
 from formats.identifiers import parse_identifier
 from formats.masking import display_holder, mask_value
-from verifier.catalog import TypeView, purpose_allowed, type_view
+from verifier.catalog import TypeView, granted, type_view
 from verifier.errors import (
     Forbidden,
     MalformedInput,
@@ -103,10 +103,10 @@ def _authorise(
     if actor.role not in LOOKUP_ROLES or not actor.dept_code:
         raise Forbidden("仅限使用部门查询 / lookups are for departments")
     view = type_view(uow.catalog.get(cert.type_code, cert.type_version))
-    if actor.dept_code in (cert.issuer_code, uow.departments.current_holder(cert.issuer_code)):
-        return view, True  # the issuing department (or its successor) sees its own certificates
-    grant = view.grant_for(actor.dept_code)
-    if grant is None or not purpose_allowed(purpose, grant):
+    if actor.dept_code == uow.departments.current_holder(cert.issuer_code):
+        return view, True  # the department acting for the issuer sees its own certificates
+    grant = granted(uow, view, actor.dept_code, purpose)
+    if grant is None:
         raise NotGranted()
     return view, grant.personal
 
@@ -168,6 +168,7 @@ def _deny(
             purpose=purpose,
             details={"reason": err.slug, **(details or {})},
         )
+    err.audited = True  # type: ignore[union-attr]  # the edge logs no second refusal
     raise err
 
 
@@ -248,9 +249,11 @@ def _held(uow: UnitOfWork, actor: Actor, hh: str, type_code: str,
     if actor.role not in LOOKUP_ROLES or not actor.dept_code:
         raise Forbidden()
     certs = uow.certificates.by_holder(hh, type_code, limit=MAX_HOLDER_RESULTS)
-    grant = type_view(rec).grant_for(actor.dept_code)
-    if (grant is None or not purpose_allowed(purpose, grant)) and (
-        not certs or any(c.issuer_code != actor.dept_code for c in certs)
+    # a grant held by the caller or by a department it succeeded (Art. 9)
+    grant = granted(uow, type_view(rec), actor.dept_code, purpose)
+    if grant is None and (
+        not certs
+        or any(uow.departments.current_holder(c.issuer_code) != actor.dept_code for c in certs)
     ):
         raise NotGranted()
     return list(certs)

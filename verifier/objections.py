@@ -25,6 +25,7 @@ from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord, ObjectionRecord
 from formats.chinatime import CHINA
 from formats.identifiers import parse_identifier
+from verifier.catalog import grants_held, type_view
 from verifier.errors import Conflict, Forbidden, MalformedInput, NotFound
 
 WORKING_DAYS = 5
@@ -97,6 +98,9 @@ def file(
             raise Forbidden("只能对本人证照提出异议 / only your own certificates")
         filed_by = f"holder:{actor.holder_hash}"
     elif actor.role == "user" and actor.dept_code:
+        if not _department_has_standing(uow, actor.dept_code, cert, audit or _DEFAULT_AUDIT):
+            raise Forbidden("仅获授权或查询过该证照的使用部门可提出异议 / only a department "
+                            "granted the type, or that looked the certificate up, may object")
         filed_by = f"dept:{actor.dept_code}"
     else:
         raise Forbidden("仅持证主体或使用部门可提出异议 / holders and using departments only")
@@ -120,6 +124,19 @@ def file(
         details={"objection_id": rec.id, "due_at": due.isoformat(), "provisional": provisional},
     )
     return rec
+
+
+def _department_has_standing(uow: UnitOfWork, dept_code: str, cert: CertificateRecord,
+                             audit: AuditLog) -> bool:
+    """Granted the certificate's type (its own grant or a predecessor's), or it looked one of
+    the certificate's versions up (the audit log says so)."""
+    if grants_held(uow, type_view(uow.catalog.get(cert.type_code, cert.type_version)), dept_code):
+        return True
+    return any(
+        audit.list_entries(uow, actor_dept=dept_code, action="certificate.lookup",
+                           cert_identifier=v.identifier, limit=1).entries
+        for v in uow.certificates.versions(cert.id)
+    )
 
 
 def _issuer_may_answer(uow: UnitOfWork, actor: Actor, cert: CertificateRecord) -> bool:

@@ -183,9 +183,32 @@ class OfflineStatusCheck:
         return StatusCheck().check(rec)
 
 
+_CHANGE_WORDS = {"info": "文档信息", "xmp-metadata": "XMP 元数据", "trailing-bytes": "文件末尾追加的数据"}
+
+
+class ModificationCheck:
+    """Art. 14: a file changed after its signature (beyond PAdES LTV updates: DSS, document
+    time stamps) is not the signed document; the verdict is ``invalid``, whatever the signed
+    revision itself says, and the reason names the change."""
+
+    name = "pdf-modification"
+
+    def check(self, ev: PdfEvidence) -> Check:
+        sig = ev.last
+        if not sig.intact:
+            return Check.not_run(self.name)
+        if not sig.modified_after_signing:
+            return Check.ok(self.name, "签名后除长期验证数据外未作修改")
+        what = [_CHANGE_WORDS.get(c, "新增修订版本") for c in sig.post_signing_changes]
+        level = sig.modification_level or sig.coverage
+        return Check.fail(self.name, "modified-after-signing",
+                          f"签名后文件被修改（{'、'.join(dict.fromkeys(what)) or level}），"
+                          "修改的内容不受签名保护")
+
+
 _SIGNATURE_CHECKS: tuple[Policy[PdfEvidence], ...] = (
-    EarlierSignaturesCheck(), IntegrityCheck(), CoverageCheck(), PdfSignatureCheck(),
-    SignedIdentifierCheck(),
+    EarlierSignaturesCheck(), IntegrityCheck(), CoverageCheck(), ModificationCheck(),
+    PdfSignatureCheck(), SignedIdentifierCheck(),
 )
 PDF_OFFLINE_POLICY: AllOf[PdfEvidence] = AllOf(
     *_SIGNATURE_CHECKS, SignerIssuerCheck(), OfflineStatusCheck()

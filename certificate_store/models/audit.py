@@ -74,3 +74,15 @@ class AuditCosignatureRow(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger)  # seconds, as signed by the witness
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class AuditWitnessRow(Base):
+    """A witness the platform operator registered: only its cosignatures are accepted."""
+
+    __tablename__ = "audit_witnesses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # SubjectPublicKeyInfo DER
+    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    added_by: Mapped[str] = mapped_column(String(200))

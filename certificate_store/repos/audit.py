@@ -16,11 +16,13 @@ from typing import cast
 from sqlalchemy import ColumnElement, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from certificate_store.errors import Conflict
 from certificate_store.models.audit import (
     AuditCosignatureRow,
     AuditEntryRow,
     AuditNodeRow,
     AuditTreeHeadRow,
+    AuditWitnessRow,
 )
 
 # pg_advisory_xact_lock key for "append to the audit log" (ASCII "ecertAUD" as a signed int64).
@@ -61,6 +63,15 @@ class CosignatureRecord:
     timestamp: int
     signature: bytes
     created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessRecord:
+    name: str
+    key_id: str
+    public_key: bytes
+    added_at: dt.datetime
+    added_by: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +293,27 @@ class AuditRepo:
             )
             for r in self._s.execute(q).scalars()
         ]
+
+
+    # ------------------------------------------------------------------ registered witnesses
+
+    def add_witness(self, w: WitnessRecord) -> None:
+        if self._s.get(AuditWitnessRow, w.name) is not None:
+            raise Conflict(f"witness {w.name!r} is already registered")
+        self._s.add(AuditWitnessRow(**{f: getattr(w, f) for f in w.__dataclass_fields__}))
+        self._s.flush()
+
+    def witness(self, name: str) -> WitnessRecord | None:
+        row = self._s.get(AuditWitnessRow, name)
+        return None if row is None else _witness(row)
+
+    def witnesses(self) -> list[WitnessRecord]:
+        q = select(AuditWitnessRow).order_by(AuditWitnessRow.name)
+        return [_witness(r) for r in self._s.execute(q).scalars()]
+
+
+def _witness(r: AuditWitnessRow) -> WitnessRecord:
+    return WitnessRecord(r.name, r.key_id, bytes(r.public_key), r.added_at, r.added_by)
 
 
 def _head(r: AuditTreeHeadRow) -> TreeHeadRecord:

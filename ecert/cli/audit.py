@@ -12,7 +12,7 @@ import typer
 
 from audit_log import formats, merkle
 from audit_log.verify import export_csv, export_jsonl, verify_log
-from ecert.cli.common import DataDir, Demo, console, err, platform_for
+from ecert.cli.common import DataDir, Demo, cli_actor, console, err, platform_for
 from ecert.errors import UsageError
 
 # The NAME of the environment variable holding the witness key passphrase, not a secret.
@@ -142,8 +142,34 @@ def audit_witness(url: Annotated[str, typer.Option("--url", help="platform base 
 def audit_witness_init(key: Annotated[Path, typer.Option("--key", help="new key file (…/NAME.key.pem)")],
                        passphrase_env: PassphraseEnv = WITNESS_PASSPHRASE_ENV,
                        ) -> None:
-    """Create a witness key (encrypted PKCS#8, 0600) and print its public key."""
+    """Create a witness key (encrypted PKCS#8, 0600), write its public key beside it
+    (NAME.pub.pem, for `ecert audit witness-add`) and print it."""
     from ecert.services.witness import create_witness_key
 
     spki = create_witness_key(key, passphrase_env)
     console.print(base64.b64encode(spki).decode())
+
+
+@audit_app.command("witness-add")
+def audit_witness_add(name: Annotated[str, typer.Argument(help="the witness's name in cosignatures")],
+                      key: Annotated[Path, typer.Option("--key", help="its public key (PEM)")],
+                      data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Register a witness (operator only; audited). Cosignatures are accepted only from
+    registered witnesses, checked against the key registered here."""
+    from ecert.services.audit import add_witness
+    from ecert.services.witness import public_key_from_pem
+
+    if not 1 <= len(name) <= 200 or not name.isprintable():
+        raise UsageError("a witness name has 1-200 printable characters")
+    spki = public_key_from_pem(key.read_text(encoding="ascii", errors="replace"))
+    rec = add_witness(platform_for(data_dir, demo), name, spki, cli_actor())
+    console.print(f"witness {rec.name} registered, key id {rec.key_id}")
+
+
+@audit_app.command("witness-list")
+def audit_witness_list(data_dir: DataDir = None, demo: Demo = False) -> None:
+    """The registered witnesses: name, key id, when and by whom registered."""
+    from ecert.services.audit import list_witnesses
+
+    for w in list_witnesses(platform_for(data_dir, demo)):
+        console.print(f"{w.name}  {w.key_id}  {w.added_at:%Y-%m-%d %H:%M}Z  {w.added_by}")

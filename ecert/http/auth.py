@@ -57,8 +57,9 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
         scheme, _, token = header.partition(" ")
         rid = getattr(request.state, "request_id", None)
         if scheme.lower() == "bearer" and token:  # a token, when given, wins
-            return self._token(platform, rate_limiter(request), token.strip(), rid,
-                               request.url.path)
+            actor = self._token(platform, rate_limiter(request), token.strip(), rid,
+                                request.url.path)
+            return self._permit(request, actor, "this token's role may not use this endpoint")
         # Only uvicorn's TLS layer (ecert.http.tls) sets this scope extension; never a header.
         der = client_cert_from_scope(request.scope)
         if der is None:
@@ -70,10 +71,14 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
                                "the client certificate is unknown, expired or revoked",
                                {"WWW-Authenticate": 'Bearer realm="ecert"'})
         rate_limiter(request).check(f"cert:{ident.serial}")
-        if ident.role not in self.roles:
-            raise ProblemError(403, "forbidden",
-                               "this certificate's role may not use this endpoint")
-        return ident.actor(rid)
+        return self._permit(request, ident.actor(rid),
+                            "this certificate's role may not use this endpoint")
+
+    def _permit(self, request: Request, actor: Actor, refusal: str) -> Actor:
+        request.state.actor = actor  # who asked, for the audit entry of a refusal (Art. 21)
+        if actor.role not in self.roles:
+            raise ProblemError(403, "forbidden", refusal)
+        return actor
 
     def _token(self, platform: Platform, limiter: RateLimiter, token: str, rid: str | None,
                path: str) -> Actor:
@@ -82,8 +87,6 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
             raise ProblemError(401, "unauthenticated", "the token is unknown, expired or revoked",
                                {"WWW-Authenticate": 'Bearer realm="ecert", error="invalid_token"'})
         limiter.check(rec.prefix)
-        if rec.role not in self.roles:
-            raise ProblemError(403, "forbidden", "this token's role may not use this endpoint")
         return actor_for(rec, rid)
 
 

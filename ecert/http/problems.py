@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ecert.http.refusals import audit_refusal
 from formats.errors import DomainError, Kind
 
 PROBLEM_BASE = "https://ecert.example/problems/"
@@ -93,10 +94,12 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _edge(request: Request, exc: ProblemError) -> JSONResponse:
+        await audit_refusal(request, exc.status, exc.slug, exc)  # Art. 21: refusals are logged
         return problem(request, exc.status, exc.slug, exc.detail, exc.headers, **exc.extra)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        await audit_refusal(request, KIND_STATUS[exc.kind], exc.slug, exc)  # Art. 21
         return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -15,8 +15,11 @@ from audit_log.actor import Actor
 from audit_log.errors import TreeSizeError
 from audit_log.log import DeptStats, EntryPage
 from ca.certs import describe_cert
+from certificate_store.repos.audit import WitnessRecord
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyVerifier
+from ecert.services.witness import witness_key_id
+from formats import errors as generic
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
@@ -66,11 +69,48 @@ def checkpoint(p: Platform) -> str:
     return formats.checkpoint(p.audit.origin, head, key_hash, cosigs)
 
 
+class UnregisteredWitness(generic.Forbidden):
+    """见证方未登记 / Only witnesses the platform operator registered may cosign."""
+
+    slug = "witness-not-registered"
+
+
+class WitnessKeyMismatch(generic.Forbidden):
+    """见证方密钥与登记不符 / The cosignature names a key other than the registered one."""
+
+    slug = "witness-key-mismatch"
+
+
+def add_witness(p: Platform, name: str, public_key_der: bytes, actor: Actor) -> WitnessRecord:
+    """Register a witness (operator, CLI); audited. A name is registered once."""
+    now = p.now()
+    rec = WitnessRecord(name, witness_key_id(public_key_der), public_key_der, now, actor.name)
+    with p.store.transaction() as uow:
+        uow.audit.add_witness(rec)
+        p.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
+                       role=actor.role, action="audit.witness.add", request_id=actor.request_id,
+                       details={"name": name, "key_id": rec.key_id})
+        p.after_write(uow)
+    return rec
+
+
+def list_witnesses(p: Platform) -> list[WitnessRecord]:
+    with p.store.transaction() as uow:
+        return uow.audit.witnesses()
+
+
 def store_cosignature(p: Platform, cosig: formats.Cosignature, public_key_der: bytes,
                       actor: Actor) -> None:
+    """Keep a cosignature of a registered witness, checked against the registered key only;
+    the key the caller supplies must be that key (a witness's own claim proves nothing)."""
     now = p.now()
     with p.writing() as uow:
-        p.audit.store_cosignature(uow, cosig, KeyVerifier(public_key_der), now)
+        witness = uow.audit.witness(cosig.witness_name)
+        if witness is None:
+            raise UnregisteredWitness()
+        if public_key_der != witness.public_key or cosig.witness_key_id != witness.key_id:
+            raise WitnessKeyMismatch()
+        p.audit.store_cosignature(uow, cosig, KeyVerifier(witness.public_key), now)
         p.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                        role=actor.role, action="audit.cosign", request_id=actor.request_id,
                        details={"tree_size": cosig.tree_size, "witness": cosig.witness_name})

@@ -22,6 +22,7 @@ from ca import certs as ca_certs
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from ecert.errors import UsageError
+from ecert.tokens import DepartmentSucceeded, department_acts
 from formats.keyids import x5t_s256
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ def find_client_cert(uow: UnitOfWork, der: bytes, now: dt.datetime) -> ClientCer
     role = CLIENT_KINDS.get(rec.kind)
     if role is None or rec.state != "active" or not rec.not_before <= now <= rec.not_after:
         return None
+    if not department_acts(uow, rec.dept_code):  # Art. 9: a predecessor's credentials end
+        return None
     return ClientCertIdentity(rec.serial, role, rec.dept_code)
 
 
@@ -77,8 +80,8 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
     now = platform.now()
     with platform.store.transaction() as uow:
         dept = uow.departments.get(code)
-        if dept.successor_code:
-            raise UsageError(f"{code} was succeeded by {dept.successor_code}")
+        if not department_acts(uow, code):
+            raise DepartmentSucceeded(f"{code} was succeeded by {dept.successor_code}")
         root_signer, root_der = platform.pki.root(uow)
         der = cert_profiles.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
                                               dept.code, platform.settings.base_url, None, now,

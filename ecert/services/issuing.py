@@ -77,8 +77,16 @@ def issue(p: Platform, actor: Actor, type_code: str, data: Mapping[str, Any],
 
 
 def get(p: Platform, actor: Actor, identifier: str) -> CertificateView:
-    with p.store.transaction() as uow:
-        return p.issuance.get(uow, actor, identifier)
+    """The full record (unmasked ID number); an issuing department's read is audited (Art. 21)
+    in the same transaction. Administrators and auditors read through their own logged paths."""
+    if actor.role != "issuer":
+        with p.store.transaction() as uow:
+            return p.issuance.get(uow, actor, identifier)
+    with p.writing() as uow:
+        view = p.issuance.get(uow, actor, identifier)
+        p.audit.record_by(uow, actor, now=p.now(), action="certificate.view",
+                          cert_identifier=view.identifier, details={"what": "record"})
+        return view
 
 
 def change(p: Platform, actor: Actor, identifier: str, data: Mapping[str, Any], reason: str,

@@ -34,7 +34,7 @@ from formats.errors import DomainError, Kind
 from formats.identifiers import parse_identifier
 from verifier import lists as vlists
 from verifier import lookup as vlookup
-from verifier.catalog import purpose_allowed, type_view
+from verifier.catalog import granted, type_view
 from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, VerifierError
 from verifier.pdf import verify_pdf
 from verifier.results import VerificationResult
@@ -236,6 +236,7 @@ def _deny(p: Platform, actor: Actor, now: dt.datetime, identifier: str | None, p
                           cert_identifier=identifier, purpose=_clip(purpose),
                           details={"reason": err.slug})
         p.after_write(uow)
+    err.audited = True  # type: ignore[union-attr]  # the edge logs no second refusal
     raise err
 
 
@@ -249,8 +250,7 @@ def _annotated_check(uow: UnitOfWork, actor: Actor, identifier: str, purpose: st
     if cert is None:
         raise NotFound()
     view = type_view(uow.catalog.get(cert.type_code, cert.type_version))
-    grant = view.grant_for(actor.dept_code)
-    if grant is None or not purpose_allowed(purpose, grant):
+    if granted(uow, view, actor.dept_code, purpose) is None:
         raise NotGranted()
     used = uow.certificates.count_annotated_copies(cert.id, now - ANNOTATED_PERIOD)
     if used >= view.annotated_copy_cap:

@@ -14,7 +14,9 @@ from audit_log import formats
 from audit_log.errors import WitnessRefusal
 from audit_log.witness import WitnessState, check_and_cosign
 from ca.certs import der_from_pem, describe_cert
+from ca.errors import MalformedCertificate
 from ca.keystore import FileKeyStore
+from ca.signer import load_public_key
 from ecert.errors import UsageError
 from ecert.keyadapters import KeyedSigner, KeyVerifier
 
@@ -30,9 +32,39 @@ def _store_for(key: Path, passphrase_env: str) -> tuple[FileKeyStore, str]:
     return FileKeyStore(key.parent, passphrase.encode()), name[: -len(".key.pem")]
 
 
+def witness_key_id(public_key_der: bytes) -> str:
+    """The key id a witness names in its cosignatures: SHA-256 of its SPKI, 16 hex digits."""
+    return hashlib.sha256(public_key_der).hexdigest()[:16]
+
+
+_PEM_BEGIN, _PEM_END = "-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----"
+
+
+def public_key_pem(public_key_der: bytes) -> str:
+    body = base64.encodebytes(public_key_der).decode("ascii")
+    return f"{_PEM_BEGIN}\n{body}{_PEM_END}\n"
+
+
+def public_key_from_pem(text: str) -> bytes:
+    """The P-256 SubjectPublicKeyInfo DER of a PEM ``PUBLIC KEY`` block."""
+    begin, end = text.find(_PEM_BEGIN), text.find(_PEM_END)
+    if begin < 0 or end < begin:
+        raise UsageError("--key must be a PEM file with a PUBLIC KEY block")
+    try:
+        der = base64.b64decode("".join(text[begin + len(_PEM_BEGIN):end].split()), validate=True)
+        load_public_key(der)
+    except (ValueError, MalformedCertificate) as exc:
+        raise UsageError("--key does not hold a P-256 public key") from exc
+    return der
+
+
 def create_witness_key(key: Path, passphrase_env: str) -> bytes:
+    """A new witness key; its public key is also written beside it (NAME.pub.pem) for the
+    platform operator to register (`ecert audit witness-add`)."""
     store, label = _store_for(key, passphrase_env)
-    return store.generate(label).public_key_der
+    spki = store.generate(label).public_key_der
+    key.with_name(label + ".pub.pem").write_text(public_key_pem(spki), encoding="ascii")
+    return spki
 
 
 def _log_public_key(client: httpx.Client, base: str, head: formats.TreeHead,
@@ -57,7 +89,7 @@ def run_witness(url: str, key: Path, token: str, name: str, state_path: Path,
                 log_key: Path | None, passphrase_env: str) -> formats.Cosignature:
     store, label = _store_for(key, passphrase_env)
     signer = store.load(label)
-    key_id = hashlib.sha256(signer.public_key_der).hexdigest()[:16]
+    key_id = witness_key_id(signer.public_key_der)
     base = url.rstrip("/")
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(headers=headers, timeout=30) as client:

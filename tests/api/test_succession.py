@@ -41,10 +41,11 @@ def test_successor_takes_over(client, world, platform) -> None:  # type: ignore[
     assert r.status_code == 200, r.text
     assert r.json()["successor_code"] == world["successor"]
 
-    # the predecessor signs nothing more; the successor maintains its certificates
+    # the predecessor signs nothing more (its tokens ended with the succession: 401);
+    # the successor maintains its certificates
     refused = client.post(f"/api/v1/certificates/{old['identifier']}/status",
                           json={"event": "inspect", "reason": "年检"}, headers=auth(world["issuer"]))
-    assert refused.status_code == 403, refused.text
+    assert refused.status_code == 401, refused.text
     changed = client.post(f"/api/v1/certificates/{old['identifier']}/change",
                           json={"data": {"fields": {"hours": 64}}, "reason": "机构改革后更正"},
                           headers=auth(world["successor_issuer"]))

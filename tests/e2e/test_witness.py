@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import auth
-from tests.e2e.conftest import Producer, ecert, issue_some
+from tests.e2e.conftest import Producer, ecert, issue_some, platform_env
 
 WENV = {"ECERT_WITNESS_PASSPHRASE": "witness-passphrase-0123456789"}
 
@@ -61,6 +61,10 @@ def test_witness_cosigns_then_refuses_rewritten_log(platform: Any, client: Any, 
     r = ecert("audit", "witness-init", "--key", key, env=WENV)
     assert r.returncode == 0, r.stdout + r.stderr
     assert key.exists()
+    # the platform operator registers the witness's public key; only then do its cosignatures count
+    env = {**platform_env(platform), "ECERT_DATA_DIR": str(platform.settings.data_dir)}
+    r = ecert("audit", "witness-add", "w1", "--key", key.with_name("w1.pub.pem"), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
     state = tmp_path / "S" / "state.json"
     state.parent.mkdir()
     args = ("audit", "witness", "--url", live_url, "--key", key, "--token", producer.auditor,

@@ -118,7 +118,9 @@ def test_holder_list_and_who_looked(world):
         lookup(world.store, other, c.identifier, "行政审批", NOW)
     with world.store.transaction() as uow:
         seen = holder.who_looked(uow, me, c.identifier)
-    assert [(s.dept_code, s.purpose) for s in seen] == [(USER, "行政审批")]
+    # the refused try is shown too (Art. 21: the holder sees every department's attempt)
+    assert [(s.dept_code, s.purpose, s.action) for s in seen] == [
+        (USER, "行政审批", "certificate.lookup"), (OTHER, "行政审批", "certificate.lookup_denied")]
     assert seen[0].dept_name == "使用局"
     stranger = Actor(name="h2", role="holder", holder_hash=holder_hash("X"))
     with world.store.transaction() as uow, pytest.raises(Forbidden):

@@ -95,8 +95,9 @@ def test_altered_is_invalid(sqlite_world):
 
 
 def test_appended_metadata_update_cannot_change_identifier(sqlite_world):
-    """pyHanko's diff policy treats an /Info update after signing as harmless (LTA_UPDATES),
-    so the signature stays valid; the identifier must still come from the signed bytes."""
+    """pyHanko's diff policy treats an /Info update after signing as harmless (LTA_UPDATES);
+    the identifier must still come from the signed bytes, and the file, changed after its
+    signature, is not valid as the signed document (Art. 14; docs/security.md)."""
     c = sqlite_world.issue()
     pdf = signed_pdf(sqlite_world, c.identifier)
     from pyhanko.pdf_utils.generic import NameObject, TextStringObject
@@ -111,7 +112,8 @@ def test_appended_metadata_update_cannot_change_identifier(sqlite_world):
     with sqlite_world.store.transaction() as uow:
         r = verify_pdf(uow, out.getvalue(), sqlite_world.root_der, NOW)
     assert r.identifier == c.identifier
-    assert r.verdict is Verdict.VALID
+    assert r.verdict is Verdict.INVALID
+    assert [(f.name, f.reason) for f in r.failed] == [("pdf-modification", "modified-after-signing")]
 
 
 def test_not_a_pdf(sqlite_world):

@@ -19,6 +19,7 @@ from ecert.http.problems import ProblemError
 from ecert.http.schemas import ImportJobOut, ReconcileIn, ReconcileOut
 from ecert.platform import Platform
 from ecert.services import importing, issuing
+from ecert.services.accesslog import require_may_import
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))
@@ -48,6 +49,7 @@ async def start_import(request: Request, p: PlatformDep,
                        actor: Actor = ISSUER) -> ImportJobOut:
     """Upload CSV (header row) or JSONL; the import runs in the background, resumable and
     idempotent: posting the same file again resumes or reports it. Poll `status_url`."""
+    await run_in_threadpool(require_may_import, p, actor, type_code)  # 403 before the upload
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in FORMATS:
         raise ProblemError(415, "unsupported-media-type",

@@ -11,9 +11,12 @@
 
   async function load() {
     var sth = await E.api('GET', '/api/v1/audit/get-sth');
+    // get-sth carries witness cosignatures as `ecert_cosignatures` (RFC 6962 clients ignore it)
+    var cosigs = sth.ecert_cosignatures || [];
+    var names = cosigs.map(function (c) { return c.witness; }).join('、');
     E.fields($('sth'), [['记录数 tree_size', sth.tree_size], ['签名时间', E.when(new Date(sth.timestamp).toISOString())],
       ['根哈希', sth.sha256_root_hash], ['签名', sth.tree_head_signature.slice(0, 32) + '…'],
-      ['见证签名', (sth.cosignatures || []).length + ' 个']]);
+      ['见证签名', cosigs.length + ' 个' + (names ? '（' + names + '）' : '')]]);
     var until = new Date();
     var since = new Date(until.getTime() - 30 * 86400 * 1000);
     var stats = await E.api('GET', '/api/v1/audit/stats?since=' + encodeURIComponent(since.toISOString()) +
