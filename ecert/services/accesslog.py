@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from audit_log.actor import Actor
-from formats.errors import DomainError, MalformedInput
 from ecert.services import issuing
+from formats.errors import DomainError, MalformedInput
 from formats.identifiers import parse_identifier
 from issuer.errors import Forbidden
 
