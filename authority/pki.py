@@ -25,9 +25,10 @@ from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord
 from formats.uscc import validate_uscc
-from issuer.errors import Conflict as StateConflict
-from issuer.errors import Forbidden, InvalidRequest
-from issuer.errors import NotFound as NotFoundError
+from formats.errors import Conflict as StateConflict
+from formats.errors import Forbidden
+from formats.errors import InvalidInput as InvalidRequest
+from formats.errors import NotFound as NotFoundError
 
 PLATFORM_NAME = "西藏自治区电子证照平台"
 ROOT_CN = "西藏自治区电子证照根CA"
@@ -243,12 +244,12 @@ class PlatformPki:
     def _status_of(self, uow: UnitOfWork, serial: int) -> ca_ocsp.CertStatusInfo:
         rec = uow.pki.by_serial(serial)
         if rec is None or rec.kind == "root":
-            return ca_ocsp.CertStatusInfo("unknown", None, None)
+            return ca_ocsp.CertStatusInfo("unknown")
         if rec.state == "revoked":
             return ca_ocsp.CertStatusInfo("revoked", rec.revoked_at,
                                           REVOCATION_REASONS.get(rec.revocation_reason or "",
                                                                  Reason.UNSPECIFIED))
-        return ca_ocsp.CertStatusInfo("good", None, None)
+        return ca_ocsp.CertStatusInfo("good")
 
     def answer_ocsp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
         signer, der = self.service(uow, "ocsp")

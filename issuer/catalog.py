@@ -33,8 +33,10 @@ from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateTypeRecord
 from formats.idnumber import citizen_id_problems
 from formats.record import canonical_bytes, sha256_hex
+from formats.text import clean_tree
 from formats.uscc import uscc_problems
 from issuer.errors import Forbidden, InvalidCatalogDefinition, InvalidCertificateData, NotFound
+from issuer.patterns import data_validator, pattern_problems
 from issuer.records import AuditRecorder
 
 HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified social credit code"}
@@ -183,6 +185,7 @@ def definition_problems(d: Any) -> list[str]:
                 Draft202012Validator.check_schema(fields)
             except jsonschema.SchemaError as exc:
                 p.append(f"fields is not a valid JSON Schema (2020-12): {exc.message}")
+            p.extend(pattern_problems(fields))  # patterns run on RE2 (issuer.patterns)
             if fields.get("type") != "object":
                 p.append('fields must have "type": "object"')
             raw_props = fields.get("properties")
@@ -351,6 +354,8 @@ def validate_data(ctype: CertificateType, data: Any,
     if not isinstance(data, Mapping):
         raise InvalidCertificateData("证照数据无效 / data must be a JSON object",
                                      errors=[{"field": "", "message": "not an object"}])
+    data, text_errors = clean_tree(data)  # formats.text: NFC, no invisible characters
+    errors.extend(text_errors)
     errors.extend({"field": k, "message": "未知的键 / unknown key"}
                   for k in sorted(set(data) - _DATA_KEYS))
     holder = data.get("holder")
@@ -369,8 +374,7 @@ def validate_data(ctype: CertificateType, data: Any,
             errors.append({"field": "holder.code", "message": f"{kind}无效 / {p}"})
     fields = data.get("fields", {})
     if validator is None:
-        validator = Draft202012Validator(ctype.schema,
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = data_validator(ctype.schema)
     if not isinstance(fields, Mapping):
         errors.append({"field": "fields", "message": "must be an object"})
     else:

@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 from audit_log.actor import Actor
 from formats.record import canonical_bytes, sha256_hex
+from formats.text import csv_row
 from issuer.catalog import CertificateType
 from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, IssuerError
 from issuer.issuance import IssuanceService
@@ -201,7 +202,7 @@ class _Rejects:
             self._writer = csv.DictWriter(f, fieldnames=self._header, extrasaction="ignore")
             if self._new:
                 self._writer.writeheader()
-        self._writer.writerow(rec)
+        self._writer.writerow(csv_row(rec))  # formula prefixes neutralised (formats.text)
 
     def _write_line(self, rec: Mapping[str, Any]) -> None:
         self._open().write(json.dumps(rec, ensure_ascii=False) + "\n")

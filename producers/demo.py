@@ -50,7 +50,7 @@ def _change_patch(definition: Mapping[str, Any], fields: Mapping[str, Any]) -> d
 
 
 def seed_demo(issuance: IssuanceService, catalog: CatalogService,
-              enrol_department: Callable[[str, str], None], now: dt.datetime,
+              enrol_department: Callable[[str, str], object], now: dt.datetime,
               per_type: int = 6) -> DemoResult:
     store = issuance.store
     with store.transaction() as uow:

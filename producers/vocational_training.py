@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit_log.actor import Actor
-from issuer.issuance import IssuanceService, IssuedCertificate
+from issuer.issuance import IssuanceService
+from issuer.views import IssuedCertificate
 from producers._common import COUNTIES, dept, face, person, request_of
 
 DEPT = "hrss"

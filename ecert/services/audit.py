@@ -85,7 +85,8 @@ def periods(since: dt.datetime, until: dt.datetime,
     """[since, until) cut into calendar days or months (or kept whole), at most MAX_PERIODS."""
     if period == "all":
         return [(since, until)]
-    out, cur = [], since
+    out: list[tuple[dt.datetime, dt.datetime]] = []
+    cur = since
     while cur < until and len(out) < MAX_PERIODS:
         if period == "day":
             nxt = cur + dt.timedelta(days=1)
