@@ -18,6 +18,7 @@ def run_once(platform: Any) -> None:
     now = platform.now()
     with platform.store.transaction() as uow:
         platform.after_write(uow)
+    platform.auth_failures.flush(platform.store, now)  # summaries of closed windows
     platform.issuance.lapse_due(now)
     platform.issuance.queue_expiry_reminders(now)
     with platform.store.transaction() as uow:
