@@ -232,3 +232,11 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
+
+
+def uvicorn_proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's own proxy handling, to match: off unless proxies are configured (uvicorn
+    otherwise believes X-Forwarded-For from 127.0.0.1), then only for those proxies."""
+    if not trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
