@@ -181,8 +181,6 @@ class Edge:
     async def _answer(self, scope: Scope, send: Send, status: int, slug: str, detail: str,
                       **extra: Any) -> None:
         response = problems.problem(Request(scope), status, slug, detail, **extra)
-        if status == 413:
-            response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, _no_receive, send)
 
     @staticmethod
@@ -197,6 +195,8 @@ class Edge:
                     headers.setdefault(key, value)
                 html = headers.get("content-type", "").startswith("text/html")
                 headers.setdefault("Content-Security-Policy", PAGE_CSP if html else API_CSP)
+                if message["status"] == 413:
+                    headers["Connection"] = "close"  # the rest of the body is not read
                 if "cache-control" not in headers:
                     static = path.startswith("/static/") and message["status"] < 400
                     headers["Cache-Control"] = STATIC_CACHE if static else "no-store"
