@@ -66,9 +66,9 @@ def test_hsm_gone_answers_503(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
 def test_database_down_answers_503(kind: str, tmp_path: Path) -> None:
-    from ecert.http.app import create_app
     from fastapi.testclient import TestClient
 
+    from ecert.http.app import create_app
     from ecert.platform import Platform
     from ecert.settings import load_settings
 
