@@ -29,7 +29,8 @@ NOTE_TYPE_COSIGNATURE_V1 = 0x04
 
 
 class HeadSigner(Protocol):
-    key_id: str
+    @property
+    def key_id(self) -> str: ...
 
     def sign(self, data: bytes) -> bytes: ...
 

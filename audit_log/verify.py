@@ -23,6 +23,7 @@ from audit_log.formats import HeadVerifier, TreeHead
 from audit_log.log import AuditLog
 from certificate_store.db import UnitOfWork
 from certificate_store.repos.audit import AuditEntryRecord, AuditRepo
+from formats.text import csv_row
 
 MAX_FINDINGS_PER_CHECK = 200
 
@@ -274,6 +275,6 @@ def export_csv(uow: UnitOfWork, out: IO[str]) -> int:
     w.writeheader()
     n = 0
     for rec in uow.audit.iter_entries():
-        w.writerow(_export_row(rec))
+        w.writerow(csv_row(_export_row(rec)))  # formula prefixes neutralised
         n += 1
     return n

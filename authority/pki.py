@@ -14,20 +14,23 @@ from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from audit_log.log import AuditLog
+from authority.reuse import CrlKeeper, OcspKeeper
 from ca import cert_profiles
 from ca import certs as ca_certs
 from ca import crl as ca_crl
 from ca import ocsp as ca_ocsp
 from ca import tsa as ca_tsa
+from ca.errors import MalformedRequest
 from ca.keystore import KeyStore
 from ca.revocation import Reason, Revoked
 from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord
+from formats.errors import Conflict as StateConflict
+from formats.errors import Forbidden
+from formats.errors import InvalidInput as InvalidRequest
+from formats.errors import NotFound as NotFoundError
 from formats.uscc import validate_uscc
-from issuer.errors import Conflict as StateConflict
-from issuer.errors import Forbidden, InvalidRequest
-from issuer.errors import NotFound as NotFoundError
 
 PLATFORM_NAME = "西藏自治区电子证照平台"
 ROOT_CN = "西藏自治区电子证照根CA"
@@ -71,6 +74,8 @@ class PlatformPki:
         self.base_url = base_url.rstrip("/")
         self._signers: dict[str, Signer] = {}
         self._lock = threading.Lock()
+        self._crl_kept = CrlKeeper()
+        self._ocsp_kept = OcspKeeper()
 
     # -- keys ----------------------------------------------------------------------------
     def signer(self, label: str) -> Signer:
@@ -262,18 +267,31 @@ class PlatformPki:
     def _status_of(self, uow: UnitOfWork, serial: int) -> ca_ocsp.CertStatusInfo:
         rec = uow.pki.by_serial(serial)
         if rec is None or rec.kind == "root":
-            return ca_ocsp.CertStatusInfo("unknown", None, None)
+            return ca_ocsp.CertStatusInfo("unknown")
         if rec.state == "revoked":
             return ca_ocsp.CertStatusInfo("revoked", rec.revoked_at,
                                           REVOCATION_REASONS.get(rec.revocation_reason or "",
                                                                  Reason.UNSPECIFIED))
-        return ca_ocsp.CertStatusInfo("good", None, None)
+        return ca_ocsp.CertStatusInfo("good")
 
     def answer_ocsp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
+        """The responder. Without a nonce, the answer is reused while the status holds
+        (authority.reuse); with one, it is signed for the caller."""
         signer, der = self.service(uow, "ocsp")
         _root_signer, root_der = self.root(uow)
-        return ca_ocsp.answer_ocsp_request(request_der, signer, der, root_der,
-                                           lambda serial: self._status_of(uow, serial), now)
+
+        def sign() -> bytes:
+            return ca_ocsp.answer_ocsp_request(request_der, signer, der, root_der,
+                                               lambda serial: self._status_of(uow, serial), now)
+
+        try:
+            req = ca_ocsp.parse_ocsp_request(request_der)
+        except MalformedRequest:
+            return sign()  # an unsigned malformedRequest
+        if req.nonce is not None:
+            return sign()
+        return self._ocsp_kept.get(request_der, (der, self._status_of(uow, req.serial)), now,
+                                   sign)
 
     def ocsp_for(self, uow: UnitOfWork, cert_der: bytes, now: dt.datetime) -> bytes:
         signer, der = self.service(uow, "ocsp")
@@ -283,13 +301,21 @@ class PlatformPki:
                                          self._status_of(uow, serial), now)
 
     def crl(self, uow: UnitOfWork, now: dt.datetime, hours: int = 24) -> bytes:
+        """The root's CRL, signed again only when a revocation happened or the last one nears
+        its nextUpdate (authority.reuse): not one root signature per request."""
         root_signer, root_der = self.root(uow)
-        revoked = [Revoked(r.serial, r.revoked_at or r.created_at,
-                           REVOCATION_REASONS.get(r.revocation_reason or "", Reason.UNSPECIFIED))
-                   for r in uow.pki.revoked()]
-        number = uow.pki.next_crl_number("root", now)
-        return ca_crl.build_crl(root_signer, root_der, revoked, number, now,
-                                now + dt.timedelta(hours=hours))
+        revoked = tuple(Revoked(r.serial, r.revoked_at or r.created_at,
+                                REVOCATION_REASONS.get(r.revocation_reason or "",
+                                                       Reason.UNSPECIFIED))
+                        for r in uow.pki.revoked())
+        validity = dt.timedelta(hours=hours)
+
+        def sign() -> bytes:
+            number = uow.pki.next_crl_number("root", now)
+            return ca_crl.build_crl(root_signer, root_der, list(revoked), number, now,
+                                    now + validity)
+
+        return self._crl_kept.get((root_der, revoked), now, validity, sign)
 
     def timestamp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
         signer, der = self.service(uow, "tsa")

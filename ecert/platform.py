@@ -22,6 +22,7 @@ from authority.pki import PlatformPki
 from ca.keystore import FileKeyStore, KeyStore
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
+from ecert.authfail import AuthFailures
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyedSigner, KeyVerifier
 from ecert.settings import Settings
@@ -114,16 +115,19 @@ class Platform:
             self.after_write(uow)
 
     # -- authentication ---------------------------------------------------------------------
-    def authenticate(self, token: str, request_id: str | None, path: str) -> TokenRecord | None:
+    def authenticate(self, token: str, request_id: str | None, path: str,
+                     source: str = "unknown") -> TokenRecord | None:
         now = self.now()
         with self.store.transaction() as uow:
             rec = authenticate(uow, token, now)
             if rec is None:
-                # Art. 21: login failures are logged; never the token itself.
-                self.audit.record(uow, now=now, actor="anonymous", actor_dept=None, role="none",
-                                  action="auth.failure", request_id=request_id,
-                                  details={"path": path[:200]})
+                # Art. 21: failures are logged, counted per source and window (authfail).
+                self.auth_failures.record(uow, source, path, request_id, now)
             return rec
+
+    @functools.cached_property
+    def auth_failures(self) -> AuthFailures:
+        return AuthFailures(self.audit)
 
     def initialise(self, actor: Actor) -> None:
         self.store.create_schema()

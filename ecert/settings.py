@@ -5,6 +5,7 @@ Domain packages never read settings: the composition root passes them what they 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -39,6 +40,8 @@ class Settings:
     reminder_days: int = 30
     # holder login (ecert/realname.py): "none" (off) | "development" (demo only, NOT real-name)
     realname: str = "none"
+    # reverse proxies (IPs/CIDRs) whose X-Forwarded-For is believed; none by default
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def keys_dir(self) -> Path:
@@ -82,12 +85,43 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
     env = os.environ if env is None else env
     ddir = Path(data_dir or env.get("ECERT_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
     is_demo = demo if demo is not None else env.get("ECERT_DEMO", "") in ("1", "true", "yes")
+    db_url, base_url = _urls(env, ddir)
+    backend, pin = _key_backend(env)
+    return Settings(
+        data_dir=ddir,
+        database_url=db_url,
+        base_url=base_url,
+        key_passphrase=_passphrase(env, ddir, is_demo, create_demo_secret).encode(),
+        demo=is_demo,
+        key_backend=backend,
+        pkcs11_module=env.get("ECERT_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so"),
+        pkcs11_token=env.get("ECERT_PKCS11_TOKEN", "ecert"),
+        pkcs11_pin=pin,
+        sth_every_n=_int(env, "ECERT_STH_EVERY_N", 100),
+        sth_every_seconds=_int(env, "ECERT_STH_EVERY_SECONDS", 60),
+        token_ttl_days=_int(env, "ECERT_TOKEN_TTL_DAYS", 90),
+        max_body_bytes=_int(env, "ECERT_MAX_BODY_BYTES", 10 * 1024 * 1024),
+        rate_limit_per_minute=_int(env, "ECERT_RATE_LIMIT_PER_MINUTE", 600),
+        list_ttl_seconds=_int(env, "ECERT_LIST_TTL_SECONDS", 3600),
+        reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
+        realname=_realname(env, is_demo),
+        trusted_proxies=_proxies(env),
+    )
+
+
+def _urls(env: Mapping[str, str], ddir: Path) -> tuple[str, str]:
     db_url = env.get("ECERT_DATABASE_URL") or f"sqlite:///{ddir / 'ecert.db'}"
     if not (db_url.startswith("sqlite") or db_url.startswith("postgresql")):
         raise ConfigError("ECERT_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
     base_url = (env.get("ECERT_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError("ECERT_BASE_URL must start with http:// or https://")
+    return db_url, base_url
+
+
+def _passphrase(env: Mapping[str, str], ddir: Path, is_demo: bool,
+                create_demo_secret: bool) -> str:
+    """ECERT_KEY_PASSPHRASE, or in demo mode the generated secret kept in the data dir."""
     passphrase = env.get("ECERT_KEY_PASSPHRASE", "")
     secret_file = ddir / DEMO_PASSPHRASE_FILE
     if not passphrase:
@@ -109,33 +143,36 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
                               "it encrypts the signing keys in the data dir")
     if len(passphrase) < MIN_PASSPHRASE:
         raise ConfigError(f"ECERT_KEY_PASSPHRASE must be at least {MIN_PASSPHRASE} characters")
+    return passphrase
+
+
+def _key_backend(env: Mapping[str, str]) -> tuple[str, str]:
     backend = env.get("ECERT_KEY_BACKEND", "file")
     if backend not in ("file", "pkcs11"):
         raise ConfigError("ECERT_KEY_BACKEND must be file or pkcs11")
     pin = env.get("ECERT_PKCS11_PIN", "")
     if backend == "pkcs11" and not pin:
         raise ConfigError("ECERT_PKCS11_PIN is required with ECERT_KEY_BACKEND=pkcs11")
+    return backend, pin
+
+
+def _realname(env: Mapping[str, str], is_demo: bool) -> str:
     # demo data dirs (ecert demo, ecert serve --demo) default to the development holder login
     realname = env.get("ECERT_REALNAME", "") or ("development" if is_demo else "none")
     if realname not in ("none", "development"):
         raise ConfigError("ECERT_REALNAME must be none or development (the development adapter "
                           "is NOT real authentication; production needs an identity-service adapter)")
-    return Settings(
-        data_dir=ddir,
-        database_url=db_url,
-        base_url=base_url,
-        key_passphrase=passphrase.encode(),
-        demo=is_demo,
-        key_backend=backend,
-        pkcs11_module=env.get("ECERT_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so"),
-        pkcs11_token=env.get("ECERT_PKCS11_TOKEN", "ecert"),
-        pkcs11_pin=pin,
-        sth_every_n=_int(env, "ECERT_STH_EVERY_N", 100),
-        sth_every_seconds=_int(env, "ECERT_STH_EVERY_SECONDS", 60),
-        token_ttl_days=_int(env, "ECERT_TOKEN_TTL_DAYS", 90),
-        max_body_bytes=_int(env, "ECERT_MAX_BODY_BYTES", 10 * 1024 * 1024),
-        rate_limit_per_minute=_int(env, "ECERT_RATE_LIMIT_PER_MINUTE", 600),
-        list_ttl_seconds=_int(env, "ECERT_LIST_TTL_SECONDS", 3600),
-        reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
-        realname=realname,
-    )
+    return realname
+
+
+def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """ECERT_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For counts (none by default)."""
+    raw = env.get("ECERT_TRUSTED_PROXIES", "")
+    parts = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for part in parts:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"ECERT_TRUSTED_PROXIES: {part!r} is not an IP address or "
+                              "CIDR network") from exc
+    return parts

@@ -32,9 +32,11 @@ from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateTypeRecord
 from formats.idnumber import citizen_id_problems
 from formats.record import canonical_bytes, sha256_hex
+from formats.text import clean_tree
 from formats.uscc import uscc_problems
 from issuer.definitions import HOLDER_KINDS, definition_problems
 from issuer.errors import Forbidden, InvalidCatalogDefinition, InvalidCertificateData, NotFound
+from issuer.patterns import data_validator
 from issuer.records import AuditRecorder
 
 __all__ = ["HOLDER_KINDS", "CatalogService", "CertificateData", "CertificateType", "FaceRow",
@@ -237,6 +239,8 @@ def validate_data(ctype: CertificateType, data: Any,
     if not isinstance(data, Mapping):
         raise InvalidCertificateData("证照数据无效 / data must be a JSON object",
                                      errors=[{"field": "", "message": "not an object"}])
+    data, text_errors = clean_tree(data)  # formats.text: NFC, no invisible characters
+    errors.extend(text_errors)
     errors.extend({"field": k, "message": "未知的键 / unknown key"}
                   for k in sorted(set(data) - _DATA_KEYS))
     holder = data.get("holder")
@@ -255,8 +259,7 @@ def validate_data(ctype: CertificateType, data: Any,
             errors.append({"field": "holder.code", "message": f"{kind}无效 / {p}"})
     fields = data.get("fields", {})
     if validator is None:
-        validator = Draft202012Validator(ctype.schema,
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = data_validator(ctype.schema)
     if not isinstance(fields, Mapping):
         errors.append({"field": "fields", "message": "must be an object"})
     else:

@@ -13,6 +13,7 @@ import jsonschema
 from jsonschema.validators import Draft202012Validator
 
 from formats.uscc import uscc_problems
+from issuer.patterns import pattern_problems
 
 HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified social credit code"}
 _KNOWN_KEYS = {"type_code", "name", "defining_dept", "issuers", "holder_kind", "fields",
@@ -67,6 +68,7 @@ def _fields(fields: Any) -> tuple[list[str], Mapping[str, Any]]:
         Draft202012Validator.check_schema(fields)
     except jsonschema.SchemaError as exc:
         p.append(f"fields is not a valid JSON Schema (2020-12): {exc.message}")
+    p.extend(pattern_problems(fields))  # patterns run on RE2 (issuer.patterns)
     if fields.get("type") != "object":
         p.append('fields must have "type": "object"')
     raw_props = fields.get("properties")

@@ -35,6 +35,7 @@ from audit_log.actor import Actor
 from certificate_store.db import UnitOfWork
 from certificate_store.records import ImportJobRecord
 from formats.record import canonical_bytes, sha256_hex
+from formats.text import csv_row
 from issuer.catalog import CertificateType
 from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, IssuerError
 from issuer.issuance import IssuanceService
@@ -205,7 +206,7 @@ class _Rejects:
             self._writer = csv.DictWriter(f, fieldnames=self._header, extrasaction="ignore")
             if self._new:
                 self._writer.writeheader()
-        self._writer.writerow(rec)
+        self._writer.writerow(csv_row(rec))  # formula prefixes neutralised (formats.text)
 
     def _write_line(self, rec: Mapping[str, Any]) -> None:
         self._open().write(json.dumps(rec, ensure_ascii=False) + "\n")

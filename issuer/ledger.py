@@ -27,6 +27,7 @@ from formats.record import RECORD_TYP, Holder, build_record, canonical_bytes, sh
 from formats.status import STATUSES, VALID
 from issuer.catalog import CertificateData, CertificateType, validity_end
 from issuer.errors import Conflict, Forbidden, MalformedIdentifier, NotFound
+from issuer.patterns import data_validator
 from issuer.records import AuditRecorder
 from issuer.views import (
     CertificateView,
@@ -128,8 +129,7 @@ class Ledger:
                 ctype = CertificateType.from_record(uow.catalog.get(type_code, version))
             except store_errors.NotFound as exc:
                 raise NotFound(f"certificate type {type_code} v{version} not found") from exc
-        validator = Draft202012Validator(ctype.schema,
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = data_validator(ctype.schema)  # RE2 patterns (issuer.patterns)
         self._types[(type_code, version)] = (ctype, validator)
         return ctype, validator
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from audit_log.actor import Actor
 from certificate_store.db import UnitOfWork
-from issuer.issuance import IssuanceService, IssuedCertificate
+from issuer.issuance import IssuanceService
+from issuer.views import IssuedCertificate
 from producers._common import COUNTIES, company, dept, face, request_of
 
 DEPT = "education"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecert.cli.common import DataDir, cli_actor, console, settings_for
+
+if TYPE_CHECKING:
+    from ecert.platform import Platform
+    from ecert.settings import Settings
+    from producers.demo import DemoResult
 
 DEMO_DIR = Path("ecert-demo")
 
@@ -20,24 +26,37 @@ def demo(data_dir: DataDir = None,
          per_type: Annotated[int, typer.Option("--per-type")] = 6) -> None:
     """Set up a demo platform on embedded SQLite, issue sample certificates, print the URLs
     and serve. Demo mode only: keys are encrypted with a generated passphrase kept beside them."""
+    # The web stack and the producers are loaded only by the commands that need them.
     import uvicorn
 
     from ecert.http.app import create_app
+    from ecert.http.edge import uvicorn_proxy_options
     from ecert.platform import Platform
-    from ecert.services import issuing
-    from formats.identifiers import parse_identifier
-    from producers.demo import seed_demo
 
-    target = data_dir or DEMO_DIR
-    import dataclasses
+    settings = _demo_settings(data_dir or DEMO_DIR, host, port)
+    p = Platform(settings)
+    result = _seed(p, per_type)
+    tokens = _demo_tokens(p, next(iter(result.departments.values())))
+    _print_summary(p, result, tokens)
+    if serve:
+        console.print(f"\nserving on {settings.base_url} — Ctrl-C to stop")
+        uvicorn.run(create_app(settings, p), host=host, port=port, log_level="warning",
+                    **uvicorn_proxy_options(settings.trusted_proxies))
 
+
+def _demo_settings(target: Path, host: str, port: int) -> Settings:
     settings = settings_for(target, demo=True, create=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # holder login with name + ID number: the development adapter, NOT real authentication
     settings = dataclasses.replace(settings, realname="development")
     if host not in ("127.0.0.1", "localhost") or port != 8000:
         settings = dataclasses.replace(settings, base_url=f"http://{host}:{port}")
-    p = Platform(settings)
+    return settings
+
+
+def _seed(p: Platform, per_type: int) -> DemoResult:
+    from producers.demo import seed_demo
+
     actor = cli_actor()
     p.initialise(actor)
     result = seed_demo(p.writing, p.issuance, p.catalog,
@@ -45,27 +64,46 @@ def demo(data_dir: DataDir = None,
                        per_type=per_type)
     with p.store.transaction() as uow:
         p.audit.sign_head(uow, p.head_signer(uow), p.now())
-    admin = p.create_token(role="admin", dept_code=None, holder_code=None, label="demo admin",
-                           ttl_days=30, actor=actor).secret
-    auditor = p.create_token(role="auditor", dept_code=None, holder_code=None,
-                             label="demo auditor", ttl_days=30, actor=actor).secret
-    first_dept = next(iter(result.departments.values()))
-    issuer_tok = p.create_token(role="issuer", dept_code=first_dept, holder_code=None,
-                                label="demo issuer", ttl_days=30, actor=actor).secret
-    valid = result.by_state.get("valid", ())
-    base = settings.base_url
-    console.print(f"[bold green]ecert demo[/bold green] data in {settings.data_dir}: "
+    return result
+
+
+def _demo_tokens(p: Platform, first_dept: str) -> dict[str, str]:
+    actor = cli_actor()
+    made = {}
+    for role, dept in (("admin", None), ("auditor", None), ("issuer", first_dept)):
+        made[role] = p.create_token(role=role, dept_code=dept, holder_code=None,
+                                    label=f"demo {role}", ttl_days=30, actor=actor).secret
+    made["dept"] = first_dept
+    return made
+
+
+def _demo_holder(p: Platform, identifier: str) -> dict[str, str]:
+    """The (invented) holder of a demo certificate, for the holder login form."""
+    from formats.identifiers import parse_identifier
+
+    with p.store.transaction() as uow:
+        cert = uow.certificates.by_base(parse_identifier(identifier).base)
+        if cert is None:
+            return {}
+        holder: dict[str, str] = json.loads(
+            uow.certificates.version(cert.id, cert.current_version).canonical)["holder"]
+        return holder
+
+
+def _print_summary(p: Platform, result: DemoResult, tokens: dict[str, str]) -> None:
+    from ecert.services import issuing
+
+    base = p.settings.base_url
+    console.print(f"[bold green]ecert demo[/bold green] data in {p.settings.data_dir}: "
                   f"{result.issued} certificates issued ({result.skipped} already present), "
                   f"{len(result.types)} certificate types")
     for state, ids in result.by_state.items():
         console.print(f"  {state:<10} {len(ids)}")
+    valid = result.by_state.get("valid", ())
     if valid:
         console.print("\n[bold]公民扫码页 citizen page (QR URL) of a valid certificate:[/bold]")
         print(issuing.qr_url(p, valid[0]), flush=True)
-        with p.store.transaction() as uow:  # invented demo data, for the holder login form
-            cert = uow.certificates.by_base(parse_identifier(valid[0]).base)
-            holder = json.loads(uow.certificates.version(cert.id, cert.current_version)
-                                .canonical)["holder"] if cert else {}
+        holder = _demo_holder(p, valid[0])
         if holder:
             console.print(f"demo holder login (/holder): {holder['name']} {holder['code']}")
     console.print(f"\n平台首页 home:        {base}/")
@@ -74,8 +112,6 @@ def demo(data_dir: DataDir = None,
     console.print(f"审计 audit (auditor): {base}/api/v1/audit/get-sth")
     console.print(f"持证主体 holder page:  {base}/holder  (demo login: a sample holder's name + "
                   "ID number; development adapter, NOT real-name authentication)")
-    console.print(f"\ndemo tokens (shown once, valid 30 days):\n  admin   {admin}\n"
-                  f"  auditor {auditor}\n  issuer  {issuer_tok}  (department {first_dept})")
-    if serve:
-        console.print(f"\nserving on {base} — Ctrl-C to stop")
-        uvicorn.run(create_app(settings, p), host=host, port=port, log_level="warning")
+    console.print(f"\ndemo tokens (shown once, valid 30 days):\n  admin   {tokens['admin']}\n"
+                  f"  auditor {tokens['auditor']}\n  issuer  {tokens['issuer']}  "
+                  f"(department {tokens['dept']})")

@@ -84,9 +84,9 @@ def restore(src: Annotated[Path, typer.Argument(help="backup file made by `ecert
         for name in names:
             if name.startswith("keys/") and name.endswith(".key.pem") and "/" not in name[5:]:
                 dest = keys_dir / name[5:]
-                with zf.open(name) as s, open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                with zf.open(name) as member, open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                                                       0o600), "wb") as d:
-                    shutil.copyfileobj(s, d)
+                    shutil.copyfileobj(member, d)
         if HOLDER_INDEX_KEY in names:
             index_key = target / HOLDER_INDEX_KEY
             with open(os.open(index_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as d:

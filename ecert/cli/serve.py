@@ -40,6 +40,7 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     import uvicorn
 
     from ecert.http.app import create_app
+    from ecert.http.edge import uvicorn_proxy_options
     from ecert.http.tls import uvicorn_tls_options
 
     p = platform_for(data_dir, demo)
@@ -51,4 +52,5 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     if workers > 1:
         raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:create --workers N` "
                           "with ECERT_DATA_DIR set (see README)")
-    uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info", **tls)
+    uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info", **tls,
+                **uvicorn_proxy_options(p.settings.trusted_proxies))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
@@ -17,35 +16,22 @@ from fastapi.staticfiles import StaticFiles
 from ecert.http import lifespan as housekeeping
 from ecert.http import logredact, problems
 from ecert.http.auth import RateLimiter, allow, public
+from ecert.http.edge import Edge, parse_proxies
 from ecert.http.routes import admin, audit, bulk, holder, home, issuing, lists, pages, pki, verifying
 from ecert.platform import Platform
 from ecert.settings import Settings
 
 log = logging.getLogger("ecert.http")
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
-            "object-src 'none'")
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The problem responses are documented on every router but the home page's.
+ROUTERS = (pki.router, admin.router, audit.router, issuing.router, bulk.router, lists.router,
+           verifying.router, verifying.public_router, holder.router, pages.router)
 
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform(settings)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        interval = max(1.0, min(float(settings.sth_every_seconds), 30.0))
-        async with housekeeping.periodic(platform, interval):
-            yield
-
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, platform),
         title="ecert 电子证照平台 API",
         version="1.0",
         description="Signing, lookup, verification and audit of electronic certificates "
@@ -58,46 +44,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(platform.settings.rate_limit_per_minute)
     logredact.install()
     problems.install(app)
-
-    @app.middleware("http")
-    async def edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id", "")
-        if not (0 < len(rid) <= 64 and rid.replace("-", "").isalnum()):
-            rid = secrets.token_hex(8)
-        request.state.request_id = rid
-        length = request.headers.get("content-length")
-        limit = settings.max_body_bytes
-        if length is not None:
-            if not length.isdigit():
-                return problems.problem(request, 400, "bad-request", "invalid Content-Length")
-            if int(length) > limit:
-                return problems.problem(request, 413, "payload-too-large",
-                                        f"request bodies are limited to {limit} bytes")
-        elif request.method in ("POST", "PUT", "PATCH"):
-            body = await request.body()  # chunked: read (bounded) and check
-            if len(body) > limit:
-                return problems.problem(request, 413, "payload-too-large",
-                                        f"request bodies are limited to {limit} bytes")
-        response = await call_next(request)
-        response.headers["X-Request-Id"] = rid
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        ctype = response.headers.get("content-type", "")
-        response.headers.setdefault("Content-Security-Policy",
-                                    PAGE_CSP if ctype.startswith("text/html") else API_CSP)
-        return response
-
+    app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes,
+                       trusted_proxies=parse_proxies(",".join(settings.trusted_proxies)))
     app.include_router(home.router)
-    app.include_router(pki.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(admin.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(audit.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(issuing.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(bulk.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(lists.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(verifying.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(verifying.public_router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(holder.router, responses=problems.PROBLEM_RESPONSES)
-    app.include_router(pages.router, responses=problems.PROBLEM_RESPONSES)
+    for router in ROUTERS:
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     app.mount("/static/apidocs", StaticFiles(directory=home.APIDOCS_ASSETS), name="apidocs")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _check_every_route_declares_roles(app)
@@ -105,12 +56,23 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     return app
 
 
+def _lifespan(settings: Settings, platform: Platform
+              ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        interval = max(1.0, min(float(settings.sth_every_seconds), 30.0))
+        async with housekeeping.periodic(platform, interval):
+            yield
+
+    return lifespan
+
+
 def _document_roles(app: FastAPI) -> None:
     """Every operation in the OpenAPI document says which roles may call it (`x-roles`) and,
     unless public, that it takes a bearer token — so the API docs can authorise requests."""
     # OpenAPI writes {encoded:path} as {encoded}
     declared = {(m.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", path)): route_roles(r) or frozenset()
-                for path, r in api_routes(app) for m in r.methods}
+                for path, r in api_routes(app) for m in r.methods or ()}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -138,7 +100,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
     for ctx in iter_route_contexts(app.router.routes):
         route = ctx.original_route
         if isinstance(route, APIRoute):
-            out.append((ctx.path, route))
+            out.append((ctx.path or route.path, route))
     return out
 
 
@@ -152,7 +114,7 @@ def route_roles(route: APIRoute) -> frozenset[str] | None:
 
 
 def _check_every_route_declares_roles(app: FastAPI) -> None:
-    missing = [f"{sorted(r.methods)} {path}" for path, r in api_routes(app)
+    missing = [f"{sorted(r.methods or ())} {path}" for path, r in api_routes(app)
                if route_roles(r) is None]
     if missing:
         raise RuntimeError(f"routes without declared roles: {missing}")

@@ -11,6 +11,7 @@ from fastapi import Request
 
 from audit_log.actor import Actor
 from ecert.http.deps import get_platform
+from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
 from ecert.http.tls import client_cert_from_scope
 from ecert.platform import Platform
@@ -57,8 +58,13 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
         scheme, _, token = header.partition(" ")
         rid = getattr(request.state, "request_id", None)
         if scheme.lower() == "bearer" and token:  # a token, when given, wins
+            source = client_address(request)
+            wait = platform.auth_failures.retry_after(source, platform.now())
+            if wait is not None:  # refused before anything is looked up or written
+                raise ProblemError(429, "rate-limited", "too many failed authentications",
+                                   {"Retry-After": str(wait)})
             actor = self._token(platform, rate_limiter(request), token.strip(), rid,
-                                request.url.path)
+                                request.url.path, source)
             return self._permit(request, actor, "this token's role may not use this endpoint")
         # Only uvicorn's TLS layer (ecert.http.tls) sets this scope extension; never a header.
         der = client_cert_from_scope(request.scope)
@@ -81,8 +87,8 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
         return actor
 
     def _token(self, platform: Platform, limiter: RateLimiter, token: str, rid: str | None,
-               path: str) -> Actor:
-        rec = platform.authenticate(token, rid, path)
+               path: str, source: str) -> Actor:
+        rec = platform.authenticate(token, rid, path, source)
         if rec is None:
             raise ProblemError(401, "unauthenticated", "the token is unknown, expired or revoked",
                                {"WWW-Authenticate": 'Bearer realm="ecert", error="invalid_token"'})

@@ -87,37 +87,65 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     # Some errors say less to the caller than to the log (opaque refusals of untrusted input).
     detail = getattr(exc, "public_detail", None) or exc.message
-    extra: dict[str, Any] = {"errors": list(exc.errors)} if exc.errors else {}
-    return problem(request, KIND_STATUS[exc.kind], exc.slug, detail, headers, **extra)
+    return problem(request, KIND_STATUS[exc.kind], exc.slug, detail, headers,
+                   **capped(list(exc.errors)))
+
+
+MAX_ERRORS = 20  # per answer: the count says how many there were in all
+
+
+def capped(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `errors` member of a problem: the first :data:`MAX_ERRORS`, and how many in all."""
+    if not errors:
+        return {}
+    out: dict[str, Any] = {"errors": errors[:MAX_ERRORS]}
+    if len(errors) > MAX_ERRORS:
+        out["error_count"] = len(errors)
+    return out
+
+
+async def _edge_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    await audit_refusal(request, exc.status, exc.slug, exc)  # Art. 21: refusals are logged
+    return problem(request, exc.status, exc.slug, exc.detail, exc.headers, **exc.extra)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    await audit_refusal(request, KIND_STATUS[exc.kind], exc.slug, exc)  # Art. 21
+    return domain_problem(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
+    errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body")[:200],
+               "message": str(e.get("msg", ""))[:200]} for e in found[:MAX_ERRORS]]
+    body = capped(errors)
+    if len(found) > MAX_ERRORS:
+        body["error_count"] = len(found)
+    return problem(request, 422, "invalid-request", "the request is not valid", **body)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = STATUS_SLUGS.get(exc.status_code, "error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem(request, exc.status_code, slug, detail, dict(exc.headers or {}))
+
+
+async def _any_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", extra={"request_id": _request_id(request)}, exc_info=exc)
+    return problem(request, 500, "internal-error", "internal error")
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def _edge(request: Request, exc: ProblemError) -> JSONResponse:
-        await audit_refusal(request, exc.status, exc.slug, exc)  # Art. 21: refusals are logged
-        return problem(request, exc.status, exc.slug, exc.detail, exc.headers, **exc.extra)
-
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        await audit_refusal(request, KIND_STATUS[exc.kind], exc.slug, exc)  # Art. 21
-        return domain_problem(request, exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                   "message": str(e.get("msg", ""))} for e in exc.errors()]
-        return problem(request, 422, "invalid-request", "the request is not valid", errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = STATUS_SLUGS.get(exc.status_code, "error")
-        detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(request, exc.status_code, slug, detail, dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _any(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", extra={"request_id": _request_id(request)}, exc_info=exc)
-        return problem(request, 500, "internal-error", "internal error")
+    """Every error becomes problem+json: edge errors, domain errors, validation, the rest."""
+    app.add_exception_handler(ProblemError, _edge_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _any_error)
 
 
 def _problem_schema() -> dict[str, Any]:

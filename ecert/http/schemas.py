@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecert.http.textfields import Line, Text
+
 Role = Literal["issuer", "user", "holder", "auditor", "admin"]
 USCC = Field(min_length=18, max_length=18, pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
 
@@ -17,7 +19,7 @@ class Strict(BaseModel):
 
 class DepartmentIn(Strict):
     code: str = USCC
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     supervisor: str | None = Field(default=None, min_length=18, max_length=18,
                                    pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
 
@@ -56,7 +58,7 @@ class TokenIn(Strict):
                              pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
     holder_code: str | None = Field(default=None, min_length=6, max_length=40,
                                     pattern=r"^[0-9A-Za-z]+$")
-    label: str = Field(default="", max_length=200)
+    label: Line = Field(default="", max_length=200)
     ttl_days: int | None = Field(default=None, ge=1, le=730)
 
 
@@ -127,7 +129,7 @@ class StatsRow(BaseModel):
 class CosignatureIn(Strict):
     tree_size: int = Field(ge=1)
     sha256_root_hash: str = Field(max_length=64)
-    witness_name: str = Field(min_length=1, max_length=200)
+    witness_name: Line = Field(min_length=1, max_length=200)
     witness_key_id: str = Field(max_length=200)
     timestamp: int = Field(ge=0)
     signature: str = Field(max_length=400)
@@ -197,16 +199,16 @@ class CertificateOut(BaseModel):
 
 class ChangeIn(Strict):
     data: dict[str, object]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     expected_row_version: int | None = Field(default=None, ge=1)
 
 
 class StatusIn(Strict):
     event: Literal["inspect", "extend", "suspend", "pledge", "release", "withdraw", "cancel",
                    "revoke", "transfer"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     valid_to: dt.date | None = None
-    transfer_to: dict[str, str] | None = None
+    transfer_to: dict[str, Line] | None = Field(default=None, max_length=10)
     expected_row_version: int | None = Field(default=None, ge=1)
 
 

@@ -10,6 +10,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecert.http.textfields import Line, Text
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +75,7 @@ class PublicStatusOut(BaseModel):
 
 
 class AnnotatedCopyIn(Strict):
-    purpose: str = Field(min_length=1, max_length=60, description="用证事由")
+    purpose: Line = Field(min_length=1, max_length=60, description="用证事由")
     expires_in_days: int = Field(ge=1, le=90)
 
 
@@ -115,12 +117,12 @@ class PresentationOut(BaseModel):
 
 class ObjectionIn(Strict):
     identifier: str = Field(min_length=20, max_length=130)
-    reason: str = Field(min_length=1, max_length=2000)
-    evidence: str | None = Field(default=None, max_length=20000)
+    reason: Text = Field(min_length=1, max_length=2000)
+    evidence: Text | None = Field(default=None, max_length=20000)
 
 
 class AnswerIn(Strict):
-    answer: str = Field(min_length=1, max_length=2000)
+    answer: Text = Field(min_length=1, max_length=2000)
     upheld: bool | None = None
 
 
@@ -143,7 +145,7 @@ class HolderLoginIn(Strict):
     """Development real-name login: the holder's name and ID number (or organisation name and
     USCC) exactly as on a certificate. Not real authentication (docs/verifying.md)."""
 
-    name: str = Field(min_length=1, max_length=64, description="姓名 / organisation name")
+    name: Line = Field(min_length=1, max_length=64, description="姓名 / organisation name")
     code: str = Field(min_length=15, max_length=32,
                       description="身份证号码 (GB 11643) or 统一社会信用代码 (GB 32100)")
 

@@ -21,6 +21,7 @@ def run_once(platform: Any) -> None:
     now = platform.now()
     with platform.writing():
         pass  # a head on time (T seconds) even when nothing else is written
+    platform.auth_failures.flush(platform.store, now)  # summaries of closed windows
     while True:  # one transaction per batch of lapses
         with platform.writing() as uow:
             lapsed = platform.issuance.lapse_due(uow, now, LAPSE_BATCH)

@@ -17,7 +17,8 @@ from tests.softhsm import AVAILABLE, softhsm_token
 PIN = "246810"
 
 # Runs in its own process: this one must not load the PKCS#11 module (other tests use other
-# tokens). Signs once (CRL), removes the token's files, then asks for two more signatures.
+# tokens). Signs once (trust list), removes the token's files, then asks for two more
+# signatures (the CRL is signed once and then reused, so it is not the first one).
 _PROBE = """
 import json, os, shutil, sys
 from pathlib import Path
@@ -30,7 +31,7 @@ settings = load_settings(data_dir=Path(os.environ["ECERT_DATA_DIR"]))
 platform = Platform(settings)
 out = []
 with TestClient(create_app(settings, platform), base_url="https://ecert.test") as c:
-    out.append([c.get("/pki/crl/root.crl").status_code, {}, {}])
+    out.append([c.get("/pki/trust-list").status_code, {}, {}])
     for token in Path(sys.argv[1]).iterdir():
         shutil.rmtree(token)
     for path in ("/pki/crl/root.crl", "/pki/status-list"):

@@ -56,9 +56,13 @@ async def start_import(request: Request, p: PlatformDep,
                            f"send text/csv or application/x-ndjson, not {ctype or 'nothing'}")
     digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(dir=p.imports_dir, delete=False, suffix=FORMATS[ctype]) as tmp:
-        async for chunk in request.stream():
-            digest.update(chunk)
-            tmp.write(chunk)
+        try:
+            async for chunk in request.stream():  # the edge cuts it off at the body limit
+                digest.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
     sha = digest.hexdigest()
     dest = p.imports_dir / f"{sha}{FORMATS[ctype]}"
     Path(tmp.name).replace(dest)

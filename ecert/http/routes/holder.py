@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from audit_log.actor import Actor
 from ecert.http.auth import RateLimiter, allow, public
 from ecert.http.deps import PlatformDep
+from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
 from ecert.http.routes.verifying import client_limit
 from ecert.http.schemas_verify import (
@@ -36,7 +37,7 @@ def login_limit(request: Request) -> None:
     limiter = getattr(request.app.state, "holder_login_limiter", None)
     if limiter is None:
         limiter = request.app.state.holder_login_limiter = RateLimiter(LOGIN_PER_MINUTE)
-    host = request.client.host if request.client else "unknown"
+    host = client_address(request)
     try:
         limiter.check("login:" + host)
     except ProblemError as exc:

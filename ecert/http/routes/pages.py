@@ -36,7 +36,7 @@ FIELD_LABELS = (("name", "证照名称"), ("holder", "持证主体"), ("holder_c
 
 def _page(request: Request, name: str, **ctx: object) -> HTMLResponse:
     resp = templates.TemplateResponse(request, name, ctx)
-    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Cache-Control"] = "no-store"  # pages may show personal data
     return resp
 
 
@@ -67,8 +67,10 @@ def _headline(verdict: str | None) -> str:
 
 
 @router.get("/holder", response_class=HTMLResponse)
-def holder_page(request: Request) -> HTMLResponse:
-    return _page(request, "holder.html")
+def holder_page(request: Request, platform: PlatformDep) -> HTMLResponse:
+    # the development adapter's login form says, on the page, that it is NOT real-name login
+    return _page(request, "holder.html",
+                 development_login=platform.settings.realname == "development")
 
 
 @router.get("/staff", response_class=HTMLResponse)

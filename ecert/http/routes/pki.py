@@ -1,11 +1,18 @@
-"""Public PKI endpoints (no authentication; cacheable): certificates, CRL, OCSP, TSA."""
+"""Public PKI endpoints (no authentication; cacheable): certificates, CRL, OCSP, TSA.
+
+Every answer states its caching. What signs (OCSP with a nonce, time stamps) is rate-limited
+per client address and runs off the event loop; the CRL and nonce-less OCSP answers are
+reused (authority.reuse).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from ecert.http.auth import public
+from ecert.http.auth import RateLimiter, public
 from ecert.http.deps import PlatformDep
+from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
 from ecert.services import pki as pki_service
 
@@ -13,6 +20,22 @@ router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())]
 
 MAX_OCSP = 8 * 1024
 MAX_TSQ = 8 * 1024
+SIGNING_PER_MINUTE = {"tsa": 30, "ocsp": 300}  # per client address and process
+
+
+def signing_limit(request: Request) -> None:
+    """Requests that make a service key sign are limited per client address."""
+    kind = "tsa" if request.url.path.endswith("/tsa") else "ocsp"
+    limiters = getattr(request.app.state, "signing_limiters", None)
+    if limiters is None:
+        limiters = request.app.state.signing_limiters = {}
+    limiter = limiters.get(kind)
+    if limiter is None:
+        limiter = limiters[kind] = RateLimiter(SIGNING_PER_MINUTE[kind])
+    limiter.check(f"{kind}:{client_address(request)}")
+
+
+SIGNS = [Depends(signing_limit)]
 
 
 @router.get("/ca.pem", response_class=Response, summary="Root CA certificate (PEM)")
@@ -40,8 +63,8 @@ def dept_certs(code: str, p: PlatformDep) -> Response:
 @router.get("/services.pem", response_class=Response,
             summary="TSA, OCSP responder and audit-log certificates (PEM)")
 def service_certs(p: PlatformDep) -> Response:
-    return Response(pki_service.services_pem(p),
-                    media_type="application/x-pem-file")
+    return Response(pki_service.services_pem(p), media_type="application/x-pem-file",
+                    headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/crl/{ca}.crl", response_class=Response, summary="CRL (DER, RFC 5280)")
@@ -52,32 +75,34 @@ def crl(ca: str, p: PlatformDep) -> Response:
                     headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.post("/ocsp", response_class=Response, summary="OCSP (RFC 6960), POST",
+@router.post("/ocsp", response_class=Response, summary="OCSP (RFC 6960), POST", dependencies=SIGNS,
              openapi_extra={"requestBody": {"content": {"application/ocsp-request": {
                  "schema": {"type": "string", "format": "binary"}}}, "required": True}})
 async def ocsp_post(request: Request, p: PlatformDep) -> Response:
     body = await request.body()
     if len(body) > MAX_OCSP:
         raise ProblemError(413, "payload-too-large", "OCSP requests are small")
-    return _ocsp_response(pki_service.ocsp(p, body))
+    return _ocsp_response(await run_in_threadpool(pki_service.ocsp, p, body))
 
 
-@router.get("/ocsp/{encoded:path}", response_class=Response, summary="OCSP (RFC 6960), GET")
+@router.get("/ocsp/{encoded:path}", response_class=Response, summary="OCSP (RFC 6960), GET",
+            dependencies=SIGNS)
 def ocsp_get(encoded: str, p: PlatformDep) -> Response:
     return _ocsp_response(pki_service.ocsp_get(p, encoded))
 
 
 def _ocsp_response(der: bytes) -> Response:
     return Response(der, media_type="application/ocsp-response",
-                    headers={"Cache-Control": "no-cache"})
+                    headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.post("/tsa", response_class=Response, summary="Time-stamping (RFC 3161)",
+@router.post("/tsa", response_class=Response, summary="Time-stamping (RFC 3161)", dependencies=SIGNS,
              openapi_extra={"requestBody": {"content": {"application/timestamp-query": {
                  "schema": {"type": "string", "format": "binary"}}}, "required": True}})
 async def tsa(request: Request, p: PlatformDep) -> Response:
     body = await request.body()
     if len(body) > MAX_TSQ:
         raise ProblemError(413, "payload-too-large", "time-stamp queries are small")
-    return Response(pki_service.timestamp(p, body),
-                    media_type="application/timestamp-reply")
+    return Response(await run_in_threadpool(pki_service.timestamp, p, body),
+                    media_type="application/timestamp-reply",
+                    headers={"Cache-Control": "no-store"})

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from audit_log.actor import Actor
 from ecert.http.auth import allow, public, rate_limiter
 from ecert.http.deps import PlatformDep
+from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
 from ecert.http.schemas_verify import (
     AnnotatedCopyIn,
@@ -26,7 +27,7 @@ PURPOSE = Query(None, max_length=400, description="用证事由 (required)")
 
 def client_limit(request: Request) -> None:
     """Anonymous routes are rate-limited per client address."""
-    host = request.client.host if request.client else "unknown"
+    host = client_address(request)
     rate_limiter(request).check("ip:" + host)
 
 

@@ -1,0 +1,242 @@
+"""The outermost layer of the app, in plain ASGI: what every request passes first.
+
+* a request id (the caller's `X-Request-Id` when it is short and plain, else a new one);
+* the client's address: the peer, or — only when the peer is a configured proxy
+  (`ECERT_TRUSTED_PROXIES`) — the first untrusted hop of `X-Forwarded-For`;
+* the body limit (`ECERT_MAX_BODY_BYTES`), counted while the body streams in: a chunked body
+  is cut off with 413 as soon as it crosses the limit, never read whole first;
+* JSON bodies checked for cost (`ecert.http.jsonguard`) before anything validates them;
+* response headers: security headers and CSP, and `Cache-Control: no-store` on every response
+  that did not choose its own caching (only public PKI objects and static assets do).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+import anyio.to_thread
+from fastapi import HTTPException
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ecert.http import problems
+from ecert.http.jsonguard import check_json
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+            "object-src 'none'")
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+STATIC_CACHE = "public, max-age=3600"
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when the body crosses the limit. An `HTTPException`, so FastAPI's
+    body parsing passes it on and the app answers 413 problem+json."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request bodies are limited to {limit} bytes")
+
+
+def parse_proxies(spec: str) -> tuple[Network, ...]:
+    """`ECERT_TRUSTED_PROXIES`: comma-separated addresses or CIDR networks; raises ValueError."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                 for part in spec.split(",") if part.strip())
+
+
+def _trusted(host: str, proxies: Iterable[Network]) -> bool:
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(addr in net for net in proxies)
+
+
+def client_host(peer: str, forwarded_for: str | None, proxies: tuple[Network, ...]) -> str:
+    """The client's address: `X-Forwarded-For` counts only when the peer is a trusted proxy,
+    and then only up to the first hop that is not itself a trusted proxy."""
+    if not forwarded_for or not _trusted(peer, proxies):
+        return peer
+    host = peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return host  # a malformed hop: trust nothing further left
+        host = hop
+        if not _trusted(hop, proxies):
+            return hop
+    return host
+
+
+def client_address(request: Request) -> str:
+    """The address per-client limits count (set by :class:`Edge`)."""
+    found = getattr(request.state, "client_address", None)
+    if found:
+        return str(found)
+    return request.client.host if request.client else "unknown"
+
+
+def _request_id(headers: Headers) -> str:
+    rid = headers.get("x-request-id", "")
+    if 0 < len(rid) <= 64 and rid.replace("-", "").isalnum():
+        return rid
+    return secrets.token_hex(8)
+
+
+def _is_json(ctype: str) -> bool:
+    main = ctype.split(";")[0].strip().lower()
+    return main == "application/json" or (main.startswith("application/") and main.endswith("+json"))
+
+
+class Edge:
+    """Pure ASGI middleware: see the module docstring."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int,
+                 trusted_proxies: tuple[Network, ...] = ()) -> None:
+        self.app = app
+        self.limit = max_body_bytes
+        self.proxies = trusted_proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid = _request_id(headers)
+        peer = scope["client"][0] if scope.get("client") else "unknown"
+        state["client_address"] = client_host(peer, headers.get("x-forwarded-for"), self.proxies)
+        send = self._decorate(scope, send, rid)
+        refusal = self._check_length(headers.get("content-length"))
+        if refusal is not None:
+            await self._answer(scope, send, *refusal)
+            return
+        receive = self._counted(receive)
+        if scope["method"] in BODY_METHODS and _is_json(headers.get("content-type", "")):
+            try:
+                body = await _read_all(receive)
+            except BodyTooLarge as exc:
+                await self._answer(scope, send, 413, "payload-too-large", str(exc.detail))
+                return
+            refused = await anyio.to_thread.run_sync(check_json, body)
+            if refused is not None:
+                await self._answer(scope, send, 422, "invalid-request", "the request is not valid",
+                                   errors=[{"field": refused.field[:200] or "body",
+                                            "message": refused.message}])
+                return
+            receive = _replay(body, receive)
+        await self._run(scope, receive, send)
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except BodyTooLarge as exc:  # raised where no handler turned it into an answer
+            if started:
+                raise
+            await self._answer(scope, send, 413, "payload-too-large", str(exc.detail))
+
+    def _check_length(self, length: str | None) -> tuple[int, str, str] | None:
+        if length is None:
+            return None
+        if not length.isdigit():
+            return 400, "bad-request", "invalid Content-Length"
+        if int(length) > self.limit:
+            return 413, "payload-too-large", f"request bodies are limited to {self.limit} bytes"
+        return None
+
+    def _counted(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        return counted
+
+    async def _answer(self, scope: Scope, send: Send, status: int, slug: str, detail: str,
+                      **extra: Any) -> None:
+        response = problems.problem(Request(scope), status, slug, detail, **extra)
+        await response(scope, _no_receive, send)
+
+    @staticmethod
+    def _decorate(scope: Scope, send: Send, rid: str) -> Send:
+        path = scope.get("path", "")
+
+        async def decorated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-Id"] = rid
+                for key, value in SECURITY_HEADERS.items():
+                    headers.setdefault(key, value)
+                html = headers.get("content-type", "").startswith("text/html")
+                headers.setdefault("Content-Security-Policy", PAGE_CSP if html else API_CSP)
+                if message["status"] == 413:
+                    headers["Connection"] = "close"  # the rest of the body is not read
+                if "cache-control" not in headers:
+                    static = path.startswith("/static/") and message["status"] < 400
+                    headers["Cache-Control"] = STATIC_CACHE if static else "no-store"
+            await send(message)
+
+        return decorated
+
+
+async def _read_all(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def uvicorn_proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's own proxy handling, to match: off unless proxies are configured (uvicorn
+    otherwise believes X-Forwarded-For from 127.0.0.1), then only for those proxies."""
+    if not trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
