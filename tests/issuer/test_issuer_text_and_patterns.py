@@ -7,9 +7,17 @@ import time
 from pathlib import Path
 
 import pytest
-from issuer_helpers import NOW, TYPE_A, World, issuer_actor, make_world, person, sqlite_store
+from issuer_helpers import (
+    NOW,
+    TYPE_A,
+    World,
+    issuer_actor,
+    make_world,
+    person,
+    run_import,
+    sqlite_store,
+)
 
-from issuer.imports import import_file
 from issuer.patterns import data_validator, pattern_problems
 
 FORMULA = "=cmd|' /C calc'!A0"
@@ -23,8 +31,8 @@ def test_rejects_file_neutralises_formulas(tmp_path: Path) -> None:
         w.writerow(["source_key", "holder_name", "holder_code", "area", "level", "address"])
         for i, (area, level) in enumerate([(FORMULA, "x"), ("@SUM(1+1)", "x"), ("-5", "x")], 1):
             w.writerow([f"old-{i}", person(i)["name"], person(i)["code"], area, level, "拉萨"])
-    r = import_file(world.svc, src, TYPE_A, issuer_actor(), lambda: NOW,
-                    rejects_path=tmp_path / "rej.csv")
+    r = run_import(world, src, TYPE_A, issuer_actor(), lambda: NOW,
+                   rejects_path=tmp_path / "rej.csv")
     assert r.rejected == 3
     with (tmp_path / "rej.csv").open(encoding="utf-8") as f:
         areas = [row["area"] for row in csv.DictReader(f)]
