@@ -70,6 +70,12 @@ class PublicStatusOut(BaseModel):
     identifier: str
     current_identifier: str | None
     display: dict[str, str]
+    qr_checked: bool = False
+    """True when the server checked the posted QR fragment against the stored record."""
+
+
+class PublicQrIn(Strict):
+    qr: str = Field(min_length=1, max_length=4096, description="the QR's fragment (compact JWS)")
 
 
 class AnnotatedCopyIn(Strict):
