@@ -45,17 +45,7 @@ def compromised_keys(uow: Any) -> frozenset[str]:
 def pending(p: Any, issuer_code: str | None = None) -> list[str]:
     """Identifiers of the current versions still sealed by a compromised key."""
     with p.store.transaction() as uow:
-        bad = compromised_keys(uow)
-        if not bad:
-            return []
-        out = []
-        for ver in uow.certificates.iter_versions(issuer_code):
-            if ver.signing_cert not in bad:
-                continue
-            cert = uow.certificates.get(ver.certificate_id)
-            if cert.current_version == ver.version and cert.status == VALID:
-                out.append(ver.identifier)
-        return out
+        return uow.certificates.current_signed_by(compromised_keys(uow), VALID, issuer_code)
 
 
 def run(p: Any, actor: Actor = SYSTEM_ACTOR, issuer_code: str | None = None,
