@@ -92,6 +92,8 @@ class OwnCertificateOut(BaseModel):
     verdict: str
     valid_to: dt.date | None
     version: int
+    qr_changed_at: dt.datetime | None = None
+    """Set when the platform re-signed it (new QR) after a key compromise: print it again."""
 
 
 class HolderCertificateOut(BaseModel):
