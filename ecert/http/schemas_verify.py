@@ -70,8 +70,11 @@ class PublicStatusOut(BaseModel):
     identifier: str
     current_identifier: str | None
     display: dict[str, str]
-    qr_checked: bool = False
-    """True when the server checked the posted QR fragment against the stored record."""
+
+
+class PublicQrStatusOut(PublicStatusOut):
+    qr_checked: bool = True
+    """The server checked the posted QR fragment's claims against the stored record."""
 
 
 class PublicQrIn(Strict):
