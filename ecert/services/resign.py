@@ -45,7 +45,9 @@ def compromised_keys(uow: Any) -> frozenset[str]:
 def pending(p: Any, issuer_code: str | None = None) -> list[str]:
     """Identifiers of the current versions still sealed by a compromised key."""
     with p.store.transaction() as uow:
-        return uow.certificates.current_signed_by(compromised_keys(uow), VALID, issuer_code)
+        found: list[str] = uow.certificates.current_signed_by(compromised_keys(uow), VALID,
+                                                              issuer_code)
+        return found
 
 
 def run(p: Any, actor: Actor = SYSTEM_ACTOR, issuer_code: str | None = None,
