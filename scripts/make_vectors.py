@@ -218,7 +218,7 @@ def qr_cases(iss: Issuer) -> list[tuple[str, str, str, str | None]]:
         ("superseded", urls["old"], "superseded", "superseded"),
         ("signed-before-key-rotation", urls["before-rotation"], "valid", None),
         ("signed-with-revoked-key-after-revocation", after_revocation, "invalid", "key-revoked"),
-        ("signed-with-compromised-key", compromised, "invalid", "key-revoked"),
+        ("signed-with-compromised-key", compromised, "invalid", "key-compromised"),
         ("tampered-claims", with_claims(v, lambda c: c.update(vt="2099-12-31")), "invalid",
          "bad-signature"),
         ("forged-key", resigned(v, rogue, header_of(v)), "invalid", "bad-signature"),

@@ -64,6 +64,9 @@ class Evidence:
     lists: tuple[ListInfo, ...] = ()
     key_lookup_note: str | None = None
     """Why no key was found when ``key`` is None ("unknown-signer", "trust-list-older")."""
+    store_vouches: bool = False
+    """Online only: the store holds this exact record, signed by this key and logged as issued
+    before the key's compromise (the one way a compromised key's signature still counts)."""
     expires_at: dt.datetime | None = None
     """End of a short-lived token's use (presentation tokens); None for everything else."""
 

@@ -12,8 +12,10 @@ from ca.errors import CaError
 from ca.jws import ParsedJws, parse_jws
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord, PkiCertRecord, VersionRecord
+from certificate_store.repos.audit import EntryFilter
 from formats.chinatime import valid_to_date
 from formats.identifiers import Identifier
+from formats.qr import record_hash_claim
 from verifier.evidence import SigningKeyInfo, StatusInfo
 from verifier.results import Check, VerificationResult, make_result
 
@@ -121,3 +123,27 @@ def locate(uow: UnitOfWork, ident: Identifier) -> tuple[VersionRecord, Certifica
     if version is None:
         return None
     return version, uow.certificates.get(version.certificate_id)
+
+
+VERSION_ACTIONS = ("certificate.issue", "certificate.change")
+"""The audit actions that bring a certificate version into being."""
+
+
+def logged_before(uow: UnitOfWork, identifier: str, when: dt.datetime) -> bool:
+    """The audit log shows version `identifier` issued (or changed into) before `when`."""
+    for action in VERSION_ACTIONS:
+        f = EntryFilter(action=action, cert_identifier=identifier, until=when)
+        if uow.audit.list_entries(f, before=None, limit=1):
+            return True
+    return False
+
+
+def store_vouches(uow: UnitOfWork, version: VersionRecord, key: SigningKeyInfo | None,
+                  record_hash: object) -> bool:
+    """A QR signed by a since-compromised key still counts only for the store's exact record
+    (its ``rh``), sealed by that key and logged as issued before the compromise."""
+    if key is None or key.revoked_at is None or version.signing_cert != key.x5t_s256:
+        return False
+    if record_hash != record_hash_claim(version.sha256):
+        return False
+    return logged_before(uow, version.identifier, key.revoked_at)

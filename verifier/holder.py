@@ -49,6 +49,8 @@ class OwnCertificate:
     verdict: Verdict
     valid_to: dt.date | None
     version: int
+    qr_changed_at: dt.datetime | None = None
+    """When the QR changed without the holder asking (re-signed after a key compromise)."""
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,15 @@ from typing import Generic, Protocol, TypeVar
 from ca.errors import CaError
 from ca.jws import verify_jws
 from formats.chinatime import CHINA
-from formats.qr import record_hash_claim
+from formats.qr import build_qr_claims, record_hash_claim
 from formats.status import VERDICT_TEXT, Verdict, status_verdict
 from verifier.evidence import (
     Evidence,
+    SigningKeyInfo,
     claim_identifier,
     claim_issuer,
     claim_validity,
+    decode_claims,
     parse_date,
 )
 from verifier.results import Check
@@ -124,13 +126,20 @@ class TrustCheck:
         if ev.signed_at > ev.now + CLOCK_SKEW:
             return Check.fail(self.name, "signed-in-future", "签名时间晚于当前时间")
         if k.state == "revoked" or k.revoked_at is not None:
-            compromised = (k.revocation_reason or "").replace("_", "").lower() in (
-                "keycompromise",
-                "cacompromise",
-            )
-            if compromised or k.revoked_at is None or k.revoked_at <= ev.signed_at:
+            if is_compromised(k):
+                # Whatever time the claims state: only the store can vouch (docs/security.md).
+                if not ev.store_vouches:
+                    return Check.fail(self.name, "key-compromised", "签名密钥已泄露，签名不可信")
+                return Check.ok(self.name, "签名密钥已泄露，但库中记录在泄露前签发且与之一致")
+            if k.revoked_at is None or k.revoked_at <= ev.signed_at:
                 return Check.fail(self.name, "key-revoked", "签名证书已被吊销")
         return Check.ok(self.name, "签名证书由本平台根证书签发，签名时有效")
+
+
+def is_compromised(k: SigningKeyInfo) -> bool:
+    """Revoked for key (or CA) compromise: its signatures prove nothing by themselves."""
+    why = (k.revocation_reason or "").replace("_", "").lower()
+    return why in ("keycompromise", "cacompromise")
 
 
 class IssuerBindingCheck:
@@ -191,6 +200,26 @@ class QrRecordHashCheck:
             return Check.not_run(self.name)
         if ev.claims.get("rh") != record_hash_claim(ev.stored_sha256):
             return Check.fail(self.name, "record-hash-mismatch", "二维码内容与库中记录不一致")
+        return Check.ok(self.name, "二维码内容与库中记录一致")
+
+
+class QrStoredClaimsCheck:
+    """Online QR: every claim the QR states equals the stored version's (``iat`` aside), so a
+    copied ``rh`` under invented claims is caught."""
+
+    name = "stored-claims"
+
+    def check(self, ev: Evidence) -> Check:
+        if ev.claims is None or ev.stored_canonical is None or ev.stored_sha256 is None:
+            return Check.not_run(self.name)
+        record = decode_claims(ev.stored_canonical)
+        if record is None:
+            return Check.undecided(self.name, "record-unreadable", "库中记录无法读取")
+        expected = build_qr_claims(record, ev.stored_sha256, ev.now)
+        differ = [k for k, v in ev.claims.items()
+                  if k in expected and k not in ("iat", "spec") and expected[k] != v]
+        if differ:
+            return Check.fail(self.name, "claims-differ-from-store", "二维码内容与库中记录不一致")
         return Check.ok(self.name, "二维码内容与库中记录一致")
 
 
@@ -331,6 +360,7 @@ QR_ONLINE_POLICY: AllOf[Evidence] = AllOf(
     IssuerBindingCheck(),
     IdentifierMatchCheck(),
     QrRecordHashCheck(),
+    QrStoredClaimsCheck(),
     StatusCheck(),
     NotSupersededCheck(),
     ValidityCheck(),

@@ -28,6 +28,7 @@ from verifier.gather import (
     require_aware,
     signed_at,
     store_status,
+    store_vouches,
 )
 from verifier.lists import StatusList, TrustList
 from verifier.policy import QR_OFFLINE_POLICY, QR_ONLINE_POLICY
@@ -188,10 +189,12 @@ def verify_qr_online(
         certs = [r.x5t_s256 for r in uow.pki.certs(kind="department")]
         parsed = _named(parsed, _by_kid(certs, _qr_kid(parsed)))
     status = store_status(uow, cert)
+    key = department_key(uow, parsed.x5t_s256, root_der)
+    vouched = store_vouches(uow, version, key, (claims or {}).get("rh"))
     ev = Evidence(
         now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=expected_typ,
-        key=department_key(uow, parsed.x5t_s256, root_der), claims=claims,
-        signed_at=signed_at(claims), stored_sha256=version.sha256, status=status,
+        key=key, claims=claims, signed_at=signed_at(claims), stored_sha256=version.sha256,
+        stored_canonical=version.canonical, status=status, store_vouches=vouched,
     )
     return make_result(
         QR_ONLINE_POLICY.evaluate(ev),

@@ -206,6 +206,21 @@ class CertificateRepo:
         for row in self._s.scalars(q.execution_options(yield_per=500)):
             yield _ver(row)
 
+    def current_signed_by(self, thumbprints: Collection[str], status: str,
+                          issuer_code: str | None = None) -> list[str]:
+        """Identifiers of current versions in `status` sealed by one of `thumbprints`."""
+        if not thumbprints:
+            return []
+        q = (select(CertificateVersion.identifier)
+             .join(Certificate, and_(Certificate.id == CertificateVersion.certificate_id,
+                                     Certificate.current_version == CertificateVersion.version))
+             .where(CertificateVersion.signing_cert.in_(list(thumbprints)),
+                    Certificate.status == status)
+             .order_by(CertificateVersion.id))
+        if issuer_code:
+            q = q.where(Certificate.issuer_code == issuer_code)
+        return list(self._s.scalars(q))
+
     def due_to_lapse(self, now: dt.datetime, limit: int = 500) -> list[CertificateRecord]:
         rows = self._s.scalars(select(Certificate).where(
             Certificate.status.in_(("01", "02")), Certificate.valid_to.is_not(None),

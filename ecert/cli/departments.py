@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for
+from ecert.services import resign
 
 app = typer.Typer(help="Departments and their signing keys", no_args_is_help=True)
 
@@ -38,6 +39,32 @@ def dept_rotate(code: str,
     p = platform_for(data_dir, demo)
     rec = p.rotate_key(code, cli_actor(), revoke)
     console.print(f"new signing certificate serial {rec.serial} (x5t#S256 {rec.x5t_s256})")
+    if revoke == "key_compromise":
+        _resign_foreground(p)
+
+
+def _resign_foreground(p: object) -> None:
+    """Re-sign what the compromised key sealed, with a progress bar (resumable: a stopped run
+    is continued by `ecert dept resign-status --run` or the server's housekeeping)."""
+    from rich.progress import Progress
+
+    left = len(resign.pending(p))
+    with Progress(console=console) as bar:
+        task = bar.add_task("re-signing", total=left)
+        done = resign.run(p, cli_actor(), on_step=lambda s: bar.update(task, completed=s.done))
+    console.print(f"re-signed {done.done} certificate(s) under the new key")
+
+
+@app.command("resign-status")
+def dept_resign_status(code: Annotated[str | None, typer.Argument()] = None,
+                       run: Annotated[bool, typer.Option("--run", help="re-sign them now")] = False,
+                       data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Certificates still sealed by a key revoked for compromise (all departments, or CODE)."""
+    p = platform_for(data_dir, demo)
+    left = resign.pending(p, code)
+    console.print(f"{len(left)} certificate(s) left to re-sign")
+    if run and left:
+        _resign_foreground(p)
 
 
 @app.command("succeed")

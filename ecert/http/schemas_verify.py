@@ -74,6 +74,15 @@ class PublicStatusOut(BaseModel):
     display: dict[str, str]
 
 
+class PublicQrStatusOut(PublicStatusOut):
+    qr_checked: bool = True
+    """The server checked the posted QR fragment's claims against the stored record."""
+
+
+class PublicQrIn(Strict):
+    qr: str = Field(min_length=1, max_length=4096, description="the QR's fragment (compact JWS)")
+
+
 class AnnotatedCopyIn(Strict):
     purpose: Line = Field(min_length=1, max_length=60, description="用证事由")
     expires_in_days: int = Field(ge=1, le=90)
@@ -88,6 +97,8 @@ class OwnCertificateOut(BaseModel):
     verdict: str
     valid_to: dt.date | None
     version: int
+    qr_changed_at: dt.datetime | None = None
+    """Set when the platform re-signed it (new QR) after a key compromise: print it again."""
 
 
 class HolderCertificateOut(BaseModel):

@@ -7,6 +7,7 @@ transactions and audits.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from certificate_store import UnitOfWork
 from certificate_store.records import ObjectionRecord
 from ecert import tokens
 from ecert.errors import UsageError
-from ecert.services import realname
+from ecert.services import realname, resign
 from ecert.services.realname import RealNameAuthenticator
 from verifier import holder as vholder
 from verifier import objections as vobjections
@@ -35,9 +36,18 @@ from ecert.services.verification import PUBLIC_ACTOR
 
 def holder_certificates(p: Platform, actor: Actor) -> tuple[vholder.OwnCertificate, ...]:
     with p.store.transaction() as uow:
-        out = vholder.list_own(uow, actor, p.now(), audit=p.audit)
+        out = tuple(_qr_notice(uow, c) for c in vholder.list_own(uow, actor, p.now(),
+                                                                 audit=p.audit))
         p.after_write(uow)
     return out
+
+
+def _qr_notice(uow: UnitOfWork, c: vholder.OwnCertificate) -> vholder.OwnCertificate:
+    """The holder's notice that the platform re-signed this certificate (a new QR)."""
+    ver = uow.certificates.version_by_identifier(c.identifier)
+    if ver is None or ver.change_reason != resign.RESIGN_REASON:
+        return c
+    return dataclasses.replace(c, qr_changed_at=ver.created_at)
 
 
 def holder_certificate(p: Platform, actor: Actor, identifier: str) -> dict[str, Any]:

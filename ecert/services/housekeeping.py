@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecert.services import resign
 from verifier import objections
 
 LAPSE_BATCH = 500
@@ -17,7 +18,8 @@ LAPSE_BATCH = 500
 
 def run_once(platform: Any) -> None:
     """One round: tree head on time, lapses (Art. 9), expiry reminders (Art. 16), overdue
-    objections flagged to the supervising department (Art. 17)."""
+    objections flagged to the supervising department (Art. 17), and what a compromised key
+    sealed re-signed."""
     now = platform.now()
     with platform.writing():
         pass  # a head on time (T seconds) even when nothing else is written
@@ -32,3 +34,4 @@ def run_once(platform: Any) -> None:
     with platform.writing() as uow:
         objections.recompute_provisional(uow, now, audit=platform.audit)
         objections.flag_overdue(uow, now, audit=platform.audit)
+    resign.run(platform)  # resumes re-signing after a key compromise (usually nothing left)

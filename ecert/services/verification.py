@@ -37,6 +37,7 @@ from verifier import lookup as vlookup
 from verifier.catalog import granted, type_view
 from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, VerifierError
 from verifier.pdf import verify_pdf
+from verifier.qr import verify_qr_online
 from verifier.results import VerificationResult
 from verifier.verify import verify_identifier
 
@@ -139,6 +140,8 @@ class PublicStatus:
     identifier: str
     current_identifier: str | None
     display: Mapping[str, str]
+    qr_checked: bool = False
+    """The answer covers the QR's own claims, not only the live status."""
 
 
 def public_status(p: Platform, identifier: str) -> PublicStatus:
@@ -148,6 +151,19 @@ def public_status(p: Platform, identifier: str) -> PublicStatus:
         res = verify_identifier(uow, identifier, now)
     return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
                         res.current_identifier, dict(res.display))
+
+
+def public_qr_status(p: Platform, identifier: str, fragment: str) -> PublicStatus:
+    """The citizen page's live check of a scanned QR: the server compares the fragment's
+    claims with the stored record (issue #9 §1), so a compromised key's forgery is invalid."""
+    now = p.now()
+    with p.store.transaction() as uow:
+        _signer, root_der = p.pki.root(uow)
+        res = verify_qr_online(uow, f"/v/{identifier}#{fragment}", now, root_der=root_der)
+        # names (type, issuer) as the GET answer has them: ecert/qr/2 does not carry them
+        stored = verify_identifier(uow, identifier, now)
+    return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
+                        res.current_identifier, dict(stored.display), qr_checked=True)
 
 
 def verify_by_identifier(p: Platform, actor: Actor, identifier: str,

@@ -119,7 +119,7 @@ def test_revoked_signing_key(world):
         uow.pki.revoke(info_serial, "key_compromise", T0 + dt.timedelta(days=2))
     r = _v(world, c.identifier)
     assert r.verdict is Verdict.INVALID
-    assert r.failed[0].reason == "key-revoked"
+    assert r.failed[0].reason == "key-compromised"
 
 
 def test_retired_key_still_valid_for_old_records(world):

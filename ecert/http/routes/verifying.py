@@ -14,6 +14,8 @@ from ecert.http.schemas_verify import (
     AnnotatedCopyIn,
     LookupListOut,
     LookupOut,
+    PublicQrIn,
+    PublicQrStatusOut,
     PublicStatusOut,
     VerificationOut,
 )
@@ -117,3 +119,14 @@ def public_status(identifier: str, platform: PlatformDep) -> PublicStatusOut:
     return PublicStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
                            identifier=st.identifier, current_identifier=st.current_identifier,
                            display=dict(st.display))
+
+
+@public_router.post("/status/{identifier}", response_model=PublicQrStatusOut)
+def public_qr_status(identifier: str, body: PublicQrIn,
+                     platform: PlatformDep) -> PublicQrStatusOut:
+    """Live status of a scanned QR: the fragment comes in the body (never in a URL) and the
+    server compares its claims with the stored record (a compromised key forges nothing)."""
+    st = verification.public_qr_status(platform, identifier, body.qr)
+    return PublicQrStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
+                             identifier=st.identifier, current_identifier=st.current_identifier,
+                             display=dict(st.display), qr_checked=st.qr_checked)

@@ -15,6 +15,11 @@
       li.appendChild(document.createTextNode(' ' + c.name + ' · 有效期至 ' + (c.valid_to || '长期')));
       li.appendChild(el('br'));
       li.appendChild(el('code', c.identifier));
+      if (c.qr_changed_at) {
+        li.appendChild(el('br'));
+        li.appendChild(el('strong', '注意：平台已于 ' + c.qr_changed_at.slice(0, 10) +
+          ' 因签名密钥泄露重新签发此证照，二维码已更新，请重新下载打印', { 'class': 'qr-changed' }));
+      }
       var b = el('button', '查看', { type: 'button' });
       b.addEventListener('click', function () { detail(c.identifier).catch(function () {}); });
       li.appendChild(el('br'));

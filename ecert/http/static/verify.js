@@ -227,7 +227,8 @@
         var why = String(key.revocation_reason || '').replace(/_/g, '').toLowerCase();
         var compromised = why === 'keycompromise' || why === 'cacompromise';
         if (compromised || !key.revoked_at || parseTime(key.revoked_at) <= at) {
-          return fail(n, 'key-revoked', '签名证书已被吊销');
+          return fail(n, compromised ? 'key-compromised' : 'key-revoked',
+            compromised ? '签名密钥已泄露，签名不可信' : '签名证书已被吊销');
         }
       }
     } catch (e) { return fail(n, 'key-not-valid-at-signing', '签名证书信息无效'); }
@@ -365,10 +366,16 @@
     return { verdict: deriveVerdict(checks), checks: checks };
   }
 
-  async function liveStatus(identifier) {
+  // With a fragment, it goes in a POST body (never a URL) and the server compares its claims
+  // with the stored record: a key revoked for compromise forges nothing (docs/security.md).
+  async function liveStatus(identifier, fragment) {
+    var init = { cache: 'no-store' };
+    if (fragment) {
+      init = { cache: 'no-store', method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ qr: fragment }) };
+    }
     try {
-      var resp = await fetch('/api/v1/public/status/' + encodeURIComponent(identifier),
-        { cache: 'no-store' });
+      var resp = await fetch('/api/v1/public/status/' + encodeURIComponent(identifier), init);
       if (!resp.ok) { return null; }
       return await resp.json();
     } catch (e) { return null; }
@@ -401,6 +408,9 @@
     var r = await claimChecks(ident, fragment, list, now);
     r.checks.forEach(function (c) { if (c.reason !== 'not-run') { checks.push([c.passed, c.message]); } });
     var res = { verdict: deriveVerdict(r.checks), claims: r.claims, age: age, ident: ident };
+    // Only the key's compromise stands between these claims and valid: the server may vouch.
+    var against = r.checks.filter(function (c) { return c.passed !== true && c.reason !== 'not-run'; });
+    res.vouchable = against.length > 0 && against.every(function (c) { return c.reason === 'key-compromised'; });
     if (res.verdict === 'valid' && r.claims.vt && r.claims.vt < beijingToday(now)) {
       checks.push([false, '已于 ' + r.claims.vt + ' 到期（以二维码记载为准）']);
     }
@@ -467,7 +477,7 @@
       root = JSON.parse($('trust-root').textContent);
     } catch (e) { root = null; }
     var checks = [];
-    var livePromise = liveStatus(identifier);
+    var livePromise = liveStatus(identifier, fragment);
     var frag = null;
     if (!window.crypto || !crypto.subtle) {
       checks.push([null, '此浏览器不支持 WebCrypto，无法在本机核验签名']);
@@ -495,7 +505,10 @@
         checks.push([null, '无法获取证照当前状态（可能处于离线状态）']);
       }
     }
-    if (frag && frag.verdict !== 'valid') {
+    if (frag && frag.vouchable && live && live.qr_checked && TEXT[live.verdict]) {
+      verdict = live.verdict;                       // the store vouches for this exact record
+      if (verdict === 'valid') { frag.verdict = 'valid'; }
+    } else if (frag && frag.verdict !== 'valid') {
       verdict = frag.verdict;                       // forged or undecidable beats any status
     } else if (!live || !live.verdict) {
       verdict = 'unknown';                          // never valid without a status
