@@ -60,6 +60,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/verify/{identifier}"): {"auditor", "user", "issuer"},
     ("POST", "/api/v1/certificates/{identifier}/annotated-copies"): {"user"},
     ("GET", "/api/v1/public/status/{identifier}"): PUBLIC,
+    ("POST", "/api/v1/public/status"): PUBLIC,
     ("POST", "/api/v1/holder/session"): PUBLIC,
     ("DELETE", "/api/v1/holder/session"): {"holder"},
     ("GET", "/api/v1/holder/certificates"): {"holder"},
