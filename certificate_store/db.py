@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from certificate_store import generations
 from certificate_store.errors import InvalidValue, StoreUnavailable
 from certificate_store.personal import UNKEYED, holder_hash
 from certificate_store.repos.audit import AuditRepo
@@ -78,6 +79,7 @@ class Store:
         self.holder_key = holder_key
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        generations.install(self._sessions)
 
     @property
     def dialect(self) -> str:
@@ -134,6 +136,11 @@ class UnitOfWork:
 
     def holder_hash(self, holder_code: str) -> str:
         return holder_hash(holder_code, self._holder_key)
+
+    def list_generations(self) -> dict[str, int]:
+        """Generation of each signed list (``trust``, ``status``): bumped by every commit that
+        changes what the list says (certificate_store.generations)."""
+        return generations.read(self._session)
 
     @property
     def audit(self) -> AuditRepo:
