@@ -30,6 +30,7 @@ from certificate_store.repos.core import (
     PkiRepo,
     TokenRepo,
 )
+from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 
 
@@ -181,6 +182,10 @@ class UnitOfWork:
     @property
     def notifications(self) -> NotificationRepo:
         return self._repo("notifications", NotificationRepo)  # type: ignore[no-any-return]
+
+    @property
+    def status_index(self) -> StatusIndexRepo:
+        return self._repo("status_index", StatusIndexRepo)  # type: ignore[no-any-return]
 
     @property
     def imports(self) -> ImportJobRepo:

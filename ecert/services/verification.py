@@ -34,6 +34,7 @@ from certificate_store import UnitOfWork
 from formats.errors import DomainError, Kind
 from formats.identifiers import parse_identifier
 from formats.status import Verdict
+from verifier import bitstring
 from verifier import lists as vlists
 from verifier import lookup as vlookup
 from verifier.catalog import purpose_allowed, type_view
@@ -126,6 +127,49 @@ def invalidate_lists(p: Platform) -> None:
     """Drop this process's cached lists (not needed for changes made through the store)."""
     with _cache(p).lock:
         _cache(p).items.clear()
+
+
+@dataclass(frozen=True)
+class SignedShard:
+    jws: str
+    etag: str
+    generation: int
+    digest: str
+    made_at: dt.datetime
+
+
+_SHARDS: weakref.WeakKeyDictionary[Any, dict[int, SignedShard]] = weakref.WeakKeyDictionary()
+
+
+def signed_shard(p: Platform, shard: int) -> SignedShard:
+    """One root-signed bitstring status shard (verifier.bitstring) with its ETag.
+
+    Rebuilt only when the status generation moved; re-signed only when an entry of this
+    shard changed (or half its lifetime has passed, so it never goes stale while served).
+    """
+    now = p.now()
+    ttl = dt.timedelta(seconds=p.settings.list_ttl_seconds)
+    cache = _cache(p)
+    with cache.lock:
+        shards = _SHARDS.setdefault(p, {})
+        hit = shards.get(shard)
+        with p.store.transaction() as uow:
+            generation = uow.list_generations()["status"]
+            fresh = hit is not None and dt.timedelta(0) <= now - hit.made_at < ttl / 2
+            if fresh and hit is not None and hit.generation == generation:
+                return hit
+            entries = uow.status_index.shard(shard, bitstring.SHARD_SIZE)
+            signer, root_der = p.pki.root(uow)
+        payload = bitstring.build_shard(shard, entries, now, ttl)
+        digest = hashlib.sha256(payload["encoded_list"].encode()).hexdigest()
+        if fresh and hit is not None and hit.digest == digest:
+            out = dataclasses.replace(hit, generation=generation)
+        else:
+            jws = sign_document(payload, signer, root_der)
+            out = SignedShard(jws, '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"',
+                              generation, digest, now)
+        shards[shard] = out
+        return out
 
 
 @dataclass(frozen=True)
