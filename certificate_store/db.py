@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from certificate_store import generations
 from certificate_store.errors import InvalidValue, StoreUnavailable
 from certificate_store.personal import UNKEYED, holder_hash
 from certificate_store.repos.audit import AuditRepo
@@ -29,6 +30,7 @@ from certificate_store.repos.core import (
     PkiRepo,
     TokenRepo,
 )
+from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 
 
@@ -78,6 +80,7 @@ class Store:
         self.holder_key = holder_key
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        generations.install(self._sessions)
 
     @property
     def dialect(self) -> str:
@@ -135,6 +138,11 @@ class UnitOfWork:
     def holder_hash(self, holder_code: str) -> str:
         return holder_hash(holder_code, self._holder_key)
 
+    def list_generations(self) -> dict[str, int]:
+        """Generation of each signed list (``trust``, ``status``): bumped by every commit that
+        changes what the list says (certificate_store.generations)."""
+        return generations.read(self._session)
+
     @property
     def audit(self) -> AuditRepo:
         return self._repo("audit", AuditRepo)  # type: ignore[no-any-return]
@@ -174,6 +182,10 @@ class UnitOfWork:
     @property
     def notifications(self) -> NotificationRepo:
         return self._repo("notifications", NotificationRepo)  # type: ignore[no-any-return]
+
+    @property
+    def status_index(self) -> StatusIndexRepo:
+        return self._repo("status_index", StatusIndexRepo)  # type: ignore[no-any-return]
 
     @property
     def imports(self) -> ImportJobRepo:

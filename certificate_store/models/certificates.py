@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Integer,
@@ -44,6 +45,9 @@ class Certificate(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     # Optimistic concurrency: every update bumps it and checks the old value.
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Random position in the bitstring status list (shard = index // shard size); never
+    # issuance order, so a shard says nothing about when or by whom (verifier.bitstring).
+    status_index: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
     __mapper_args__ = {"version_id_col": row_version}
 

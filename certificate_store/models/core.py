@@ -109,3 +109,14 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ListGeneration(Base):
+    """A counter per signed list (``trust``, ``status``), bumped in the same transaction as
+    any change the list reflects, so every worker process sees the change at its next
+    request (certificate_store.generations)."""
+
+    __tablename__ = "list_generations"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

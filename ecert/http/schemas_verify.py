@@ -63,8 +63,15 @@ class LookupListOut(BaseModel):
     results: list[LookupOut]
 
 
+class PublicStatusIn(Strict):
+    """The QR's signed fragment, proof of holding the document."""
+
+    identifier: str = Field(min_length=1, max_length=200)
+    jws: str = Field(min_length=1, max_length=4000, description="the QR's fragment (compact JWS)")
+
+
 class PublicStatusOut(BaseModel):
-    """What anyone may see: verdict, status code and masked display fields."""
+    """Verdict and status code; masked display fields only for a caller presenting the QR."""
 
     verdict: str
     status: str | None
@@ -77,10 +84,6 @@ class PublicStatusOut(BaseModel):
 class PublicQrStatusOut(PublicStatusOut):
     qr_checked: bool = True
     """The server checked the posted QR fragment's claims against the stored record."""
-
-
-class PublicQrIn(Strict):
-    qr: str = Field(min_length=1, max_length=4096, description="the QR's fragment (compact JWS)")
 
 
 class AnnotatedCopyIn(Strict):

@@ -7,7 +7,8 @@ here knows about HTTP except the error classes it raises (domain errors with a `
 Key choices (documented in docs/verifying.md):
 
 * trust and status lists are signed by the root (``ca.documents.sign_document``) and cached
-  per platform for ``LIST_CACHE_SECONDS`` of the platform clock;
+  per platform, keyed by the list's generation in the database (so every worker sees a
+  change at its next request) and re-signed at least every ``LIST_CACHE_SECONDS``;
 * presentation tokens (亮证) are signed by the signing key of the department that currently
   acts for the certificate's issuer (the key that signs its QR), typed
   ``ecert-presentation+jws`` so they can never pass for a record or a QR claim set. The root
@@ -32,6 +33,8 @@ from ca.documents import sign_document
 from certificate_store import UnitOfWork
 from formats.errors import DomainError, Kind
 from formats.identifiers import parse_identifier
+from formats.status import Verdict
+from verifier import bitstring
 from verifier import lists as vlists
 from verifier import lookup as vlookup
 from verifier.catalog import granted, type_view
@@ -39,7 +42,7 @@ from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, Ver
 from verifier.pdf import verify_pdf
 from verifier.qr import verify_qr_online
 from verifier.results import VerificationResult
-from verifier.verify import verify_identifier
+from verifier.verify import verify_identifier, verify_qr_online
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
@@ -70,6 +73,7 @@ class PresentationExpired(VerifierError):
 @dataclass(frozen=True)
 class _Cached:
     made_at: dt.datetime
+    generation: int
     jws: str
 
 
@@ -92,27 +96,81 @@ def _cache(p: Platform) -> _ListCache:
 
 
 def signed_list(p: Platform, kind: str) -> str:
-    """The root-signed trust list (``kind="trust"``) or status list, cached briefly."""
+    """The root-signed trust list (``kind="trust"``) or status list.
+
+    Cached per process, keyed by the list's generation in the database (bumped in the same
+    transaction as any change the list reflects), so a key rotation or status change shows
+    on every worker at its next request; re-signed at least every ``LIST_CACHE_SECONDS``
+    so ``issued_at`` stays fresh.
+    """
     now = p.now()
     cache = _cache(p)
     with cache.lock:
+        with p.store.transaction() as uow:
+            generation = uow.list_generations()["trust" if kind == "trust" else "status"]
         hit = cache.items.get(kind)
-        if hit is not None and dt.timedelta(0) <= now - hit.made_at < dt.timedelta(
-                seconds=LIST_CACHE_SECONDS):
+        if hit is not None and hit.generation == generation and dt.timedelta(0) <= (
+                now - hit.made_at) < dt.timedelta(seconds=LIST_CACHE_SECONDS):
             return hit.jws
         ttl = dt.timedelta(seconds=p.settings.list_ttl_seconds)
         with p.store.transaction() as uow:
+            # the generation read with the data: a change committed in between re-signs next time
+            generation = uow.list_generations()["trust" if kind == "trust" else "status"]
             build = vlists.build_trust_list if kind == "trust" else vlists.build_status_list
             payload = build(uow, now, ttl)
             signer, root_der = p.pki.root(uow)
         jws = sign_document(payload, signer, root_der)
-        cache.items[kind] = _Cached(now, jws)
+        cache.items[kind] = _Cached(now, generation, jws)
         return jws
 
 
 def invalidate_lists(p: Platform) -> None:
+    """Drop this process's cached lists (not needed for changes made through the store)."""
     with _cache(p).lock:
         _cache(p).items.clear()
+
+
+@dataclass(frozen=True)
+class SignedShard:
+    jws: str
+    etag: str
+    generation: int
+    digest: str
+    made_at: dt.datetime
+
+
+_SHARDS: weakref.WeakKeyDictionary[Any, dict[int, SignedShard]] = weakref.WeakKeyDictionary()
+
+
+def signed_shard(p: Platform, shard: int) -> SignedShard:
+    """One root-signed bitstring status shard (verifier.bitstring) with its ETag.
+
+    Rebuilt only when the status generation moved; re-signed only when an entry of this
+    shard changed (or half its lifetime has passed, so it never goes stale while served).
+    """
+    now = p.now()
+    ttl = dt.timedelta(seconds=p.settings.list_ttl_seconds)
+    cache = _cache(p)
+    with cache.lock:
+        shards = _SHARDS.setdefault(p, {})
+        hit = shards.get(shard)
+        with p.store.transaction() as uow:
+            generation = uow.list_generations()["status"]
+            fresh = hit is not None and dt.timedelta(0) <= now - hit.made_at < ttl / 2
+            if fresh and hit is not None and hit.generation == generation:
+                return hit
+            entries = uow.status_index.shard(shard, bitstring.SHARD_SIZE)
+            signer, root_der = p.pki.root(uow)
+        payload = bitstring.build_shard(shard, entries, now, ttl)
+        digest = hashlib.sha256(payload["encoded_list"].encode()).hexdigest()
+        if fresh and hit is not None and hit.digest == digest:
+            out = dataclasses.replace(hit, generation=generation)
+        else:
+            jws = sign_document(payload, signer, root_der)
+            out = SignedShard(jws, '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"',
+                              generation, digest, now)
+        shards[shard] = out
+        return out
 
 
 @dataclass(frozen=True)
@@ -145,25 +203,44 @@ class PublicStatus:
 
 
 def public_status(p: Platform, identifier: str) -> PublicStatus:
-    """Live status for the citizen page: verdict and masked display fields only."""
+    """Live status for a bare identifier: verdict and status code only, no display fields.
+
+    Identifiers are sequential with a computable check character, so anything more (even a
+    masked name) would let anyone list the register, including holders whose identity must
+    stay confidential; display fields need proof of holding the document
+    (:func:`public_status_for_qr`).
+    """
     now = p.now()
     with p.store.transaction() as uow:
         res = verify_identifier(uow, identifier, now)
     return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
-                        res.current_identifier, dict(res.display))
+                        res.current_identifier, {})
 
 
-def public_qr_status(p: Platform, identifier: str, fragment: str) -> PublicStatus:
-    """The citizen page's live check of a scanned QR: the server compares the fragment's
-    claims with the stored record (issue #9 §1), so a compromised key's forgery is invalid."""
+def public_status_for_qr(p: Platform, identifier: str, jws: str) -> PublicStatus:
+    """Live status for a caller presenting the QR's signed fragment (proof of holding it).
+
+    The claim set is verified online against the store (signature, signing key, status); the
+    masked display fields come back only when the signature holds, so a guessed identifier
+    with a made-up fragment learns no more than the bare-identifier answer. Later checks of
+    the presented JWS belong in this one function: `verify_qr_online` compares its claims with
+    the stored record, so a key revoked for compromise forges nothing (issue #9 §1).
+    """
     now = p.now()
+    url = f"/v/{identifier}#{jws}"
     with p.store.transaction() as uow:
         _signer, root_der = p.pki.root(uow)
-        res = verify_qr_online(uow, f"/v/{identifier}#{fragment}", now, root_der=root_der)
-        # names (type, issuer) as the GET answer has them: ecert/qr/2 does not carry them
-        stored = verify_identifier(uow, identifier, now)
+        res = verify_qr_online(uow, url, now, root_der=root_der)
+        # forged, tampered, another certificate's fragment or undecidable: nothing to show
+        signed = res.verdict not in (Verdict.INVALID, Verdict.UNKNOWN) and any(
+            c.name == "signature" and c.passed for c in res.checks)
+        display: dict[str, str] = {}
+        if signed:  # the stored record's masked fields (names ecert/qr/2 does not carry)
+            display = dict(verify_identifier(uow, res.identifier or identifier, now).display)
+            for key, value in res.display:
+                display.setdefault(key, value)
     return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
-                        res.current_identifier, dict(stored.display), qr_checked=True)
+                        res.current_identifier, display, qr_checked=True)
 
 
 def verify_by_identifier(p: Platform, actor: Actor, identifier: str,

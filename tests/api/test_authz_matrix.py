@@ -25,6 +25,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/pki/tsa"): PUBLIC,
     ("GET", "/pki/trust-list"): PUBLIC,
     ("GET", "/pki/status-list"): PUBLIC,
+    ("GET", "/pki/status/{shard}"): PUBLIC,
     ("POST", "/api/v1/departments"): ADMIN,
     ("GET", "/api/v1/departments"): STAFF,
     ("POST", "/api/v1/departments/{code}/rotate-key"): ADMIN,
@@ -60,7 +61,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/verify/{identifier}"): {"auditor", "user", "issuer"},
     ("POST", "/api/v1/certificates/{identifier}/annotated-copies"): {"user"},
     ("GET", "/api/v1/public/status/{identifier}"): PUBLIC,
-    ("POST", "/api/v1/public/status/{identifier}"): PUBLIC,
+    ("POST", "/api/v1/public/status"): PUBLIC,
     ("POST", "/api/v1/holder/session"): PUBLIC,
     ("DELETE", "/api/v1/holder/session"): {"holder"},
     ("GET", "/api/v1/holder/certificates"): {"holder"},
@@ -128,7 +129,7 @@ def test_a_route_without_declared_roles_is_refused(platform) -> None:  # type: i
 def _fill(path: str, w: dict[str, str]) -> str:
     values = {"code": w["dept"], "identifier": w["identifier"], "token_id": "999999",
               "type_code": w["type"], "objection_id": "999999", "ca": "root",
-              "encoded:path": "MAA=", "token": "x", "sha": "0" * 64}
+              "encoded:path": "MAA=", "token": "x", "sha": "0" * 64, "shard": "0"}
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
 
 

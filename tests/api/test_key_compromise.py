@@ -82,7 +82,7 @@ def test_offline_cli_rejects_qr_signed_with_compromised_key(compromise, capsys) 
 
 def _live(client, qr: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     ident = qr.split("#")[0].rsplit("/", 1)[1]
-    r = client.post(f"/api/v1/public/status/{ident}", json={"qr": qr.split("#", 1)[1]})
+    r = client.post("/api/v1/public/status", json={"identifier": ident, "jws": qr.split("#", 1)[1]})
     assert r.status_code == 200, r.text
     return dict(r.json())
 

@@ -281,3 +281,26 @@ def test_api_docs_render_without_network(live_url: str, tmp_path: Path) -> None:
     """The API documentation page renders in a real browser from the platform's own assets."""
     dom = chromium(live_url + "/api/docs", tmp_path, "--dump-dom")
     assert "/api/v1/certificates" in dom and "opblock" in dom, dom[:2000]
+
+
+def test_page_verifies_again_when_only_the_fragment_changes(
+        world: World, live_url: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """/v/X#genuine then /v/X#forged in the same tab: the page must not keep showing valid."""
+    c = world.issue(name="卓玛")
+    local = on_live(c["qr_url"], live_url)
+    verdict = "document.getElementById('result').getAttribute('data-verdict')"
+    browser.goto(local)
+    assert browser.wait(f"{verdict} !== 'pending' && {verdict}") == "valid"
+    import base64
+    import json
+
+    head, payload, sig = local.split("#", 1)[1].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["vt"] = "2099-12-31"  # a longer validity, signature unchanged
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged = f"{head}.{body}.{sig}"
+    browser.js(f"location.hash = {forged!r}")
+    assert browser.wait(f"{verdict} !== 'pending' && {verdict} !== 'valid' && {verdict}") \
+        == "invalid"
+    browser.js(f"location.hash = {local.split('#', 1)[1]!r}")  # and back: valid again
+    assert browser.wait(f"{verdict} === 'valid' && {verdict}") == "valid"

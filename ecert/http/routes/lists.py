@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from ecert.http.auth import public
 from ecert.http.deps import PlatformDep
@@ -29,3 +29,15 @@ def trust_list(platform: PlatformDep) -> Response:
             summary="Status of every certificate (compact JWS signed by the root)")
 def status_list(platform: PlatformDep) -> Response:
     return _jose(verification.signed_list(platform, "status"))
+
+
+@router.get("/status/{shard}", response_class=Response, responses=JOSE,
+            summary="One bitstring status list shard (compact JWS signed by the root), ETag")
+def status_shard(request: Request, platform: PlatformDep,
+                 shard: int = Path(ge=0, le=1_000_000)) -> Response:
+    signed = verification.signed_shard(platform, shard)
+    headers = {"ETag": signed.etag,
+               "Cache-Control": f"public, max-age={verification.LIST_CACHE_SECONDS}"}
+    if signed.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(signed.jws, media_type="application/jose", headers=headers)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from audit_log.actor import Actor
-from ecert.http.auth import allow, public, rate_limiter
+from ecert.http.auth import RateLimiter, allow, public, rate_limiter
 from ecert.http.deps import PlatformDep
 from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
@@ -14,8 +16,8 @@ from ecert.http.schemas_verify import (
     AnnotatedCopyIn,
     LookupListOut,
     LookupOut,
-    PublicQrIn,
     PublicQrStatusOut,
+    PublicStatusIn,
     PublicStatusOut,
     VerificationOut,
 )
@@ -112,21 +114,42 @@ def annotated_copy(identifier: str, body: AnnotatedCopyIn, p: PlatformDep,
         "X-Expires-At": copy.expires_at.isoformat()})
 
 
-@public_router.get("/status/{identifier}", response_model=PublicStatusOut)
-def public_status(identifier: str, platform: PlatformDep) -> PublicStatusOut:
-    """Live status for the citizen page: verdict, status code, masked display fields only."""
-    st = verification.public_status(platform, identifier)
+# Status answers are cheap to ask for and identifiers are guessable: a tighter per-client
+# budget than the general API limit stops anyone walking the register.
+STATUS_PER_MINUTE = 30
+_STATUS_LIMITER_LOCK = threading.Lock()
+
+
+def status_limit(request: Request) -> None:
+    """Per-client limit on the public status endpoints (429 `rate-limited`)."""
+    state = request.app.state
+    with _STATUS_LIMITER_LOCK:
+        limiter = getattr(state, "status_limiter", None)
+        if limiter is None:
+            limiter = state.status_limiter = RateLimiter(STATUS_PER_MINUTE)
+    host = request.client.host if request.client else "unknown"
+    limiter.check("status-ip:" + host)
+
+
+STATUS_LIMIT = Depends(status_limit)
+
+
+def _status_out(st: verification.PublicStatus) -> PublicStatusOut:
     return PublicStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
                            identifier=st.identifier, current_identifier=st.current_identifier,
                            display=dict(st.display))
 
 
-@public_router.post("/status/{identifier}", response_model=PublicQrStatusOut)
-def public_qr_status(identifier: str, body: PublicQrIn,
-                     platform: PlatformDep) -> PublicQrStatusOut:
-    """Live status of a scanned QR: the fragment comes in the body (never in a URL) and the
-    server compares its claims with the stored record (a compromised key forges nothing)."""
-    st = verification.public_qr_status(platform, identifier, body.qr)
-    return PublicQrStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
-                             identifier=st.identifier, current_identifier=st.current_identifier,
-                             display=dict(st.display), qr_checked=st.qr_checked)
+@public_router.get("/status/{identifier}", response_model=PublicStatusOut,
+                   dependencies=[STATUS_LIMIT])
+def public_status(identifier: str, platform: PlatformDep) -> PublicStatusOut:
+    """Live status of a bare identifier: verdict and status code only (`display` is empty)."""
+    return _status_out(verification.public_status(platform, identifier))
+
+
+@public_router.post("/status", response_model=PublicQrStatusOut, dependencies=[STATUS_LIMIT])
+def public_status_with_qr(body: PublicStatusIn, platform: PlatformDep) -> PublicQrStatusOut:
+    """Live status for the QR's holder: the signed fragment is verified by the server; masked
+    display fields come back only when its signature holds."""
+    st = verification.public_status_for_qr(platform, body.identifier, body.jws)
+    return PublicQrStatusOut(**_status_out(st).model_dump(), qr_checked=st.qr_checked)

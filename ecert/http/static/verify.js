@@ -1,9 +1,11 @@
 /* Citizen verification page (/v/<identifier>#<compact JWS>).
  *
- * 1. The fragment (never sent to the server) is a compact ES256 JWS of the QR claim set.
+ * 1. The fragment (sent only in the body of the live-status POST, never in a URL) is a
+ *    compact ES256 JWS of the QR claim set.
  *    It is verified here with WebCrypto against the trust list (/pki/trust-list), itself a
  *    JWS checked against the root public key embedded in the page.
- * 2. The live status comes separately from /api/v1/public/status/<identifier>; offline,
+ * 2. The live status comes separately from POST /api/v1/public/status (with the fragment;
+ *    GET /api/v1/public/status/<identifier> without one: status only); offline,
  *    from the root-signed status list the service worker cached (if still fresh).
  * Fails closed: anything not proven valid is "invalid" (forged/tampered) or "unknown".
  * Two claim-set specs (docs/formats.md): ecert/qr/2 (short typ, key named by its kid, type and
@@ -366,16 +368,18 @@
     return { verdict: deriveVerdict(checks), checks: checks };
   }
 
-  // With a fragment, it goes in a POST body (never a URL) and the server compares its claims
-  // with the stored record: a key revoked for compromise forges nothing (docs/security.md).
+  // A bare identifier gets the verdict and status only. With a fragment, it goes in a POST
+  // body (never a URL): the server verifies it, compares its claims with the stored record (a
+  // key revoked for compromise forges nothing, docs/security.md) and only then returns the
+  // masked display fields (proof of holding the document).
   async function liveStatus(identifier, fragment) {
-    var init = { cache: 'no-store' };
-    if (fragment) {
-      init = { cache: 'no-store', method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ qr: fragment }) };
-    }
     try {
-      var resp = await fetch('/api/v1/public/status/' + encodeURIComponent(identifier), init);
+      var resp = fragment
+        ? await fetch('/api/v1/public/status', { method: 'POST', cache: 'no-store',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ identifier: identifier, jws: fragment }) })
+        : await fetch('/api/v1/public/status/' + encodeURIComponent(identifier),
+          { cache: 'no-store' });
       if (!resp.ok) { return null; }
       return await resp.json();
     } catch (e) { return null; }
@@ -458,6 +462,7 @@
     });
     $('list-age').textContent = age || '';
     var link = $('current-link');
+    link.hidden = true;
     if (current) {
       link.hidden = false;
       link.textContent = '';
@@ -468,7 +473,11 @@
     }
   }
 
+  // Each run numbers itself; a run overtaken by a newer one (the fragment changed) shows nothing.
+  var runs = 0;
+
   async function run() {
+    var mine = ++runs;
     var identifier = decodeURIComponent(location.pathname.replace(/^\/v\//, '').replace(/\/$/, ''));
     var fragment = location.hash ? location.hash.slice(1) : '';
     $('identifier').textContent = identifier;   // the page may be the offline shell of another
@@ -522,7 +531,14 @@
       if (!shown.h && live.display.holder) { shown.h = live.display.holder; }
     }
     if (shown && shown.tn) { delete shown.t; }       // the type code only when no name is known
+    if (mine !== runs) { return; }
     show(verdict, shown, live && live.display, checks, age, current);
+  }
+
+  function start() {
+    run().catch(function () {
+      show('unknown', null, null, [[null, '核验过程出错']], '', null);
+    });
   }
 
   // for the published vectors (tests/web/test_vectors_browser.py) and other pages' scripts
@@ -531,7 +547,13 @@
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
   }
-  run().catch(function () {
-    show('unknown', null, null, [[null, '核验过程出错']], '', null);
+  // The same tab may be given another QR of the same certificate (only the fragment
+  // changes, so the page does not reload): verify again, never keep the old verdict.
+  window.addEventListener('hashchange', function () {
+    var box = $('result');
+    box.setAttribute('data-verdict', 'pending');
+    $('verdict-title').textContent = '正在核验…';
+    start();
   });
+  start();
 }());
