@@ -42,7 +42,7 @@ from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, Ver
 from verifier.pdf import verify_pdf
 from verifier.qr import verify_qr_online
 from verifier.results import VerificationResult
-from verifier.verify import verify_identifier, verify_qr_online
+from verifier.verify import verify_identifier
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
