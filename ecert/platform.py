@@ -19,6 +19,7 @@ from audit_log.actor import Actor
 from audit_log.formats import TreeHead
 from audit_log.log import AuditLog
 from authority.pki import PlatformPki
+from ca.certs import describe_cert
 from ca.keystore import FileKeyStore, KeyStore
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
@@ -92,8 +93,6 @@ class Platform:
         return KeyedSigner(self.pki.signer(rec.key_label), rec.x5t_s256)
 
     def head_verifier(self, uow: UnitOfWork) -> KeyVerifier:
-        from ca.certs import describe_cert
-
         rec = uow.pki.active("audit")
         if rec is None:
             raise NotInitialised("no audit key; run `ecert init`")

@@ -21,6 +21,7 @@ from ecert import tokens
 from ecert.errors import UsageError
 from ecert.services import realname, resign
 from ecert.services.realname import RealNameAuthenticator
+from issuer import qr
 from verifier import holder as vholder
 from verifier import objections as vobjections
 from verifier import presentation as vpresentation
@@ -92,8 +93,6 @@ def present(p: Platform, actor: Actor, identifier: str) -> PresentationToken:
 
 
 def presentation_qr_png(p: Platform, actor: Actor, identifier: str) -> bytes:
-    from issuer import qr
-
     return qr.qr_png(present(p, actor, identifier).url, 6)
 
 
