@@ -17,7 +17,8 @@ from ecert.http import lifespan as housekeeping
 from ecert.http import logredact, problems
 from ecert.http.auth import RateLimiter, allow, public
 from ecert.http.edge import Edge, parse_proxies
-from ecert.http.routes import admin, audit, bulk, holder, home, issuing, lists, pages, pki, verifying
+from ecert.http.routes import (admin, audit, bulk, health, holder, home, issuing, lists, pages,
+                               pki, verifying)
 from ecert.platform import Platform
 from ecert.settings import Settings
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes,
                        trusted_proxies=parse_proxies(",".join(settings.trusted_proxies)))
     app.include_router(home.router)
+    app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     app.mount("/static/apidocs", StaticFiles(directory=home.APIDOCS_ASSETS), name="apidocs")

@@ -32,11 +32,15 @@ platform = Platform(settings)
 out = []
 with TestClient(create_app(settings, platform), base_url="https://ecert.test") as c:
     out.append([c.get("/pki/trust-list").status_code, {}, {}])
+    ready = c.get("/readyz")
+    out.append([ready.status_code, {}, ready.json()])
     for token in Path(sys.argv[1]).iterdir():
         shutil.rmtree(token)
     for path in ("/pki/crl/root.crl", "/pki/status-list"):
         r = c.get(path)
         out.append([r.status_code, dict(r.headers), r.json()])
+    r = c.get("/readyz")
+    out.append([r.status_code, dict(r.headers), r.json()])
 print(json.dumps(out))
 """
 
@@ -55,8 +59,13 @@ def test_hsm_gone_answers_503(tmp_path: Path) -> None:
         r = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "tokens")], env=env,
                            capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    (before, _, _), *after = json.loads(r.stdout.splitlines()[-1])
+    (before, _, _), (ready, _, ready_body), *after, (unready, _, unready_body) = json.loads(
+        r.stdout.splitlines()[-1])
     assert before == 200
+    assert ready == 200 and ready_body["checks"] == {"database": "ok", "keys": "ok", "lists": "ok"}
+    # readiness names what is missing: the database answers, the keys are gone
+    assert unready == 503 and unready_body["type"].endswith("/not-ready")
+    assert unready_body["checks"] == {"database": "ok", "keys": "missing"}
     for status, headers, body in after:
         assert status == 503 and body["status"] == 503, body
         assert headers["content-type"] == "application/problem+json"
@@ -88,5 +97,9 @@ def test_database_down_answers_503(kind: str, tmp_path: Path) -> None:
                 assert int(r.headers["retry-after"]) > 0
                 assert body["type"].endswith("/unavailable")
                 assert "psycopg" not in r.text and "sqlite" not in r.text.lower()
+            assert c.get("/healthz").status_code == 200  # the process itself is up
+            r = c.get("/readyz")
+            assert r.status_code == 503 and int(r.headers["retry-after"]) > 0
+            assert r.json()["checks"] == {"database": "unavailable"}
     finally:
         platform.store.dispose()
