@@ -197,6 +197,29 @@ class CertificateOut(BaseModel):
     events: list[EventOut]
 
 
+class CertificateSummaryOut(BaseModel):
+    """One row of an issuing department's register; the holder masked (issuer.search)."""
+
+    identifier: str
+    base_identifier: str
+    type_code: str
+    issuer_code: str
+    status: str
+    status_label: str
+    verdict: str
+    version: int
+    holder_name: str
+    holder_code: str
+    issue_date: str | None
+    valid_to: dt.date | None
+    signed_on: dt.date
+
+
+class CertificatePageOut(BaseModel):
+    items: list[CertificateSummaryOut]
+    next_cursor: int | None = Field(description="pass as `before` for the next, older page")
+
+
 class ChangeIn(Strict):
     data: dict[str, object]
     reason: Text = Field(min_length=1, max_length=2000)
