@@ -126,6 +126,16 @@ class StatsRow(BaseModel):
     counts: dict[str, int]
 
 
+class AssessmentRowOut(BaseModel):
+    dept_code: str
+    dept_name: str
+    type_code: str
+    type_name: str
+    month: str
+    counts: dict[str, int]
+    mean_answer_workdays: float | None
+
+
 class CosignatureIn(Strict):
     tree_size: int = Field(ge=1)
     sha256_root_hash: str = Field(max_length=64)

@@ -16,6 +16,8 @@ PUBLIC, ADMIN = {"public"}, {"admin"}
 STAFF = {"admin", "auditor", "user", "issuer"}
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/v1/audit/assessment"): STAFF,
+    ("GET", "/api/v1/audit/assessment.csv"): STAFF,
     ("GET", "/api/v1/certificates"): {"issuer"},
     ("GET", "/api/v1/certificates.csv"): {"issuer"},
     ("GET", "/readyz"): PUBLIC,

@@ -38,5 +38,8 @@
     });
   }
 
-  E.login(function () { load().catch(function () {}); });
+  E.login(function () {
+    load().catch(function () {});
+    if (window.EcertAssessment) { window.EcertAssessment.load(); }
+  });
 }());
