@@ -121,6 +121,7 @@ class AuditPageOut(BaseModel):
 
 class StatsRow(BaseModel):
     dept: str | None
+    dept_name: str | None = None
     since: dt.datetime
     until: dt.datetime
     counts: dict[str, int]

@@ -77,6 +77,8 @@ def test_assessment_chart_and_table_show_names_under_the_csp(world: World, live_
     rows = browser.wait("Number(document.getElementById('as-chart').dataset.rows) > 0 && "
                         "document.getElementById('as-table').textContent", timeout=20)
     assert ISS_NAME in rows and "签发" in rows, rows
+    last30 = browser.wait("document.getElementById('stats').textContent")
+    assert ISS_NAME in last30 and world.iss not in last30, last30  # names, not codes
     # ECharts loaded from our own origin and drew the bars (svg renderer) under script-src 'self'
     bars = browser.wait("document.querySelectorAll('#as-chart svg path').length", timeout=20)
     assert bars > 0

@@ -136,8 +136,8 @@ def stats(platform: PlatformDep, since: dt.datetime, until: dt.datetime,
         raise ProblemError(422, "invalid-request", "until must follow since, within ten years")
     rows = audit_service.statistics(platform,
                                     audit_service.periods(s, u, period), dept)
-    return [StatsRow(dept=r.actor_dept, since=r.since, until=r.until, counts=dict(r.counts))
-            for r in rows]
+    return [StatsRow(dept=r.actor_dept, dept_name=name, since=r.since, until=r.until,
+                     counts=dict(r.counts)) for r, name in rows]
 
 
 def _assessment(platform: PlatformDep, actor: Actor, since: str, until: str, dept: str | None
