@@ -426,7 +426,7 @@
   }
 
   /* verifier.qr.verify_qr in the browser: a QR URL against a trust list and a status list
-   * (compact JWS, signed by `root` = {jwk, x5t}) at `now` (ms). Returns {verdict, checks}. */
+   * (compact JWS, signed by `root` = {jwk, x5t}) at `now` (ms). Returns {verdict, checks}.
    * `shard` (optional, {number, jws, gz: Uint8Array}) is the status shard a qr/3 code names;
    * `statusJws` may then be null. */
   async function verifyQrOffline(url, trustJws, statusJws, root, now, shard) {
