@@ -7,6 +7,9 @@ issuance order) and signs it into the record and the ``ecert/qr/3`` claim set.
 
 from __future__ import annotations
 
+import hashlib
+
+from formats.keyids import b64url
 from formats.status import OTHER, REVOKED, SUSPENDED, VALID
 
 SHARD_SIZE = 131_072
@@ -27,3 +30,8 @@ never referenced by a QR; ``/2`` signs a SHA-256 of the gzip bytes served beside
 SIGNATURE_HEADER = "Ecert-Shard-Signature"
 """The HTTP response header of ``GET /pki/status/<shard>`` carrying the root-signed JWS; the
 body is the gzip bytes themselves (``application/octet-stream``)."""
+
+
+def shard_digest(gz: bytes) -> str:
+    """The signed ``sha256`` member: base64url (no padding) of the SHA-256 of the gzip body."""
+    return b64url(hashlib.sha256(gz).digest())

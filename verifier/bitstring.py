@@ -17,19 +17,17 @@ list inside the JWS (bench/bench_status_shard.py). ``build_shard`` returns both 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import gzip
-import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from formats.chinatime import utc_z
-from formats.statuslist import ENTRY_CODES, SHARD_SIZE, STATUS_BITS
-from formats.statuslist import SHARD_SPEC as SHARD_SPEC
 from formats.status import REVOKED, SUSPENDED, VALID, WITHDRAWN, Verdict
+from formats.statuslist import ENTRY_CODES, SHARD_SIZE, STATUS_BITS, shard_digest
+from formats.statuslist import SHARD_SPEC as SHARD_SPEC
 from verifier.errors import ListInvalid, MalformedInput
 from verifier.evidence import ListInfo
 from verifier.lists import _times, _verified_payload
@@ -79,11 +77,6 @@ def encode_list(raw: bytes) -> bytes:
     return gzip.compress(raw, compresslevel=9, mtime=0)  # mtime 0: the same bytes each time
 
 
-def digest(gz: bytes) -> str:
-    """The ``sha256`` member: base64url (no padding) of the SHA-256 of the gzip bytes."""
-    return base64.urlsafe_b64encode(hashlib.sha256(gz).digest()).rstrip(b"=").decode("ascii")
-
-
 def decode_list(data: object) -> bytes:
     if not isinstance(data, bytes) or len(data) > MAX_GZIP_BYTES:
         raise ListInvalid("状态分片格式错误 / bad encoded list")
@@ -117,7 +110,7 @@ def build_shard(shard: int, entries: Iterable[tuple[int, str]], now: dt.datetime
         "status_size": STATUS_BITS,
         "issued_at": utc_z(now),
         "next_update": utc_z(now + ttl),
-        "sha256": digest(gz),
+        "sha256": shard_digest(gz),
     }, gz)
 
 
@@ -152,6 +145,6 @@ def load_shard(jws: str, gz: bytes, root_der: bytes, now: dt.datetime, *, shard:
     if obj.get("shard") != shard or obj.get("size") != SHARD_SIZE or \
             obj.get("status_size") != STATUS_BITS:
         raise ListInvalid("状态分片不符 / not the expected shard")
-    if not isinstance(gz, bytes) or obj.get("sha256") != digest(gz):
+    if not isinstance(gz, bytes) or obj.get("sha256") != shard_digest(gz):
         raise ListInvalid("状态分片内容与签名不符 / shard bytes are not the signed ones")
     return StatusShard(shard, issued, nxt, decode_list(gz), stale)
