@@ -47,7 +47,7 @@ def _local(url: str, live: str) -> str:
 
 
 def _verdict(browser: Any) -> str:
-    browser.wait("document.getElementById('result')")
+    browser.wait("!!document.getElementById('result')")
     return str(browser.wait(DONE, timeout=20))
 
 
