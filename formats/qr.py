@@ -55,12 +55,15 @@ class QrSpec:
     optional: tuple[str, ...] = ()
     packed: tuple[str, ...] = ()
     """qr/3: the claims the fragment's payload array carries, in order (see module doc)."""
+    nullable: tuple[str, ...] = ()
+    """qr/3: packed claims whose value may be ``null`` (an open-ended validity), kept as such;
+    a ``null`` for an `optional` claim means the claim is absent."""
 
 
 QR_SPECS: Mapping[str, QrSpec] = MappingProxyType({
     QR3_SPEC: QrSpec(QR3_SPEC, QR3_TYP, "kid",
                      ("spec", "id", "h", "hc", "vf", "vt", "iat", "rh", "si"), optional=("h",),
-                     packed=("h", "hc", "vf", "vt", "iat", "rh", "si")),
+                     packed=("h", "hc", "vf", "vt", "iat", "rh", "si"), nullable=("vf", "vt")),
     QR2_SPEC: QrSpec(QR2_SPEC, QR2_TYP, "kid",
                      ("spec", "id", "h", "hc", "vf", "vt", "iat", "rh"), optional=("h",)),
     QR1_SPEC: QrSpec(QR1_SPEC, QR1_TYP, "x5t#S256",
@@ -128,10 +131,10 @@ def pack_fragment(signed_jws: str) -> str:
     return f"{head}.{b64url(text.encode('utf-8'))}.{sig}"
 
 
-def _packed_value(key: str, value: object, optional: tuple[str, ...]) -> bool:
-    """Whether `value` may stand for claim `key` in a packed array (``None``: absent)."""
+def _packed_value(key: str, value: object, spec: QrSpec) -> bool:
+    """Whether `value` may stand for claim `key` in a packed array."""
     if value is None:
-        return key in optional
+        return key in spec.optional or key in spec.nullable
     if key in ("iat", "si"):
         return type(value) is int and 0 <= value < MAX_STATUS_INDEX
     return isinstance(value, str)
@@ -151,9 +154,9 @@ def unpack_claims(path_identifier: str, payload: bytes) -> dict[str, Any]:
         raise ValueError("packed claims are not an array of the qr/3 claims")
     claims: dict[str, Any] = {"spec": QR3_SPEC, "id": path_identifier}
     for key, value in zip(spec.packed, values, strict=True):
-        if not _packed_value(key, value, spec.optional):
+        if not _packed_value(key, value, spec):
             raise ValueError(f"packed claim {key} has the wrong type")
-        if value is not None:
+        if value is not None or key in spec.nullable:
             claims[key] = value
     return claims
 

@@ -23,7 +23,8 @@ def as_json() -> dict[str, Any]:
         "qr": {
             "issued": qr.QR_SPEC,
             "specs": {s.spec: {"typ": s.typ, "key_header": s.key_header, "claims": list(s.claims),
-                               "optional": list(s.optional), "packed": list(s.packed)}
+                               "optional": list(s.optional), "packed": list(s.packed),
+                               "nullable": list(s.nullable)}
                       for s in qr.QR_SPECS.values()},
             "spec_by_typ": dict(qr.QR_SPEC_BY_TYP),
             "record_hash_bytes": qr.RECORD_HASH_BYTES,

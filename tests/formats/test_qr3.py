@@ -106,8 +106,12 @@ def test_a_packed_fragment_binds_its_path_and_types(dept) -> None:
                 [*good[:-1], "7"], [good[0], None, *good[2:]], {"h": good[0]}, "x"):
         with pytest.raises(ValueError):
             unpack_claims(record["identifier"], json.dumps(bad).encode())
-    assert unpack_claims(record["identifier"], json.dumps([None, *good[1:]]).encode()).get(
-        "h") is None  # h alone is optional (organisations)
+    assert "h" not in unpack_claims(record["identifier"], json.dumps([None, *good[1:]]).encode())
+    open_ended = unpack_claims(record["identifier"], json.dumps([*good[:3], None, *good[4:]])
+                               .encode())  # 长期有效: vt is null, and stays in the claim set
+    assert "vt" in open_ended and open_ended["vt"] is None
+    with pytest.raises(ValueError):
+        unpack_claims(record["identifier"], json.dumps([good[0], None, *good[2:]]).encode())
     head = parse_jws(_signed(build_qr_claims(record, "ab" * 32, NOW), key, cert)).header
     assert head["typ"] == QR3_TYP and set(head) == {"alg", "kid", "typ"}
 

@@ -174,6 +174,7 @@
     spec.packed.forEach(function (k, i) {
       var v = values[i];
       if (v === null && spec.optional.indexOf(k) >= 0) { return; }
+      if (v === null && spec.nullable.indexOf(k) >= 0) { claims[k] = null; return; }
       var num = k === 'iat' || k === 'si';
       if (num ? !(typeof v === 'number' && Math.floor(v) === v && v >= 0 && v < Math.pow(2, 40))
         : typeof v !== 'string') { throw new Error('packed ' + k); }
