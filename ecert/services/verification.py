@@ -132,10 +132,8 @@ def invalidate_lists(p: Platform) -> None:
 
 @dataclass(frozen=True)
 class SignedShard:
-    jws: str
-    """The root-signed description (``ecert/status-shard/2``), served in a header."""
-    gz: bytes
-    """The gzip bytes it describes, served as the body."""
+    jws: str  # the root-signed description (ecert/status-shard/2), served in a header
+    gz: bytes  # the gzip bytes it describes, served as the body
     etag: str
     generation: int
     digest: str
@@ -165,14 +163,13 @@ def signed_shard(p: Platform, shard: int) -> SignedShard:
             entries = uow.status_index.shard(shard, bitstring.SHARD_SIZE)
             signer, root_der = p.pki.root(uow)
         body = bitstring.build_shard(shard, entries, now, ttl)
-        digest = body.meta["sha256"]
+        digest = str(body.meta["sha256"])
         if fresh and hit is not None and hit.digest == digest:
             out = dataclasses.replace(hit, generation=generation)
         else:
             jws = sign_document(body.meta, signer, root_der)
-            out = SignedShard(jws, body.gz,
-                              '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"',
-                              generation, digest, now)
+            etag = '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"'
+            out = SignedShard(jws, body.gz, etag, generation, digest, now)
         shards[shard] = out
         return out
 
