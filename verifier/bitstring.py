@@ -26,8 +26,10 @@ from typing import Any
 
 from formats.chinatime import utc_z
 from formats.status import REVOKED, SUSPENDED, VALID, WITHDRAWN, Verdict
-from formats.statuslist import ENTRY_CODES, SHARD_SIZE, STATUS_BITS, shard_digest
+from formats.statuslist import ENTRY_CODES, shard_digest
+from formats.statuslist import SHARD_SIZE as SHARD_SIZE
 from formats.statuslist import SHARD_SPEC as SHARD_SPEC
+from formats.statuslist import STATUS_BITS as STATUS_BITS
 from verifier.errors import ListInvalid, MalformedInput
 from verifier.evidence import ListInfo
 from verifier.lists import _times, _verified_payload
