@@ -318,7 +318,7 @@ def main_qr3(out: Path) -> None:
     from vectors_qr3 import write_qr3
 
     n = write_qr3(out / "qr3", lambda tmp: build(tmp, legacy=False), T0, CHECK_AT,
-                  (ISS, ISS2), ADMIN, data)
+                  (ISS, ISS2), ADMIN, data, definition)
     print(f"wrote {n} qr/3 cases to {out / 'qr3'}")
 
 

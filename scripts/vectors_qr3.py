@@ -48,10 +48,24 @@ def _rogue(url: str) -> str:
     return f"{before}#{head}.{frag.split('.')[1]}.{b64url(der_to_raw_signature(sig))}"
 
 
+def _open_ended(iss: Any, dept: str, admin: Any, definition: Any, data: Any) -> str:
+    """A certificate of a type without an end of validity (长期有效: ``vt`` is null)."""
+    from audit_log.actor import Actor
+    from ecert.services import issuing
+
+    code = dept + "002"
+    issuing.add_type(iss.p, {**definition(dept), "type_code": code, "name": "长期测试证明",
+                             "validity": None}, admin)
+    actor = Actor(name="vectors", role="issuer", dept_code=dept)
+    return str(issuing.issue(iss.p, actor, code, data("洛桑", "54010219660606333"))
+               .certificate.identifier)
+
+
 def qr3_cases(iss: Any, t0: dt.datetime, iss_code: str, iss2_code: str, admin: Any,
-              data: Any) -> list[tuple[str, str, str, str | None]]:
+              data: Any, definition: Any) -> list[tuple[str, str, str, str | None]]:
     """(name, url, verdict, reason) on the platform's timeline from t0."""
     iss.at(t0)
+    open_ended = iss.qr(_open_ended(iss, iss_code, admin, definition, data))
     made = {name: iss.issue(iss_code, data(holder, first17)) for name, holder, first17 in (
         ("valid", "阿旺晋美次仁多吉", "54010219920304123"),
         ("revoked", "扎西次仁", "54010219851212567"),
@@ -73,6 +87,7 @@ def qr3_cases(iss: Any, t0: dt.datetime, iss_code: str, iss2_code: str, admin: A
     si = _packed(v)[2][6]
     return [
         ("qr3-valid", v, "valid", None),
+        ("qr3-valid-without-end", open_ended, "valid", None),
         ("qr3-revoked", urls["revoked"], "revoked", "status-07"),
         ("qr3-suspended", urls["suspended"], "suspended", "status-02"),
         ("qr3-cancelled", urls["cancelled"], "cancelled", "status-99"),
@@ -88,12 +103,12 @@ def qr3_cases(iss: Any, t0: dt.datetime, iss_code: str, iss2_code: str, admin: A
 
 
 def write_qr3(out: Path, build: Any, t0: dt.datetime, check_at: dt.datetime,
-              names: tuple[str, str], admin: Any, data: Any) -> int:
+              names: tuple[str, str], admin: Any, data: Any, definition: Any) -> int:
     """Make the qr/3 set in ``out`` (a directory of its own); returns the number of cases."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         p, iss = build(Path(tmp))
-        cases = qr3_cases(iss, t0, names[0], names[1], admin, data)
+        cases = qr3_cases(iss, t0, names[0], names[1], admin, data, definition)
         shards = sorted({_packed(u)[2][6] // SHARD_SIZE for _, u, _, _ in cases})
         iss.at(check_at - dt.timedelta(hours=1))
         invalidate_lists(p)

@@ -64,6 +64,9 @@ def test_qr3_vectors_are_qr3_and_cover_the_statuses():
     typs = {json.loads(b64url_decode(c["url"].split("#", 1)[1].split(".")[0]))["typ"]
             for c in QR3_DOC["cases"]}
     assert typs == {"eqr3"}
+    packed = [json.loads(b64url_decode(c["url"].split("#", 1)[1].split(".")[1]))
+              for c in QR3_DOC["cases"]]
+    assert any(p[3] is None for p in packed)  # an open-ended validity (vt null)
     assert {c["verdict"] for c in QR3_DOC["cases"]} == {
         "valid", "invalid", "revoked", "suspended", "cancelled", "expired"}
 
