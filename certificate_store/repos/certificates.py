@@ -45,12 +45,12 @@ class CertificateRepo:
     def create(self, *, base_identifier: str, type_code: str, type_version: int, issuer_code: str,
                serial: str, holder_hash: str, status: str, valid_from: dt.datetime | None,
                valid_to: dt.datetime | None, source_key: str | None,
-               now: dt.datetime) -> CertificateRecord:
+               now: dt.datetime, status_index: int | None = None) -> CertificateRecord:
         row = Certificate(base_identifier=base_identifier, type_code=type_code,
                           type_version=type_version, issuer_code=issuer_code, serial=serial,
                           holder_hash=holder_hash, status=status, current_version=1,
                           valid_from=valid_from, valid_to=valid_to, source_key=source_key,
-                          created_at=now, updated_at=now)
+                          status_index=status_index, created_at=now, updated_at=now)
         try:
             with self._s.begin_nested():
                 self._s.add(row)
