@@ -28,7 +28,8 @@ def as_json() -> dict[str, Any]:
             "spec_by_typ": dict(qr.QR_SPEC_BY_TYP),
             "record_hash_bytes": qr.RECORD_HASH_BYTES,
         },
-        "statuses": {s.code: {"name": s.name, "label": s.label, "verdict": s.verdict.value}
+        "statuses": {s.code: {"name": s.name, "label": s.label, "verdict": s.verdict.value,
+                               "headline": s.headline, "advice": s.advice}
                      for s in status.STATUSES.values()},
         "verdicts": {v.value: {"headline": t.headline, "summary": t.summary, "advice": t.advice}
                      for v, t in status.VERDICT_TEXT.items()},

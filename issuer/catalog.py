@@ -10,7 +10,8 @@ A definition is a JSON object (see docs/issuing.md):
     fields          JSON Schema (Draft 2020-12) of type object; every property has a `title`
     personal        names of personal fields (masked for using departments by default)
     validity        {"years": n} | {"days": n} | null (no end)
-    face            {"title": str, "rows": [{"label": str, "field": str}], "footer": str?}
+    face            {"title": str, "title_bo": str?, "rows": [{"label": str, "field": str,
+                    "label_bo": str?}], "footer": str?}  (``*_bo``: Tibetan, printed under)
     seal            seal name (印章名称)
     grants          [{"dept": USCC, "purposes": [str, ...], "personal": bool}]
     annotated_copy_cap   annotated copies per certificate per 30 days (int >= 0)
@@ -48,6 +49,8 @@ __all__ = ["HOLDER_KINDS", "CatalogService", "CertificateData", "CertificateType
 class FaceRow:
     label: str
     field: str
+    label_bo: str | None = None
+    """The label in Tibetan, printed under the Chinese one (optional)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class FaceTemplate:
     title: str
     rows: tuple[FaceRow, ...]
     footer: str | None
+    title_bo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,9 @@ class CertificateType:
             personal=frozenset(d.get("personal", ())),
             validity=Validity(years=validity.get("years"), days=validity.get("days")),
             face=FaceTemplate(title=face["title"],
-                              rows=tuple(FaceRow(r["label"], r["field"]) for r in face["rows"]),
-                              footer=face.get("footer")),
+                              rows=tuple(FaceRow(r["label"], r["field"], r.get("label_bo"))
+                                         for r in face["rows"]),
+                              footer=face.get("footer"), title_bo=face.get("title_bo")),
             seal=d["seal"],
             grants=tuple(Grant(g["dept"], tuple(g.get("purposes", ())), bool(g.get("personal")))
                          for g in d.get("grants", ())),

@@ -434,11 +434,14 @@
     } catch (e) { return null; }
   }
 
-  function show(verdict, claims, display, checks, age, current) {
+  function show(verdict, claims, display, checks, age, current, status) {
     var box = $('result');
     box.setAttribute('data-verdict', verdict);
-    $('verdict-title').textContent = TEXT[verdict];
-    $('verdict-sub').textContent = SUB[verdict];
+    // the status's own word when it gives this verdict (撤销 is not 吊销, 转移 is not 注销)
+    var st = status && SPEC.statuses[status] && SPEC.statuses[status].verdict === verdict
+      ? SPEC.statuses[status] : null;
+    $('verdict-title').textContent = T(st ? st.headline : TEXT[verdict]);
+    $('verdict-sub').textContent = T(st ? st.advice : SUB[verdict]);
     var dl = $('claims');
     dl.textContent = '';
     var add = function (label, value) {
@@ -532,7 +535,7 @@
     }
     if (shown && shown.tn) { delete shown.t; }       // the type code only when no name is known
     if (mine !== runs) { return; }
-    show(verdict, shown, live && live.display, checks, age, current);
+    show(verdict, shown, live && live.display, checks, age, current, live && live.status);
   }
 
   function start() {
