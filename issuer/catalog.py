@@ -198,9 +198,11 @@ class CertificateData:
     valid_from: date | None
     valid_to: date | None
     licence_number: str | None
+    issue_date: date | None = None
+    """The original issue date of a certificate being digitised (Art. 9); None: today."""
 
 
-_DATA_KEYS = {"holder", "fields", "valid_from", "valid_to", "licence_number"}
+_DATA_KEYS = {"holder", "fields", "valid_from", "valid_to", "licence_number", "issue_date"}
 
 
 def _parse_date(v: Any, key: str, errors: list[dict[str, str]]) -> date | None:
@@ -234,11 +236,14 @@ def _schema_errors(validator: Draft202012Validator, fields: Any) -> list[dict[st
 
 
 def validate_data(ctype: CertificateType, data: Any,
-                  validator: Draft202012Validator | None = None) -> CertificateData:
+                  validator: Draft202012Validator | None = None,
+                  today: date | None = None) -> CertificateData:
     """Check issuance data against the type; `InvalidCertificateData` lists every failing field.
 
     Data shape: {"holder": {"name", "code"}, "fields": {...}, "valid_from"?: "YYYY-MM-DD",
-    "valid_to"?: "YYYY-MM-DD", "licence_number"?: str}.
+    "valid_to"?: "YYYY-MM-DD", "licence_number"?: str, "issue_date"?: "YYYY-MM-DD"}.
+    ``issue_date`` is the original issue date of a legacy certificate being digitised (Art. 9);
+    it may not be after ``today`` (China date) nor after ``valid_from``.
     """
     errors: list[dict[str, str]] = []
     if not isinstance(data, Mapping):
@@ -274,6 +279,11 @@ def validate_data(ctype: CertificateType, data: Any,
     if vf and vt and vt < vf:
         errors.append({"field": "valid_to",
                        "message": "有效期止早于起 / valid_to before valid_from"})
+    issued = _parse_date(data.get("issue_date"), "issue_date", errors)
+    if issued and ((today and issued > today) or (vf and issued > vf)):
+        errors.append({"field": "issue_date",
+                       "message": "原发证日期不能晚于今天或有效期起 / issue_date in the future "
+                                  "or after valid_from"})
     lic = data.get("licence_number")
     if lic is not None and (not isinstance(lic, str) or not lic.strip() or len(lic) > 100):
         errors.append({"field": "licence_number", "message": "must be a string of 1-100 chars"})
@@ -282,7 +292,8 @@ def validate_data(ctype: CertificateType, data: Any,
             f"证照数据无效，共{len(errors)}处 / {len(errors)} invalid field(s)", errors=errors)
     return CertificateData(holder_name=name, holder_code=code, fields=dict(fields),
                            valid_from=vf, valid_to=vt,
-                           licence_number=lic.strip() if isinstance(lic, str) else None)
+                           licence_number=lic.strip() if isinstance(lic, str) else None,
+                           issue_date=issued)
 
 
 def validity_end(ctype: CertificateType, start: date) -> date | None:

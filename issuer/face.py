@@ -90,6 +90,8 @@ class FaceInput:
     """The title in Tibetan, printed under the Chinese one when the template has it."""
     issuer_note: str = ""
     """A small line under the issuer (e.g. the original department after a succession)."""
+    digitised_on: dt.date | None = None
+    """A legacy certificate's digitising date (Art. 9), printed apart from its issue date."""
     specimen: bool = False
     """A specimen (样本, Art. 8): watermarked, says it is not a valid certificate."""
 
@@ -260,8 +262,10 @@ def render_face(view: FaceInput) -> bytes:
     base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
     tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
     tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
-    if view.issuer_note:
-        tx.right(right, base - 6 * mm, view.issuer_note, 8, color=_GREY)
+    notes = [f"数字化日期：{chinese_date(view.digitised_on)}（据原证照数字化）"]\
+        if view.digitised_on else []
+    for i, note in enumerate([*notes, *([view.issuer_note] if view.issuer_note else [])]):
+        tx.right(right, base - (6 + 4.5 * i) * mm, note, 8, color=_GREY)
     seal = _seal_reader(hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
     d = 42 * mm
     c.saveState()

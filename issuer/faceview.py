@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from formats.chinatime import china_date as china_date_of
+from formats.chinatime import parse_utc_z
 from formats.errors import Kind
 from issuer.catalog import CertificateType
 from issuer.errors import IssuerError
@@ -116,13 +118,17 @@ def face_input_from_record(record: Mapping[str, Any], ctype: CertificateType, se
                 rows.append((_label(row.label, row.label_bo), value))
         validity = record.get("validity") or {}
         who = issuer or FaceIssuer(record["issuer"]["name"])
+        issued = dt.date.fromisoformat(record["issue_date"])
+        signed = china_date_of(parse_utc_z(record["signed_at"])) if record.get(
+            "signed_at") else issued
         return FaceInput(
             title=ctype.face.title or record["name"],
             title_bo=ctype.face.title_bo or "",
             identifier=record["identifier"],
             issuer_name=who.name,
             issuer_note=who.note,
-            issue_date=dt.date.fromisoformat(record["issue_date"]),
+            issue_date=issued,
+            digitised_on=signed if record.get("version") == 1 and signed > issued else None,
             holder_name=record["holder"]["name"],
             holder_label=_holder_label(record, ctype),
             rows=tuple(rows),
