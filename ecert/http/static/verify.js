@@ -18,6 +18,7 @@
   // Every wire constant comes from formats.spec.as_json(), served as /spec.js: nothing of the
   // status table, the verdict words, the QR specs or the key ids is retyped here.
   var SPEC = self.EcertSpec;
+  var T = self.EcertT || function (s) { return s; };   // the page's language (static/i18n.js)
   var TEXT = {}, SUB = {}, STATUS_VERDICT = {};
   Object.keys(SPEC.verdicts).forEach(function (v) {
     TEXT[v] = SPEC.verdicts[v].headline;
@@ -446,12 +447,12 @@
     dl.textContent = '';
     var add = function (label, value) {
       if (value === undefined || value === null || value === '') { return; }
-      var dt = document.createElement('dt'); dt.textContent = label;
+      var dt = document.createElement('dt'); dt.textContent = T(label);
       var dd = document.createElement('dd'); dd.textContent = String(value);
       dl.appendChild(dt); dl.appendChild(dd);
     };
     if (claims) {
-      LABELS.forEach(function (l) { add(l[1], l[0] === 'vt' ? (claims.vt || '长期') : claims[l[0]]); });
+      LABELS.forEach(function (l) { add(l[1], l[0] === 'vt' ? (claims.vt || T('长期')) : claims[l[0]]); });
     } else if (display) {
       DISPLAY_LABELS.forEach(function (l) { add(l[1], display[l[0]]); });
     }
@@ -460,10 +461,10 @@
     checks.forEach(function (c) {
       var li = document.createElement('li');
       li.className = c[0] === true ? 'pass' : (c[0] === false ? 'fail' : 'undecided');
-      li.textContent = (c[0] === true ? '✓ ' : (c[0] === false ? '✗ ' : '? ')) + c[1];
+      li.textContent = (c[0] === true ? '✓ ' : (c[0] === false ? '✗ ' : '? ')) + T(c[1]);
       ul.appendChild(li);
     });
-    $('list-age').textContent = age || '';
+    $('list-age').textContent = T(age || '');
     var link = $('current-link');
     link.hidden = true;
     if (current) {
@@ -471,7 +472,7 @@
       link.textContent = '';
       var a = document.createElement('a');
       a.href = '/v/' + encodeURIComponent(current);
-      a.textContent = '查看最新版本：' + current;
+      a.textContent = T('查看最新版本') + '：' + current;
       link.appendChild(a);
     }
   }
@@ -555,7 +556,7 @@
   window.addEventListener('hashchange', function () {
     var box = $('result');
     box.setAttribute('data-verdict', 'pending');
-    $('verdict-title').textContent = '正在核验…';
+    $('verdict-title').textContent = T('正在核验…');
     start();
   });
   start();
