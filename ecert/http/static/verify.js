@@ -316,13 +316,14 @@
     return out;
   }
 
+  var LIST_WORDS = { 'trust-list': '信任列表', 'status-list': '状态列表' };
   function freshnessCheck(lists, now) {
     for (var i = 0; i < lists.length; i++) {
       if (now >= lists[i].next) {
-        return undecided('list-freshness', 'stale-list', lists[i].name + ' 已过期，请联网更新后核验');
+        return undecided('list-freshness', 'stale-list', (LIST_WORDS[lists[i].name] || lists[i].name) + ' 已过期，请联网更新后核验');
       }
       if (lists[i].issued > now + SKEW_MS) {
-        return undecided('list-freshness', 'list-from-future', lists[i].name + ' 时间异常');
+        return undecided('list-freshness', 'list-from-future', (LIST_WORDS[lists[i].name] || lists[i].name) + ' 时间异常');
       }
     }
     return ok('list-freshness', '信任列表和状态列表在有效期内');
