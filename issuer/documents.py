@@ -37,7 +37,7 @@ from issuer import qr
 from issuer.catalog import CertificateType
 from issuer.errors import MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, chinese_date, render_face
-from issuer.faceview import DocumentError, FaceIssuer, face_input_from_record
+from issuer.faceview import DocumentError, FaceIssuer, face_input_from_record, specimen_input
 from issuer.fonts import stamp_font_path
 from issuer.seal import make_seal
 
@@ -258,6 +258,30 @@ class DocumentService:
 
     def qr_svg(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> bytes:
         return self.make(uow, self.prepare_qr_svg(uow, identifier, now), now)
+
+    # -- specimen (样本, Art. 8) -------------------------------------------------------------
+    def specimen_pdf(self, uow: UnitOfWork, type_code: str, now: dt.datetime) -> bytes:
+        """The face of a type filled with placeholders, watermarked 样本 and saying it is not a
+        certificate; unsigned (a specimen must never verify). Cached per type version, site
+        and seal."""
+        rec = uow.catalog.latest(type_code)
+        if rec is None:
+            raise NotFound(f"证照类型不存在 / no certificate type {type_code}")
+        ctype = CertificateType.from_record(rec)
+        acting = uow.departments.current_holder(ctype.defining_dept)
+        name = uow.departments.get(acting).name
+        seal = self._seal_for(uow, acting) if self._seal_for else None
+        digest = hashlib.sha256(seal or b"").hexdigest()[:10]
+        key = f"doc/{LAYOUT}/specimen/{type_code}.{ctype.version}/{self._site}/{digest}.pdf"
+        hit = uow.certificates.blob(key)
+        if hit is not None:
+            return hit[1]
+        with self._lock:
+            self.renders += 1
+        pdf = render_face(specimen_input(
+            ctype, name, seal or make_seal(name, ctype.seal), f"{self._base_url}/v/样本",
+            china_date(now)))
+        return self._put(uow, key, "application/pdf", pdf, now)
 
     # -- PDF ------------------------------------------------------------------------------
     def prepare_pdf(self, uow: UnitOfWork, identifier: str, now: dt.datetime,

@@ -21,7 +21,8 @@ from issuer.catalog import CertificateType
 from issuer.errors import IssuerError
 from issuer.face import FaceInput, chinese_date
 
-__all__ = ["DocumentError", "FaceIssuer", "face_input_from_record", "show_value", "yuan"]
+__all__ = ["DocumentError", "FaceIssuer", "face_input_from_record", "show_value",
+           "specimen_input", "yuan"]
 
 DEFAULT_FOOTER = ("本电子证照由签发部门依法签发并加盖电子印章，与纸质证照具有同等法律效力。"
                   "扫描二维码可核验真伪及当前状态。")
@@ -143,3 +144,23 @@ def face_input_from_record(record: Mapping[str, Any], ctype: CertificateType, se
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DocumentError("stored record cannot be rendered") from exc
+
+
+SPECIMEN_ID = "样本"
+
+
+def specimen_input(ctype: CertificateType, issuer_name: str, seal_png: bytes, qr_url: str,
+                   today: dt.date) -> FaceInput:
+    """A type's face with a placeholder in every row (〔label〕): the specimen (样本) of Art. 8."""
+    holder = next((r for r in ctype.face.rows if r.field in HOLDER_FIELDS), None)
+    rows = tuple((_label(r.label, r.label_bo), f"〔{r.label}〕") for r in ctype.face.rows
+                 if r.field not in (*HOLDER_FIELDS, "valid_from", "valid_to"))
+    holder_label = _label(holder.label, holder.label_bo) if holder else (
+        "持证人" if ctype.holder_kind == "111" else "持证单位")
+    return FaceInput(
+        title=ctype.face.title, title_bo=ctype.face.title_bo or "", identifier=SPECIMEN_ID,
+        issuer_name=issuer_name, issue_date=today, holder_name=f"〔{holder_label.splitlines()[0]}〕",
+        holder_label=holder_label, rows=rows, valid_from=None, valid_to=None,
+        seal_png=seal_png, qr_url=qr_url, licence_number="〔证照编号〕",
+        footer="样本：仅示意版式与记载事项，不是有效证照，不能用于任何办事或证明。",
+        specimen=True)
