@@ -15,6 +15,8 @@ from tests.conftest import auth
 PUBLIC, ADMIN = {"public"}, {"admin"}
 STAFF = {"admin", "auditor", "user", "issuer"}
 EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     ("GET", "/pki/ca.pem"): PUBLIC,
     ("GET", "/pki/ca.crt"): PUBLIC,
     ("GET", "/pki/departments/{code}/certs.pem"): PUBLIC,
