@@ -221,6 +221,14 @@ def _annotation(tx: FaceText, lines: Sequence[str]) -> None:
     c.restoreState()
 
 
+def _notes(tx: FaceText, view: FaceInput, right: float, base: float) -> None:
+    """Small lines under the issue date: the digitising date, the original issuer."""
+    notes = [f"数字化日期：{chinese_date(view.digitised_on)}（据原证照数字化）"] \
+        if view.digitised_on else []
+    for i, note in enumerate([*notes, *([view.issuer_note] if view.issuer_note else [])]):
+        tx.right(right, base - (6 + 4.5 * i) * mm, note, 8, color=_GREY)
+
+
 def _specimen(tx: FaceText) -> None:
     """样本: a large diagonal watermark and a line saying this is no certificate."""
     c = tx.c
@@ -262,10 +270,7 @@ def render_face(view: FaceInput) -> bytes:
     base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
     tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
     tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
-    notes = [f"数字化日期：{chinese_date(view.digitised_on)}（据原证照数字化）"]\
-        if view.digitised_on else []
-    for i, note in enumerate([*notes, *([view.issuer_note] if view.issuer_note else [])]):
-        tx.right(right, base - (6 + 4.5 * i) * mm, note, 8, color=_GREY)
+    _notes(tx, view, right, base)
     seal = _seal_reader(hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
     d = 42 * mm
     c.saveState()

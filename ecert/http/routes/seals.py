@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from audit_log.actor import Actor
@@ -12,7 +14,7 @@ from ecert.services import seals
 
 router = APIRouter(tags=["seals"])  # under /api/v1: included by routes/admin.py
 ISSUER = Depends(allow("issuer", "admin"))
-PNG = {200: {"content": {"image/png": {}}}}
+PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}}}
 
 
 @router.put("/departments/{code}/seal", responses=PNG, response_class=Response,
