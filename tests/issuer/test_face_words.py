@@ -132,3 +132,17 @@ def test_specimen_is_watermarked_and_says_it_is_not_a_certificate() -> None:
 def test_face_has_no_english_caption() -> None:
     pdf = render_face(face(issue_date=dt.date(2026, 11, 29)))
     assert b"Scan to verify" not in pdf
+
+
+@poppler
+def test_the_rendered_face_obeys_the_line_breaking_rules() -> None:
+    """Through render_face and pdftotext: the value column holds 29 characters at 12 pt, so a
+    naive break puts the 30th (，) at a line start; the label splits 建筑面积 / （平方米）."""
+    value = "西藏自治区拉萨市城关区北京中路一号院内二层东侧办公用房" + "，" + "面积以不动产登记为准。"
+    assert len(value.split("，")[0]) == 27
+    rows = (("建筑面积（平方米）", "2,450.5"), ("坐落", "西藏" + value))
+    text = _text(render_face(face(rows=rows)), "-layout")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    assert not [ln for ln in lines if ln[0] in NO_START], lines
+    assert any(ln.startswith("建筑面积") and "（平方" not in ln for ln in lines), lines
+    assert any("（平方米）" in ln for ln in lines), lines
