@@ -195,7 +195,8 @@ class Platform:
     @functools.cached_property
     def documents(self) -> DocumentService:
         return DocumentService(self.pki, base_url=self.settings.base_url,
-                               qr_jws_for=self.issuance.qr_jws)
+                               qr_jws_for=self.issuance.qr_jws,
+                               seal_for=lambda uow, code: uow.departments.seal(code))
 
     @property
     def imports_dir(self) -> Path:

@@ -53,3 +53,10 @@ def end_of_day_utc(d: dt.date) -> dt.datetime:
 def valid_to_date(valid_to: dt.datetime | None) -> dt.date | None:
     """The last valid China day of a stored exclusive end instant (None: no end)."""
     return None if valid_to is None else china_date(valid_to - dt.timedelta(microseconds=1))
+
+
+def beijing_text(t: dt.datetime) -> str:
+    """``2026-11-30 10:20:00 北京时间``: an instant as shown to people, the zone named."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError("naive datetime")
+    return t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"

@@ -34,7 +34,8 @@ def as_json() -> dict[str, Any]:
                          "entry_codes": list(statuslist.ENTRY_CODES),
                          "signature_header": statuslist.SIGNATURE_HEADER,
                          "path": "/pki/status/"},
-        "statuses": {s.code: {"name": s.name, "label": s.label, "verdict": s.verdict.value}
+        "statuses": {s.code: {"name": s.name, "label": s.label, "verdict": s.verdict.value,
+                               "headline": s.headline, "advice": s.advice}
                      for s in status.STATUSES.values()},
         "verdicts": {v.value: {"headline": t.headline, "summary": t.summary, "advice": t.advice}
                      for v, t in status.VERDICT_TEXT.items()},

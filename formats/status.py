@@ -36,17 +36,30 @@ class Status:
     """Chinese name of the status (有效, 暂停, …)."""
     verdict: Verdict
     """The verdict a verifier shows for a certificate in this status."""
+    headline: str = ""
+    """The big word on a page when this status is known (已撤销 is not 已吊销)."""
+    advice: str = ""
+    """What the citizen page says under it."""
 
 
 STATUSES: Mapping[str, Status] = MappingProxyType({s.code: s for s in (
-    Status(VALID, "valid", "有效", Verdict.VALID),
-    Status(SUSPENDED, "suspended", "暂停", Verdict.SUSPENDED),  # incl. pledged 质押
-    Status(WITHDRAWN, "withdrawn", "撤销", Verdict.REVOKED),
-    Status(CANCELLED, "cancelled", "注销", Verdict.CANCELLED),
-    Status(LAPSED, "lapsed", "失效", Verdict.EXPIRED),
-    Status(TRANSFERRED, "transferred", "转移", Verdict.CANCELLED),
-    Status(REVOKED, "revoked", "吊销", Verdict.REVOKED),  # as a penalty
-    Status(OTHER, "other", "其他", Verdict.CANCELLED),
+    Status(VALID, "valid", "有效", Verdict.VALID, "真实有效", "电子签名有效，证照当前有效。"),
+    Status(SUSPENDED, "suspended", "暂停", Verdict.SUSPENDED,  # incl. pledged 质押
+           "已暂停", "此证照已暂停使用（含质押），暂停期间不能作为有效证照使用。"),
+    # 撤销: the issuing department withdraws a certificate (wrongly issued, on request); no penalty
+    Status(WITHDRAWN, "withdrawn", "撤销", Verdict.REVOKED,
+           "已撤销", "此证照已被签发部门撤销，不能作为有效证照使用。"),
+    Status(CANCELLED, "cancelled", "注销", Verdict.CANCELLED,
+           "已注销", "此证照已注销，不能作为有效证照使用。"),
+    Status(LAPSED, "lapsed", "失效", Verdict.EXPIRED, "已失效", "此证照已失效。"),
+    # 转移: the right passed to another holder; not 注销
+    Status(TRANSFERRED, "transferred", "转移", Verdict.CANCELLED,
+           "已转移", "此证照记载的权利已转移至新的持证主体，本证照不再有效，请查看新证照。"),
+    # 吊销: revoked as an administrative penalty
+    Status(REVOKED, "revoked", "吊销", Verdict.REVOKED,
+           "已吊销", "此证照已被依法吊销（行政处罚），不能作为有效证照使用。"),
+    Status(OTHER, "other", "其他", Verdict.CANCELLED,
+           "已终止", "此证照已终止使用，请向签发部门核实。"),
 )})
 """Every status code, by code."""
 
@@ -72,11 +85,12 @@ VERDICT_TEXT: Mapping[Verdict, VerdictText] = MappingProxyType({
                                "电子签名有效，证照当前有效。"),
     Verdict.INVALID: VerdictText("伪造或被篡改", "无效：签名或内容校验不通过，可能被篡改或伪造",
                                  "二维码内容的电子签名不正确：可能被伪造或篡改，请勿采信。"),
-    Verdict.REVOKED: VerdictText("已吊销", "已撤销或吊销",
+    Verdict.REVOKED: VerdictText("已撤销或吊销", "已撤销或吊销",
                                  "此证照已被撤销或吊销，不能作为有效证照使用。"),
     Verdict.SUSPENDED: VerdictText("已暂停", "已暂停（含质押）", "此证照已暂停使用（含质押）。"),
     Verdict.EXPIRED: VerdictText("已过期", "已失效（超出有效期）", "此证照已超出有效期。"),
-    Verdict.CANCELLED: VerdictText("已注销", "已注销", "此证照已注销。"),
+    Verdict.CANCELLED: VerdictText("已注销或转移", "已注销、转移或终止",
+                                   "此证照已注销、转移或终止，不再有效。"),
     Verdict.SUPERSEDED: VerdictText("已被新版本替代", "已变更：此为旧版本，请查看最新版本",
                                     "此证照已变更，此为旧版本，请查看最新版本。"),
     Verdict.NOT_ORIGINAL: VerdictText("非原件", "非原件：文件不含电子签名，仅为副本或打印件",

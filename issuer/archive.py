@@ -41,8 +41,10 @@ README = """ecert archive — how to verify offline (电子证照归档包离线
    "sha256" given in manifest.json, and vNNN.jws must be a compact JWS (ES256) whose payload
    is exactly those bytes (RFC 8785 canonical JSON). Verify the signature with the public key
    of the certificate in the JWS header "x5c" (also in pki/<x5t#S256>.der), and check that
-   certificate against the platform root CA (published at /pki/root.pem), e.g.
-       openssl verify -CAfile root.pem dept.pem
+   certificate against the platform root CA, fetched from the platform itself (PEM at
+   /pki/ca.pem, DER at /pki/ca.crt; not taken from this archive), e.g.
+       openssl x509 -inform DER -in pki/<x5t#S256>.der -out dept.pem
+       openssl verify -CAfile ca.pem dept.pem
    The record's "previous" member links each version to the one it superseded.
 
 2. Status history. certificates/<base>/status.json lists every event (issue, change,

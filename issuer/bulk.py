@@ -104,7 +104,7 @@ class BulkIssuer:
         """
         require_utc(now)
         dept = self._ledger.issuer_dept(uow, actor)
-        s = self._sort(uow, dept, type_code, requests)
+        s = self._sort(uow, dept, type_code, requests, china_date(now))
         if s.todo:
             assert s.ctype is not None
             try:
@@ -123,7 +123,7 @@ class BulkIssuer:
         return s.out
 
     def _sort(self, uow: UnitOfWork, dept: str, type_code: str,
-              requests: Sequence[Request]) -> _Sorted:
+              requests: Sequence[Request], today: dt.date) -> _Sorted:
         """Already issued (by source_key), refused by validation, or to issue."""
         certs = uow.certificates
         existing = certs.by_sources(dept, {sk for _, sk in requests if sk is not None})
@@ -140,7 +140,7 @@ class BulkIssuer:
             if s.ctype is None:
                 s.ctype, validator = self._ledger.issuable_type(uow, dept, type_code)
             try:
-                cd = validate_data(s.ctype, data, validator)
+                cd = validate_data(s.ctype, data, validator, today=today)
             except (InvalidCertificateData, ValueError) as exc:
                 s.out[pos] = exc
                 continue

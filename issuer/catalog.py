@@ -10,7 +10,8 @@ A definition is a JSON object (see docs/issuing.md):
     fields          JSON Schema (Draft 2020-12) of type object; every property has a `title`
     personal        names of personal fields (masked for using departments by default)
     validity        {"years": n} | {"days": n} | null (no end)
-    face            {"title": str, "rows": [{"label": str, "field": str}], "footer": str?}
+    face            {"title": str, "title_bo": str?, "rows": [{"label": str, "field": str,
+                    "label_bo": str?}], "footer": str?}  (``*_bo``: Tibetan, printed under)
     seal            seal name (印章名称)
     grants          [{"dept": USCC, "purposes": [str, ...], "personal": bool}]
     annotated_copy_cap   annotated copies per certificate per 30 days (int >= 0)
@@ -48,6 +49,8 @@ __all__ = ["HOLDER_KINDS", "CatalogService", "CertificateData", "CertificateType
 class FaceRow:
     label: str
     field: str
+    label_bo: str | None = None
+    """The label in Tibetan, printed under the Chinese one (optional)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class FaceTemplate:
     title: str
     rows: tuple[FaceRow, ...]
     footer: str | None
+    title_bo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,9 @@ class CertificateType:
             personal=frozenset(d.get("personal", ())),
             validity=Validity(years=validity.get("years"), days=validity.get("days")),
             face=FaceTemplate(title=face["title"],
-                              rows=tuple(FaceRow(r["label"], r["field"]) for r in face["rows"]),
-                              footer=face.get("footer")),
+                              rows=tuple(FaceRow(r["label"], r["field"], r.get("label_bo"))
+                                         for r in face["rows"]),
+                              footer=face.get("footer"), title_bo=face.get("title_bo")),
             seal=d["seal"],
             grants=tuple(Grant(g["dept"], tuple(g.get("purposes", ())), bool(g.get("personal")))
                          for g in d.get("grants", ())),
@@ -193,9 +198,11 @@ class CertificateData:
     valid_from: date | None
     valid_to: date | None
     licence_number: str | None
+    issue_date: date | None = None
+    """The original issue date of a certificate being digitised (Art. 9); None: today."""
 
 
-_DATA_KEYS = {"holder", "fields", "valid_from", "valid_to", "licence_number"}
+_DATA_KEYS = {"holder", "fields", "valid_from", "valid_to", "licence_number", "issue_date"}
 
 
 def _parse_date(v: Any, key: str, errors: list[dict[str, str]]) -> date | None:
@@ -229,11 +236,14 @@ def _schema_errors(validator: Draft202012Validator, fields: Any) -> list[dict[st
 
 
 def validate_data(ctype: CertificateType, data: Any,
-                  validator: Draft202012Validator | None = None) -> CertificateData:
+                  validator: Draft202012Validator | None = None,
+                  today: date | None = None) -> CertificateData:
     """Check issuance data against the type; `InvalidCertificateData` lists every failing field.
 
     Data shape: {"holder": {"name", "code"}, "fields": {...}, "valid_from"?: "YYYY-MM-DD",
-    "valid_to"?: "YYYY-MM-DD", "licence_number"?: str}.
+    "valid_to"?: "YYYY-MM-DD", "licence_number"?: str, "issue_date"?: "YYYY-MM-DD"}.
+    ``issue_date`` is the original issue date of a legacy certificate being digitised (Art. 9);
+    it may not be after ``today`` (China date) nor after ``valid_from``.
     """
     errors: list[dict[str, str]] = []
     if not isinstance(data, Mapping):
@@ -269,6 +279,11 @@ def validate_data(ctype: CertificateType, data: Any,
     if vf and vt and vt < vf:
         errors.append({"field": "valid_to",
                        "message": "有效期止早于起 / valid_to before valid_from"})
+    issued = _parse_date(data.get("issue_date"), "issue_date", errors)
+    if issued and ((today and issued > today) or (vf and issued > vf)):
+        errors.append({"field": "issue_date",
+                       "message": "原发证日期不能晚于今天或有效期起 / issue_date in the future "
+                                  "or after valid_from"})
     lic = data.get("licence_number")
     if lic is not None and (not isinstance(lic, str) or not lic.strip() or len(lic) > 100):
         errors.append({"field": "licence_number", "message": "must be a string of 1-100 chars"})
@@ -277,7 +292,8 @@ def validate_data(ctype: CertificateType, data: Any,
             f"证照数据无效，共{len(errors)}处 / {len(errors)} invalid field(s)", errors=errors)
     return CertificateData(holder_name=name, holder_code=code, fields=dict(fields),
                            valid_from=vf, valid_to=vt,
-                           licence_number=lic.strip() if isinstance(lic, str) else None)
+                           licence_number=lic.strip() if isinstance(lic, str) else None,
+                           issue_date=issued)
 
 
 def validity_end(ctype: CertificateType, start: date) -> date | None:

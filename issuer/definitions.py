@@ -112,9 +112,22 @@ def _face(face: Any, props: Mapping[str, Any]) -> list[str]:
             p.append(f"face.rows[{i}] needs label and field")
         elif row["field"] not in props and row["field"] not in RESERVED_FIELDS:
             p.append(f"face.rows[{i}] refers to unknown field {row['field']!r}")
+        elif not _tibetan_or_none(row.get("label_bo")):
+            p.append(f"face.rows[{i}].label_bo must be Tibetan script (≤ 60 characters)")
     if face.get("footer") is not None and not isinstance(face["footer"], str):
         p.append("face.footer must be a string")
+    if not _tibetan_or_none(face.get("title_bo")):
+        p.append("face.title_bo must be Tibetan script (≤ 60 characters)")
     return p
+
+
+def _tibetan_or_none(value: Any) -> bool:
+    """None, or a short string of Tibetan script (spaces and tsheg allowed)."""
+    if value is None:
+        return True
+    return isinstance(value, str) and 0 < len(value) <= 60 and any(
+        "\u0f00" <= ch <= "\u0fff" for ch in value) and all(
+        "\u0f00" <= ch <= "\u0fff" or ch.isspace() for ch in value)
 
 
 def _grants(grants: Any) -> list[str]:

@@ -21,22 +21,23 @@ no transaction open and stores the result with `keep` in the next one. `pdf`, `q
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from ca.pdf import PadesOptions, sign_pdf
 from ca.signer import Signer
 from certificate_store.db import UnitOfWork
-from formats.chinatime import china_date
-from formats.errors import Kind
+from formats.chinatime import beijing_text, china_date
 from formats.identifiers import parse_identifier
 from issuer import qr
 from issuer.catalog import CertificateType
-from issuer.errors import IssuerError, MalformedIdentifier, NotFound
-from issuer.face import SIGNATURE_BOX, FaceInput, chinese_date, render_face
+from issuer.errors import MalformedIdentifier, NotFound
+from issuer.face import SIGNATURE_BOX, chinese_date, render_face
+from issuer.faceview import DocumentError, FaceIssuer, face_input_from_record, specimen_input
 from issuer.fonts import stamp_font_path
 from issuer.seal import make_seal
 
@@ -51,18 +52,11 @@ __all__ = [
     "face_input_from_record",
 ]
 
-LAYOUT = "f2"
+LAYOUT = "f3"
 """Version of the face layout; part of every cache key, bump it when the face changes."""
 SIGNATURE_FIELD = "ecert-signature"
 PdfLevel = Literal["B-LT", "B-LTA"]
 _STAMP_WORDS = "电子签名"
-
-
-class DocumentError(IssuerError, ValueError):
-    """A document cannot be made from what is stored (bad record, annotation too long)."""
-
-    slug = "document-error"
-    kind = Kind.INTERNAL  # made from stored records, which were checked when written
 
 
 # -- what we need from the platform PKI (authority.pki.PlatformPki provides it) -----------
@@ -99,74 +93,6 @@ class SigningMaterialSource(Protocol):
                          now: dt.datetime) -> SigningMaterialLike:
         """The key that signs for ``dept_code`` now (its successor's after a merger)."""
         ...
-
-
-# -- record → face ---------------------------------------------------------------------------
-_RESERVED: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "holder": lambda r: r["holder"]["name"],
-    "holder_name": lambda r: r["holder"]["name"],
-    "holder_code": lambda r: r["holder"]["code"],
-    "licence_number": lambda r: r.get("licence_number") or "",
-    "valid_from": lambda r: _cn_date(r["validity"]["from"]),
-    "valid_to": lambda r: _cn_date(r["validity"]["to"]) or "长期",
-}
-
-
-def _cn_date(value: str | None) -> str:
-    return "" if not value else chinese_date(dt.date.fromisoformat(value))
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, tuple)):
-        return "、".join(_show(v) for v in value)
-    if isinstance(value, Mapping):
-        return "；".join(f"{k}：{_show(v)}" for k, v in value.items())
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return chinese_date(dt.date.fromisoformat(value))
-        except ValueError:
-            return value
-    return str(value)
-
-
-def face_input_from_record(record: Mapping[str, Any], ctype: CertificateType, seal_png: bytes,
-                           qr_url: str, annotation: Sequence[str] = ()) -> FaceInput:
-    """The face of one stored version: rows from the type's face template, in order."""
-    try:
-        fields = record.get("fields") or {}
-        rows: list[tuple[str, str]] = []
-        for row in ctype.face.rows:
-            if row.field in ("holder", "holder_name", "valid_from", "valid_to"):
-                continue  # printed in their own places
-            getter = _RESERVED.get(row.field)
-            value = getter(record) if getter else _show(fields.get(row.field))
-            if value != "":
-                rows.append((row.label, value))
-        validity = record.get("validity") or {}
-        return FaceInput(
-            title=ctype.face.title or record["name"],
-            identifier=record["identifier"],
-            issuer_name=record["issuer"]["name"],
-            issue_date=dt.date.fromisoformat(record["issue_date"]),
-            holder_name=record["holder"]["name"],
-            holder_label="持证人" if record["holder"].get("code_kind") == "111" else "持证单位",
-            rows=tuple(rows),
-            valid_from=dt.date.fromisoformat(validity["from"]) if validity.get("from") else None,
-            valid_to=dt.date.fromisoformat(validity["to"]) if validity.get("to") else None,
-            seal_png=seal_png,
-            qr_url=qr_url,
-            licence_number=record.get("licence_number") or "",
-            footer=ctype.face.footer or
-            "本电子证照由签发部门依法签发并加盖电子印章，与纸质证照具有同等法律效力。"
-            "扫描二维码可核验真伪及当前状态。",
-            annotation=tuple(annotation),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DocumentError("stored record cannot be rendered") from exc
 
 
 @dataclass(frozen=True)
@@ -219,6 +145,9 @@ class DocumentService:
         drawn from the department and seal names."""
         self._material = material
         self._base_url = base_url.rstrip("/")
+        # every cached document names the site whose QR it carries: a PDF made for one base
+        # URL is never served by an instance with another
+        self._site = hashlib.sha256(self._base_url.encode()).hexdigest()[:16]
         self._qr_jws_for = qr_jws_for
         self._seal_for = seal_for
         self._location = location
@@ -252,9 +181,8 @@ class DocumentService:
         ctype = CertificateType.from_record(uow.catalog.get(cert.type_code, cert.type_version))
         return _Loaded(ver.identifier, cert.issuer_code, record, ctype)
 
-    @staticmethod
-    def _key(identifier: str, variant: str) -> str:
-        return f"doc/{LAYOUT}/{identifier}/{variant}"
+    def _key(self, identifier: str, variant: str) -> str:
+        return f"doc/{LAYOUT}/{identifier}/{self._site}/{variant}"
 
     @staticmethod
     def _put(uow: UnitOfWork, key: str, content_type: str, data: bytes,
@@ -285,10 +213,12 @@ class DocumentService:
         return self._put(uow, key, "text/plain; charset=utf-8", url.encode("utf-8"),
                          now).decode("utf-8")
 
-    def _prepare(self, uow: UnitOfWork, identifier: str, variant: str, content_type: str,
+    def _prepare(self, uow: UnitOfWork, identifier: str,
+                 variant: str | Callable[[UnitOfWork, _Loaded], str], content_type: str,
                  make: _Maker, now: dt.datetime) -> Pending:
         loaded = self._current(uow, identifier)
-        key = self._key(loaded.identifier, variant)
+        key = self._key(loaded.identifier,
+                        variant if isinstance(variant, str) else variant(uow, loaded))
         hit = uow.certificates.blob(key)
         if hit is not None:
             return Pending(loaded.identifier, key, content_type, hit[1], _cached(hit[1]))
@@ -329,12 +259,37 @@ class DocumentService:
     def qr_svg(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> bytes:
         return self.make(uow, self.prepare_qr_svg(uow, identifier, now), now)
 
+    # -- specimen (样本, Art. 8) -------------------------------------------------------------
+    def specimen_pdf(self, uow: UnitOfWork, type_code: str, now: dt.datetime) -> bytes:
+        """The face of a type filled with placeholders, watermarked 样本 and saying it is not a
+        certificate; unsigned (a specimen must never verify). Cached per type version, site
+        and seal."""
+        rec = uow.catalog.latest(type_code)
+        if rec is None:
+            raise NotFound(f"证照类型不存在 / no certificate type {type_code}")
+        ctype = CertificateType.from_record(rec)
+        acting = uow.departments.current_holder(ctype.defining_dept)
+        name = uow.departments.get(acting).name
+        seal = self._seal_for(uow, acting) if self._seal_for else None
+        digest = hashlib.sha256(seal or b"").hexdigest()[:10]
+        key = f"doc/{LAYOUT}/specimen/{type_code}.{ctype.version}/{self._site}/{digest}.pdf"
+        hit = uow.certificates.blob(key)
+        if hit is not None:
+            return hit[1]
+        with self._lock:
+            self.renders += 1
+        pdf = render_face(specimen_input(
+            ctype, name, seal or make_seal(name, ctype.seal), f"{self._base_url}/v/样本",
+            china_date(now)))
+        return self._put(uow, key, "application/pdf", pdf, now)
+
     # -- PDF ------------------------------------------------------------------------------
     def prepare_pdf(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
                     archived: bool = False) -> Pending:
         """The signed PDF of the current version: B-LT, or B-LTA when ``archived``."""
         level: PdfLevel = "B-LTA" if archived else "B-LT"
-        return self._prepare(uow, identifier, f"pdf-{level}.pdf", "application/pdf",
+        return self._prepare(uow, identifier, lambda u, loaded: self._pdf_variant(u, loaded, level),
+                             "application/pdf",
                              lambda u, loaded, url: self._pdf_maker(u, loaded, url, now, level,
                                                                     ()), now)
 
@@ -366,28 +321,46 @@ class DocumentService:
         return self.make(uow, self.prepare_annotated(uow, identifier, purpose,
                                                      using_dept_name, expires_at, now), now)
 
+    def _issuer(self, uow: UnitOfWork, loaded: _Loaded) -> tuple[str, str, bytes | None]:
+        """(department code, name, uploaded seal or None) of the department that holds the
+        issuer's duty now: the issuer, or its successor after a reorganisation (Art. 9)."""
+        acting = uow.departments.current_holder(loaded.issuer_code)
+        dept = uow.departments.get(acting)  # NotFound for an unknown code
+        name = dept.name
+        seal = self._seal_for(uow, acting) if self._seal_for else None
+        return acting, name, seal
+
+    def _pdf_variant(self, uow: UnitOfWork, loaded: _Loaded, level: PdfLevel) -> str:
+        """The cache variant: the acting department and its seal are part of it, so a new
+        seal or a succession makes a new PDF."""
+        acting, _name, seal = self._issuer(uow, loaded)
+        digest = hashlib.sha256(seal or b"").hexdigest()[:10]
+        return f"pdf-{level}-{acting}-{digest}.pdf"
+
     def _pdf_maker(self, uow: UnitOfWork, loaded: _Loaded, url: str, now: dt.datetime,
                    level: PdfLevel, annotation: tuple[str, ...],
                    reason: str | None = None) -> Callable[[], bytes]:
         """Reads the seal and signing material now; renders and signs when called."""
-        seal = self._seal_for(uow, loaded.issuer_code) if self._seal_for else None
+        acting, acting_name, seal = self._issuer(uow, loaded)
         material = self._material.signing_material(uow, loaded.issuer_code, now)
         record = loaded.record
+        original = record["issuer"]["name"] if acting != loaded.issuer_code else None
+        signed_at = beijing_text(now)
 
         def render() -> bytes:
-            seal_png = seal or make_seal(record["issuer"]["name"],
-                                         record.get("seal") or "电子证照专用章")
-            face = render_face(face_input_from_record(record, loaded.ctype, seal_png, url,
-                                                      annotation))
-            signer_name = record.get("signer") or record["issuer"]["name"]
+            seal_png = seal or make_seal(acting_name, record.get("seal") or "电子证照专用章")
+            face = render_face(face_input_from_record(
+                record, loaded.ctype, seal_png, url, annotation,
+                issuer=FaceIssuer(acting_name, original)))
+            words = f"{acting_name}\n{_STAMP_WORDS}  {signed_at}"
             return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
                 level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
                 timestamper=material.timestamper,  # type: ignore[arg-type]
                 ocsp_responses_der=material.ocsp_responses, crls_der=material.crls,
                 trust_root_der=material.root_der,
                 box=tuple(int(round(v)) for v in SIGNATURE_BOX),  # type: ignore[arg-type]
-                stamp_text=f"{signer_name}\n{_STAMP_WORDS}  %(ts)s",
-                font_path=stamp_font_path(signer_name + _STAMP_WORDS, minimal=True),
+                stamp_text=words,
+                font_path=stamp_font_path(words, minimal=True),
                 reason=reason or f"签发电子证照 {loaded.identifier}",
                 location=self._location), now)
         return render

@@ -23,13 +23,13 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from formats.errors import Kind
 from issuer import qr
 from issuer.errors import IssuerError
-from issuer.fonts import FontSet, font_runs, is_tibetan, register_fonts, shape_available
+from issuer.facetext import FaceText
+from issuer.fonts import register_fonts
 
 __all__ = [
     "FaceInput",
@@ -86,6 +86,14 @@ class FaceInput:
     footer: str = ""
     annotation: tuple[str, ...] = field(default=())
     """Lines of a boxed diagonal stamp over the face (annotated copies, 加注件)."""
+    title_bo: str = ""
+    """The title in Tibetan, printed under the Chinese one when the template has it."""
+    issuer_note: str = ""
+    """A small line under the issuer (e.g. the original department after a succession)."""
+    digitised_on: dt.date | None = None
+    """A legacy certificate's digitising date (Art. 9), printed apart from its issue date."""
+    specimen: bool = False
+    """A specimen (样本, Art. 8): watermarked, says it is not a valid certificate."""
 
     def __post_init__(self) -> None:
         for name in ("title", "identifier", "issuer_name", "holder_name", "qr_url"):
@@ -96,7 +104,7 @@ class FaceInput:
         if len(self.rows) > _MAX_ROWS:
             raise FaceError(f"at most {_MAX_ROWS} rows fit a face")
         for label, value in self.rows:
-            if len(label) > 40 or len(value) > _MAX_TEXT:
+            if len(label) > 120 or len(value) > _MAX_TEXT:
                 raise FaceError("a face row is too long")
 
 
@@ -112,122 +120,6 @@ def validity_text(start: dt.date | None, end: dt.date | None) -> str:
     if start is None:
         return f"至{chinese_date(end)}"
     return f"{chinese_date(start)}至{chinese_date(end)}"
-
-
-# -- text helpers -------------------------------------------------------------------------
-class _Text:
-    """Draws mixed-script text on one canvas: font runs, Tibetan shaped as a raster."""
-
-    def __init__(self, c: Canvas, fonts: FontSet) -> None:
-        self.c = c
-        self.fonts = fonts
-
-    def _pieces(self, text: str) -> list[tuple[str, str]]:
-        return font_runs(text, self.fonts)
-
-    def width(self, text: str, size: float) -> float:
-        total = 0.0
-        for font, run in self._pieces(text):
-            if font == self.fonts.tibetan and shape_available():
-                total += _tibetan_raster(run, size)[1]
-            else:
-                total += stringWidth(run, font, size)
-        return total
-
-    def draw(self, x: float, y: float, text: str, size: float, color: Color = _INK,
-             bold: bool = False) -> float:
-        c = self.c
-        for font, run in self._pieces(text):
-            if font == self.fonts.tibetan and shape_available():
-                img, w, h, below = _tibetan_raster(run, size)
-                c.drawImage(img, x, y - below, w, h, mask="auto")
-                x += w
-                continue
-            t = c.beginText(x, y)
-            t.setFont(font, size)
-            t.setFillColor(color)
-            t.textOut(run)
-            if bold:  # the Song face has no bold: fill and stroke the outlines
-                c.saveState()  # Tr and the line width are graphics state: restore them
-                c.setStrokeColor(color)
-                c.setLineWidth(size * 0.035)
-                t2 = c.beginText(x, y)
-                t2.setFont(font, size)
-                t2.setFillColor(color)
-                t2.setTextRenderMode(2)
-                t2.textOut(run)
-                c.drawText(t2)
-                c.restoreState()
-            else:
-                c.drawText(t)
-            x += stringWidth(run, font, size)
-        return x
-
-    def centred(self, y: float, text: str, size: float, **kw: object) -> None:
-        self.draw((PAGE_W - self.width(text, size)) / 2, y, text, size, **kw)  # type: ignore[arg-type]
-
-    def right(self, x_right: float, y: float, text: str, size: float, **kw: object) -> None:
-        self.draw(x_right - self.width(text, size), y, text, size, **kw)  # type: ignore[arg-type]
-
-    def wrap(self, text: str, size: float, width: float) -> list[str]:
-        """Break anywhere (CJK) but keep runs of Latin letters/digits together when possible."""
-        lines: list[str] = []
-        for para in text.splitlines() or [""]:
-            line = ""
-            for token in _tokens(para):
-                if self.width(line + token, size) <= width or not line:
-                    line += token
-                    while self.width(line, size) > width and len(line) > 1:
-                        cut = len(line) - 1
-                        while cut > 1 and self.width(line[:cut], size) > width:
-                            cut -= 1
-                        lines.append(line[:cut])
-                        line = line[cut:]
-                else:
-                    lines.append(line.rstrip())
-                    line = token.lstrip()
-            lines.append(line)
-        return lines
-
-
-def _joins(prev: str, ch: str) -> bool:
-    """Whether ``ch`` continues the word ending in ``prev`` (no line break between)."""
-    latin = ch.isascii() and ch.isalnum() and prev.isascii() and prev.isalnum()
-    tibetan = is_tibetan(ch) and is_tibetan(prev) and ch != "\u0f0b"
-    return latin or tibetan
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    for ch in text:
-        if out and _joins(out[-1][-1], ch):
-            out[-1] += ch
-        else:
-            out.append(ch)
-    return out
-
-
-@functools.lru_cache(maxsize=128)
-def _tibetan_raster(run: str, size_pt: float) -> tuple[ImageReader, float, float, float]:
-    """Tibetan shaped by Pillow/raqm at 600 dpi: (image, width pt, height pt, descent pt)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    fonts = register_fonts()
-    scale = 600 / 72
-    px = int(round(size_pt * 1.15 * scale))
-    font = ImageFont.truetype(str(fonts.tibetan_path), px,
-                              layout_engine=ImageFont.Layout.RAQM)
-    left, top, right, bottom = font.getbbox(run, language="bo")
-    ascent, descent = font.getmetrics()
-    w = max(1, right - min(0, left))
-    h = ascent + max(descent, bottom - ascent)
-    img = Image.new("RGBA", (int(w), int(h)), (0, 0, 0, 0))
-    ImageDraw.Draw(img).text((-min(0, left), 0), run, font=font, fill=(26, 26, 26, 255),
-                             language="bo")
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    buf.seek(0)
-    return ImageReader(buf), w / scale, h / scale, (h - ascent) / scale
 
 
 @functools.lru_cache(maxsize=64)
@@ -249,7 +141,7 @@ def _frame(c: Canvas) -> None:
         c.line((x + dx * 8) * mm, y * mm, (x + dx * 8) * mm, (y + dy * 8) * mm)
 
 
-def _table(tx: _Text, rows: Sequence[tuple[str, str]], top: float, bottom: float) -> float:
+def _table(tx: FaceText, rows: Sequence[tuple[str, str]], top: float, bottom: float) -> float:
     """Ruled two-column table from ``top`` down; returns its bottom y. Shrinks the type
     size until it fits above ``bottom``; raises :class:`FaceError` if it never does."""
     c = tx.c
@@ -260,7 +152,7 @@ def _table(tx: _Text, rows: Sequence[tuple[str, str]], top: float, bottom: float
         layout = []
         for label, value in rows:
             lines = tx.wrap(value, size, x2 - x1 - 2 * pad)
-            llines = tx.wrap(label, size, x1 - x0 - 2 * pad)
+            llines = tx.wrap(label, size, x1 - x0 - 2 * pad, label=True)
             h = max(len(lines), len(llines)) * lead + 2 * pad
             layout.append((llines, lines, max(h, 9.5 * mm)))
         if top - sum(h for *_, h in layout) >= bottom:
@@ -307,7 +199,7 @@ def _qr(c: Canvas, url: str, x: float, y: float) -> float:
     return width
 
 
-def _annotation(tx: _Text, lines: Sequence[str]) -> None:
+def _annotation(tx: FaceText, lines: Sequence[str]) -> None:
     c = tx.c
     size = 17.0
     lead = size * 1.5
@@ -329,6 +221,26 @@ def _annotation(tx: _Text, lines: Sequence[str]) -> None:
     c.restoreState()
 
 
+def _notes(tx: FaceText, view: FaceInput, right: float, base: float) -> None:
+    """Small lines under the issue date: the digitising date, the original issuer."""
+    notes = [f"数字化日期：{chinese_date(view.digitised_on)}（据原证照数字化）"] \
+        if view.digitised_on else []
+    for i, note in enumerate([*notes, *([view.issuer_note] if view.issuer_note else [])]):
+        tx.right(right, base - (6 + 4.5 * i) * mm, note, 8, color=_GREY)
+
+
+def _specimen(tx: FaceText) -> None:
+    """样本: a large diagonal watermark and a line saying this is no certificate."""
+    c = tx.c
+    c.saveState()
+    c.setFillAlpha(0.18)
+    c.translate(PAGE_W / 2, PAGE_H / 2)
+    c.rotate(35)
+    tx.draw(-tx.width("样本", 150) / 2, -50, "样本", 150, _RED, bold=True)
+    c.restoreState()
+    tx.centred(PAGE_H - 20 * mm, "样本 · 仅供展示版式，不是有效证照，不能作为证照使用", 10, color=_RED)
+
+
 def render_face(view: FaceInput) -> bytes:
     """One A4 page as PDF bytes (deterministic for the same ``view``)."""
     fonts = register_fonts()
@@ -339,10 +251,13 @@ def render_face(view: FaceInput) -> bytes:
     c.setAuthor(view.issuer_name)
     c.setSubject(view.identifier)
     c.setCreator("ecert")
-    tx = _Text(c, fonts)
+    tx = FaceText(c, fonts, PAGE_W)
     _frame(c)
 
-    tx.centred(PAGE_H - 44 * mm, view.title, 26 if len(view.title) <= 14 else 20, bold=True)
+    title_y = PAGE_H - (40 if view.title_bo else 44) * mm
+    tx.centred(title_y, view.title, 26 if len(view.title) <= 14 else 20, bold=True)
+    if view.title_bo:
+        tx.centred(title_y - 9 * mm, view.title_bo, 14)
     if view.licence_number:
         tx.centred(PAGE_H - 56 * mm, f"证照编号：{view.licence_number}", 11, color=_GREY)
 
@@ -355,6 +270,7 @@ def render_face(view: FaceInput) -> bytes:
     base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
     tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
     tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
+    _notes(tx, view, right, base)
     seal = _seal_reader(hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
     d = 42 * mm
     c.saveState()
@@ -366,7 +282,6 @@ def render_face(view: FaceInput) -> bytes:
     qx, qy = 22 * mm, 36 * mm
     w = _qr(c, view.qr_url, qx, qy)
     tx.draw(qx + w + 3 * mm, qy + w - 5 * mm, "扫码核验证照真伪与状态", 9, _GREY)
-    tx.draw(qx + w + 3 * mm, qy + w - 10 * mm, "Scan to verify", 8, _GREY)
     ident = f"证照标识：{view.identifier}"
     isize = 6.5
     while tx.width(ident, isize) > 95 * mm and isize > 4.5:
@@ -379,6 +294,8 @@ def render_face(view: FaceInput) -> bytes:
 
     if view.annotation:
         _annotation(tx, view.annotation)
+    if view.specimen:
+        _specimen(tx)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -4,11 +4,9 @@
   wider-coverage fallback (``DroidSansFallbackFull.ttf``) for characters the first lacks. When
   only a ``.ttc`` collection exists (Noto CJK, WenQuanYi), its first face is extracted with
   fontTools into a cache directory, since pyHanko cannot read collections.
-* Tibetan: ``fonts-tibetan-machine`` (Tibetan Machine Uni) for runs of Tibetan script.
-  reportlab (without uharfbuzz) draws Tibetan *unshaped*: base letters, vowels and the tsheg
-  come out, but subjoined consonants (U+0F90-U+0FBC) are not stacked, so stacked syllables
-  are wrong. :func:`shape_available` says whether Pillow's raqm shaping is there; the face
-  draws Tibetan names as a shaped raster image when it is (see :mod:`issuer.face`).
+* Tibetan: ``fonts-tibetan-machine`` (Tibetan Machine Uni) for runs of Tibetan script,
+  registered as *shapable*: the face shapes Tibetan with HarfBuzz (reportlab + uharfbuzz), so
+  subjoined consonants stack and the words stay text in the PDF (see :mod:`issuer.facetext`).
 * pyHanko stamps: :func:`stamp_font_path` gives a subset (ASCII + GB2312 level 1 + extra
   characters) that pyHanko parses in a fraction of the full font's time.
 
@@ -43,7 +41,6 @@ __all__ = [
     "register_fonts",
     "font_runs",
     "is_tibetan",
-    "shape_available",
     "stamp_font_path",
 ]
 
@@ -141,14 +138,6 @@ def tibetan_font_path() -> Path | None:
     return next((p for p in _TIBETAN if p.is_file()), None)
 
 
-@functools.cache
-def shape_available() -> bool:
-    """Whether Pillow can shape complex scripts (libraqm), used for Tibetan rasters."""
-    from PIL import features
-
-    return bool(features.check("raqm"))
-
-
 @dataclass(frozen=True)
 class FontSet:
     """reportlab font names registered for this process."""
@@ -181,7 +170,7 @@ def register_fonts() -> FontSet:
                 pdfmetrics.registerFont(TTFont(CJK_FALLBACK, str(fallback)))
             tib = tibetan_font_path()
             if tib is not None:
-                pdfmetrics.registerFont(TTFont(TIBETAN, str(tib)))
+                pdfmetrics.registerFont(TTFont(TIBETAN, str(tib), shapable=True))
             _registered = FontSet(CJK, CJK_FALLBACK if fallback else None,
                                   TIBETAN if tib else None, cjk, tib)
     return _registered

@@ -13,7 +13,9 @@
 * PDFs and QR images are never rendered here (they are made when first asked for).
 
 CSV: UTF-8 (a BOM is tolerated), header row. Columns: the type's field names, `holder_name`,
-`holder_code`, and optionally `source_key`, `valid_from`, `valid_to`, `licence_number`.
+`holder_code`, and optionally `source_key`, `valid_from`, `valid_to`, `licence_number` and
+`issue_date` (the original issue date, kept in the record; the record's `signed_at` is the
+digitising time, so the two stay apart — Art. 9).
 Values are coerced to the field's JSON Schema type (integer, number, boolean); empty cells are
 treated as absent. JSONL: one object per line, either with the same flat keys or in the API
 shape `{"holder": {...}, "fields": {...}, "source_key": ...}`.
@@ -41,7 +43,7 @@ from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, Issue
 from issuer.issuance import IssuanceService
 
 _META = ("source_key", "holder_name", "holder_code", "valid_from", "valid_to",
-         "licence_number")
+         "licence_number", "issue_date")
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def row_to_request(ctype: CertificateType, row: Mapping[str, Any]) -> tuple[dict
             data[k] = v  # unknown column: validate_data names it
     data["holder"] = {"name": row.get("holder_name") or "", "code": row.get("holder_code") or ""}
     data["fields"] = fields
-    for k in ("valid_from", "valid_to", "licence_number"):
+    for k in ("valid_from", "valid_to", "licence_number", "issue_date"):
         if row.get(k) not in (None, ""):
             data[k] = row[k]
     sk = row.get("source_key")

@@ -70,7 +70,7 @@ class IssuanceService:
             if existing is not None:
                 return self.ledger.issued(uow, existing, skipped=True)
         ctype, validator = self.ledger.issuable_type(uow, dept, type_code)
-        cd = validate_data(ctype, data, validator)
+        cd = validate_data(ctype, data, validator, today=china_date(now))
         issued = self._create(uow, actor, dept, ctype, cd, now, source_key)
         if idempotency_key is not None:
             uow.idempotency.put(dept, idempotency_key, request_hash,
@@ -131,6 +131,9 @@ class IssuanceService:
         cert = loaded.cert
         lifecycle.next_status(cert.status, "change")
         ctype, validator = self.ledger.certificate_type(uow, cert.type_code)
+        if "issue_date" in data:  # only a digitised certificate's first version has one
+            raise InvalidCertificateData("变更不能修改发证日期 / a change keeps the issue date",
+                                         errors=[{"field": "issue_date", "message": "not here"}])
         cd = validate_data(ctype, _merged(loaded.record, data), validator)
         valid_from = cd.valid_from or date_or(loaded.record["validity"]["from"])
         valid_to = cd.valid_to if "valid_to" in data else valid_to_date(cert.valid_to)

@@ -78,9 +78,13 @@ class FirstVersion:
 def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: CertificateData,
                   counter: int, issue_date: dt.date, now: dt.datetime,
                   status_index: int | None = None) -> FirstVersion:
-    """The one definition of a new certificate's identifier and record (single and bulk);
-    `status_index` is its random slot in the status list (`StatusIndexRepo.pick`), signed."""
-    valid_from = cd.valid_from or issue_date
+    """The one definition of a new certificate's identifier and record (single and bulk).
+    ``issue_date`` is today (it numbers the serial); a digitised legacy certificate keeps its
+    original issue date in the record (``cd.issue_date``) and its signing time (``signed_at``)
+    is the digitising date (Art. 9). `status_index` is its random slot in the status list
+    (`StatusIndexRepo.pick`), signed."""
+    original = cd.issue_date or issue_date
+    valid_from = cd.valid_from or original
     valid_to = cd.valid_to or validity_end(ctype, valid_from)
     serial = make_serial(issue_date.year, counter)
     identifier = make_identifier(ctype.type_code, dept, serial, 1)
@@ -90,7 +94,7 @@ def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: Certifi
     record = build_record(
         identifier=identifier, version=1, previous=None, type_code=ctype.type_code,
         type_name=ctype.name, type_version=ctype.version, licence_number=licence,
-        issuer_name=dept_name, issuer_code=dept, issue_date=issue_date,
+        issuer_name=dept_name, issuer_code=dept, issue_date=original,
         holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
         valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
         seal=ctype.seal, fields=cd.fields, status_index=status_index)

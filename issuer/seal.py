@@ -110,3 +110,50 @@ def make_seal(dept_name: str, seal_name: str = "电子证照专用章") -> bytes
     out = io.BytesIO()
     canvas.save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+# -- uploaded seals ---------------------------------------------------------------------------
+MAX_SEAL_BYTES = 2_000_000
+_SEAL_PX = (200, 3000)
+
+
+class SealImageError(IssuerError, ValueError):
+    """An uploaded seal image is not a usable seal (checked by its content, not its name)."""
+
+    slug = "invalid-seal-image"
+    kind = Kind.INPUT
+
+
+def checked_seal_png(data: bytes) -> bytes:
+    """An uploaded seal, checked by content: a PNG (by its signature and decoder, not a file
+    name or a declared type) of 200–3000 px, about square, with a transparent background
+    (≥ 20 % fully transparent pixels) and some ink (≥ 1 % opaque pixels). Returned re-encoded as
+    RGBA PNG without ancillary chunks (no metadata reaches the faces)."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise SealImageError("印章图样须为 PNG 图片 / the seal must be a PNG image")
+    if len(data) > MAX_SEAL_BYTES:
+        raise SealImageError("印章图样过大（不超过 2 MB）/ the seal image is larger than 2 MB")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise SealImageError("印章图样无法解码 / the PNG cannot be decoded") from exc
+    w, h = img.size
+    if img.format != "PNG" or not (_SEAL_PX[0] <= min(w, h) and max(w, h) <= _SEAL_PX[1]) \
+            or not 0.8 <= w / h <= 1.25:
+        raise SealImageError("印章图样须为 200–3000 像素、近似正方形的 PNG / the seal must be "
+                             "a roughly square PNG of 200-3000 px")
+    if img.mode not in ("RGBA", "LA", "PA") and "transparency" not in img.info:
+        raise SealImageError("印章图样须有透明背景 / the seal needs a transparent background")
+    rgba = img.convert("RGBA")
+    hist = rgba.getchannel("A").histogram()
+    total = w * h
+    if hist[0] < 0.2 * total:
+        raise SealImageError("印章图样背景不透明 / the seal's background is not transparent")
+    if sum(hist[128:]) < 0.01 * total:
+        raise SealImageError("印章图样没有可见内容 / the seal image is empty")
+    out = io.BytesIO()
+    rgba.save(out, "PNG", optimize=True)
+    return out.getvalue()

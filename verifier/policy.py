@@ -284,6 +284,9 @@ class ValidityCheck:
         return Check.ok(self.name, "在有效期内" if vt else "长期有效")
 
 
+_LIST_WORDS = {"trust-list": "信任列表", "status-list": "状态列表"}
+
+
 class FreshnessCheck:
     """Offline lists are used only before their ``next_update`` (stale → unknown)."""
 
@@ -295,10 +298,11 @@ class FreshnessCheck:
         for lst in ev.lists:
             if ev.now >= lst.next_update:
                 return Check.undecided(
-                    self.name, "stale-list", f"{lst.name} 已过期，请联网更新后核验"
+                    self.name, "stale-list", f"{_LIST_WORDS.get(lst.name, lst.name)} 已过期，请联网更新后核验"
                 )
             if lst.issued_at > ev.now + CLOCK_SKEW:
-                return Check.undecided(self.name, "list-from-future", f"{lst.name} 时间异常")
+                word = _LIST_WORDS.get(lst.name, lst.name)
+                return Check.undecided(self.name, "list-from-future", f"{word} 时间异常")
         return Check.ok(self.name, "信任列表和状态列表在有效期内")
 
 

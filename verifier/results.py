@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from formats.status import VERDICT_TEXT, Verdict
+from formats.status import STATUSES, VERDICT_TEXT, Verdict
 
 # When several checks fail, the first verdict in this order wins. Forgery beats everything;
 # undecidable beats any status (fail closed); then the most severe status.
@@ -106,6 +106,11 @@ class VerificationResult:
 
     @property
     def summary(self) -> str:
+        """The verdict's sentence; the status's own word when the status gives the verdict
+        (撤销 and 吊销 share a verdict but are not the same act)."""
+        s = STATUSES.get(self.status_code or "")
+        if s is not None and s.verdict is self.verdict and s.headline:
+            return f"{s.headline}：{s.advice}"
         return VERDICT_TEXT[self.verdict].summary
 
     @property

@@ -120,3 +120,16 @@ class ListGeneration(Base):
 
     name: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DepartmentSeal(Base):
+    """A department's seal image (印章图样, Art. 8), uploaded by the department: a PNG with
+    transparency, drawn on its faces. The picture carries no legal weight (the signature does)."""
+
+    __tablename__ = "department_seals"
+
+    dept_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(200))

@@ -15,6 +15,7 @@ from certificate_store.models.core import (
     CertificateType,
     CrlState,
     Department,
+    DepartmentSeal,
     IdempotencyKey,
     PkiCertificate,
     SerialCounter,
@@ -72,6 +73,23 @@ class DepartmentRepo:
             frontier = set(rows) - found - {code}
             found |= frontier
         return frozenset(found)
+
+    def seal(self, code: str) -> bytes | None:
+        """The department's uploaded seal PNG, or None (a seal is then drawn)."""
+        row = self._s.get(DepartmentSeal, code)
+        return None if row is None else row.png
+
+    def set_seal(self, code: str, png: bytes, sha256: str, by: str, now: dt.datetime) -> None:
+        """Keep ``png`` as the department's seal (replacing any earlier one)."""
+        if self._s.get(Department, code) is None:
+            raise NotFound(f"department {code}")
+        row = self._s.get(DepartmentSeal, code)
+        if row is None:
+            self._s.add(DepartmentSeal(dept_code=code, png=png, sha256=sha256, uploaded_at=now,
+                                       uploaded_by=by))
+        else:
+            row.png, row.sha256, row.uploaded_at, row.uploaded_by = png, sha256, now, by
+        self._s.flush()
 
     def current_holder(self, code: str) -> str:
         """Follow succession links to the department that now acts for `code`."""

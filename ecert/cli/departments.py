@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for
+from ecert.errors import UsageError
 from ecert.services import resign
 
 app = typer.Typer(help="Departments and their signing keys", no_args_is_help=True)
@@ -73,3 +75,29 @@ def dept_succeed(old: str, new: str, data_dir: DataDir = None, demo: Demo = Fals
     p = platform_for(data_dir, demo)
     p.succeed(old, new, cli_actor())
     console.print(f"{old} is succeeded by {new}")
+
+
+@app.command("seal")
+def dept_seal(code: str,
+              png: Annotated[Path, typer.Argument(help="PNG with a transparent background")],
+              data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Upload a department's seal image (印章图样); checked by its content, audited."""
+    from ecert.services import seals
+
+    try:
+        data = png.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{png}: cannot read ({exc.strerror})") from exc
+    up = seals.upload_seal(platform_for(data_dir, demo), cli_actor(), code, data)
+    console.print(f"seal of {up.dept_code} stored ({up.bytes} bytes, sha256 {up.sha256[:16]}…)")
+
+
+@app.command("specimen")
+def dept_specimen(type_code: str,
+                  out: Annotated[Path, typer.Option("--out", "-o", help="PDF to write")],
+                  data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Write a certificate type's specimen face (样本, Art. 8): watermarked, not a certificate."""
+    from ecert.services import seals
+
+    out.write_bytes(seals.specimen_pdf(platform_for(data_dir, demo), type_code))
+    console.print(f"specimen of {type_code} written to {out}")

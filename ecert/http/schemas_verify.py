@@ -112,6 +112,8 @@ class HolderCertificateOut(BaseModel):
     record: dict[str, object]
     jws: str
     versions: list[str]
+    field_titles: dict[str, str] = Field(default_factory=dict,
+                                         description="each field's title, for display")
 
 
 class AccessOut(BaseModel):

@@ -22,6 +22,7 @@ from ecert.errors import UsageError
 from ecert.services import realname, resign
 from ecert.services.realname import RealNameAuthenticator
 from issuer import qr
+from issuer.catalog import CertificateType
 from verifier import holder as vholder
 from verifier import objections as vobjections
 from verifier import presentation as vpresentation
@@ -61,9 +62,11 @@ def holder_certificate(p: Platform, actor: Actor, identifier: str) -> dict[str, 
         p.audit.record_by(uow, actor, now=now, action="holder.view",
                           cert_identifier=version.identifier, details={})
         p.after_write(uow)
+        ctype = CertificateType.from_record(uow.catalog.get(cert.type_code, cert.type_version))
         return {"identifier": version.identifier, "base_identifier": cert.base_identifier,
                 "status": cert.status, "verdict": res.verdict.value,
                 "record": json.loads(version.canonical), "jws": version.jws,
+                "field_titles": dict(ctype.field_titles),
                 "versions": [v.identifier for v in uow.certificates.versions(cert.id)]}
 
 

@@ -87,6 +87,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/spec.js"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
+    ("PUT", "/api/v1/departments/{code}/seal"): {"issuer", "admin"},
+    ("GET", "/api/v1/departments/{code}/seal"): {"issuer", "admin"},
+    ("GET", "/api/v1/catalog/types/{type_code}/specimen.pdf"): PUBLIC,
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 ROLE_REFUSAL = "this token's role may not use this endpoint"

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from audit_log.actor import Actor
 from ecert.http.auth import allow
 from ecert.http.deps import PlatformDep
+from ecert.http.routes import seals
 from ecert.http.schemas import (
     DepartmentIn,
     DepartmentOut,
@@ -71,3 +72,6 @@ def list_tokens(platform: PlatformDep, actor: Actor = ADMIN) -> list[TokenOut]:
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(token_id: int, p: PlatformDep, actor: Actor = ADMIN) -> TokenOut:
     return TokenOut.model_validate(p.revoke_token(token_id, actor), from_attributes=True)
+
+
+router.include_router(seals.router)  # seal images and specimens (routes/seals.py)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from ecert.http.auth import public
-from ecert.http.routes.pages import templates
+from ecert.http.routes.pages import page, templates
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Depends(public())])
 
@@ -26,4 +26,4 @@ def api_docs(request: Request) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "home.html", {})
+    return page(request, "home.html")

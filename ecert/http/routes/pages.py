@@ -1,4 +1,7 @@
-"""HTML pages (zh-CN, mobile first, no external resources, no inline script or style)."""
+"""HTML pages (zh-CN and Tibetan, mobile first, no external resources, no inline script or
+style). The language comes from `ecert.http.i18n.pick` (the switch's cookie); every page gets
+``_`` (gettext of that language) and the catalog for its scripts (``#i18n``, read by
+static/i18n.js)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ecert.http import i18n
 from ecert.http.auth import public
 from ecert.http.deps import PlatformDep
 from ecert.http.routes.verifying import client_limit
@@ -26,7 +30,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False,
                    dependencies=[Depends(public()), Depends(client_limit)])
 
 PRESENTATION_TEXT = {
-    "ok": "有效亮证", "expired": "已过期 expired", "not-yet-valid": "时间异常",
+    "ok": "有效亮证", "expired": "已过期", "not-yet-valid": "时间异常",
     "bad-signature": "伪造或被篡改", "malformed": "不是有效的亮证码",
 }
 FIELD_LABELS = (("name", "证照名称"), ("holder", "持证主体"), ("holder_code", "证件号码"),
@@ -34,9 +38,17 @@ FIELD_LABELS = (("name", "证照名称"), ("holder", "持证主体"), ("holder_c
                 ("valid_from", "有效期起"), ("valid_to", "有效期至"))
 
 
-def _page(request: Request, name: str, **ctx: object) -> HTMLResponse:
-    resp = templates.TemplateResponse(request, name, ctx)
+def page(request: Request, name: str, **ctx: object) -> HTMLResponse:
+    lang = i18n.pick(request)
+    resp = templates.TemplateResponse(request, name, {
+        **ctx, "lang": lang, "_": i18n.translator(lang), "i18n_json": i18n.js_messages(lang),
+        "lang_names": tuple(i18n.LANG_NAMES.items())})
     resp.headers["Cache-Control"] = "no-store"  # pages may show personal data
+    resp.headers["Content-Language"] = lang
+    resp.headers["Vary"] = "Cookie, Accept-Language"
+    if request.query_params.get("lang") in i18n.LANGS:  # the switch without JavaScript
+        resp.set_cookie(i18n.COOKIE, lang, max_age=i18n.COOKIE_AGE, samesite="lax",
+                        httponly=False)
     return resp
 
 
@@ -45,7 +57,7 @@ def citizen(identifier: str, request: Request, platform: PlatformDep) -> HTMLRes
     """The page every certificate QR opens; verify.js checks the fragment in the browser."""
     root = verification.root_key(platform)
     trust = json.dumps({"jwk": dict(root.jwk), "x5t": root.x5t_s256}, separators=(",", ":"))
-    return _page(request, "verify.html", identifier=identifier[:130], trust_json=trust)
+    return page(request, "verify.html", identifier=identifier[:130], trust_json=trust)
 
 
 @router.get("/p/{token}", response_class=HTMLResponse)
@@ -55,8 +67,9 @@ def presentation(token: str, request: Request, platform: PlatformDep) -> HTMLRes
     fields = [(label, v.display[k]) for k, label in FIELD_LABELS if k in v.display]
     state = v.verdict if v.ok and v.verdict else ("expired" if v.reason == "expired"
                                                      else "invalid")
-    expires = (v.expires_at.astimezone(CHINA).strftime("%H:%M:%S") if v.expires_at else "")
-    return _page(request, "presentation.html", v=v, fields=fields, state=state,
+    expires = (v.expires_at.astimezone(CHINA).strftime("%H:%M:%S") + " " +
+               i18n.translator(i18n.pick(request))("北京时间") if v.expires_at else "")
+    return page(request, "presentation.html", v=v, fields=fields, state=state,
                  expires_text=expires,
                  headline=(_headline(v.verdict) if v.ok
                            else PRESENTATION_TEXT.get(v.reason, "无效")))
@@ -67,20 +80,20 @@ def _headline(verdict: str | None) -> str:
 
 
 @router.get("/holder", response_class=HTMLResponse)
-def holder_page(request: Request, platform: PlatformDep) -> HTMLResponse:
+def holderpage(request: Request, platform: PlatformDep) -> HTMLResponse:
     # the development adapter's login form says, on the page, that it is NOT real-name login
-    return _page(request, "holder.html",
+    return page(request, "holder.html",
                  development_login=platform.settings.realname == "development")
 
 
 @router.get("/staff", response_class=HTMLResponse)
-def staff_page(request: Request) -> HTMLResponse:
-    return _page(request, "staff.html")
+def staffpage(request: Request) -> HTMLResponse:
+    return page(request, "staff.html")
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request) -> HTMLResponse:
-    return _page(request, "audit.html")
+def auditpage(request: Request) -> HTMLResponse:
+    return page(request, "audit.html")
 
 
 @router.get("/sw.js", response_class=Response)

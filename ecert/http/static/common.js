@@ -9,9 +9,11 @@ var Ecert = (function () {
 
   function $(id) { return document.getElementById(id); }
 
+  var T = self.EcertT || function (s) { return s; };   // static/i18n.js
+
   function el(tag, text, attrs) {
     var e = document.createElement(tag);
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (text !== undefined && text !== null) { e.textContent = T(String(text)); }
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
     return e;
   }
@@ -22,7 +24,7 @@ var Ecert = (function () {
     var box = $('error');
     if (!box) { return; }
     box.hidden = !msg;
-    box.textContent = msg || '';
+    box.textContent = T(msg || '');
   }
 
   async function api(method, path, body, raw) {
@@ -38,12 +40,18 @@ var Ecert = (function () {
     var resp = await fetch(path, init);
     if (!resp.ok) {
       var msg = resp.status + ' 请求失败';
-      try { var p = await resp.json(); msg = (p.title || '') + '：' + (p.detail || ''); } catch (e) { /* */ }
+      // problem titles are bilingual ("中文 / English"): a page shows its own language
+      try { var p = await resp.json(); msg = zh(p.title || '') + '：' + zh(p.detail || ''); } catch (e) { /* */ }
       error(msg);
       throw new Error(msg);
     }
     error('');
     return raw ? resp : resp.json();
+  }
+
+  function zh(text) {
+    var s = String(text), at = s.indexOf(' / ');
+    return at > 0 && /[\u4e00-\u9fff]/.test(s.slice(0, at)) ? s.slice(0, at) : s;
   }
 
   function fields(dl, pairs) {
@@ -59,7 +67,8 @@ var Ecert = (function () {
     if (!iso) { return ''; }
     var d = new Date(iso);
     if (isNaN(d)) { return iso; }
-    return new Date(d.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    return new Date(d.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace('T', ' ') +
+      ' ' + T('北京时间');
   }
 
   function verdictTag(v) { return el('span', VERDICT[v] || v, { 'class': 'tag', 'data-verdict': v }); }
@@ -79,5 +88,5 @@ var Ecert = (function () {
   }
 
   return { $: $, el: el, api: api, fields: fields, when: when, verdictTag: verdictTag,
-    login: login, error: error, VERDICT: VERDICT, token: token };
+    login: login, error: error, VERDICT: VERDICT, token: token, T: T };
 }());

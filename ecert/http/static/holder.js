@@ -39,7 +39,8 @@
       ['持证主体', r.holder && r.holder.name], ['证件号码', r.holder && r.holder.code],
       ['签发部门', r.issuer && r.issuer.name], ['签发日期', r.issue_date],
       ['有效期', r.validity && ((r.validity.from || '') + ' 至 ' + (r.validity.to || '长期'))]];
-    Object.keys(r.fields || {}).forEach(function (k) { pairs.push([k, r.fields[k]]); });
+    var titles = d.field_titles || {};
+    Object.keys(r.fields || {}).forEach(function (k) { pairs.push([titles[k] || k, r.fields[k]]); });
     E.fields($('detail-fields'), pairs);
     $('qr-box').hidden = true;
     var acc = await E.api('GET', '/api/v1/holder/certificates/' + encodeURIComponent(id) + '/accesses');

@@ -20,6 +20,7 @@
   // Every wire constant comes from formats.spec.as_json(), served as /spec.js: nothing of the
   // status table, the verdict words, the QR specs or the key ids is retyped here.
   var SPEC = self.EcertSpec;
+  var T = self.EcertT || function (s) { return s; };   // the page's language (static/i18n.js)
   var TEXT = {}, SUB = {}, STATUS_VERDICT = {};
   Object.keys(SPEC.verdicts).forEach(function (v) {
     TEXT[v] = SPEC.verdicts[v].headline;
@@ -359,13 +360,14 @@
     return out;
   }
 
+  var LIST_WORDS = { 'trust-list': '信任列表', 'status-list': '状态列表' };
   function freshnessCheck(lists, now) {
     for (var i = 0; i < lists.length; i++) {
       if (now >= lists[i].next) {
-        return undecided('list-freshness', 'stale-list', lists[i].name + ' 已过期，请联网更新后核验');
+        return undecided('list-freshness', 'stale-list', (LIST_WORDS[lists[i].name] || lists[i].name) + ' 已过期，请联网更新后核验');
       }
       if (lists[i].issued > now + SKEW_MS) {
-        return undecided('list-freshness', 'list-from-future', lists[i].name + ' 时间异常');
+        return undecided('list-freshness', 'list-from-future', (LIST_WORDS[lists[i].name] || lists[i].name) + ' 时间异常');
       }
     }
     return ok('list-freshness', '信任列表和状态列表在有效期内');
@@ -551,21 +553,24 @@
     return ia <= ib ? a : b;
   }
 
-  function show(verdict, claims, display, checks, age, current) {
+  function show(verdict, claims, display, checks, age, current, status) {
     var box = $('result');
     box.setAttribute('data-verdict', verdict);
-    $('verdict-title').textContent = TEXT[verdict];
-    $('verdict-sub').textContent = SUB[verdict];
+    // the status's own word when it gives this verdict (撤销 is not 吊销, 转移 is not 注销)
+    var st = status && SPEC.statuses[status] && SPEC.statuses[status].verdict === verdict
+      ? SPEC.statuses[status] : null;
+    $('verdict-title').textContent = T(st ? st.headline : TEXT[verdict]);
+    $('verdict-sub').textContent = T(st ? st.advice : SUB[verdict]);
     var dl = $('claims');
     dl.textContent = '';
     var add = function (label, value) {
       if (value === undefined || value === null || value === '') { return; }
-      var dt = document.createElement('dt'); dt.textContent = label;
+      var dt = document.createElement('dt'); dt.textContent = T(label);
       var dd = document.createElement('dd'); dd.textContent = String(value);
       dl.appendChild(dt); dl.appendChild(dd);
     };
     if (claims) {
-      LABELS.forEach(function (l) { add(l[1], l[0] === 'vt' ? (claims.vt || '长期') : claims[l[0]]); });
+      LABELS.forEach(function (l) { add(l[1], l[0] === 'vt' ? (claims.vt || T('长期')) : claims[l[0]]); });
     } else if (display) {
       DISPLAY_LABELS.forEach(function (l) { add(l[1], display[l[0]]); });
     }
@@ -574,10 +579,10 @@
     checks.forEach(function (c) {
       var li = document.createElement('li');
       li.className = c[0] === true ? 'pass' : (c[0] === false ? 'fail' : 'undecided');
-      li.textContent = (c[0] === true ? '✓ ' : (c[0] === false ? '✗ ' : '? ')) + c[1];
+      li.textContent = (c[0] === true ? '✓ ' : (c[0] === false ? '✗ ' : '? ')) + T(c[1]);
       ul.appendChild(li);
     });
-    $('list-age').textContent = age || '';
+    $('list-age').textContent = T(age || '');
     var link = $('current-link');
     link.hidden = true;
     if (current) {
@@ -585,7 +590,7 @@
       link.textContent = '';
       var a = document.createElement('a');
       a.href = '/v/' + encodeURIComponent(current);
-      a.textContent = '查看最新版本：' + current;
+      a.textContent = T('查看最新版本') + '：' + current;
       link.appendChild(a);
     }
   }
@@ -658,7 +663,7 @@
     }
     if (shown && shown.tn) { delete shown.t; }       // the type code only when no name is known
     if (mine !== runs) { return; }
-    show(verdict, shown, live && live.display, checks, age, current);
+    show(verdict, shown, live && live.display, checks, age, current, live && live.status);
   }
 
   function start() {
@@ -679,7 +684,7 @@
   window.addEventListener('hashchange', function () {
     var box = $('result');
     box.setAttribute('data-verdict', 'pending');
-    $('verdict-title').textContent = '正在核验…';
+    $('verdict-title').textContent = T('正在核验…');
     start();
   });
   start();
