@@ -1,6 +1,6 @@
 """department seals: each department's uploaded seal image (印章图样, Art. 8)
 
-Revision ID: 0010
+Revision ID: 0005
 Revises: 0004
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from certificate_store.models.base import UtcDateTime
 
 
-revision = '0010'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
