@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import random
 import sys
 import tempfile
@@ -79,6 +80,23 @@ def sha_rate(store: Store, size: int) -> float:
     return reps * len(leaves) / (time.perf_counter() - t)
 
 
+class _NoHeads:
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        return False
+
+
+def verify_seconds(store: Store) -> float:
+    """`ecert audit verify`'s work (audit_log.verify.verify_log) over the whole log."""
+    from audit_log.verify import verify_log
+
+    t = time.perf_counter()
+    with store.transaction() as uow:
+        result = verify_log(uow, _NoHeads(), T0)
+    if not result.ok:
+        raise SystemExit(f"audit log does not verify: {result.findings[:3]}")
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -89,11 +107,15 @@ def main() -> None:
         "--single", type=int, default=2000, help="one-entry transactions timed at each size"
     )
     ap.add_argument("--proofs", type=int, default=2000)
+    ap.add_argument("--json", action="store_true", help="print one JSON object (bench/run.py)")
+    ap.add_argument("--db", help="a database URL instead of a temporary SQLite file")
     a = ap.parse_args()
+    out: dict[str, object] = {"sizes": []}
     with tempfile.TemporaryDirectory() as d:
-        store = Store(sqlite_url(Path(d) / "bench.db"))
-        Base.metadata.create_all(store.engine, tables=TABLES)
+        store = Store(a.db or sqlite_url(Path(d) / "bench.db"))
+        Base.metadata.create_all(store.engine)
         size = 0
+        out["dialect"] = store.dialect
         print(
             f"{'entries':>8} {'bulk app/s':>11} {'1-tx app/s':>11} {'proofs/s':>9} "
             f"{'sha256/s':>10} {'bulk/sha':>9} {'1tx/sha':>8} {'proof/sha':>9}"
@@ -108,7 +130,13 @@ def main() -> None:
                 f"{size:>8} {bulk:>11,.0f} {single:>11,.0f} {pr:>9,.0f} {sh:>10,.0f} "
                 f"{bulk / sh:>9.4f} {single / sh:>8.4f} {pr / sh:>9.4f}"
             )
+            out["sizes"].append({"size": size, "bulk": bulk, "single": single,  # type: ignore[attr-defined]
+                                 "proof_ms": 1000 / pr, "sha": sh})
+        out["verify_s"] = verify_seconds(store)
+        out["verified_size"] = size
         store.dispose()
+    if a.json:
+        print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -196,6 +196,24 @@ def wrk(url: str, seconds: float, connections: int = 8, method: str = "GET",
     return _parse(out)
 
 
+def wrk_paths(base: str, paths: list[str], seconds: float,
+              headers: dict[str, str] | None = None) -> Load:
+    """One connection cycling through `paths` in random order: latency, not throughput."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write("paths = {" + ",".join(json.dumps(x) for x in paths) + "}\n")
+        for k, v in (headers or {}).items():
+            f.write(f'wrk.headers["{k}"] = "{v}"\n')
+        f.write("request = function() return wrk.format(nil, paths[math.random(#paths)]) end\n")
+        script = f.name
+    try:
+        out = subprocess.run(["wrk", "-t1", "-c1", f"-d{seconds:.0f}s", "--latency", "-s", script,
+                              base], capture_output=True, text=True, check=True,
+                             timeout=seconds + 60).stdout
+    finally:
+        os.unlink(script)
+    return _parse(out)
+
+
 def _latency(out: str, pct: str) -> float:
     m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
     return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")

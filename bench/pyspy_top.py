@@ -1,4 +1,4 @@
-"""Summarise a `py-spy record -f raw` file: the frames where time goes, inclusive and self.
+"""Summarise a `py-spy record -f raw` file: where busy time goes, inclusive and self.
 
     .venv/bin/python bench/pyspy_top.py profile.txt [--top 25] [--match ecert/]
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 import argparse
 import collections
 from pathlib import Path
+
+# leaf frames of threads that wait (pool threads, the event loop's select): not work
+IDLE = ("Condition.wait (threading", "EpollSelector.select", "Queue.get (queue")
 
 
 def main() -> None:
@@ -26,6 +29,8 @@ def main() -> None:
         n = int(count)
         total += n
         frames = stack.split(";")
+        if any(idle in frames[-1] for idle in IDLE):
+            continue
         for f in set(frames):
             if a.match in f:
                 incl[f] += n
