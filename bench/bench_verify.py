@@ -39,18 +39,19 @@ def main(n: int, as_json: bool = False) -> None:
     trust = load_trust_list(tl, w.root_der, now)
     status = load_status_list(sl, w.root_der, now)
 
-    t = time.perf_counter()
+    # per CPU-second of this process (one core): wall time on a shared machine counts others' work
+    t = time.process_time()
     for i in range(n):
         assert verify_qr(urls[i % len(urls)], trust, status, now).verdict is Verdict.VALID
-    qr_rate = n / (time.perf_counter() - t)
+    qr_rate = n / (time.process_time() - t)
 
     s = MemorySigner.generate("bench")
     msg = b"x" * 300
     sig = s.sign(msg)
-    t = time.perf_counter()
+    t = time.process_time()
     for _ in range(n):
         verify_signature(s.public_key_der, msg, sig)
-    raw_rate = n / (time.perf_counter() - t)
+    raw_rate = n / (time.process_time() - t)
     if as_json:
         print(json.dumps({"qr": qr_rate, "raw": raw_rate, "ratio": qr_rate / raw_rate}))
         return
