@@ -27,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from formats.errors import Kind
-from issuer import qr
+from issuer import pdfimages, qr
 from issuer.errors import IssuerError
 from issuer.fonts import FontSet, font_runs, is_tibetan, register_fonts, shape_available
 
@@ -230,11 +230,6 @@ def _tibetan_raster(run: str, size_pt: float) -> tuple[ImageReader, float, float
     return ImageReader(buf), w / scale, h / scale, (h - ascent) / scale
 
 
-@functools.lru_cache(maxsize=64)
-def _seal_reader(digest: str, png: bytes) -> ImageReader:
-    return ImageReader(io.BytesIO(png))
-
-
 # -- page parts ---------------------------------------------------------------------------
 def _frame(c: Canvas) -> None:
     c.setStrokeColor(_FRAME)
@@ -355,7 +350,7 @@ def render_face(view: FaceInput) -> bytes:
     base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
     tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
     tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
-    seal = _seal_reader(hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
+    seal = pdfimages.preregister(c, hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
     d = 42 * mm
     c.saveState()
     c.setFillAlpha(0.88)  # lets the printed name show through, as ink does on paper

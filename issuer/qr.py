@@ -88,7 +88,7 @@ def _build(url: str, mask_pattern: int | None) -> qrcode.QRCode:
     except qrcode.exceptions.DataOverflowError as exc:
         raise QrTooLong("URL does not fit a QR code") from exc
     version = code.version
-    code.map_data = lambda data, mask: qrdata.place(  # type: ignore[method-assign]
+    code.map_data = lambda data, mask: qrdata.place(  # type: ignore[method-assign,unused-ignore]
         code.modules, version, data, mask)
     code.make(fit=False)
     return code
