@@ -62,9 +62,9 @@ class World:
     ca_pem: Path
 
 
-def ecert(env: dict[str, str], *args: str) -> str:
+def ecert(env: dict[str, str], *args: str, timeout: float | None = 600) -> str:
     r = subprocess.run([sys.executable, "-m", "ecert", *args], env=env, capture_output=True,
-                       text=True, timeout=600, cwd=REPO)
+                       text=True, timeout=timeout, cwd=REPO)
     if r.returncode != 0:
         raise RuntimeError(f"ecert {' '.join(args)}: {r.stdout}{r.stderr}")
     return r.stdout

@@ -146,23 +146,35 @@ def main() -> None:
         ({"B4", "B8"}, lambda: rows.extend(b4_b8(quick))),
         ({"B5"}, lambda: rows.append(b5(quick))),
     ]
-    for ids, step in steps:
-        if ids & want:
-            step()
-    if want & {"B6", "B7"}:
+    def b6_step() -> None:
+        nonlocal audit
         b6_row, audit = b6(quick)
         rows.append(b6_row)
-    if want & {"B2", "B3", "B7"}:
-        rows.extend(b2_b3_b7(quick, audit))
-    rows = sorted((r for r in rows if r["id"] in want), key=lambda r: r["id"])
-    show(rows)
+
+    steps.append(({"B6", "B7"}, b6_step))
+    steps.append(({"B2", "B3", "B7"}, lambda: rows.extend(b2_b3_b7(quick, audit))))
+    for ids, step in steps:
+        if ids & want:
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - one broken row must not lose the others
+                console.print(f"[red]{'/'.join(sorted(ids))} failed:[/red] {exc}")
+                rows.extend(row(i, f"failed: {str(exc)[-300:]}", "", 0.0, "", False)
+                            for i in sorted(ids) if i not in {r["id"] for r in rows})
+            save(rows, want, a.mode, started)
+    show(sorted((r for r in rows if r["id"] in want), key=lambda r: r["id"]))
+    console.print(f"wrote {RESULTS / 'latest.json'} ({round(time.perf_counter() - started)} s)")
+
+
+def save(rows: list[Row], want: set[str], mode: str, started: float) -> None:
+    """After every step: a run cut short keeps what it measured."""
     RESULTS.mkdir(exist_ok=True)
-    meta = {"mode": a.mode, "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    done = sorted((r for r in rows if r["id"] in want), key=lambda r: r["id"])
+    meta = {"mode": mode, "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started), "machine": machine()}
-    (RESULTS / "latest.json").write_text(json.dumps({"rows": rows}, ensure_ascii=False,
+    (RESULTS / "latest.json").write_text(json.dumps({"rows": done}, ensure_ascii=False,
                                                     indent=2) + "\n")
     (RESULTS / "latest-run.json").write_text(json.dumps(meta, indent=2) + "\n")
-    console.print(f"wrote {RESULTS / 'latest.json'} ({meta['seconds']} s)")
 
 
 def show(rows: list[Row]) -> None:

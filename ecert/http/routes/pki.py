@@ -41,7 +41,10 @@ SIGNS = [Depends(signing_limit)]
 
 async def _root(p: Platform) -> tuple[bytes, str]:
     """From this process's cache on the event loop; the store (rarely) in the thread pool."""
-    return pki_service.cached_root(p) or await run_in_threadpool(pki_service.load_root, p)
+    hit = pki_service.cached_root(p)
+    if hit is not None:
+        return hit
+    return await run_in_threadpool(pki_service.load_root, p)
 
 
 @router.get("/ca.pem", response_class=Response, summary="Root CA certificate (PEM)")
