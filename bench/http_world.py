@@ -189,6 +189,7 @@ def wrk(url: str, seconds: float, connections: int = 8, method: str = "GET",
         script = f.name
     try:
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--latency",
+                              "--timeout", "30s",
                               "-s", script, url], capture_output=True, text=True, check=True,
                              timeout=seconds + 60).stdout
     finally:
@@ -206,7 +207,8 @@ def wrk_paths(base: str, paths: list[str], seconds: float,
         f.write("request = function() return wrk.format(nil, paths[math.random(#paths)]) end\n")
         script = f.name
     try:
-        out = subprocess.run(["wrk", "-t1", "-c1", f"-d{seconds:.0f}s", "--latency", "-s", script,
+        out = subprocess.run(["wrk", "-t1", "-c1", f"-d{seconds:.0f}s", "--latency", "--timeout", "30s",
+                              "-s", script,
                               base], capture_output=True, text=True, check=True,
                              timeout=seconds + 60).stdout
     finally:
