@@ -64,7 +64,7 @@ def _string(value: str) -> str:
     return _dumps(value)
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_dumps = json.encoder.encode_basestring  # what json.dumps(s, ensure_ascii=False) returns for a str
 
 
 def _nullable(value: str | None) -> str:
