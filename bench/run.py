@@ -169,7 +169,12 @@ def main() -> None:
 def save(rows: list[Row], want: set[str], mode: str, started: float) -> None:
     """After every step: a run cut short keeps what it measured."""
     RESULTS.mkdir(exist_ok=True)
-    done = sorted((r for r in rows if r["id"] in want), key=lambda r: r["id"])
+    done = [r for r in rows if r["id"] in want]
+    latest = RESULTS / "latest.json"
+    if latest.exists():  # a run of some rows (--rows) keeps the other rows' last figures
+        done += [r for r in json.loads(latest.read_text())["rows"]
+                 if r["id"] not in {d["id"] for d in done}]
+    done.sort(key=lambda r: r["id"])
     meta = {"mode": mode, "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started), "machine": machine()}
     (RESULTS / "latest.json").write_text(json.dumps({"rows": done}, ensure_ascii=False,
