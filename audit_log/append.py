@@ -7,13 +7,13 @@ transaction; the entry types are here so both sides share them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from audit_log import merkle
 from audit_log.entry import canonical_json, details_sha256, format_time, leaf_bytes
-from audit_log.errors import AuditError, InvalidEntry
+from audit_log.errors import AuditError
 from certificate_store.repos.audit import AuditEntryRecord, AuditRepo
 
 __all__ = ["AuditEntryInput", "AuditReceipt", "append_entries"]
@@ -52,15 +52,12 @@ def append_entries(repo: AuditRepo, entries: Sequence[AuditEntryInput]) -> list[
     records: list[AuditEntryRecord] = []
     nodes: list[tuple[int, int, bytes]] = []
     receipts: list[AuditReceipt] = []
-    leaf_makers: dict[tuple[Any, ...], Callable[[int, str | None, str], bytes]] = {}
     for (e, details_text, dhash), idx, subs in zip(
         prepared, range(start, end), completed, strict=True
     ):
-        shared = (e.now, e.actor, e.actor_dept, e.role, e.action, e.purpose, e.request_id)
-        make_leaf = leaf_makers.get(shared)
-        if make_leaf is None:
-            make_leaf = leaf_makers[shared] = _leaf_maker(e)
-        leaf_input = make_leaf(idx, e.cert_identifier, dhash)
+        leaf_input = leaf_bytes(idx=idx, created_at=e.now, actor=e.actor, actor_dept=e.actor_dept,
+                                role=e.role, action=e.action, cert_identifier=e.cert_identifier,
+                                purpose=e.purpose, request_id=e.request_id, details_hash=dhash)
         lh = merkle.leaf_hash(leaf_input)
         nodes.append((0, idx, lh))
         known[(0, idx)] = lh
@@ -126,43 +123,3 @@ def _record(e: AuditEntryInput, idx: int, details_text: bytes, dhash: str, leaf_
         leaf_input=leaf_input,
         leaf_hash=lh,
     )
-
-
-_LEAF_MARKS = ("\x00idx\x00", "\x00cert_identifier\x00", "\x00details_sha256\x00")
-
-
-def _leaf_maker(e: AuditEntryInput) -> Callable[[int, str | None, str], bytes]:
-    """``leaf_bytes`` for entries sharing all of ``e``'s fields but idx, cert_identifier and
-    details hash: canonicalise once with markers, then splice in each entry's values (in their
-    own canonical form). Falls back to ``leaf_bytes`` if a marker shows up anywhere else."""
-
-    def full(idx: int, cert_identifier: str | None, dhash: str) -> bytes:
-        return leaf_bytes(idx=idx, created_at=e.now, actor=e.actor, actor_dept=e.actor_dept,
-                          role=e.role, action=e.action, cert_identifier=cert_identifier,
-                          purpose=e.purpose, request_id=e.request_id, details_hash=dhash)
-
-    template = full(*_LEAF_MARKS)  # type: ignore[arg-type]  # idx marker is text on purpose
-    encoded = [canonical_json(m) for m in _LEAF_MARKS]
-    if any(template.count(m) != 1 for m in encoded):
-        return full
-    order = sorted(range(3), key=lambda k: template.index(encoded[k]))
-    segments, pos = [], 0
-    for k in order:
-        at = template.index(encoded[k])
-        segments.append(template[pos:at])
-        pos = at + len(encoded[k])
-    segments.append(template[pos:])
-
-    def splice(idx: int, cert_identifier: str | None, dhash: str) -> bytes:
-        if not isinstance(idx, int) or isinstance(idx, bool):
-            raise InvalidEntry("idx must be an integer")
-        if cert_identifier is not None and not isinstance(cert_identifier, str):
-            raise InvalidEntry("cert_identifier must be a string or None")
-        values = (canonical_json(idx), canonical_json(cert_identifier), canonical_json(dhash))
-        out = [segments[0]]
-        for n, k in enumerate(order):
-            out.append(values[k])
-            out.append(segments[n + 1])
-        return b"".join(out)
-
-    return splice

@@ -191,7 +191,11 @@ def parse_jws(compact: str, max_chars: int = MAX_JWS_CHARS) -> ParsedJws:
 
 def verify_jws(compact: str, public_key_der: bytes, max_chars: int = MAX_JWS_CHARS) -> bytes:
     """Verify against a public key (SPKI DER); return the payload bytes."""
-    parsed = parse_jws(compact, max_chars)
+    return verify_parsed_jws(parse_jws(compact, max_chars), public_key_der)
+
+
+def verify_parsed_jws(parsed: ParsedJws, public_key_der: bytes) -> bytes:
+    """`verify_jws` for a JWS the caller has already parsed (no second parse)."""
     try:
         der = raw_to_der_signature(parsed.signature)
     except SignatureInvalid as exc:

@@ -8,6 +8,7 @@ works everywhere. No signer ever exposes its private key.
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Protocol, runtime_checkable
 
@@ -90,8 +91,10 @@ class MemorySigner:
         raise TypeError("signers cannot be pickled")
 
 
+@functools.lru_cache(maxsize=256)
 def load_public_key(public_key_der: bytes) -> ec.EllipticCurvePublicKey:
-    """Parse a P-256 SubjectPublicKeyInfo."""
+    """Parse a P-256 SubjectPublicKeyInfo (remembered: a platform has few keys, and the key
+    objects are immutable)."""
     try:
         key = serialization.load_der_public_key(public_key_der)
     except (ValueError, TypeError) as exc:

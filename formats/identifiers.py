@@ -11,6 +11,7 @@ provinces whose check character was computed differently are accepted but flagge
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -141,7 +142,20 @@ def parse_identifier(value: object) -> Identifier:
     Raises `MalformedIdentifier` for anything not of the form. A check character that is not
     MOD 37,36, or a code part that is not a valid USCC, is accepted but flagged (foreign
     identifiers): reported in `problems`, and `check_standard` tells about the check character.
+    Results for strings are remembered (the same identifiers are parsed again and again on
+    every verification path; `Identifier` is immutable).
     """
+    if isinstance(value, str):
+        return _parse_str(value)
+    return _parse(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_str(value: str) -> Identifier:
+    return _parse(value)
+
+
+def _parse(value: object) -> Identifier:
     type_code, issuer_code, serial, version, check = _parts(value)
     problems: list[str] = []
     expected = mod37_36_check_char(type_code + issuer_code + serial + version)

@@ -12,7 +12,6 @@ Chinese text is embedded as a subset of the CJK TrueType font.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import io
 from collections.abc import Sequence
@@ -22,11 +21,10 @@ from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from formats.errors import Kind
-from issuer import qr
+from issuer import pdfimages, qr
 from issuer.errors import IssuerError
 from issuer.facetext import FaceText
 from issuer.fonts import register_fonts
@@ -122,9 +120,6 @@ def validity_text(start: dt.date | None, end: dt.date | None) -> str:
     return f"{chinese_date(start)}至{chinese_date(end)}"
 
 
-@functools.lru_cache(maxsize=64)
-def _seal_reader(digest: str, png: bytes) -> ImageReader:
-    return ImageReader(io.BytesIO(png))
 
 
 # -- page parts ---------------------------------------------------------------------------
@@ -271,7 +266,7 @@ def render_face(view: FaceInput) -> bytes:
     tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
     tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
     _notes(tx, view, right, base)
-    seal = _seal_reader(hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
+    seal = pdfimages.preregister(c, hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
     d = 42 * mm
     c.saveState()
     c.setFillAlpha(0.88)  # lets the printed name show through, as ink does on paper

@@ -18,6 +18,7 @@ import qrcode.constants
 from PIL import Image
 
 from formats.errors import Kind
+from issuer import qrdata
 from issuer.errors import IssuerError
 
 __all__ = [
@@ -78,9 +79,18 @@ def _build(url: str, mask_pattern: int | None) -> qrcode.QRCode:
     )
     code.add_data(url.encode("utf-8"), optimize=ALNUM_RUN)
     try:
-        code.make(fit=True)
+        if mask_pattern is None:  # the library's own path (mask search: benchmarks only)
+            code.make(fit=True)
+            return code
+        # the same version and codewords, computed table-driven (issuer.qrdata: ≈ 5× faster)
+        code.version = qrdata.best_version(code.data_list, code.error_correction)
+        code.data_cache = qrdata.codewords(code.version, code.error_correction, code.data_list)
     except qrcode.exceptions.DataOverflowError as exc:
         raise QrTooLong("URL does not fit a QR code") from exc
+    version = code.version
+    code.map_data = lambda data, mask: qrdata.place(  # type: ignore[method-assign,unused-ignore]
+        code.modules, version, data, mask)
+    code.make(fit=False)
     return code
 
 
@@ -115,15 +125,18 @@ def print_width_mm(url: str, minimum_mm: float = 25.0, maximum_mm: float = 40.0)
 
 
 def _image(rows: tuple[tuple[bool, ...], ...], box_size: int) -> Image.Image:
-    n = len(rows)
-    side = n + 2 * QUIET_ZONE
-    img = Image.new("1", (side, side), 1)
-    px = img.load()
-    assert px is not None
-    for y, row in enumerate(rows):
-        for x, dark in enumerate(row):
-            if dark:
-                px[x + QUIET_ZONE, y + QUIET_ZONE] = 0
+    """A 1-bit image (1 = white), packed row by row: no per-pixel calls."""
+    side = len(rows) + 2 * QUIET_ZONE
+    stride = (side + 7) // 8
+    pad = stride * 8 - side
+    white = ((1 << (stride * 8)) - 1).to_bytes(stride, "big")
+    lines = [white] * QUIET_ZONE
+    edge = "1" * QUIET_ZONE
+    for row in rows:
+        bits = edge + "".join("0" if dark else "1" for dark in row) + edge + "1" * pad
+        lines.append(int(bits, 2).to_bytes(stride, "big"))
+    lines += [white] * QUIET_ZONE
+    img = Image.frombytes("1", (side, side), b"".join(lines))
     if box_size != 1:
         img = img.resize((side * box_size, side * box_size), Image.Resampling.NEAREST)
     return img

@@ -15,7 +15,7 @@ import hashlib
 from typing import Generic, Protocol, TypeVar
 
 from ca.errors import CaError
-from ca.jws import verify_jws
+from ca.jws import verify_parsed_jws
 from formats.chinatime import CHINA
 from formats.qr import build_qr_claims, record_hash_claim
 from formats.status import VERDICT_TEXT, Verdict, status_verdict
@@ -98,7 +98,7 @@ class SignatureCheck:
         if ev.parsed.x5t_s256 != ev.key.x5t_s256:
             return Check.fail(self.name, "key-mismatch", "签名证书不符")
         try:
-            verify_jws(ev.jws, ev.key.public_key_der)
+            verify_parsed_jws(ev.parsed, ev.key.public_key_der)
         except CaError:
             return Check.fail(self.name, "bad-signature", "电子签名校验不通过")
         if ev.claims is None:

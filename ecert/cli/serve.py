@@ -49,8 +49,17 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     tls = uvicorn_tls_options(p, tls_cert, tls_key, password, client_certs)
     scheme = "https" if tls else "http"
     console.print(f"ecert serving on {scheme}://{host}:{port} (API docs: /api/docs)")
+    proxies = uvicorn_proxy_options(p.settings.trusted_proxies)
     if workers > 1:
-        raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:create --workers N` "
-                          "with ECERT_DATA_DIR set (see README)")
+        if tls:
+            raise ConfigError("several workers with TLS: terminate TLS at the reverse proxy")
+        # each worker builds its own platform from the environment (ecert.asgi:create)
+        os.environ["ECERT_DATA_DIR"] = str(p.settings.data_dir)
+        if demo:
+            os.environ["ECERT_DEMO"] = "1"
+        p.store.dispose()
+        uvicorn.run("ecert.asgi:create", factory=True, workers=workers, host=host, port=port,
+                    log_level="info", **proxies)
+        return
     uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info", **tls,
-                **uvicorn_proxy_options(p.settings.trusted_proxies))
+                **proxies)

@@ -15,4 +15,10 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+async def platform_dep(request: Request) -> Platform:
+    """The same, as an `async` dependency: FastAPI runs a sync one in the thread pool, a
+    hop that costs more than a cheap route's own work (issue 11, B2)."""
+    return get_platform(request)
+
+
+PlatformDep = Annotated[Platform, Depends(platform_dep)]

@@ -5,6 +5,8 @@ Routes call these; each opens one short transaction on the platform's store.
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import TYPE_CHECKING
 
 from ca.certs import pem
@@ -17,13 +19,36 @@ if TYPE_CHECKING:
 SERVICE_KINDS = ("tsa", "ocsp", "audit")
 
 
-def root_der(p: Platform) -> bytes:
+# The root certificate is the most-fetched and least-changing PKI object: each process keeps
+# it for ROOT_TTL seconds instead of a database round trip per request (issue 11, B2).
+ROOT_TTL = 60.0
+_root_cache: weakref.WeakKeyDictionary[Platform, tuple[float, bytes, str]] = \
+    weakref.WeakKeyDictionary()
+
+
+def cached_root(p: Platform) -> tuple[bytes, str] | None:
+    """(DER, PEM) of the root when this process read it less than ROOT_TTL seconds ago."""
+    hit = _root_cache.get(p)
+    if hit is None or time.monotonic() - hit[0] > ROOT_TTL:
+        return None
+    return hit[1], hit[2]
+
+
+def load_root(p: Platform) -> tuple[bytes, str]:
+    """(DER, PEM) of the active root, read from the store and kept for ROOT_TTL seconds."""
     with p.store.transaction() as uow:
-        return p.pki.root(uow)[1]
+        der = p.pki.root(uow)[1]
+    text = pem(der)
+    _root_cache[p] = (time.monotonic(), der, text)
+    return der, text
+
+
+def root_der(p: Platform) -> bytes:
+    return (cached_root(p) or load_root(p))[0]
 
 
 def root_pem(p: Platform) -> str:
-    return pem(root_der(p))
+    return (cached_root(p) or load_root(p))[1]
 
 
 def department_pem(p: Platform, code: str) -> str | None:

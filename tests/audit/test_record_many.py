@@ -99,19 +99,22 @@ def test_record_many_rejects_naive_time(store: Store) -> None:
 
 @pytest.mark.parametrize("cert", [None, "", "X", "\u00e9\"\\\u2028", "\x00cert_identifier\x00",
                                   "\x00idx\x00", "\x00details_sha256\x00"])
-def test_leaf_splice_equals_leaf_bytes(cert: str | None) -> None:
-    from audit_log.append import _leaf_maker
-    from audit_log.entry import leaf_bytes
+def test_leaf_bytes_equals_the_canonical_json_of_its_members(cert: str | None) -> None:
+    # record_many used to splice values into a template; leaf_bytes now writes the members
+    # out directly (issue 11) and must still be the JCS form of the leaf object
+    from audit_log.entry import canonical_json, format_time, leaf_bytes
 
-    for actor in ("alice", "\x00idx\x00"):  # the second makes the maker fall back
-        e = AuditEntryInput(now=T0, actor=actor, actor_dept="D", role="issuer", action="a.b",
-                            details={}, purpose="p", request_id=None)
-        make = _leaf_maker(e)
-        assert (make.__name__ == "splice") == (actor == "alice")
+    for actor in ("alice", "\x00idx\x00"):
         for idx in (0, 1, 2**53 - 1):
-            assert make(idx, cert, "ab" * 32) == leaf_bytes(
+            assert leaf_bytes(
                 idx=idx, created_at=T0, actor=actor, actor_dept="D", role="issuer",
                 action="a.b", cert_identifier=cert, purpose="p", request_id=None,
-                details_hash="ab" * 32)
+                details_hash="ab" * 32) == canonical_json({
+                    "v": 1, "idx": idx, "created_at": format_time(T0), "actor": actor,
+                    "actor_dept": "D", "role": "issuer", "action": "a.b",
+                    "cert_identifier": cert, "purpose": "p", "request_id": None,
+                    "details_sha256": "ab" * 32})
         with pytest.raises(Exception, match="JSON-safe"):
-            make(2**53, cert, "ab" * 32)
+            leaf_bytes(idx=2**53, created_at=T0, actor=actor, actor_dept="D", role="issuer",
+                       action="a.b", cert_identifier=cert, purpose="p", request_id=None,
+                       details_hash="ab" * 32)

@@ -16,7 +16,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/healthz")
-def healthz() -> Response:
+async def healthz() -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json", headers=NO_STORE)
 
 

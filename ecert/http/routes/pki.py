@@ -14,6 +14,7 @@ from ecert.http.auth import RateLimiter, public
 from ecert.http.deps import PlatformDep
 from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
+from ecert.platform import Platform
 from ecert.services import pki as pki_service
 
 router = APIRouter(prefix="/pki", tags=["pki"], dependencies=[Depends(public())])
@@ -23,7 +24,7 @@ MAX_TSQ = 8 * 1024
 SIGNING_PER_MINUTE = {"tsa": 30, "ocsp": 300}  # per client address and process
 
 
-def signing_limit(request: Request) -> None:
+async def signing_limit(request: Request) -> None:
     """Requests that make a service key sign are limited per client address."""
     kind = "tsa" if request.url.path.endswith("/tsa") else "ocsp"
     limiters = getattr(request.app.state, "signing_limiters", None)
@@ -38,15 +39,23 @@ def signing_limit(request: Request) -> None:
 SIGNS = [Depends(signing_limit)]
 
 
+async def _root(p: Platform) -> tuple[bytes, str]:
+    """From this process's cache on the event loop; the store (rarely) in the thread pool."""
+    hit = pki_service.cached_root(p)
+    if hit is not None:
+        return hit
+    return await run_in_threadpool(pki_service.load_root, p)
+
+
 @router.get("/ca.pem", response_class=Response, summary="Root CA certificate (PEM)")
-def ca_pem(p: PlatformDep) -> Response:
-    return Response(pki_service.root_pem(p), media_type="application/x-pem-file",
+async def ca_pem(p: PlatformDep) -> Response:
+    return Response((await _root(p))[1], media_type="application/x-pem-file",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/ca.crt", response_class=Response, summary="Root CA certificate (DER)")
-def ca_der(p: PlatformDep) -> Response:
-    return Response(pki_service.root_der(p), media_type="application/pkix-cert",
+async def ca_der(p: PlatformDep) -> Response:
+    return Response((await _root(p))[0], media_type="application/pkix-cert",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 

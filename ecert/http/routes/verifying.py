@@ -29,7 +29,7 @@ USER = Depends(allow("user"))
 PURPOSE = Query(None, max_length=400, description="用证事由 (required)")
 
 
-def client_limit(request: Request) -> None:
+async def client_limit(request: Request) -> None:
     """Anonymous routes are rate-limited per client address."""
     host = client_address(request)
     rate_limiter(request).check("ip:" + host)
@@ -120,7 +120,7 @@ STATUS_PER_MINUTE = 30
 _STATUS_LIMITER_LOCK = threading.Lock()
 
 
-def status_limit(request: Request) -> None:
+async def status_limit(request: Request) -> None:
     """Per-client limit on the public status endpoints (429 `rate-limited`)."""
     state = request.app.state
     with _STATUS_LIMITER_LOCK:
