@@ -14,12 +14,28 @@ from ca.ocsp import ocsp_request_from_get
 if TYPE_CHECKING:
     from ecert.platform import Platform
 
-SERVICE_KINDS = ("tsa", "ocsp", "audit")
+SERVICE_KINDS = ("tsa", "ocsp", "audit", "lists")
 
 
 def root_der(p: Platform) -> bytes:
     with p.store.transaction() as uow:
-        return p.pki.root(uow)[1]
+        return p.pki.root_cert(uow)
+
+
+def issuing_der(p: Platform) -> bytes | None:
+    """The current issuing CA's certificate (None on a platform whose root signs directly)."""
+    with p.store.transaction() as uow:
+        rec = uow.pki.active("issuing")
+        return None if rec is None else rec.der
+
+
+def ca_chain_pem(p: Platform) -> str:
+    """Every issuing CA (current first), then the root: the chain TLS peers and `openssl
+    verify -untrusted` need."""
+    with p.store.transaction() as uow:
+        ders = [r.der for r in reversed(uow.pki.certs(kind="issuing"))]
+        ders.append(p.pki.root_cert(uow))
+    return "".join(pem(d) for d in ders)
 
 
 def root_pem(p: Platform) -> str:
@@ -46,6 +62,11 @@ def services_pem(p: Platform) -> str:
 def crl(p: Platform) -> bytes:
     with p.store.transaction() as uow:
         return p.pki.crl(uow, p.now())
+
+
+def issuing_crl(p: Platform) -> bytes:
+    with p.store.transaction() as uow:
+        return p.pki.issuing_crl(uow, p.now())
 
 
 def ocsp(p: Platform, request_der: bytes) -> bytes:
