@@ -69,7 +69,7 @@
   async function verifyWith(jwk, split) {
     var sig = b64u(split.parts[2]);
     if (sig.length !== 64) { return null; }
-    var key = await crypto.subtle.importKey('jwk',
+    var key = jwk instanceof CryptoKey ? jwk : await crypto.subtle.importKey('jwk',
       { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true },
       { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
     var data = new TextEncoder().encode(split.parts[0] + '.' + split.parts[1]);
@@ -327,9 +327,12 @@
     return ok('list-freshness', '信任列表和状态列表在有效期内');
   }
 
-  // A root-signed list (trust or status) from its compact JWS: null unless the root signed it.
+  // A signed list (trust or status) from its compact JWS: null unless its signer chains to the
+  // root (x509.js: list-signing certificate → issuing CA → root, valid at the list's time).
   async function readList(text, root, spec, name) {
-    var payload = await verifyWith(root.jwk, splitJws(text));
+    var split = splitJws(text), claimed = json(b64u(split.parts[1]));
+    var key = await EcertX509.listKey(split.header, root, parseTime(claimed.issued_at));
+    var payload = key ? await verifyWith(key, split) : null;
     if (!payload || payload.spec !== spec) { return null; }
     if (name === 'trust-list' && (!payload.root || payload.root['x5t#S256'] !== root.x5t)) {
       return null;
