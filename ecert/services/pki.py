@@ -69,6 +69,18 @@ def issuing_crl(p: Platform) -> bytes:
         return p.pki.issuing_crl(uow, p.now())
 
 
+def crls_pem(p: Platform) -> str:
+    """Every CRL a relying party needs for a whole chain (nginx `ssl_crl` with a chain checks
+    each level): the issuing CA's, then the root's."""
+    from ca.crl import crl_pem
+
+    with p.store.transaction() as uow:
+        now = p.now()
+        ders = [] if uow.pki.active("issuing") is None else [p.pki.issuing_crl(uow, now)]
+        ders.append(p.pki.crl(uow, now))
+    return "".join(crl_pem(d) for d in ders)
+
+
 def ocsp(p: Platform, request_der: bytes) -> bytes:
     """An OCSP response for any input: junk gets malformedRequest, never an HTTP error."""
     with p.store.transaction() as uow:

@@ -96,6 +96,13 @@ def crl(ca: str, p: PlatformDep) -> Response:
                     headers={"Cache-Control": "public, max-age=300"})
 
 
+@router.get("/crls.pem", response_class=Response,
+            summary="The issuing CA's and the root's CRLs (PEM, for nginx ssl_crl)")
+def crls_pem(p: PlatformDep) -> Response:
+    return Response(pki_service.crls_pem(p), media_type="application/x-pem-file",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
 @router.post("/ocsp", response_class=Response, summary="OCSP (RFC 6960), POST", dependencies=SIGNS,
              openapi_extra={"requestBody": {"content": {"application/ocsp-request": {
                  "schema": {"type": "string", "format": "binary"}}}, "required": True}})
