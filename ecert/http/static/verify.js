@@ -328,10 +328,11 @@
   }
 
   // A signed list (trust or status) from its compact JWS: null unless its signer chains to the
-  // root (x509.js: list-signing certificate → issuing CA → root, valid at the list's time).
-  async function readList(text, root, spec, name) {
-    var split = splitJws(text), claimed = json(b64u(split.parts[1]));
-    var key = await EcertX509.listKey(split.header, root, parseTime(claimed.issued_at));
+  // root (x509.js: list-signing certificate → issuing CA → root, valid at `now`, as the Python
+  // verifier checks; a stale list is the freshness check's business).
+  async function readList(text, root, spec, name, now) {
+    var split = splitJws(text);
+    var key = await EcertX509.listKey(split.header, root, now === undefined ? Date.now() : now);
     var payload = key ? await verifyWith(key, split) : null;
     if (!payload || payload.spec !== spec) { return null; }
     if (name === 'trust-list' && (!payload.root || payload.root['x5t#S256'] !== root.x5t)) {
@@ -360,8 +361,8 @@
     } catch (e) {
       return { verdict: 'invalid', checks: [fail('qr', 'malformed', '不是本平台的证照二维码')] };
     }
-    trust = await readList(trustJws, root, SPEC.lists.trust, 'trust-list');
-    status = await readList(statusJws, root, SPEC.lists.status, 'status-list');
+    trust = await readList(trustJws, root, SPEC.lists.trust, 'trust-list', now);
+    status = await readList(statusJws, root, SPEC.lists.status, 'status-list', now);
     if (!trust || !status) {
       return { verdict: 'unknown', checks: [undecided('list-freshness', 'list-invalid', '列表签名无效')] };
     }

@@ -3,9 +3,9 @@
  * Trust and status lists are signed by the list-signing key, with x5c = [list-signing
  * certificate, issuing CA]; the page pins only the root's public key. Here: each certificate
  * of x5c is signed by the next, the last by the root; the CAs are CAs (basicConstraints cA,
- * keyCertSign, path length); the leaf has the list-signing EKU; all are valid at the list's
- * time. Lists of platforms made before the issuing CA are signed by the root itself (no x5c
- * or x5c = [root]): the root's key then verifies them directly.
+ * keyCertSign, path length); the leaf has the list-signing EKU; all are valid at the
+ * verification time (as in ca.documents). Lists of platforms made before the issuing CA are
+ * signed by the root itself (no x5c or x5c = [root]): the root's key verifies them directly.
  * EcertX509.listKey(header, root, atMs) -> Promise<CryptoKey|null>.
  */
 'use strict';
