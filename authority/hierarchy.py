@@ -25,6 +25,8 @@ from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from formats.errors import Conflict, InvalidInput, NotFound, Unavailable
 
+REVOCATION_REASONS = {r.name.lower(): r for r in Reason if r is not Reason.REMOVE_FROM_CRL}
+
 ELSEWHERE = ""
 """``key_label`` of a certificate whose private key is on another machine: the root's on
 the online platform, an issuing CA's on the root's machine."""
@@ -134,8 +136,6 @@ def sign_issuing_ca(uow: UnitOfWork, audit: AuditLog, root: tuple[Signer, bytes]
 def revoke_issuing_ca(uow: UnitOfWork, audit: AuditLog, serial: int, reason: str,
                       actor: Actor, now: dt.datetime) -> None:
     """Compromise or retirement of an issuing CA: listed by every CRL signed afterwards."""
-    from authority.pki import REVOCATION_REASONS
-
     if reason not in REVOCATION_REASONS:
         raise InvalidInput(f"unknown revocation reason {reason!r}")
     rec = uow.pki.by_serial(serial)
@@ -154,8 +154,6 @@ def sign_crl_series(uow: UnitOfWork, audit: AuditLog, root: tuple[Signer, bytes]
     """CRLs valid from ``start`` until at least ``until``: the i-th covers
     [start + i·step, start + i·step + validity); overlapping, so a late import still finds
     one valid. They list every revoked issuing CA."""
-    from authority.pki import REVOCATION_REASONS
-
     if not dt.timedelta(0) < step <= validity or until <= start:
         raise InvalidInput("need 0 < step ≤ validity and until after start")
     if (until - start) / step > 1000:

@@ -24,14 +24,10 @@ from authority.reuse import CrlKeeper, OcspKeeper
 from authority.revocation import CA_KINDS, REVOCATION_REASONS, RevocationServices
 from ca import cert_profiles
 from ca import certs as ca_certs
-from ca import crl as ca_crl
-from ca import hierarchy as ca_hierarchy
-from ca import ocsp as ca_ocsp
-from ca import tsa as ca_tsa
 from ca import errors as ca_errors
-from ca.errors import MalformedRequest
+from ca import hierarchy as ca_hierarchy
+from ca import tsa as ca_tsa
 from ca.keystore import KeyStore
-from ca.revocation import Reason, Revoked
 from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord

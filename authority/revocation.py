@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from authority.hierarchy import OFFLINE, RootCrlSeries
+from authority.hierarchy import OFFLINE, REVOCATION_REASONS, RootCrlSeries
 from authority.reuse import CrlKeeper, OcspKeeper
 from ca import certs as ca_certs
 from ca import crl as ca_crl
@@ -22,7 +22,7 @@ from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from formats.errors import NotFound as NotFoundError
 
-REVOCATION_REASONS = {r.name.lower(): r for r in Reason if r is not Reason.REMOVE_FROM_CRL}
+__all__ = ["REVOCATION_REASONS", "CA_KINDS", "RevocationServices"]
 CA_KINDS = ("root", "issuing")  # their status is the root's CRL's business, not OCSP's
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
-
 from collections.abc import Sequence
+from typing import Any
 
 from ca.certs import LIST_EKU_OID, describe_cert, verify_chain
 from ca.errors import ChainInvalid, MalformedCertificate, MalformedJws, SignatureInvalid

@@ -2,9 +2,9 @@
 
 ``build_*`` return the payload dicts; the caller signs them with the list-signing key through
 ``ca.documents.sign_document(obj, signer, cert_der, chain)`` (x5c up to the root) and serves
-the compact JWS. ``load_*`` verify the signature, the chain to the pinned root and freshness: a list past its ``next_update``
-raises :class:`StaleList`, or with ``allow_stale=True`` comes back flagged so that every
-verification using it ends ``unknown`` (never ``valid``).
+the compact JWS. ``load_*`` verify the signature, the chain to the pinned root and freshness:
+a list past its ``next_update`` raises :class:`StaleList`, or with ``allow_stale=True`` comes
+back flagged so that every verification using it ends ``unknown`` (never ``valid``).
 """
 
 from __future__ import annotations

@@ -131,8 +131,8 @@ def sign_crls(directory: RootDir,
                                          validity=dt.timedelta(days=validity_days),
                                          step=dt.timedelta(days=step_days))
     _write_new(out, "".join(ca_crl.crl_pem(d) for d in ders))
-    console.print(f"{len(ders)} root CRLs from {first:%Y-%m-%d} to "
-                  f"{first + dt.timedelta(days=step_days) * (len(ders) - 1) + dt.timedelta(days=validity_days):%Y-%m-%d}: {out}")
+    end = first + dt.timedelta(days=step_days) * (len(ders) - 1) + dt.timedelta(days=validity_days)
+    console.print(f"{len(ders)} root CRLs from {first:%Y-%m-%d} to {end:%Y-%m-%d}: {out}")
 
 
 @root_app.command("revoke-issuing-ca")

@@ -109,8 +109,8 @@ def test_issued_certificates_chain_to_the_offline_root(env: dict[str, Path],
 
 
 def test_root_crl_comes_from_the_series(env: dict[str, Path], online: dict[str, Any]) -> None:
-    from ca.crl import crls_from_pem, describe_crl
     from ca.certs import der_from_pem
+    from ca.crl import crls_from_pem, describe_crl
 
     served = online["client"].get("/pki/crl/root.crl").content
     series = crls_from_pem((env["dir"] / "crls.pem").read_text())
