@@ -119,6 +119,20 @@ def test_root_crl_comes_from_the_series(env: dict[str, Path], online: dict[str, 
     assert describe_crl(served, root).revoked == ()
     pem = online["client"].get("/pki/crls.pem").text
     assert pem.count("BEGIN X509 CRL") == 2
+    # past the end of the series: fail closed, saying what to do (no root key to sign one)
+    from authority.hierarchy import NoRootCrl, RootCrlSeries
+
+    series_dir = env["online"] / "root-crls"
+    last = max(describe_crl(d, root).next_update for d in series)
+    with pytest.raises(NoRootCrl):
+        RootCrlSeries(series_dir).current(root, last)
+    hidden = env["dir"] / "hidden-crls"
+    series_dir.rename(hidden)
+    try:
+        r = online["client"].get("/pki/crl/root.crl")
+        assert r.status_code == 503 and r.json()["type"].endswith("root-crl-missing")
+    finally:
+        hidden.rename(series_dir)
 
 
 def test_lists_are_signed_by_the_list_key_with_the_chain(online: dict[str, Any]) -> None:
@@ -175,3 +189,11 @@ def test_issuing_ca_compromise_reaches_offline_verifiers(env: dict[str, Path],
     assert main(["root", "import-crls", str(d / "req.csr"), "--data-dir",
                  str(env["online"])]) == 2
     capsys.readouterr()
+
+
+def test_backup_keeps_the_root_crl_series(env: dict[str, Path], online: dict[str, Any]) -> None:
+    d = env["dir"]
+    assert main(["backup", str(d / "b.zip"), "--data-dir", str(env["online"])]) == 0
+    assert main(["restore", str(d / "b.zip"), "--data-dir", str(d / "restored")]) == 0
+    names = sorted(p.name for p in (env["online"] / "root-crls").iterdir())
+    assert names and sorted(p.name for p in (d / "restored" / "root-crls").iterdir()) == names
