@@ -27,6 +27,7 @@ from ca import certs as ca_certs
 from ca import errors as ca_errors
 from ca import hierarchy as ca_hierarchy
 from ca import tsa as ca_tsa
+from ca.errors import HsmUnavailable, KeyNotFound
 from ca.keystore import KeyStore
 from ca.signer import Signer
 from certificate_store import UnitOfWork
@@ -87,11 +88,17 @@ class PlatformPki(RevocationServices):
 
     # -- keys ----------------------------------------------------------------------------
     def signer(self, label: str) -> Signer:
-        """Load once per process: re-reading and decrypting a key per signature is slow."""
+        """Load once per process: re-reading and decrypting a key per signature is slow.
+
+        A key the store records as in use but the key store lacks (an HSM token removed, a
+        key file gone) makes the service unavailable (503), not a defect."""
         with self._lock:
             s = self._signers.get(label)
             if s is None:
-                s = self._signers[label] = self.keys.load(label)
+                try:
+                    s = self._signers[label] = self.keys.load(label)
+                except KeyNotFound as exc:
+                    raise HsmUnavailable("a signing key is missing from the key store") from exc
             return s
 
     def _new_key(self, label: str) -> Signer:
