@@ -21,8 +21,10 @@ RECORD_SPEC = "ecert/record/1"
 RECORD_TYP = "ecert-record+jws"
 RECORD_FIELDS = ("spec", "identifier", "version", "previous", "type", "name", "licence_number",
                  "issuer", "issue_date", "holder", "validity", "signer", "signed_at", "seal",
-                 "fields")
-"""Top-level members of a record, in the order docs/formats.md lists them."""
+                 "fields", "status_index")
+"""Top-level members of a record, in the order docs/formats.md lists them. ``status_index``
+(the certificate's slot in the bitstring status list, issue #9) is absent from records
+signed before indexes were given at issuance."""
 HOLDER_FIELDS = ("name", "code", "code_kind")
 
 
@@ -46,9 +48,10 @@ def build_record(*, identifier: str, version: int, previous: str | None, type_co
                  type_name: str, type_version: int, licence_number: str, issuer_name: str,
                  issuer_code: str, issue_date: dt.date, holder: Holder,
                  valid_from: dt.date | None, valid_to: dt.date | None, signer_name: str,
-                 signed_at: dt.datetime, seal: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+                 signed_at: dt.datetime, seal: str, fields: Mapping[str, Any],
+                 status_index: int | None = None) -> dict[str, Any]:
     """The record of one certificate version, as signed."""
-    return {
+    record: dict[str, Any] = {
         "spec": RECORD_SPEC,
         "identifier": identifier,
         "version": version,
@@ -66,3 +69,6 @@ def build_record(*, identifier: str, version: int, previous: str | None, type_co
         "seal": seal,
         "fields": dict(fields),
     }
+    if status_index is not None:
+        record["status_index"] = status_index
+    return record

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from formats import identifiers, keyids, qr, record, status
+from formats import identifiers, keyids, qr, record, status, statuslist
 
 
 def as_json() -> dict[str, Any]:
@@ -23,11 +23,17 @@ def as_json() -> dict[str, Any]:
         "qr": {
             "issued": qr.QR_SPEC,
             "specs": {s.spec: {"typ": s.typ, "key_header": s.key_header, "claims": list(s.claims),
-                               "optional": list(s.optional)}
+                               "optional": list(s.optional), "packed": list(s.packed),
+                               "nullable": list(s.nullable)}
                       for s in qr.QR_SPECS.values()},
             "spec_by_typ": dict(qr.QR_SPEC_BY_TYP),
             "record_hash_bytes": qr.RECORD_HASH_BYTES,
         },
+        "status_shard": {"spec": statuslist.SHARD_SPEC, "size": statuslist.SHARD_SIZE,
+                         "bits": statuslist.STATUS_BITS,
+                         "entry_codes": list(statuslist.ENTRY_CODES),
+                         "signature_header": statuslist.SIGNATURE_HEADER,
+                         "path": "/pki/status/"},
         "statuses": {s.code: {"name": s.name, "label": s.label, "verdict": s.verdict.value}
                      for s in status.STATUSES.values()},
         "verdicts": {v.value: {"headline": t.headline, "summary": t.summary, "advice": t.advice}

@@ -24,6 +24,7 @@ from certificate_store.db import UnitOfWork
 from formats.chinatime import china_date, require_utc, utc_z
 from formats.record import RECORD_TYP, canonical_bytes, sha256_hex
 from formats.status import VALID
+from formats.statuslist import SHARD_SIZE
 from issuer.catalog import CertificateData, CertificateType, validate_data
 from issuer.errors import InvalidCertificateData
 from issuer.ledger import Ledger, first_version, issued_from
@@ -169,8 +170,10 @@ class BulkIssuer:
         key = self._ledger.signing_key(uow, dept)
         made: list[_Made] = []
         rows: list[dict[str, Any]] = []
+        indexes = uow.status_index.pick(len(items), SHARD_SIZE)  # in this transaction
         for k, (cd, sk) in enumerate(items):
-            fv = first_version(ctype, dept, dept_name, cd, first + k, issue_date, now)
+            fv = first_version(ctype, dept, dept_name, cd, first + k, issue_date, now,
+                               indexes[k])
             payload = canonical_bytes(fv.record)
             jws = sign_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP, include_x5c=True)
             issued = IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base,

@@ -23,9 +23,10 @@ from certificate_store import errors as store_errors
 from certificate_store.db import UnitOfWork
 from formats.chinatime import china_date, day_start_utc, end_of_day_utc, require_utc, valid_to_date
 from formats.identifiers import make_identifier
-from formats.qr import QR_TYP, build_qr_claims
+from formats.qr import QR2_TYP, QR3_SPEC, QR_TYP, build_qr_claims, pack_fragment
 from formats.record import Holder, build_record, canonical_bytes, sha256_hex
 from formats.status import VALID
+from formats.statuslist import SHARD_SIZE
 from issuer import lifecycle, moves
 from issuer.bulk import BulkIssuer, Outcome, Request
 from issuer.catalog import CertificateData, CertificateType, validate_data
@@ -86,8 +87,9 @@ class IssuanceService:
                 ) -> IssuedCertificate:
         issue_date = china_date(now)
         counter = uow.counters.next(f"cert:{dept}:{ctype.type_code}:{issue_date.year}")
+        index = uow.status_index.pick(1, SHARD_SIZE)[0]  # drawn and signed at issuance
         fv = first_version(ctype, dept, uow.departments.get(dept).name, cd, counter,
-                           issue_date, now)
+                           issue_date, now, index)
         try:
             cert = uow.certificates.create(
                 **fv.row(ctype, dept, uow.holder_hash(cd.holder_code), source_key, now),
@@ -169,7 +171,8 @@ class IssuanceService:
             holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
             valid_from=valid_from, valid_to=valid_to,
             signer_name=uow.departments.get(loaded.acting).name,
-            signed_at=now, seal=ctype.seal, fields=cd.fields)
+            signed_at=now, seal=ctype.seal, fields=cd.fields,
+            status_index=uow.status_index.index_of(cert.id))
 
     # -- status moves (issuer.moves) ------------------------------------------------------
     def transition(self, uow: UnitOfWork, actor: Actor, identifier: str, event: str,
@@ -190,19 +193,25 @@ class IssuanceService:
     # -- QR -------------------------------------------------------------------------------
     def qr_claims(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> dict[str, Any]:
         loaded = self.ledger.load(uow, identifier)
-        return build_qr_claims(loaded.record, loaded.version.sha256, now)
+        return build_qr_claims(loaded.record, loaded.version.sha256, now,
+                               uow.status_index.index_of(loaded.cert.id))
 
     def qr_jws(self, uow: UnitOfWork, identifier: str, now: dt.datetime) -> str:
-        """A new compact ``ecert/qr/2`` JWS signed by the acting department's key (short header).
+        """A new QR fragment signed by the acting department's key (short header):
+        ``ecert/qr/3``, packed (`formats.qr.pack_fragment`), naming the status index; a
+        certificate without one yet (not backfilled) gets ``ecert/qr/2``.
 
         Signs anew on every call: the QR a version carries is made once from this and kept,
         by `issuer.documents.DocumentService.qr_url` (API answers, CLI and PDF all use that).
         """
         loaded = self.ledger.load(uow, identifier)
-        claims = build_qr_claims(loaded.record, loaded.version.sha256, now)
+        claims = build_qr_claims(loaded.record, loaded.version.sha256, now,
+                                 uow.status_index.index_of(loaded.cert.id))
         key = self.ledger.signing_key(uow, loaded.acting)
-        return sign_jws(canonical_bytes(claims), key.signer, key.cert_der, include_x5c=False,
-                        typ=QR_TYP, short_kid=True)
+        typ = QR_TYP if claims["spec"] == QR3_SPEC else QR2_TYP
+        jws = sign_jws(canonical_bytes(claims), key.signer, key.cert_der, include_x5c=False,
+                       typ=typ, short_kid=True)
+        return pack_fragment(jws) if typ == QR_TYP else jws
 
 
 def _merged(old: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,7 @@ class FirstVersion:
     record: dict[str, Any]
     valid_from: dt.date
     valid_to: dt.date | None
+    status_index: int | None = None
 
     def row(self, ctype: CertificateType, dept: str, holder_hash: str, source_key: str | None,
             now: dt.datetime) -> dict[str, Any]:
@@ -71,12 +72,14 @@ class FirstVersion:
                 "holder_hash": holder_hash, "status": VALID,
                 "valid_from": day_start_utc(self.valid_from),
                 "valid_to": None if self.valid_to is None else end_of_day_utc(self.valid_to),
-                "source_key": source_key}
+                "source_key": source_key, "status_index": self.status_index}
 
 
 def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: CertificateData,
-                  counter: int, issue_date: dt.date, now: dt.datetime) -> FirstVersion:
-    """The one definition of a new certificate's identifier and record (single and bulk)."""
+                  counter: int, issue_date: dt.date, now: dt.datetime,
+                  status_index: int | None = None) -> FirstVersion:
+    """The one definition of a new certificate's identifier and record (single and bulk);
+    `status_index` is its random slot in the status list (`StatusIndexRepo.pick`), signed."""
     valid_from = cd.valid_from or issue_date
     valid_to = cd.valid_to or validity_end(ctype, valid_from)
     serial = make_serial(issue_date.year, counter)
@@ -90,9 +93,9 @@ def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: Certifi
         issuer_name=dept_name, issuer_code=dept, issue_date=issue_date,
         holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
         valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
-        seal=ctype.seal, fields=cd.fields)
+        seal=ctype.seal, fields=cd.fields, status_index=status_index)
     return FirstVersion(serial, identifier, base_identifier(ctype.type_code, dept, serial),
-                        record, valid_from, valid_to)
+                        record, valid_from, valid_to, status_index)
 
 
 def issued_from(cert: CertificateRecord, ver: VersionRecord,

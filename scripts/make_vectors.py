@@ -19,6 +19,13 @@ status lists. Writes:
 
 Python (tests/verifier/test_verifier_vectors.py) and the browser's verify.js
 (tests/web/test_vectors_browser.py) both run every case.
+
+The ``ecert/qr/3`` set (issue #9 §2: packed claims naming a status index, checked against
+one status shard) is made by a second throwaway platform into ``qr3/`` (scripts/vectors_qr3.py).
+The platform issues qr/3 now; the first set's ``ecert/qr/2`` codes are re-signed from the
+stored records as ecert used to sign them (``Issuer.qr`` with ``legacy``), so regenerating it
+still covers qr/2. ``--qr3-only`` writes the qr/3 set alone, leaving the published qr/1 and
+qr/2 vectors byte for byte as they are.
 """
 
 from __future__ import annotations
@@ -90,8 +97,8 @@ def data(name: str, first17: str, **extra: str) -> dict[str, Any]:
 class Issuer:
     """The platform and the few steps the cases need, each through the issuer's services."""
 
-    def __init__(self, p: Platform, clock: Clock) -> None:
-        self.p, self.clock = p, clock
+    def __init__(self, p: Platform, clock: Clock, legacy: bool = True) -> None:
+        self.p, self.clock, self.legacy = p, clock, legacy
 
     def at(self, when: dt.datetime) -> None:
         self.clock.at = when
@@ -101,7 +108,25 @@ class Issuer:
         return issuing.issue(self.p, actor, dept + "001", d).certificate.identifier
 
     def qr(self, ident: str) -> str:
-        return issuing.qr_url(self.p, ident)
+        if not self.legacy:
+            return issuing.qr_url(self.p, ident)
+        return self.qr2(ident)
+
+    def qr2(self, ident: str) -> str:
+        """An ``ecert/qr/2`` code for the stored record, signed as ecert did before qr/3."""
+        from formats.qr import QR2_TYP, build_qr_claims
+
+        with self.p.store.transaction() as uow:
+            ver = uow.certificates.version_by_identifier(ident)
+            assert ver is not None
+            rec, sha = json.loads(ver.canonical), ver.sha256
+            acting = uow.departments.current_holder(rec["issuer"]["code"])
+        claims = {**build_qr_claims(rec, sha, self.p.now()), "spec": "ecert/qr/2"}
+        claims.pop("si", None)
+        key = self.key(acting)
+        jws = sign_jws(canonical_json(claims), key.signer, key.cert_der, include_x5c=False,
+                       typ=QR2_TYP, short_kid=True)
+        return f"{BASE_URL}/v/{ident}#{jws}"
 
     def act(self, dept: str, ident: str, event: str) -> None:
         actor = Actor(name="vectors", role="issuer", dept_code=dept)
@@ -273,7 +298,7 @@ def pdf_files(iss: Issuer) -> tuple[str, dict[str, bytes]]:
                    "unsigned-copy.pdf": unsigned}
 
 
-def build(tmp: Path) -> tuple[Platform, Issuer]:
+def build(tmp: Path, legacy: bool = True) -> tuple[Platform, Issuer]:
     clock = Clock(T0 - dt.timedelta(days=1))
     settings = Settings(data_dir=tmp, database_url=f"sqlite:///{tmp}/ecert.db", base_url=BASE_URL,
                         key_passphrase=b"throwaway vectors", list_ttl_seconds=3650 * 86400)
@@ -282,14 +307,23 @@ def build(tmp: Path) -> tuple[Platform, Issuer]:
     for code, name in NAMES.items():
         p.add_department(code, name, None, ADMIN)
         issuing.add_type(p, definition(code), ADMIN)
-    return p, Issuer(p, clock)
+    return p, Issuer(p, clock, legacy)
 
 
 def write(out: Path, name: str, doc: dict[str, Any]) -> None:
     (out / name).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
+def main_qr3(out: Path) -> None:
+    from vectors_qr3 import write_qr3
+
+    n = write_qr3(out / "qr3", lambda tmp: build(tmp, legacy=False), T0, CHECK_AT,
+                  (ISS, ISS2), ADMIN, data, definition)
+    print(f"wrote {n} qr/3 cases to {out / 'qr3'}")
+
+
 def main(out: Path) -> None:
+    main_qr3(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "pdf").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -334,4 +368,6 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "vectors")
+    args = [a for a in sys.argv[1:] if a != "--qr3-only"]
+    target = Path(args[0]) if args else REPO / "docs" / "vectors"
+    (main_qr3 if "--qr3-only" in sys.argv else main)(target)

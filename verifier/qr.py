@@ -1,6 +1,7 @@
 """Verification of a citizen QR (``https://…/v/<identifier>#<jws>``): offline against the
-root-signed trust and status lists, or online against the store. Both QR specs
-(docs/formats.md): ``ecert/qr/2`` as issued now, legacy ``ecert/qr/1`` still on paper."""
+root-signed trust list and the status list or the one status shard the QR names, or online
+against the store. Three QR specs (docs/formats.md): ``ecert/qr/3`` as issued now (packed,
+with the status index ``si``), ``ecert/qr/2`` and legacy ``ecert/qr/1`` still on paper."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from certificate_store import UnitOfWork
 from formats.errors import MalformedIdentifier
 from formats.identifiers import Identifier, parse_identifier
 from formats.keyids import is_kid
-from formats.qr import QR1_TYP, QR2_SPEC, QR2_TYP
+from formats.qr import QR1_TYP, QR2_SPEC, QR2_TYP, QR3_SPEC, QR3_TYP, fragment_typ, unpack_fragment
+from formats.statuslist import shard_of
+from verifier.bitstring import StatusShard
 from verifier.display import display_fields
 from verifier.errors import MalformedInput
 from verifier.evidence import Evidence, StatusInfo, decode_claims
@@ -71,6 +74,11 @@ def _qr_input(
     url_or_fragment: object,
 ) -> tuple[Identifier, str, ParsedJws, Mapping[str, Any] | None]:
     path_id, jws = parse_qr(url_or_fragment)
+    if fragment_typ(jws) == QR3_TYP:
+        try:  # the signed JWS, rebuilt from the packed claims and the path (formats.qr)
+            jws = unpack_fragment(path_id, jws)
+        except ValueError as exc:
+            raise MalformedInput(_NOT_QR) from exc
     try:
         parsed = parse_jws(jws, MAX_QR_CHARS)
     except CaError as exc:
@@ -82,22 +90,23 @@ def _qr_input(
 
 
 def qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any] | None]:
-    """(expected ``typ``, claims as the policy reads them) for either QR spec.
+    """(expected ``typ``, claims as the policy reads them) for any QR spec.
 
-    ``ecert/qr/2`` does not repeat the type and issuer codes: they are read here from the
+    ``ecert/qr/2`` and ``/3`` do not repeat the type and issuer codes: they are read here from the
     signed ``id`` (so they are exactly as bound as before); names it never carries are dropped.
     An ``id`` that does not parse leaves them out, and the issuer check then fails.
     """
-    if claims is None or claims.get("spec") != QR2_SPEC:
+    if claims is None or claims.get("spec") not in (QR2_SPEC, QR3_SPEC):
         return QR1_TYP, claims
+    typ = QR3_TYP if claims.get("spec") == QR3_SPEC else QR2_TYP
     view = {k: v for k, v in claims.items() if k not in ("t", "iss", "tn", "in")}
     try:
         signed_id = parse_identifier(claims.get("id"))
     except MalformedIdentifier:
-        return QR2_TYP, view
+        return typ, view
     view["t"] = signed_id.type_code
     view["iss"] = signed_id.issuer_code
-    return QR2_TYP, view
+    return typ, view
 
 
 def _qr_kid(parsed: ParsedJws) -> str | None:
@@ -120,8 +129,26 @@ def _named(parsed: ParsedJws, x5t: str | None) -> ParsedJws:
     return dataclasses.replace(parsed, x5t_s256=x5t)
 
 
+def _shard_status(claims: Mapping[str, Any] | None, ident: Identifier,
+                  shards: Mapping[int, StatusShard]) -> tuple[StatusInfo, StatusShard] | None:
+    """The status the shard named by the claims' ``si`` records (None without one).
+
+    A shard keeps two bits per certificate, no version: the version is taken as current
+    (docs/verifying.md; the status list and the online check tell a superseded version)."""
+    si = (claims or {}).get("si")
+    if type(si) is not int or si < 0:
+        return None
+    number, entry = shard_of(si)
+    shard = shards.get(number)
+    if shard is None:
+        return None
+    info = StatusInfo(shard.status_code(entry), ident.version, None, None, "status-shard")
+    return info, shard
+
+
 def _offline_evidence(
-    url_or_fragment: str, trust_list: TrustList, status_list: StatusList, now: dt.datetime
+    url_or_fragment: str, trust_list: TrustList, status_list: StatusList | None,
+    now: dt.datetime, shards: Mapping[int, StatusShard],
 ) -> tuple[Evidence, str | None]:
     """The evidence an offline QR check reads, and the trust list's name of its department."""
     ident, jws, parsed, raw_claims = _qr_input(url_or_fragment)
@@ -134,31 +161,38 @@ def _offline_evidence(
     if trusted is None:
         older = when is not None and when > trust_list.issued_at
         note = "trust-list-older" if older else "unknown-signer"
-    entry = status_list.entries.get(ident.base)
+    entry = status_list.entries.get(ident.base) if status_list is not None else None
     status = None
+    lists = [trust_list.info] + ([status_list.info] if status_list is not None else [])
     if entry is not None:
         status = StatusInfo(entry.status, entry.version, entry.valid_to, None, "status-list")
+    from_shard = _shard_status(claims, ident, shards)
+    if from_shard is not None:  # the shard is the fresher, smaller source; the list adds version
+        lists.append(from_shard[1].info)
+        code = from_shard[0].code
+        status = from_shard[0] if status is None else dataclasses.replace(status, code=code)
     ev = Evidence(
         now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=expected_typ,
         key=trusted.key if trusted else None, claims=claims, signed_at=when, status=status,
-        lists=(trust_list.info, status_list.info), key_lookup_note=note,
+        lists=tuple(lists), key_lookup_note=note,
     )
     return ev, trusted.dept_name if trusted else None
 
 
 def verify_qr(
-    url_or_fragment: str, trust_list: TrustList, status_list: StatusList, now: dt.datetime
+    url_or_fragment: str, trust_list: TrustList, status_list: StatusList | None,
+    now: dt.datetime, shards: Mapping[int, StatusShard] | None = None,
 ) -> VerificationResult:
-    """Offline: the claim set's signature against the trust list, status from the status list."""
+    """Offline: the claim set's signature against the trust list; the status from the shard
+    an ``ecert/qr/3`` code names (when given: ``shards`` by number, ``verifier.bitstring``),
+    else from the status list. With neither, the status is unknown and so is the verdict."""
     now = require_aware(now)
-    ev, dept_name = _offline_evidence(url_or_fragment, trust_list, status_list, now)
+    ev, dept_name = _offline_evidence(url_or_fragment, trust_list, status_list, now,
+                                      shards or {})
     assert ev.identifier is not None  # _qr_input parsed it
     ident = ev.identifier
-    ages = {
-        "trust-list": (now - trust_list.issued_at).total_seconds(),
-        "status-list": (now - status_list.issued_at).total_seconds(),
-    }
-    entry = status_list.entries.get(ident.base)
+    ages = {info.name: (now - info.issued_at).total_seconds() for info in ev.lists}
+    entry = status_list.entries.get(ident.base) if status_list is not None else None
     current = None
     if entry is not None and entry.version > ident.version:
         current = f"{ident.base}.{entry.version:03d}"  # check char unknown offline
@@ -166,7 +200,7 @@ def verify_qr(
         QR_OFFLINE_POLICY.evaluate(ev),
         identifier=ident.text,
         checked_at=now,
-        status_code=entry.status if entry else None,
+        status_code=ev.status.code if ev.status else None,
         current_identifier=current,
         display=display_fields(ev.claims, dept_name),
         list_ages=ages,

@@ -45,12 +45,12 @@ class CertificateRepo:
     def create(self, *, base_identifier: str, type_code: str, type_version: int, issuer_code: str,
                serial: str, holder_hash: str, status: str, valid_from: dt.datetime | None,
                valid_to: dt.datetime | None, source_key: str | None,
-               now: dt.datetime) -> CertificateRecord:
+               now: dt.datetime, status_index: int | None = None) -> CertificateRecord:
         row = Certificate(base_identifier=base_identifier, type_code=type_code,
                           type_version=type_version, issuer_code=issuer_code, serial=serial,
                           holder_hash=holder_hash, status=status, current_version=1,
                           valid_from=valid_from, valid_to=valid_to, source_key=source_key,
-                          created_at=now, updated_at=now)
+                          status_index=status_index, created_at=now, updated_at=now)
         try:
             with self._s.begin_nested():
                 self._s.add(row)
@@ -197,6 +197,24 @@ class CertificateRepo:
         if status:
             q = q.where(Certificate.status == status)
         return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id).limit(limit))]
+
+    def search(self, *, issuer_codes: Collection[str], type_code: str | None = None,
+               status: str | None = None, holder_hash: str | None = None,
+               created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
+               before_id: int | None = None, limit: int = 50) -> list[CertificateRecord]:
+        """An issuing department's own certificates, newest first (keyset paging on id)."""
+        q = select(Certificate).where(Certificate.issuer_code.in_(list(issuer_codes)))
+        for column, value in ((Certificate.type_code, type_code), (Certificate.status, status),
+                              (Certificate.holder_hash, holder_hash)):
+            if value is not None:
+                q = q.where(column == value)
+        if created_from is not None:
+            q = q.where(Certificate.created_at >= created_from)
+        if created_to is not None:
+            q = q.where(Certificate.created_at < created_to)
+        if before_id is not None:
+            q = q.where(Certificate.id < before_id)
+        return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id.desc()).limit(limit))]
 
     def iter_versions(self, issuer_code: str | None = None) -> Iterator[VersionRecord]:
         q = select(CertificateVersion).order_by(CertificateVersion.id)

@@ -17,25 +17,49 @@ class StatusIndexRepo:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def assign(self, certificate_id: int, shard_size: int) -> int:
-        """Give the certificate a random free index (its existing one if it has one).
+    def pick(self, count: int, shard_size: int) -> list[int]:
+        """``count`` distinct random indexes no certificate holds, for new certificates.
 
-        Shards open as the register grows, keeping them at most half full, so the index
-        says nothing about issuance order. A concurrent pick of the same slot fails the
-        unique constraint at commit, like any other conflict.
+        Issuance calls this in its own transaction and stores the indexes with the rows (and
+        in their signed records). Shards open as the register grows, keeping them at most
+        half full, so an index says nothing about issuance order. Two concurrent issuances
+        drawing the same slot (about 1 in 2N) meet the unique constraint at insert.
         """
+        if count <= 0:
+            return []
+        used = int(self._s.scalar(
+            select(func.count()).where(Certificate.status_index.is_not(None))) or 0)
+        shards = max(1, -(-((used + count) * MAX_FILL) // shard_size))
+        chosen: set[int] = set()
+        while len(chosen) < count:
+            want = [secrets.randbelow(shards * shard_size) for _ in range(count - len(chosen))]
+            fresh = {i for i in want if i not in chosen}
+            candidates = sorted(fresh)
+            for start in range(0, len(candidates), 500):
+                part = candidates[start:start + 500]
+                taken = self._s.scalars(select(Certificate.status_index)
+                                        .where(Certificate.status_index.in_(part))).all()
+                fresh.difference_update(int(t) for t in taken if t is not None)
+            chosen.update(fresh)
+        out = list(chosen)
+        secrets.SystemRandom().shuffle(out)
+        return out
+
+    def without_index(self, limit: int) -> list[int]:
+        """Ids of certificates issued before indexes were given at issuance (backfill)."""
+        return [int(i) for i in self._s.scalars(
+            select(Certificate.id).where(Certificate.status_index.is_(None))
+            .order_by(Certificate.id).limit(limit))]
+
+    def assign(self, certificate_id: int, shard_size: int) -> int:
+        """Give the certificate a random free index (its existing one if it has one): the
+        backfill of certificates issued before indexes were given at issuance."""
         row = self._s.get(Certificate, certificate_id)
         if row is None:
             raise NotFound("certificate not found")
         if row.status_index is not None:
             return row.status_index
-        used = self._s.scalar(select(func.count()).where(Certificate.status_index.is_not(None)))
-        shards = max(1, -(-((int(used or 0) + 1) * MAX_FILL) // shard_size))
-        while True:
-            index = secrets.randbelow(shards * shard_size)
-            taken = self._s.scalar(select(Certificate.id).where(Certificate.status_index == index))
-            if taken is None:
-                break
+        index = self.pick(1, shard_size)[0]
         self._s.execute(update(Certificate).where(Certificate.id == certificate_id)
                         .values(status_index=index)
                         .execution_options(synchronize_session=False))

@@ -1,7 +1,10 @@
 """`ecert verify` and `ecert trust-bundle`: check a PDF, a QR URL or an identifier.
 
-Offline: from a trust bundle (root certificate, signed trust list and status list) that
-`ecert trust-bundle --url BASE --out DIR` downloaded; stale lists give "unknown", never "valid".
+Offline: from a trust bundle (root certificate, signed trust list and status list, and the
+status shards asked for with ``--shard N``: ``status-shard-N.gz`` and its signature
+``status-shard-N.jws``) that `ecert trust-bundle --url BASE --out DIR` downloaded; stale lists
+give "unknown", never "valid". An ``ecert/qr/3`` code takes its status from its shard when the
+bundle has it, else from the status list.
 Online: with `--data-dir`, against the central store itself.
 """
 
@@ -16,15 +19,18 @@ import typer
 
 from ecert.cli.common import DataDir, Demo, console, err, platform_for
 from ecert.errors import UsageError
+from formats.statuslist import SIGNATURE_HEADER
 
 BUNDLE_FILES = {"root": "ca.pem", "trust": "trust-list.jws", "status": "status-list.jws",
                 "root_crl": "root.crl"}
 
 
 def trust_bundle(url: Annotated[str, typer.Option("--url", help="platform base URL")],
-                 out: Annotated[Path, typer.Option("--out", help="directory to write")]) -> None:
-    """Download the root certificate, the signed trust list and the status list (and the
-    root's CRL: an issuing CA it revokes then signs nothing the bundle accepts)."""
+                 out: Annotated[Path, typer.Option("--out", help="directory to write")],
+                 shard: Annotated[list[int] | None, typer.Option(
+                     "--shard", help="also this status shard (repeatable)")] = None) -> None:
+    """Download the root certificate, the signed trust list, the status list (and shards), and
+    the root's CRL: an issuing CA it revokes then signs nothing the bundle accepts."""
     base = url.rstrip("/")
     out.mkdir(parents=True, exist_ok=True)
     with httpx.Client(timeout=30) as client:
@@ -34,6 +40,11 @@ def trust_bundle(url: Annotated[str, typer.Option("--url", help="platform base U
             r = client.get(base + path)
             r.raise_for_status()
             (out / name).write_bytes(r.content)
+        for n in shard or ():
+            r = client.get(f"{base}/pki/status/{n}")
+            r.raise_for_status()
+            (out / f"status-shard-{n}.gz").write_bytes(r.content)
+            (out / f"status-shard-{n}.jws").write_text(r.headers[SIGNATURE_HEADER] + "\n")
         r = client.get(base + "/pki/crl/root.crl")
         if r.status_code == 200:
             (out / BUNDLE_FILES["root_crl"]).write_bytes(r.content)
@@ -51,6 +62,18 @@ def _bundle(path: Path) -> tuple[bytes, str, str, bytes | None]:
                 crl_file.read_bytes() if crl_file.is_file() else None)
     except FileNotFoundError as exc:
         raise UsageError(f"{path} is not a trust bundle (run `ecert trust-bundle`)") from exc
+
+
+def _shards(path: Path, root_der: bytes, now: Any) -> dict[int, Any]:
+    """The bundle's status shards by number (verifier.bitstring), stale ones included."""
+    from verifier.bitstring import load_shard
+
+    out = {}
+    for sig in sorted(path.glob("status-shard-*.jws")):
+        n = int(sig.stem.rsplit("-", 1)[1])
+        out[n] = load_shard(sig.read_text().strip(), sig.with_suffix(".gz").read_bytes(),
+                            root_der, now, shard=n, allow_stale=True)
+    return out
 
 
 def _print(result: Any, as_json: bool) -> None:
@@ -105,7 +128,7 @@ def verify(target: Annotated[str | None, typer.Argument(help="FILE.pdf or IDENTI
     status = load_status_list(status_jws, root_der, now, allow_stale=True, root_crl=root_crl)
     if qr is not None:
         trust = load_trust_list(trust_jws, root_der, now, allow_stale=True, root_crl=root_crl)
-        _print(verify_qr(qr, trust, status, now), as_json)
+        _print(verify_qr(qr, trust, status, now, shards=_shards(bundle, root_der, now)), as_json)
     elif target is not None and target.lower().endswith(".pdf"):
         _print(verify_pdf(None, _read(target), root_der, now, status_list=status), as_json)
     else:

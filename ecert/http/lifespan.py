@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from ecert.services import status_backfill
 from ecert.services.housekeeping import run_once
 
 log = logging.getLogger("ecert.housekeeping")
@@ -19,6 +20,10 @@ log = logging.getLogger("ecert.housekeeping")
 @contextlib.asynccontextmanager
 async def periodic(platform: Any, interval: float) -> AsyncIterator[None]:
     async def loop() -> None:
+        try:  # at start-up: status indexes of certificates issued before they existed
+            await run_in_threadpool(status_backfill.run, platform)
+        except Exception:
+            log.exception("status index backfill failed")
         while True:
             await asyncio.sleep(interval)
             try:

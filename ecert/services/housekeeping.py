@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecert.services import resign
+from ecert.services import resign, status_backfill
 from verifier import objections
 
 LAPSE_BATCH = 500
@@ -21,6 +21,7 @@ def run_once(platform: Any) -> None:
     objections flagged to the supervising department (Art. 17), and what a compromised key
     sealed re-signed."""
     now = platform.now()
+    status_backfill.run(platform)  # status indexes of certificates issued before they existed
     with platform.writing():
         pass  # a head on time (T seconds) even when nothing else is written
     platform.auth_failures.flush(platform.store, now)  # summaries of closed windows

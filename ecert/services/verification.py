@@ -133,7 +133,8 @@ def invalidate_lists(p: Platform) -> None:
 
 @dataclass(frozen=True)
 class SignedShard:
-    jws: str
+    jws: str  # the root-signed description (ecert/status-shard/2), served in a header
+    gz: bytes  # the gzip bytes it describes, served as the body
     etag: str
     generation: int
     digest: str
@@ -162,14 +163,14 @@ def signed_shard(p: Platform, shard: int) -> SignedShard:
                 return hit
             entries = uow.status_index.shard(shard, bitstring.SHARD_SIZE)
             signer, cert_der, chain = p.pki.list_signer(uow)
-        payload = bitstring.build_shard(shard, entries, now, ttl)
-        digest = hashlib.sha256(payload["encoded_list"].encode()).hexdigest()
+        body = bitstring.build_shard(shard, entries, now, ttl)
+        digest = str(body.meta["sha256"])
         if fresh and hit is not None and hit.digest == digest:
             out = dataclasses.replace(hit, generation=generation)
         else:
-            jws = sign_document(payload, signer, cert_der, chain)
-            out = SignedShard(jws, '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"',
-                              generation, digest, now)
+            jws = sign_document(body.meta, signer, cert_der, chain)
+            etag = '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"'
+            out = SignedShard(jws, body.gz, etag, generation, digest, now)
         shards[shard] = out
         return out
 

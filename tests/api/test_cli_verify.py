@@ -56,3 +56,26 @@ def test_tampered_qr_and_bad_input_fail_closed(issued, capsys) -> None:  # type:
     assert main(["verify", str(d / "missing.pdf"), "--bundle", str(d / "bundle")]) == 2
     assert main(["verify", "--qr", url, "--bundle", str(d / "nowhere")]) == 2
     capsys.readouterr()
+
+
+def test_offline_qr3_from_the_bundles_status_shard(issued, template, capsys) -> None:  # type: ignore[no-untyped-def]
+    """issue #9 §2: an ecert/qr/3 code takes its status from the one shard it names."""
+    import json
+
+    from tests.api.conftest import serve
+
+    d, si = issued["dir"], issued["record"]["status_index"]
+    with serve(template.platform, housekeeping=False) as live_url:
+        assert main(["trust-bundle", "--url", live_url, "--out", str(d / "sharded"),
+                     "--shard", str(si // 131072)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--qr", issued["qr_url"], "--bundle", str(d / "sharded"),
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "valid" and "status-shard" in json.dumps(out)
+    gz = d / "sharded" / f"status-shard-{si // 131072}.gz"
+    data = bytearray(gz.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    gz.write_bytes(bytes(data))  # not the bytes the root signed
+    assert main(["verify", "--qr", issued["qr_url"], "--bundle", str(d / "sharded")]) != 0
+    capsys.readouterr()

@@ -20,17 +20,27 @@ from tests.conftest import auth
 
 
 def _parts(url: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(URL before ``#``, header, whole claim set; an ecert/qr/3 fragment unpacked)."""
+    from formats.qr import QR3_TYP, unpack_fragment
+
     before, _, jws = url.partition("#")
+    header = json.loads(b64url_decode(jws.split(".")[0]))
+    if header.get("typ") == QR3_TYP:
+        jws = unpack_fragment(before.rsplit("/", 1)[1], jws)
     h, c, _s = jws.split(".")
-    return before, json.loads(b64url_decode(h)), json.loads(b64url_decode(c))
+    return before, header, json.loads(b64url_decode(c))
 
 
 def sign_qr(url: str, signer: Any, claims: dict[str, Any]) -> str:
-    """``url``'s QR with ``claims`` signed by ``signer`` under the same header."""
+    """``url``'s QR with ``claims`` signed by ``signer`` under the same header (packed as
+    ecert/qr/3 codes are)."""
+    from formats.qr import QR3_TYP, pack_fragment
+
     before, header, _claims = _parts(url)
     signing_input = f"{b64url(canonical_json(header))}.{b64url(canonical_json(claims))}"
     sig = b64url(der_to_raw_signature(signer.sign(signing_input.encode("ascii"))))
-    return f"{before}#{signing_input}.{sig}"
+    jws = f"{signing_input}.{sig}"
+    return f"{before}#{pack_fragment(jws) if header.get('typ') == QR3_TYP else jws}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,6 +18,8 @@ from formats.qr import (
     QR1_TYP,
     QR2_SPEC,
     QR2_TYP,
+    QR3_SPEC,
+    QR3_TYP,
     QR_SPEC,
     QR_SPEC_BY_TYP,
     QR_SPECS,
@@ -40,8 +42,8 @@ NOW = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)
 IDENT = "1.2.156.3005.2.11540000MB00000016001.11540000MB00000029.202600000001.001.V"
 
 
-def _record(holder: Holder) -> dict[str, object]:
-    return build_record(
+def _kwargs(holder: Holder = Holder("张三丰", "11010519491231002X", CITIZEN)) -> dict:
+    return dict(
         identifier=IDENT, version=1, previous=None, type_code="11540000MB00000016001",
         type_name="培训合格证书", type_version=1, licence_number="No.1", issuer_name="某局",
         issuer_code="11540000MB00000029", issue_date=dt.date(2026, 11, 29), holder=holder,
@@ -49,18 +51,25 @@ def _record(holder: Holder) -> dict[str, object]:
         seal="s", fields={"b": 1, "a": "二"})
 
 
+def _record(holder: Holder) -> dict[str, object]:
+    return build_record(**_kwargs(holder))
+
+
 def test_constants_are_the_documented_ones() -> None:
     assert (RECORD_SPEC, RECORD_TYP) == ("ecert/record/1", "ecert-record+jws")
     assert (QR1_SPEC, QR1_TYP, QR2_SPEC, QR2_TYP) == ("ecert/qr/1", "ecert-qr+jws", "ecert/qr/2",
                                                       "eqr")
-    assert (QR_SPEC, QR_TYP) == (QR2_SPEC, QR2_TYP)  # what ecert issues
-    assert QR_SPEC_BY_TYP == {"eqr": "ecert/qr/2", "ecert-qr+jws": "ecert/qr/1"}
+    assert (QR_SPEC, QR_TYP) == (QR3_SPEC, QR3_TYP) == ("ecert/qr/3", "eqr3")  # issued now
+    assert QR_SPEC_BY_TYP == {"eqr3": "ecert/qr/3", "eqr": "ecert/qr/2",
+                              "ecert-qr+jws": "ecert/qr/1"}
     assert QR_SPECS[QR1_SPEC].key_header == "x5t#S256" and QR_SPECS[QR2_SPEC].key_header == "kid"
 
 
 def test_record_and_its_canonical_bytes() -> None:
     rec = _record(Holder("张三丰", "11010519491231002X", CITIZEN))
-    assert tuple(rec) == RECORD_FIELDS
+    assert tuple(rec) == RECORD_FIELDS[:-1]  # signed before status indexes (issue #9)
+    indexed = build_record(**{**_kwargs(), "status_index": 7})
+    assert tuple(indexed) == RECORD_FIELDS and indexed["status_index"] == 7
     assert rec["signed_at"] == "2026-11-29T02:00:00Z" and rec["validity"] == {
         "from": "2026-11-29", "to": None}
     data = canonical_bytes(rec)

@@ -69,10 +69,17 @@ def test_as_json_is_plain_json_with_what_a_js_verifier_needs() -> None:
     value = spec.as_json()
     assert json.loads(json.dumps(value, ensure_ascii=False)) == value
     assert value["kid"]["chars"] == 12 and len(value["kid"]["alphabet"]) == 64
-    assert value["typ"] == {"record": "ecert-record+jws", "ecert/qr/2": "eqr",
-                            "ecert/qr/1": "ecert-qr+jws"}
-    assert value["qr"]["issued"] == "ecert/qr/2"
-    assert value["qr"]["spec_by_typ"] == {"eqr": "ecert/qr/2", "ecert-qr+jws": "ecert/qr/1"}
+    assert value["typ"] == {"record": "ecert-record+jws", "ecert/qr/3": "eqr3",
+                            "ecert/qr/2": "eqr", "ecert/qr/1": "ecert-qr+jws"}
+    assert value["qr"]["issued"] == "ecert/qr/3"
+    assert value["qr"]["spec_by_typ"] == {"eqr3": "ecert/qr/3", "eqr": "ecert/qr/2",
+                                          "ecert-qr+jws": "ecert/qr/1"}
+    assert value["qr"]["specs"]["ecert/qr/3"]["packed"] == ["h", "hc", "vf", "vt", "iat", "rh",
+                                                            "si"]
+    assert value["status_shard"] == {
+        "spec": "ecert/status-shard/2", "size": 131072, "bits": 2,
+        "entry_codes": ["01", "02", "07", "99"], "signature_header": "Ecert-Shard-Signature",
+        "path": "/pki/status/"}
     assert value["qr"]["specs"]["ecert/qr/1"]["claims"][:4] == ["spec", "id", "t", "tn"]
     assert {c: s["verdict"] for c, s in value["statuses"].items()} == {
         "01": "valid", "02": "suspended", "03": "revoked", "04": "cancelled", "05": "expired",

@@ -163,10 +163,13 @@ def test_printed_qr_is_the_citizen_url_with_a_valid_jws(env: Env, signed: bytes)
     url = env.docs.qr_url(env.identifier, LATER)
     assert url.startswith(f"https://ecert.test/v/{env.identifier}#")
     assert _decode((env.tmp / "page.png").read_bytes()) == [url]
-    jws = url.split("#", 1)[1]
+    from formats.qr import unpack_fragment
+
+    jws = unpack_fragment(env.identifier, url.split("#", 1)[1])  # ecert/qr/3, packed
     claims = json.loads(verify_jws_with_cert(jws, env.dept_cert))
     assert claims["id"] == env.identifier and claims["h"].endswith("*")
-    assert json.loads(b64url_decode(jws.split(".")[0]))["typ"] == "eqr"
+    assert isinstance(claims["si"], int)
+    assert json.loads(b64url_decode(jws.split(".")[0]))["typ"] == "eqr3"
 
 
 @poppler

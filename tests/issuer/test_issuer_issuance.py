@@ -215,13 +215,16 @@ def test_succession_resigns_with_successor_key(world: World) -> None:
 def test_qr_claims_and_jws(world: World) -> None:
     r = world.svc.issue(A, TYPE_A, good_data(), NOW)
     c = world.svc.qr_claims(r.identifier, NOW)
-    assert c["spec"] == "ecert/qr/2" and c["h"] == "张*" and c["hc"].startswith("540")
+    assert c["spec"] == "ecert/qr/3" and c["h"] == "张*" and c["hc"].startswith("540")
+    assert c["si"] == r.record["status_index"]  # drawn at issuance, signed in the record
     assert not {"t", "tn", "iss", "in"} & c.keys()  # codes are in the id; names elsewhere
     assert c["hc"].endswith(r.record["holder"]["code"][-4:]) and "*" in c["hc"]
     assert c["vf"] == "2026-11-29" and c["vt"] == "2029-11-28" and c["iat"] == int(NOW.timestamp())
-    jws = world.svc.qr_jws(r.identifier, NOW)
+    from formats.qr import unpack_fragment
+
+    jws = unpack_fragment(r.identifier, world.svc.qr_jws(r.identifier, NOW))
     hdr = parse_jws(jws).header
-    assert hdr == {"alg": "ES256", "typ": "eqr",
+    assert hdr == {"alg": "ES256", "typ": "eqr3",
                    "kid": world.keys.keys[DEPT_A].x5t_s256[:12]}
     assert json.loads(verify_jws_with_cert(jws, world.keys.keys[DEPT_A].cert_der)) == c
     url = citizen_url("https://ecert.test", r.identifier, jws)

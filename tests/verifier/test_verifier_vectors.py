@@ -21,6 +21,8 @@ VEC = Path(os.environ.get("ECERT_VECTORS",
                           Path(__file__).resolve().parents[2] / "docs" / "vectors"))
 DOC = json.loads((VEC / "qr-cases.json").read_text())
 PDF_DOC = json.loads((VEC / "pdf-cases.json").read_text())
+QR3 = VEC / "qr3"
+QR3_DOC = json.loads((QR3 / "qr-cases.json").read_text())
 
 
 def _at(doc: dict) -> dt.datetime:
@@ -37,6 +39,36 @@ def test_vector(case):
     assert r.verdict.value == case["verdict"], r.failed
     if case["reason"]:
         assert case["reason"] in [c.reason for c in r.failed]
+
+
+@pytest.mark.parametrize("case", QR3_DOC["cases"], ids=lambda c: c["name"])
+def test_qr3_vector_from_one_shard(case):
+    """ecert/qr/3 (issue #9 §2): the trust list and the one status shard, no status list."""
+    from verifier.bitstring import load_shard
+
+    at = _at(QR3_DOC)
+    root = der_from_pem((QR3 / "root.pem").read_text())
+    trust = load_trust_list((QR3 / "trust-list.jws").read_text(), root, at)
+    shards = {}
+    for sig in QR3.glob("status-shard-*.jws"):
+        n = int(sig.stem.rsplit("-", 1)[1])
+        shards[n] = load_shard(sig.read_text(), sig.with_suffix(".gz").read_bytes(), root, at,
+                               shard=n)
+    r = verify_qr(case["url"], trust, None, at, shards=shards)
+    assert r.verdict.value == case["verdict"], r.failed
+    if case["reason"]:
+        assert case["reason"] in [c.reason for c in r.failed]
+
+
+def test_qr3_vectors_are_qr3_and_cover_the_statuses():
+    typs = {json.loads(b64url_decode(c["url"].split("#", 1)[1].split(".")[0]))["typ"]
+            for c in QR3_DOC["cases"]}
+    assert typs == {"eqr3"}
+    packed = [json.loads(b64url_decode(c["url"].split("#", 1)[1].split(".")[1]))
+              for c in QR3_DOC["cases"]]
+    assert any(p[3] is None for p in packed)  # an open-ended validity (vt null)
+    assert {c["verdict"] for c in QR3_DOC["cases"]} == {
+        "valid", "invalid", "revoked", "suspended", "cancelled", "expired"}
 
 
 @pytest.mark.parametrize("case", PDF_DOC["cases"], ids=lambda c: c["name"])

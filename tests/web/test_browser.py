@@ -222,7 +222,7 @@ def test_service_worker_verifies_offline(world: World, browser) -> None:  # type
         browser.goto(local)  # now controlled by the service worker, which caches the page
         browser.wait("navigator.serviceWorker.controller !== null")
         browser.wait("document.getElementById('result').dataset.verdict === 'valid'")
-        browser.wait("caches.open('ecert-v2').then(c => c.match('/v/__shell__'))"
+        browser.wait("caches.open('ecert-v3').then(c => c.match('/v/__shell__'))"
                      ".then(r => !!r)")
     finally:
         server.should_exit = True
@@ -296,7 +296,7 @@ def test_page_verifies_again_when_only_the_fragment_changes(
 
     head, payload, sig = local.split("#", 1)[1].split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["vt"] = "2099-12-31"  # a longer validity, signature unchanged
+    claims[3] = "2099-12-31"  # vt in the packed ecert/qr/3 claims; signature unchanged
     body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     forged = f"{head}.{body}.{sig}"
     browser.js(f"location.hash = {forged!r}")

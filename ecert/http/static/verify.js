@@ -8,9 +8,11 @@
  *    GET /api/v1/public/status/<identifier> without one: status only); offline,
  *    from the root-signed status list the service worker cached (if still fresh).
  * Fails closed: anything not proven valid is "invalid" (forged/tampered) or "unknown".
- * Two claim-set specs (docs/formats.md): ecert/qr/2 (short typ, key named by its kid, type and
- * issuer codes read from the signed id, names from the trust list / live status) and the
- * legacy ecert/qr/1 (long typ, x5t#S256, t/tn/iss/in members) still on paper.
+ * Three claim-set specs (docs/formats.md): ecert/qr/3 as issued now (packed: the payload is an
+ * array, spec and id are rebuilt from typ and path; it names the status index si, so the one
+ * root-signed shard /pki/status/<si / size> gives the status offline), ecert/qr/2 (short typ,
+ * key named by its kid, type and issuer codes read from the signed id, names from the trust
+ * list / live status) and the legacy ecert/qr/1 (long typ, x5t#S256, t/tn/iss/in members).
  */
 (function () {
   'use strict';
@@ -28,7 +30,11 @@
     return SPEC.statuses[c].verdict === 'valid';
   })[0];
   var QR_SPECS = SPEC.qr.spec_by_typ;               // typ -> spec
-  var QR2 = SPEC.qr.issued;
+  var QR3 = SPEC.qr.issued;
+  var QR2 = Object.keys(SPEC.qr.specs).filter(function (s) {
+    return s !== QR3 && SPEC.qr.specs[s].key_header === 'kid';
+  })[0];
+  var SHARD = SPEC.status_shard;
   var KID_CHARS = SPEC.kid.chars;
   var LABELS = [['tn', '证照名称'], ['t', '证照类型代码'], ['h', '持证主体'], ['hc', '证件号码'],
     ['in', '签发部门'], ['vf', '有效期起'], ['vt', '有效期至']];
@@ -142,6 +148,41 @@
     return { path: m ? decodeURIComponent(m[1]) : null, fragment: url.slice(at + 1) };
   }
 
+  // RFC 8785 of a flat claim set (strings and integers): what the department signed.
+  function canonical(obj) {
+    return '{' + Object.keys(obj).sort().map(function (k) {
+      return JSON.stringify(k) + ':' + JSON.stringify(obj[k]);
+    }).join(',') + '}';
+  }
+
+  function b64uEncode(bytes) {
+    var bin = '';
+    for (var i = 0; i < bytes.length; i++) { bin += String.fromCharCode(bytes[i]); }
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  // formats.qr.unpack_fragment: a packed ecert/qr/3 fragment -> the compact JWS it stands for
+  // (header, canonical claim set with spec and the path's id, signature). Others unchanged.
+  function expandFragment(pathId, fragment) {
+    var parts = String(fragment).split('.'), spec = SPEC.qr.specs[QR3], header;
+    if (parts.length !== 3) { throw new Error('not a compact JWS'); }
+    header = json(b64u(parts[0]));
+    if (!header || header.typ !== spec.typ) { return fragment; }
+    if (typeof pathId !== 'string') { throw new Error('qr/3 needs the path'); }
+    var values = json(b64u(parts[1])), claims = { spec: QR3, id: pathId };
+    if (!Array.isArray(values) || values.length !== spec.packed.length) { throw new Error('packed'); }
+    spec.packed.forEach(function (k, i) {
+      var v = values[i];
+      if (v === null && spec.optional.indexOf(k) >= 0) { return; }
+      if (v === null && spec.nullable.indexOf(k) >= 0) { claims[k] = null; return; }
+      var num = k === 'iat' || k === 'si';
+      if (num ? !(typeof v === 'number' && Math.floor(v) === v && v >= 0 && v < Math.pow(2, 40))
+        : typeof v !== 'string') { throw new Error('packed ' + k); }
+      claims[k] = v;
+    });
+    return parts[0] + '.' + b64uEncode(new TextEncoder().encode(canonical(claims))) + '.' + parts[2];
+  }
+
   function decodeClaims(part) {
     try {
       var c = json(b64u(part));
@@ -151,7 +192,7 @@
 
   // verifier.qr.qr_claims_view: ecert/qr/2 names no type or issuer; both are in the signed id.
   function claimsView(claims, key) {
-    if (!claims || claims.spec !== QR2) { return claims; }
+    if (!claims || (claims.spec !== QR2 && claims.spec !== QR3)) { return claims; }
     var view = {}, id;
     Object.keys(claims).forEach(function (k) {
       if (['t', 'iss', 'tn', 'in'].indexOf(k) < 0) { view[k] = claims[k]; }
@@ -164,8 +205,11 @@
   }
 
   function expectedTyp(claims) {
-    var legacy = Object.keys(SPEC.qr.specs).filter(function (s) { return s !== QR2; })[0];
-    return SPEC.qr.specs[claims && claims.spec === QR2 ? QR2 : legacy].typ;
+    var legacy = Object.keys(SPEC.qr.specs).filter(function (s) {
+      return s !== QR2 && s !== QR3;
+    })[0];
+    var spec = claims && (claims.spec === QR2 || claims.spec === QR3) ? claims.spec : legacy;
+    return SPEC.qr.specs[spec].typ;
   }
 
   function signedAt(claims) {
@@ -348,13 +392,53 @@
     return (await readList(await resp.text(), root, spec, name)) || { bad: true };
   }
 
+  // verifier.bitstring.load_shard: the description signed by the root (signature header),
+  // the SHA-256 of the gzip body it names, then the bitstring. {name, payload, issued, next, raw}
+  async function readShard(jws, gz, root, number, now) {
+    if (!jws || !(gz instanceof Uint8Array) || gz.length > 48 * 1024) { return null; }
+    var meta = await readList(jws, root, SHARD.spec, 'status-shard', now);
+    if (!meta || meta.payload.shard !== number || meta.payload.size !== SHARD.size ||
+        meta.payload.status_size !== SHARD.bits) { return null; }
+    var digest = new Uint8Array(await crypto.subtle.digest('SHA-256', gz));
+    if (b64uEncode(digest) !== meta.payload.sha256) { return null; }
+    var stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'));
+    var raw = new Uint8Array(await new Response(stream).arrayBuffer());
+    if (raw.length !== SHARD.size * SHARD.bits / 8) { return null; }
+    meta.raw = raw;
+    return meta;
+  }
+
+  // One shard from the server (the service worker revalidates its copy with the ETag).
+  async function loadShard(number, root) {
+    var resp = await fetch(SHARD.path + number, { cache: 'no-cache' });
+    if (!resp.ok) { throw new Error('http ' + resp.status); }
+    var gz = new Uint8Array(await resp.arrayBuffer());
+    return (await readShard(resp.headers.get(SHARD.signature_header), gz, root, number)) ||
+      { bad: true };
+  }
+
+  function shardNumber(claims) {
+    var si = claims ? claims.si : null;
+    return typeof si === 'number' && Math.floor(si) === si && si >= 0 ? Math.floor(si / SHARD.size) : null;
+  }
+
+  // The status entry the shard keeps for the claims' si, as a status list entry (no version:
+  // a shard keeps two bits, the version is taken as current; docs/verifying.md).
+  function shardStatus(shard, claims, ident) {
+    var slot = claims.si % SHARD.size, byte = shard.raw[slot >> 2];
+    var value = (byte >> (6 - 2 * (slot & 3))) & 3;
+    return { id: ident.base, s: SHARD.entry_codes[value], v: ident.version, vt: null };
+  }
+
   /* verifier.qr.verify_qr in the browser: a QR URL against a trust list and a status list
-   * (compact JWS, signed by `root` = {jwk, x5t}) at `now` (ms). Returns {verdict, checks}. */
-  async function verifyQrOffline(url, trustJws, statusJws, root, now) {
-    var ident, frag, trust, status;
+   * (compact JWS, signed by `root` = {jwk, x5t}) at `now` (ms). Returns {verdict, checks}.
+   * `shard` (optional, {number, jws, gz: Uint8Array}) is the status shard a qr/3 code names;
+   * `statusJws` may then be null. */
+  async function verifyQrOffline(url, trustJws, statusJws, root, now, shard) {
+    var ident, frag, trust, status = null, sh = null;
     try {
       var qr = splitQr(String(url).trim());
-      frag = qr.fragment;
+      frag = expandFragment(qr.path, qr.fragment);
       if (frag.split('.').length !== 3) { throw new Error('fragment'); }
       var unverified = decodeClaims(frag.split('.')[1]);
       ident = parseIdentifier(qr.path !== null ? qr.path : (unverified || {}).id);
@@ -362,13 +446,20 @@
       return { verdict: 'invalid', checks: [fail('qr', 'malformed', '不是本平台的证照二维码')] };
     }
     trust = await readList(trustJws, root, SPEC.lists.trust, 'trust-list', now);
-    status = await readList(statusJws, root, SPEC.lists.status, 'status-list', now);
-    if (!trust || !status) {
+    if (statusJws) { status = await readList(statusJws, root, SPEC.lists.status, 'status-list', now); }
+    if (shard) { sh = await readShard(shard.jws, shard.gz, root, shard.number, now); }
+    if (!trust || (statusJws && !status) || (shard && !sh) || (!status && !sh)) {
       return { verdict: 'unknown', checks: [undecided('list-freshness', 'list-invalid', '列表签名无效')] };
     }
     var claim = await claimChecks(ident, frag, trust, now);
-    var checks = [freshnessCheck([trust, status], now)].concat(claim.checks,
-      recordChecks(ident, claim.claims, listedStatus(status, ident), now));
+    var entry = status ? listedStatus(status, ident) : null;
+    if (sh && claim.claims && shardNumber(claim.claims) === sh.payload.shard) {
+      var fromShard = shardStatus(sh, claim.claims, ident);
+      entry = entry ? Object.assign({}, entry, { s: fromShard.s }) : fromShard;
+    }
+    var lists = [trust].concat(status ? [status] : [], sh ? [sh] : []);
+    var checks = [freshnessCheck(lists, now)].concat(claim.checks,
+      recordChecks(ident, claim.claims, entry, now));
     return { verdict: deriveVerdict(checks), checks: checks };
   }
 
@@ -413,7 +504,12 @@
       checks.push([false, '证照标识格式错误']);
       return { verdict: 'invalid', age: age };
     }
-    var r = await claimChecks(ident, fragment, list, now);
+    var jws;
+    try { jws = expandFragment(identifier, fragment); } catch (e) {
+      checks.push([false, '二维码数据格式错误（不是本平台签发的二维码）']);
+      return { verdict: 'invalid', age: age };
+    }
+    var r = await claimChecks(ident, jws, list, now);
     r.checks.forEach(function (c) { if (c.reason !== 'not-run') { checks.push([c.passed, c.message]); } });
     var res = { verdict: deriveVerdict(r.checks), claims: r.claims, age: age, ident: ident };
     // Only the key's compromise stands between these claims and valid: the server may vouch.
@@ -436,6 +532,27 @@
       return { verdict: deriveVerdict(recordChecks(frag.ident, frag.claims, entry, now)),
         age: ageText(now - list.issued) };
     } catch (e) { return null; }
+  }
+
+  // ecert/qr/3: the status its one shard records (the service worker revalidates its copy).
+  async function statusFromShard(frag, root) {
+    var n = shardNumber(frag.claims);
+    if (n === null || !root) { return null; }
+    try {
+      var sh = await loadShard(n, root), now = Date.now();
+      if (sh.bad) { return { verdict: 'unknown', bad: true }; }
+      if (now >= sh.next) { return null; }
+      var entry = shardStatus(sh, frag.claims, frag.ident);
+      return { verdict: deriveVerdict(recordChecks(frag.ident, frag.claims, entry, now)),
+        age: ageText(now - sh.issued) };
+    } catch (e) { return null; }
+  }
+
+  function worse(a, b) {
+    var ia = PRIORITY.indexOf(a), ib = PRIORITY.indexOf(b);
+    if (ia < 0) { return b; }
+    if (ib < 0) { return a; }
+    return ia <= ib ? a : b;
   }
 
   function show(verdict, claims, display, checks, age, current) {
@@ -502,6 +619,13 @@
     } else {
       checks.push([null, '链接中没有二维码签名数据：未核验纸面二维码内容，仅显示平台当前状态']);
     }
+    var fromShard = (frag && frag.verdict === 'valid') ? await statusFromShard(frag, root) : null;
+    if (fromShard && fromShard.bad) {
+      checks.push([null, '状态分片签名无效']);
+    } else if (fromShard) {
+      checks.push([fromShard.verdict === 'valid', '状态分片（平台根证书签名，' + fromShard.age +
+        '前签发）记载状态：' + TEXT[fromShard.verdict]]);
+    }
     var live = await livePromise;
     var verdict, age = frag && frag.age, current = null;
     if (live && live.verdict) {
@@ -509,7 +633,8 @@
         '（北京时间 ' + beijingTime(live.checked_at) + ' 查询）']);
       current = live.current_identifier;
     } else {
-      var offline = (frag && frag.verdict === 'valid') ? await statusFromList(frag, root) : null;
+      var offline = fromShard && !fromShard.bad ? fromShard
+        : ((frag && frag.verdict === 'valid') ? await statusFromList(frag, root) : null);
       if (offline) {
         checks.push([offline.verdict === 'valid', '离线：状态列表（' + offline.age + '前）记载状态：' +
           TEXT[offline.verdict]]);
@@ -528,6 +653,7 @@
     } else {
       verdict = TEXT[live.verdict] ? live.verdict : 'unknown';
     }
+    if (fromShard && verdict === 'valid') { verdict = worse(verdict, fromShard.verdict); }
     var shown = frag && frag.verdict === 'valid' ? frag.claims : null;
     if (shown && live && live.display) {
       // ecert/qr/2 carries no type name (nor an organisation's name): the live answer has them
@@ -546,7 +672,8 @@
   }
 
   // for the published vectors (tests/web/test_vectors_browser.py) and other pages' scripts
-  self.EcertVerify = { verifyQrOffline: verifyQrOffline, deriveVerdict: deriveVerdict };
+  self.EcertVerify = { verifyQrOffline: verifyQrOffline, deriveVerdict: deriveVerdict,
+    loadShard: loadShard, expandFragment: expandFragment };
 
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
