@@ -1,4 +1,9 @@
-"""The platform PKI at run time: root, TSA, OCSP responder, audit key and department keys.
+"""The platform PKI at run time: root, issuing CA, TSA, OCSP responder, audit, list-signing
+and department keys.
+
+The issuing CA signs every certificate the running platform makes; the root only signs
+issuing CAs and its own CRLs, and may be offline (``authority.hierarchy``). Platforms made
+before the issuing CA have none: their root signs directly, as it always did (legacy shape).
 
 Certificates live in the store (`uow.pki`), private keys in the key store (files or HSM);
 this module joins the two through the ca package's recipes. Every key operation is audited
@@ -14,15 +19,16 @@ from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from audit_log.log import AuditLog
+from authority.hierarchy import OFFLINE, RootCrlSeries, RootOffline
 from authority.reuse import CrlKeeper, OcspKeeper
+from authority.revocation import CA_KINDS, REVOCATION_REASONS, RevocationServices
 from ca import cert_profiles
 from ca import certs as ca_certs
-from ca import crl as ca_crl
-from ca import ocsp as ca_ocsp
+from ca import errors as ca_errors
+from ca import hierarchy as ca_hierarchy
 from ca import tsa as ca_tsa
-from ca.errors import MalformedRequest
+from ca.errors import HsmUnavailable, KeyNotFound
 from ca.keystore import KeyStore
-from ca.revocation import Reason, Revoked
 from ca.signer import Signer
 from certificate_store import UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord
@@ -34,9 +40,9 @@ from formats.uscc import validate_uscc
 
 PLATFORM_NAME = "西藏自治区电子证照平台"
 ROOT_CN = "西藏自治区电子证照根CA"
-SERVICE_KINDS = ("tsa", "ocsp", "audit")
+ISSUING_CN = "西藏自治区电子证照签发CA"
+SERVICE_KINDS = ("tsa", "ocsp", "audit", "lists")
 CLIENT_CERT_KINDS = ("client-issuer", "client-user")  # departments' mutual-TLS credentials
-REVOCATION_REASONS = {r.name.lower(): r for r in Reason if r is not Reason.REMOVE_FROM_CRL}
 
 
 @dataclass(frozen=True)
@@ -67,23 +73,32 @@ def _stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
 
 
-class PlatformPki:
-    def __init__(self, keys: KeyStore, audit: AuditLog, base_url: str) -> None:
+class PlatformPki(RevocationServices):
+    def __init__(self, keys: KeyStore, audit: AuditLog, base_url: str,
+                 root_crls: RootCrlSeries | None = None) -> None:
         self.keys = keys
+        self.root_crls = root_crls or RootCrlSeries(None)
         self.audit = audit
         self.base_url = base_url.rstrip("/")
         self._signers: dict[str, Signer] = {}
         self._lock = threading.Lock()
         self._crl_kept = CrlKeeper()
+        self._issuing_crl_kept = CrlKeeper()
         self._ocsp_kept = OcspKeeper()
 
     # -- keys ----------------------------------------------------------------------------
     def signer(self, label: str) -> Signer:
-        """Load once per process: re-reading and decrypting a key per signature is slow."""
+        """Load once per process: re-reading and decrypting a key per signature is slow.
+
+        A key the store records as in use but the key store lacks (an HSM token removed, a
+        key file gone) makes the service unavailable (503), not a defect."""
         with self._lock:
             s = self._signers.get(label)
             if s is None:
-                s = self._signers[label] = self.keys.load(label)
+                try:
+                    s = self._signers[label] = self.keys.load(label)
+                except KeyNotFound as exc:
+                    raise HsmUnavailable("a signing key is missing from the key store") from exc
             return s
 
     def _new_key(self, label: str) -> Signer:
@@ -100,14 +115,51 @@ class PlatformPki:
 
     # -- platform ------------------------------------------------------------------------
     def initialise(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> PkiCertRecord:
-        """Create the root CA and the TSA, OCSP and audit keys if absent (idempotent)."""
+        """Create the root, an issuing CA and the TSA, OCSP, audit and list-signing keys if
+        absent (idempotent). Here the root key stays with the platform (one machine, the
+        demo); `ecert root` keeps it offline instead (:meth:`adopt_issuing_ca`)."""
         root = uow.pki.active("root")
         if root is None:
-            label = f"root-{_stamp(now)}"
-            signer = self._new_key(label)
-            der = cert_profiles.issue_root_ca(signer, ROOT_CN, now, organization=PLATFORM_NAME)
-            root = self._record(uow, "root", None, label, der, now)
-            self._audit(uow, actor, "pki.root.create", now, {"serial": str(root.serial)})
+            root = self.create_root(uow, actor, now)
+            signer = self.signer(root.key_label)
+            label = f"issuing-{_stamp(now)}"
+            key = self._new_key(label)
+            req = ca_hierarchy.IssuingRequest(ISSUING_CN, PLATFORM_NAME, key.public_key_der)
+            der = ca_hierarchy.issue_issuing_ca(signer, root.der, req, self.base_url, now)
+            rec = self._record(uow, "issuing", None, label, der, now)
+            self._audit(uow, actor, "pki.issuing.create", now, {"serial": str(rec.serial)})
+        return self.initialise_services(uow, actor, now)
+
+    def create_root(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> PkiCertRecord:
+        label = f"root-{_stamp(now)}"
+        signer = self._new_key(label)
+        der = cert_profiles.issue_root_ca(signer, ROOT_CN, now, organization=PLATFORM_NAME)
+        root = self._record(uow, "root", None, label, der, now)
+        self._audit(uow, actor, "pki.root.create", now, {"serial": str(root.serial)})
+        return root
+
+    def adopt_issuing_ca(self, uow: UnitOfWork, actor: Actor, now: dt.datetime, *,
+                         root_der: bytes, issuing_der: bytes, key_label: str) -> PkiCertRecord:
+        """Set up a platform whose root is offline: record the root's certificate (no key)
+        and the issuing CA the root signed for ``key_label``'s key, then the services."""
+        if uow.pki.active("root") is not None:
+            raise StateConflict("this platform already has a root; use a new data dir")
+        try:
+            ca_certs.verify_chain(issuing_der, root_der, now)
+        except ca_errors.CaError as exc:
+            raise InvalidRequest(f"the issuing CA does not chain to the root: {exc}") from exc
+        if ca_certs.describe_cert(issuing_der).public_key_der != \
+                self.signer(key_label).public_key_der:
+            raise InvalidRequest("the issuing CA certificate is for another key")
+        root = self._record(uow, "root", None, OFFLINE, root_der, now)
+        rec = self._record(uow, "issuing", None, key_label, issuing_der, now)
+        self._audit(uow, actor, "pki.issuing.adopt", now, {
+            "root_serial": str(root.serial), "serial": str(rec.serial)})
+        return self.initialise_services(uow, actor, now)
+
+    def initialise_services(self, uow: UnitOfWork, actor: Actor,
+                            now: dt.datetime) -> PkiCertRecord:
+        root = self._active(uow, "root")
         for kind in SERVICE_KINDS:
             if uow.pki.active(kind) is None:
                 self._issue_service(uow, kind, actor, now)
@@ -115,10 +167,14 @@ class PlatformPki:
 
     def _issue_service(self, uow: UnitOfWork, kind: str, actor: Actor,
                        now: dt.datetime) -> PkiCertRecord:
-        root_signer, root_der = self.root(uow)
+        root_signer, root_der, _chain = self.issuer(uow)
         label = f"{kind}-{_stamp(now)}"
         key = self._new_key(label)
-        if kind == "tsa":
+        if kind == "lists":
+            der = ca_hierarchy.issue_list_cert(root_signer, root_der, key.public_key_der,
+                                               "电子证照列表签名", self.base_url, None, now,
+                                               organization=PLATFORM_NAME)
+        elif kind == "tsa":
             der = cert_profiles.issue_tsa_cert(root_signer, root_der, key.public_key_der,
                                                "电子证照时间戳服务", self.base_url, None, now,
                                                organization=PLATFORM_NAME)
@@ -140,8 +196,39 @@ class PlatformPki:
         return rec
 
     def root(self, uow: UnitOfWork) -> tuple[Signer, bytes]:
+        """The root's key and certificate; :class:`RootOffline` where the key is elsewhere."""
         rec = self._active(uow, "root")
+        if rec.key_label == OFFLINE:
+            raise RootOffline()
         return self.signer(rec.key_label), rec.der
+
+    def root_cert(self, uow: UnitOfWork) -> bytes:
+        """The root certificate verifiers pin (no key needed)."""
+        return self._active(uow, "root").der
+
+    def issuer(self, uow: UnitOfWork) -> tuple[Signer, bytes, tuple[bytes, ...]]:
+        """The CA that signs this platform's certificates, its certificate and the chain
+        from it up to the root (root last): the issuing CA, or on platforms made before it
+        (legacy shape) the root itself."""
+        rec = uow.pki.active("issuing")
+        if rec is None:
+            signer, der = self.root(uow)
+            return signer, der, (der,)
+        return self.signer(rec.key_label), rec.der, (rec.der, self.root_cert(uow))
+
+    def issuing_cas(self, uow: UnitOfWork) -> tuple[bytes, ...]:
+        """Every issuing CA certificate, current or past: the intermediates verifiers need."""
+        return tuple(r.der for r in uow.pki.certs(kind="issuing"))
+
+    def list_signer(self, uow: UnitOfWork) -> tuple[Signer, bytes, tuple[bytes, ...]]:
+        """Key, certificate and x5c intermediates for the trust and status lists: the
+        list-signing key (chain: the issuing CA); legacy platforms without one: the root."""
+        rec = uow.pki.active("lists")
+        if rec is None:
+            signer, der = self.root(uow)
+            return signer, der, ()
+        _s, issuer_der, chain = self.issuer(uow)
+        return self.signer(rec.key_label), rec.der, chain[:-1]
 
     def service(self, uow: UnitOfWork, kind: str) -> tuple[Signer, bytes]:
         rec = self._active(uow, kind)
@@ -172,7 +259,7 @@ class PlatformPki:
 
     def _issue_department_cert(self, uow: UnitOfWork, dept: DepartmentRecord, actor: Actor,
                                now: dt.datetime) -> PkiCertRecord:
-        root_signer, root_der = self.root(uow)
+        root_signer, root_der, _chain = self.issuer(uow)
         label = f"dept-{dept.code}-{_stamp(now)}"
         key = self._new_key(label)
         der = cert_profiles.issue_department_cert(root_signer, root_der, key.public_key_der,
@@ -211,8 +298,8 @@ class PlatformPki:
         rec = uow.pki.by_serial(serial)
         if rec is None:
             raise NotFoundError(f"no certificate with serial {serial}")
-        if rec.kind == "root":
-            raise Forbidden("the root is not revoked through the CRL it signs")
+        if rec.kind in CA_KINDS:
+            raise Forbidden("CA certificates are revoked on the root's machine (`ecert root`)")
         if rec.state == "revoked":
             raise StateConflict("certificate already revoked")
         uow.pki.revoke(serial, reason, now)
@@ -263,78 +350,27 @@ class PlatformPki:
             raise NotFoundError(f"department {holder} has no active signing key")
         return SigningKey(holder, self.signer(rec.key_label), rec.der, rec.x5t_s256, rec.serial)
 
-    # -- revocation services ---------------------------------------------------------------
-    def _status_of(self, uow: UnitOfWork, serial: int) -> ca_ocsp.CertStatusInfo:
-        rec = uow.pki.by_serial(serial)
-        if rec is None or rec.kind == "root":
-            return ca_ocsp.CertStatusInfo("unknown")
-        if rec.state == "revoked":
-            return ca_ocsp.CertStatusInfo("revoked", rec.revoked_at,
-                                          REVOCATION_REASONS.get(rec.revocation_reason or "",
-                                                                 Reason.UNSPECIFIED))
-        return ca_ocsp.CertStatusInfo("good")
-
-    def answer_ocsp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
-        """The responder. Without a nonce, the answer is reused while the status holds
-        (authority.reuse); with one, it is signed for the caller."""
-        signer, der = self.service(uow, "ocsp")
-        _root_signer, root_der = self.root(uow)
-
-        def sign() -> bytes:
-            return ca_ocsp.answer_ocsp_request(request_der, signer, der, root_der,
-                                               lambda serial: self._status_of(uow, serial), now)
-
-        try:
-            req = ca_ocsp.parse_ocsp_request(request_der)
-        except MalformedRequest:
-            return sign()  # an unsigned malformedRequest
-        if req.nonce is not None:
-            return sign()
-        return self._ocsp_kept.get(request_der, (der, self._status_of(uow, req.serial)), now,
-                                   sign)
-
-    def ocsp_for(self, uow: UnitOfWork, cert_der: bytes, now: dt.datetime) -> bytes:
-        signer, der = self.service(uow, "ocsp")
-        _root_signer, root_der = self.root(uow)
-        serial = ca_certs.describe_cert(cert_der).serial
-        return ca_ocsp.ocsp_response_for(signer, der, root_der, cert_der,
-                                         self._status_of(uow, serial), now)
-
-    def crl(self, uow: UnitOfWork, now: dt.datetime, hours: int = 24) -> bytes:
-        """The root's CRL, signed again only when a revocation happened or the last one nears
-        its nextUpdate (authority.reuse): not one root signature per request."""
-        root_signer, root_der = self.root(uow)
-        revoked = tuple(Revoked(r.serial, r.revoked_at or r.created_at,
-                                REVOCATION_REASONS.get(r.revocation_reason or "",
-                                                       Reason.UNSPECIFIED))
-                        for r in uow.pki.revoked())
-        validity = dt.timedelta(hours=hours)
-
-        def sign() -> bytes:
-            number = uow.pki.next_crl_number("root", now)
-            return ca_crl.build_crl(root_signer, root_der, list(revoked), number, now,
-                                    now + validity)
-
-        return self._crl_kept.get((root_der, revoked), now, validity, sign)
-
     def timestamp(self, uow: UnitOfWork, request_der: bytes, now: dt.datetime) -> bytes:
         signer, der = self.service(uow, "tsa")
-        _root_signer, root_der = self.root(uow)
+        _issuer_signer, _issuer_der, chain = self.issuer(uow)
         serial = uow.counters.next("tsa-serial")
-        return ca_tsa.timestamp_response(signer, der, [root_der], request_der, serial, now)
+        return ca_tsa.timestamp_response(signer, der, list(chain), request_der, serial, now)
 
     def signing_material(self, uow: UnitOfWork, dept_code: str, now: dt.datetime,
                          clock: object = None) -> SigningMaterial:
         key = self.signing_key(uow, dept_code)
-        _root_signer, root_der = self.root(uow)
+        root_der = self.root_cert(uow)
+        _issuer_signer, _issuer_der, chain = self.issuer(uow)
         tsa_signer, tsa_der = self.service(uow, "tsa")
-        stamper = ca_tsa.InProcessTimeStamper(tsa_signer, tsa_der, [root_der],
+        stamper = ca_tsa.InProcessTimeStamper(tsa_signer, tsa_der, list(chain),
                                               clock if callable(clock) else (lambda: now))
         # Revocation data for every certificate a validator will meet: the department's and the
         # TSA's (both carry AIA), so B-LT validates offline.
         ocsps = (self.ocsp_for(uow, key.cert_der, now), self.ocsp_for(uow, tsa_der, now))
-        return SigningMaterial(key=key, chain_ders=(root_der,), root_der=root_der,
-                               timestamper=stamper, ocsp_responses=ocsps, crls=())
+        # the issuing CA's status: the root's CRL (it has no OCSP)
+        crls = (self.crl(uow, now),) if len(chain) > 1 else ()
+        return SigningMaterial(key=key, chain_ders=chain, root_der=root_der,
+                               timestamper=stamper, ocsp_responses=ocsps, crls=crls)
 
     def department_certs(self, uow: UnitOfWork, code: str) -> list[PkiCertRecord]:
         return uow.pki.certs(kind="department", dept_code=code)

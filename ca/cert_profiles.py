@@ -1,7 +1,10 @@
 """X.509 certificate profiles of ecert: the builders that issue each kind of certificate.
 
-Hierarchy: one self-signed root issues every end-entity certificate directly
-(department signing, department TLS client, TSA, OCSP responder, audit key).
+Hierarchy: a self-signed root (kept offline) issues an issuing CA
+(:mod:`ca.hierarchy`), which issues every end-entity certificate (department signing,
+department TLS client, TSA, OCSP responder, audit key, list signing). Platforms made
+before the offline root have a root that issues end-entity certificates directly; the
+builders accept either as ``ca_cert_der`` and point AIA/CRL DP at the matching URLs.
 All keys are ECDSA P-256; all signatures ecdsa-with-SHA256. Every builder takes
 the issuing :class:`Signer` (file or HSM), the issuer certificate (DER), the
 subject's public key (SPKI DER) and ``now`` (aware UTC), and returns DER.
@@ -53,10 +56,19 @@ def random_serial() -> int:
             return value
 
 
-def pki_urls(base_url: str) -> tuple[str, str, str]:
-    """(OCSP URL, caIssuers URL of the DER root, CRL URL) under ``base_url``."""
+def pki_urls(base_url: str, issuer: str = "root") -> tuple[str, str, str]:
+    """(OCSP URL, caIssuers URL of the DER issuer, CRL URL) under ``base_url``, for
+    certificates the root (``issuer="root"``) or the issuing CA (``"issuing"``) signs."""
     base = base_url.rstrip("/")
+    if issuer == "issuing":
+        return (f"{base}/pki/ocsp", f"{base}/pki/issuing-ca.crt",
+                f"{base}/pki/crl/issuing.crl")
     return f"{base}/pki/ocsp", f"{base}/pki/ca.crt", f"{base}/pki/crl/root.crl"
+
+
+def _self_signed(cert_der: bytes) -> bool:
+    cert = load_cert(cert_der)
+    return cert.issuer == cert.subject
 
 
 def _dept_name(dept_name: str, uscc: str) -> x509.Name:
@@ -127,16 +139,17 @@ def _issuer(ca_cert_der: bytes) -> tuple[x509.Name, bytes]:
     return ca.subject, ski.digest
 
 
-def _revocation_exts(base_url: str) -> list[tuple[x509.ExtensionType, bool]]:
-    ocsp_url, ca_url, crl_url = pki_urls(base_url)
+def _revocation_exts(base_url: str, ca_cert_der: bytes | None = None,
+                     ocsp: bool = True) -> list[tuple[x509.ExtensionType, bool]]:
+    issuer = "root" if ca_cert_der is None or _self_signed(ca_cert_der) else "issuing"
+    ocsp_url, ca_url, crl_url = pki_urls(base_url, issuer)
+    access = [x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                     x509.UniformResourceIdentifier(ocsp_url))] if ocsp else []
     return [
         (
             x509.AuthorityInformationAccess(
                 [
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.OCSP,
-                        x509.UniformResourceIdentifier(ocsp_url),
-                    ),
+                    *access,
                     x509.AccessDescription(
                         AuthorityInformationAccessOID.CA_ISSUERS,
                         x509.UniformResourceIdentifier(ca_url),
@@ -169,9 +182,10 @@ def _policy() -> tuple[x509.ExtensionType, bool]:
 
 def issue_root_ca(
     signer: Signer, common_name: str, now: dt.datetime, years: int = 20,
-    organization: str | None = None, serial: int | None = None,
+    organization: str | None = None, serial: int | None = None, path_length: int = 1,
 ) -> bytes:
-    """Self-signed root: CA, pathLen 0, keyCertSign + cRLSign."""
+    """Self-signed root: CA, keyCertSign + cRLSign; pathLen 1 (root → issuing CA → end
+    entity). Roots made before the offline root had pathLen 0 and signed end entities."""
     start = to_utc(now)
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
     if organization:
@@ -185,7 +199,7 @@ def issue_root_ca(
         signer, name, ski, name, signer.public_key_der, serial, start,
         _add_years(start, years),
         [
-            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (x509.BasicConstraints(ca=True, path_length=path_length), True),
             (_key_usage(cert_sign=True), True),
         ],
     )
@@ -222,7 +236,7 @@ def issue_department_cert(
         ca_signer, ca_cert_der, _dept_name(dept_name, uscc), subject_public_key_der,
         serial, now, years,
         [(_key_usage(digital_signature=True, non_repudiation=True), True),
-         _policy(), *_revocation_exts(base_url)],
+         _policy(), *_revocation_exts(base_url, ca_cert_der)],
     )
 
 
@@ -237,7 +251,7 @@ def issue_client_cert(
         serial, now, years,
         [(_key_usage(digital_signature=True), True),
          (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
-         _policy(), *_revocation_exts(base_url)],
+         _policy(), *_revocation_exts(base_url, ca_cert_der)],
     )
 
 
@@ -260,7 +274,7 @@ def issue_tsa_cert(
         subject_public_key_der, serial, now, years,
         [(_key_usage(digital_signature=True), True),
          (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
-         _policy(), *_revocation_exts(base_url)],
+         _policy(), *_revocation_exts(base_url, ca_cert_der)],
     )
 
 
@@ -299,5 +313,5 @@ def issue_audit_cert(
         subject_public_key_der, serial, now, years,
         [(_key_usage(digital_signature=True), True),
          (x509.ExtendedKeyUsage([ObjectIdentifier(AUDIT_EKU_OID)]), False),
-         _policy(), *_revocation_exts(base_url)],
+         _policy(), *_revocation_exts(base_url, ca_cert_der)],
     )

@@ -1,4 +1,4 @@
-"""Reading ecert's X.509 certificates back: facts, PEM/DER, and the one-level chain check.
+"""Reading ecert's X.509 certificates back: facts, PEM/DER, and the chain check.
 
 The profiles that issue them are in :mod:`ca.cert_profiles`; the identifiers (OIDs) both
 sides share are here.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -23,6 +24,7 @@ __all__ = [
     "CERT_POLICY_OID",
     "TSA_POLICY_OID",
     "AUDIT_EKU_OID",
+    "LIST_EKU_OID",
     "CertInfo",
     "describe_cert",
     "load_cert",
@@ -42,6 +44,9 @@ TSA_POLICY_OID = ECERT_OID_ARC + ".2.1"
 """Time-stamping policy of the ecert TSA (TSTInfo.policy)."""
 AUDIT_EKU_OID = ECERT_OID_ARC + ".3.1"
 """Extended key usage of the audit-log signing key (tree heads)."""
+
+LIST_EKU_OID = ECERT_OID_ARC + ".3.2"
+"""Extended key usage of the list-signing key (trust list, status list and shards)."""
 
 ORG_ID = NameOID.ORGANIZATION_IDENTIFIER
 """Subject attribute that carries a department's USCC."""
@@ -144,33 +149,68 @@ def describe_cert(der: bytes) -> CertInfo:
     )
 
 
-def verify_chain(cert_der: bytes, root_der: bytes, at: dt.datetime) -> CertInfo:
-    """Check ``cert_der`` was issued by ``root_der`` and both are valid at ``at``.
+def _ca_ok(ca: x509.Certificate, below: int) -> None:
+    """``ca`` may issue certificates with ``below`` CA certificates under it."""
+    try:
+        bc = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+        ku = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound as exc:
+        raise ChainInvalid("issuer lacks CA extensions") from exc
+    if not bc.ca or not ku.key_cert_sign:
+        raise ChainInvalid("issuer is not a CA")
+    if bc.path_length is not None and below > bc.path_length:
+        raise ChainInvalid("path length constraint exceeded")
 
-    ecert's hierarchy has one level under the root, so the chain is the pair. This
-    does not check revocation (see :mod:`ca.crl` and :mod:`ca.ocsp`). Raises
-    :class:`ChainInvalid`; returns the certificate's :class:`CertInfo`.
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _path(cert: x509.Certificate, root: x509.Certificate,
+          pool: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """CA certificates from ``cert``'s issuer up to the root (root last); at most 2 levels."""
+    if _issued_by(cert, root):
+        return [root]
+    for mid in pool:
+        if mid != cert and _issued_by(cert, mid) and _issued_by(mid, root):
+            return [mid, root]
+    raise ChainInvalid("certificate not issued by this root")
+
+
+def verify_chain(cert_der: bytes, root_der: bytes, at: dt.datetime,
+                 intermediates: Sequence[bytes] = ()) -> CertInfo:
+    """Check ``cert_der`` chains to ``root_der`` and every certificate is valid at ``at``.
+
+    The chain is either the pair (a root that signs directly: platforms made before the
+    offline root, and the root's own issuing CAs) or cert → issuing CA → root, the issuing CA
+    taken from ``intermediates`` (untrusted: each link's signature, CA flag, keyCertSign and
+    path length are checked). This does not check revocation (see :mod:`ca.crl` and
+    :mod:`ca.ocsp`). Raises :class:`ChainInvalid`; returns the certificate's :class:`CertInfo`.
     """
     when = to_utc(at)
     cert, root = load_cert(cert_der), load_cert(root_der)
-    if cert_der != root_der:
-        try:
-            cert.verify_directly_issued_by(root)
-        except (ValueError, TypeError, InvalidSignature) as exc:
-            raise ChainInvalid("certificate not issued by this root") from exc
+    if cert_der == root_der:
+        if not _issued_by(root, root):
+            raise ChainInvalid("root is not self-signed")
+        path = [root]
+        _ca_ok(root, 0)
     else:
-        try:
-            root.verify_directly_issued_by(root)
-        except (ValueError, TypeError, InvalidSignature) as exc:
-            raise ChainInvalid("root is not self-signed") from exc
-    try:
-        bc = root.extensions.get_extension_for_class(x509.BasicConstraints).value
-        ku = root.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound as exc:
-        raise ChainInvalid("root lacks CA extensions") from exc
-    if not bc.ca or not ku.key_cert_sign:
-        raise ChainInvalid("root is not a CA")
-    for c in (cert, root):
+        pool = []
+        for d in intermediates:
+            try:
+                pool.append(load_cert(d))
+            except MalformedCertificate:
+                continue
+        path = _path(cert, root, pool)
+        for below, ca in enumerate(path):
+            _ca_ok(ca, below)
+    for c in (cert, *path):
         if not c.not_valid_before_utc <= when <= c.not_valid_after_utc:
             raise ChainInvalid("certificate not valid at the given time")
     return describe_cert(cert_der)

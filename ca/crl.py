@@ -15,7 +15,7 @@ from ca.errors import MalformedCertificate, SignatureInvalid
 from ca.revocation import Reason, Revoked
 from ca.signer import Signer, verify_signature
 
-__all__ = ["build_crl", "CrlInfo", "describe_crl"]
+__all__ = ["build_crl", "CrlInfo", "describe_crl", "crl_pem", "crls_from_pem"]
 
 _FLAGS = {
     Reason.KEY_COMPROMISE: x509.ReasonFlags.key_compromise,
@@ -129,3 +129,30 @@ def describe_crl(der: bytes, ca_cert_der: bytes) -> CrlInfo:
         next_update=crl.next_update_utc,
         revoked=tuple(entries),
     )
+
+
+def crl_pem(der: bytes) -> str:
+    """DER CRL to PEM text."""
+    try:
+        crl = x509.load_der_x509_crl(der)
+    except (ValueError, TypeError) as exc:
+        raise MalformedCertificate("not a DER CRL") from exc
+    return crl.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def crls_from_pem(text: str) -> list[bytes]:
+    """Every ``X509 CRL`` block of a PEM file, as DER (a series signed in advance)."""
+    out = []
+    for block in text.split("-----END X509 CRL-----")[:-1]:
+        start = block.find("-----BEGIN X509 CRL-----")
+        if start < 0:
+            raise MalformedCertificate("not a PEM CRL file")
+        pem_block = block[start:] + "-----END X509 CRL-----\n"
+        try:
+            crl = x509.load_pem_x509_crl(pem_block.encode("ascii"))
+        except (ValueError, TypeError) as exc:
+            raise MalformedCertificate("not a PEM CRL") from exc
+        out.append(crl.public_bytes(serialization.Encoding.DER))
+    if not out:
+        raise MalformedCertificate("no CRL in the file")
+    return out

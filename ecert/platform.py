@@ -18,6 +18,7 @@ from pathlib import Path
 from audit_log.actor import Actor
 from audit_log.formats import TreeHead
 from audit_log.log import AuditLog
+from authority.hierarchy import RootCrlSeries
 from authority.pki import PlatformPki
 from ca.certs import describe_cert
 from ca.keystore import FileKeyStore, KeyStore
@@ -71,6 +72,9 @@ def make_keystore(settings: Settings) -> KeyStore:
     return FileKeyStore(settings.keys_dir, settings.key_passphrase)
 
 
+ROOT_CRLS_DIR = "root-crls"  # the offline root's CRLs, signed in advance (ecert root import-crls)
+
+
 class Platform:
     def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = utcnow,
                  store: Store | None = None) -> None:
@@ -80,7 +84,8 @@ class Platform:
                                     holder_key=holder_index_key(settings.data_dir))
         self.keys = make_keystore(settings)
         self.audit = AuditLog(origin=settings.base_url.split("://", 1)[1] + "/audit")
-        self.pki = PlatformPki(self.keys, self.audit, settings.base_url)
+        self.pki = PlatformPki(self.keys, self.audit, settings.base_url,
+                               RootCrlSeries(settings.data_dir / ROOT_CRLS_DIR))
 
     def now(self) -> dt.datetime:
         return self.clock()

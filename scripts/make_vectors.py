@@ -8,7 +8,7 @@ two certificate types and issues, changes, revokes and rotates keys through its 
 a fixed clock. The QR codes are the ones the platform prints (``ecert/qr/2``), plus legacy
 ``ecert/qr/1`` codes re-signed from the same stored records, plus a few hand-made negative
 cases that mutate issued codes (tampered claims, unknown ``kid``, rogue key, wrong ``typ``,
-swapped path, foreign identifier). The lists are the platform's own root-signed trust and
+swapped path, foreign identifier). The lists are the platform's own signed trust and
 status lists. Writes:
 
 * ``root.pem``, ``trust-list.jws``, ``status-list.jws``;
@@ -337,7 +337,7 @@ def main(out: Path) -> None:
         invalidate_lists(p)
         trust, status = signed_list(p, "trust"), signed_list(p, "status")
         with p.store.transaction() as uow:
-            _signer, root_der = p.pki.root(uow)
+            root_der = p.pki.root_cert(uow)
         p.store.dispose()
     (out / "root.pem").write_text(pem(root_der))
     (out / "trust-list.jws").write_text(trust + "\n")

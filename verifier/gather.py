@@ -60,13 +60,15 @@ def root_der_of(uow: UnitOfWork) -> bytes | None:
 
 
 def key_from_pki(rec: PkiCertRecord, root_der: bytes | None,
-                 acts_for: frozenset[str] = frozenset()) -> SigningKeyInfo:
+                 acts_for: frozenset[str] = frozenset(),
+                 cas: tuple[bytes, ...] = ()) -> SigningKeyInfo:
+    """``cas``: the issuing CA certificates (intermediates) the chain may pass through."""
     info = describe_cert(rec.der)
     chain_ok: bool | None = None
     if root_der is not None:
         root = describe_cert(root_der)
         try:
-            verify_chain(rec.der, root_der, max(info.not_before, root.not_before))
+            verify_chain(rec.der, root_der, max(info.not_before, root.not_before), cas)
             chain_ok = True
         except CaError:
             chain_ok = False
@@ -91,7 +93,8 @@ def department_key(uow: UnitOfWork, x5t_s256: str | None,
     if rec is None or rec.kind != "department":
         return None
     acts_for = uow.departments.predecessors(rec.dept_code) if rec.dept_code else frozenset()
-    return key_from_pki(rec, root_der or root_der_of(uow), acts_for)
+    cas = tuple(r.der for r in uow.pki.certs(kind="issuing"))
+    return key_from_pki(rec, root_der or root_der_of(uow), acts_for, cas)
 
 
 def store_status(uow: UnitOfWork, cert: CertificateRecord) -> StatusInfo:

@@ -1,10 +1,10 @@
 """Trust list and status list for offline verifiers (docs/formats.md).
 
-``build_*`` return the payload dicts; the caller signs them with the root through
-``ca.documents.sign_document(obj, root_signer, root_cert_der)`` and serves the compact JWS.
-``load_*`` verify the root's signature and freshness: a list past its ``next_update``
-raises :class:`StaleList`, or with ``allow_stale=True`` comes back flagged so that every
-verification using it ends ``unknown`` (never ``valid``).
+``build_*`` return the payload dicts; the caller signs them with the list-signing key through
+``ca.documents.sign_document(obj, signer, cert_der, chain)`` (x5c up to the root) and serves
+the compact JWS. ``load_*`` verify the signature, the chain to the pinned root and freshness:
+a list past its ``next_update`` raises :class:`StaleList`, or with ``allow_stale=True`` comes
+back flagged so that every verification using it ends ``unknown`` (never ``valid``).
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def _department_certs(uow: UnitOfWork) -> list[PkiCertRecord]:
 
 
 def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> dict[str, Any]:
-    """Payload of ``GET /pki/trust-list``: every department signing certificate, any state."""
+    """Payload of ``GET /pki/trust-list``: every department signing certificate, any state,
+    and (``cas``) every issuing CA certificate the root signed, so verifiers build chains."""
     root = uow.pki.active("root")
     if root is None:
         raise LookupError("no active root certificate")
@@ -88,7 +89,14 @@ def build_trust_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> di
         "next_update": utc_z(now + ttl),
         "root": {"x5t#S256": root.x5t_s256},
         "keys": keys,
+        **_cas(uow),
     }
+
+
+def _cas(uow: UnitOfWork) -> dict[str, list[str]]:
+    """Absent on platforms without an issuing CA: their lists stay as they were."""
+    cas = [base64.b64encode(r.der).decode("ascii") for r in uow.pki.certs(kind="issuing")]
+    return {"cas": cas} if cas else {}
 
 
 def build_status_list(uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> dict[str, Any]:
@@ -160,9 +168,10 @@ class StatusList:
         return ListInfo("status-list", self.issued_at, self.next_update)
 
 
-def _verified_payload(jws: str, root_der: bytes, now: dt.datetime, spec: str) -> dict[str, Any]:
+def _verified_payload(jws: str, root_der: bytes, now: dt.datetime, spec: str,
+                      root_crl: bytes | None = None) -> dict[str, Any]:
     try:
-        obj = verify_document(jws, root_der, now)
+        obj = verify_document(jws, root_der, now, root_crl)
     except CaError as exc:
         raise ListInvalid("列表签名无效 / list not signed by the trusted root") from exc
     if not isinstance(obj, dict) or obj.get("spec") != spec:
@@ -189,21 +198,33 @@ def _reason(value: object) -> str | None:
     raise ValueError("revocation_reason must be a string")
 
 
-def _chain_ok(info: CertInfo, root_der: bytes, root: CertInfo) -> bool:
+def _chain_ok(info: CertInfo, root_der: bytes, root: CertInfo,
+              cas: tuple[bytes, ...] = ()) -> bool:
     at = max(info.not_before, root.not_before)
     try:
-        verify_chain(info.der, root_der, at)
+        verify_chain(info.der, root_der, at, cas)
     except CaError:
         return False
     return True
 
 
+def _intermediates(obj: Mapping[str, Any]) -> tuple[bytes, ...]:
+    try:
+        return tuple(base64.b64decode(c, validate=True) for c in obj.get("cas", ()))
+    except (TypeError, ValueError) as exc:
+        raise ListInvalid("信任列表格式错误 / bad cas") from exc
+
+
 def load_trust_list(
-    jws: str, root_der: bytes, now: dt.datetime, *, allow_stale: bool = False
+    jws: str, root_der: bytes, now: dt.datetime, *, allow_stale: bool = False,
+    root_crl: bytes | None = None,
 ) -> TrustList:
+    """``root_crl``: the root's CRL where the verifier has it (an issuing CA it lists fails
+    the list's own chain)."""
     if not isinstance(jws, str):
         raise MalformedInput("list must be a compact JWS string")
-    obj = _verified_payload(jws.strip(), root_der, now, TRUST_SPEC)
+    obj = _verified_payload(jws.strip(), root_der, now, TRUST_SPEC, root_crl)
+    cas = _intermediates(obj)
     issued, nxt, stale = _times(obj, now, allow_stale)
     root = describe_cert(root_der)
     if not isinstance(obj.get("root"), dict) or obj["root"].get("x5t#S256") != root.x5t_s256:
@@ -229,7 +250,7 @@ def load_trust_list(
                 state=state,
                 revoked_at=revoked_at,
                 revocation_reason=_reason(k.get("revocation_reason")),
-                chain_ok=_chain_ok(info, root_der, root),
+                chain_ok=_chain_ok(info, root_der, root, cas),
                 acts_for=frozenset(str(c) for c in k.get("acts_for", ())),
             )
         except (KeyError, TypeError, ValueError, CaError) as exc:
@@ -239,11 +260,12 @@ def load_trust_list(
 
 
 def load_status_list(
-    jws: str, root_der: bytes, now: dt.datetime, *, allow_stale: bool = False
+    jws: str, root_der: bytes, now: dt.datetime, *, allow_stale: bool = False,
+    root_crl: bytes | None = None,
 ) -> StatusList:
     if not isinstance(jws, str):
         raise MalformedInput("list must be a compact JWS string")
-    obj = _verified_payload(jws.strip(), root_der, now, STATUS_SPEC)
+    obj = _verified_payload(jws.strip(), root_der, now, STATUS_SPEC, root_crl)
     issued, nxt, stale = _times(obj, now, allow_stale)
     raw = obj.get("entries")
     if not isinstance(raw, list):

@@ -9,7 +9,7 @@ import sys
 import httpx
 import typer
 
-from ecert.cli import audit, certs, demo, departments, ops, serve, tls, tokens, verify
+from ecert.cli import audit, certs, demo, departments, ops, root, serve, tls, tokens, verify
 from ecert.cli.common import err
 from formats.errors import DomainError
 
@@ -37,6 +37,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(certs.catalog_app, name="catalog")
 app.add_typer(certs.identifier_app, name="identifier")
 app.add_typer(tls.tls_app, name="tls")
+app.add_typer(root.root_app, name="root")
 
 
 # Libraries that narrate routine work (font subsetting, offline revocation embedding) on

@@ -20,7 +20,7 @@ from certificate_store import Store
 from certificate_store import backup as store_backup
 from ecert.cli.common import DataDir, Demo, cli_actor, console, err, platform_for, settings_for
 from ecert.errors import UsageError
-from ecert.platform import HOLDER_INDEX_KEY
+from ecert.platform import HOLDER_INDEX_KEY, ROOT_CRLS_DIR
 
 
 def backup(out: Annotated[Path, typer.Argument(help="backup file (.zip)")],
@@ -47,6 +47,8 @@ def backup(out: Annotated[Path, typer.Argument(help="backup file (.zip)")],
             row["key_id"])
         for key_file in sorted(p.settings.keys_dir.glob("*.key.pem")):
             zf.write(key_file, f"keys/{key_file.name}")
+        for crl_file in sorted((p.settings.data_dir / ROOT_CRLS_DIR).glob("*.crl")):
+            zf.write(crl_file, f"{ROOT_CRLS_DIR}/{crl_file.name}")  # the offline root's series
         zf.write(p.settings.data_dir / HOLDER_INDEX_KEY, HOLDER_INDEX_KEY)
         demo_secret = p.settings.data_dir / "demo-key-passphrase"
         if p.settings.demo and demo_secret.exists():
@@ -87,6 +89,12 @@ def restore(src: Annotated[Path, typer.Argument(help="backup file made by `ecert
                 with zf.open(name) as member, open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                                                       0o600), "wb") as d:
                     shutil.copyfileobj(member, d)
+        crls = [n for n in names if n.startswith(ROOT_CRLS_DIR + "/") and n.endswith(".crl")
+                and "/" not in n[len(ROOT_CRLS_DIR) + 1:]]
+        if crls:
+            (target / ROOT_CRLS_DIR).mkdir(mode=0o700)
+        for name in crls:
+            (target / name).write_bytes(zf.read(name))
         if HOLDER_INDEX_KEY in names:
             index_key = target / HOLDER_INDEX_KEY
             with open(os.open(index_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as d:

@@ -12,13 +12,34 @@ from ecert.errors import ConfigError
 from ecert.platform import Platform
 
 
-def init(data_dir: DataDir = None, demo: Demo = False) -> None:
-    """Create the data dir, database, root CA, TSA, OCSP responder and audit-log keys."""
+def init(data_dir: DataDir = None, demo: Demo = False,
+         issuing_ca_request: Annotated[Path | None, typer.Option(
+             help="offline root, step 1: make the issuing CA key, write its request here")] = None,
+         issuing_ca: Annotated[Path | None, typer.Option(
+             help="offline root, step 2: the issuing CA certificate the root signed")] = None,
+         root_cert: Annotated[Path | None, typer.Option(help="with --issuing-ca: root.pem")] = None,
+         root_crls: Annotated[Path | None, typer.Option(
+             help="with --issuing-ca: the root's CRL series")] = None) -> None:
+    """Create the data dir, database, root and issuing CAs, TSA, OCSP, audit and list keys.
+
+    With --issuing-ca-request / --issuing-ca the root stays offline (`ecert root`)."""
+    from ecert.cli import root
+
     s = settings_for(data_dir, demo, create=True)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     s.data_dir.chmod(0o700)
     p = Platform(s)
-    p.initialise(cli_actor())
+    if issuing_ca_request is not None:
+        p.store.create_schema()
+        root.init_request(p, issuing_ca_request)
+        return
+    if issuing_ca is not None:
+        if root_cert is None:
+            raise ConfigError("--issuing-ca needs --root-cert")
+        p.store.create_schema()
+        root.init_adopt(p, issuing_ca, root_cert, root_crls)
+    else:
+        p.initialise(cli_actor())
     console.print(f"[green]ecert initialised[/green] in {s.data_dir} ({p.store.dialect})")
 
 

@@ -45,8 +45,9 @@ def dept_client_cert(
     cert_file.write_text(ca_certs.pem(rec.der))
     with p.store.transaction() as uow:
         root = uow.pki.active("root")
-    if root is not None:
-        (out / "ca.pem").write_text(ca_certs.pem(root.der))
+        cas = [r.der for r in uow.pki.certs(kind="issuing")]
+    if root is not None:  # the root, then the issuing CAs that sign client certificates
+        (out / "ca.pem").write_text("".join(ca_certs.pem(d) for d in (root.der, *cas)))
     console.print(f"client certificate serial {rec.serial} for {code} as {role}, valid until "
                   f"{rec.not_after:%Y-%m-%d}\n  certificate {cert_file}\n  key         {key_file} "
                   f"(encrypted with ${passphrase_env})\n  CA          {out / 'ca.pem'}")

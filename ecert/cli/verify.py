@@ -21,14 +21,16 @@ from ecert.cli.common import DataDir, Demo, console, err, platform_for
 from ecert.errors import UsageError
 from formats.statuslist import SIGNATURE_HEADER
 
-BUNDLE_FILES = {"root": "ca.pem", "trust": "trust-list.jws", "status": "status-list.jws"}
+BUNDLE_FILES = {"root": "ca.pem", "trust": "trust-list.jws", "status": "status-list.jws",
+                "root_crl": "root.crl"}
 
 
 def trust_bundle(url: Annotated[str, typer.Option("--url", help="platform base URL")],
                  out: Annotated[Path, typer.Option("--out", help="directory to write")],
                  shard: Annotated[list[int] | None, typer.Option(
                      "--shard", help="also this status shard (repeatable)")] = None) -> None:
-    """Download the root certificate, the signed trust list, the status list (and shards)."""
+    """Download the root certificate, the signed trust list, the status list (and shards), and
+    the root's CRL: an issuing CA it revokes then signs nothing the bundle accepts."""
     base = url.rstrip("/")
     out.mkdir(parents=True, exist_ok=True)
     with httpx.Client(timeout=30) as client:
@@ -43,16 +45,21 @@ def trust_bundle(url: Annotated[str, typer.Option("--url", help="platform base U
             r.raise_for_status()
             (out / f"status-shard-{n}.gz").write_bytes(r.content)
             (out / f"status-shard-{n}.jws").write_text(r.headers[SIGNATURE_HEADER] + "\n")
+        r = client.get(base + "/pki/crl/root.crl")
+        if r.status_code == 200:
+            (out / BUNDLE_FILES["root_crl"]).write_bytes(r.content)
     console.print(f"trust bundle written to {out}")
 
 
-def _bundle(path: Path) -> tuple[bytes, str, str]:
+def _bundle(path: Path) -> tuple[bytes, str, str, bytes | None]:
     from ca.certs import der_from_pem
 
+    crl_file = path / BUNDLE_FILES["root_crl"]
     try:
         root = der_from_pem((path / BUNDLE_FILES["root"]).read_text())
         return (root, (path / BUNDLE_FILES["trust"]).read_text().strip(),
-                (path / BUNDLE_FILES["status"]).read_text().strip())
+                (path / BUNDLE_FILES["status"]).read_text().strip(),
+                crl_file.read_bytes() if crl_file.is_file() else None)
     except FileNotFoundError as exc:
         raise UsageError(f"{path} is not a trust bundle (run `ecert trust-bundle`)") from exc
 
@@ -107,7 +114,7 @@ def verify(target: Annotated[str | None, typer.Argument(help="FILE.pdf or IDENTI
     if online:
         p = platform_for(data_dir, demo)
         with p.store.transaction() as uow:
-            _s, root_der = p.pki.root(uow)
+            root_der = p.pki.root_cert(uow)
             if qr is not None:
                 result = verify_qr_online(uow, qr, now, root_der=root_der)
             elif target is not None and target.lower().endswith(".pdf"):
@@ -117,10 +124,10 @@ def verify(target: Annotated[str | None, typer.Argument(help="FILE.pdf or IDENTI
         _print(result, as_json)
         return
     assert bundle is not None
-    root_der, trust_jws, status_jws = _bundle(bundle)
-    status = load_status_list(status_jws, root_der, now, allow_stale=True)
+    root_der, trust_jws, status_jws, root_crl = _bundle(bundle)
+    status = load_status_list(status_jws, root_der, now, allow_stale=True, root_crl=root_crl)
     if qr is not None:
-        trust = load_trust_list(trust_jws, root_der, now, allow_stale=True)
+        trust = load_trust_list(trust_jws, root_der, now, allow_stale=True, root_crl=root_crl)
         _print(verify_qr(qr, trust, status, now, shards=_shards(bundle, root_der, now)), as_json)
     elif target is not None and target.lower().endswith(".pdf"):
         _print(verify_pdf(None, _read(target), root_der, now, status_list=status), as_json)

@@ -96,6 +96,9 @@ def uvicorn_tls_options(platform: Platform, cert: Path | None, key: Path | None,
         if root is None:
             raise ConfigError("no root CA; run `ecert init`")
         ca_file = platform.settings.data_dir / "client-ca.pem"
-        ca_file.write_text(ca_certs.pem(root.der))
+        # the root and every issuing CA (client certificates are the issuing CA's)
+        with platform.store.transaction() as uow:
+            cas = [r.der for r in uow.pki.certs(kind="issuing")]
+        ca_file.write_text("".join(ca_certs.pem(d) for d in (root.der, *cas)))
         opts["ssl_ca_certs"] = str(ca_file)
     return opts

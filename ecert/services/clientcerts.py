@@ -82,8 +82,8 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
         dept = uow.departments.get(code)
         if not department_acts(uow, code):
             raise DepartmentSucceeded(f"{code} was succeeded by {dept.successor_code}")
-        root_signer, root_der = platform.pki.root(uow)
-        der = cert_profiles.issue_client_cert(root_signer, root_der, public_key_der, dept.name,
+        ca_signer, ca_der, _chain = platform.pki.issuer(uow)
+        der = cert_profiles.issue_client_cert(ca_signer, ca_der, public_key_der, dept.name,
                                               dept.code, platform.settings.base_url, None, now,
                                               years=years)
         info = ca_certs.describe_cert(der)

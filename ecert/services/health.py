@@ -35,8 +35,10 @@ def readiness(p: Platform) -> Readiness:
     try:
         with p.store.transaction() as uow:
             uow.list_generations()
-            labels = [rec.key_label for kind in ("root", "audit")
-                      if (rec := uow.pki.active(kind)) is not None]
+            # the CA that signs here: the issuing CA (the root may be offline), else the root
+            signing = uow.pki.active("issuing") or uow.pki.active("root")
+            labels = [rec.key_label for rec in (signing, uow.pki.active("audit"))
+                      if rec is not None]
     except DomainError as exc:
         return Readiness((Check("database", False, exc.slug),))
     except Exception:  # noqa: BLE001 - a driver error of any shape means "not ready"

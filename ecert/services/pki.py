@@ -16,7 +16,7 @@ from ca.ocsp import ocsp_request_from_get
 if TYPE_CHECKING:
     from ecert.platform import Platform
 
-SERVICE_KINDS = ("tsa", "ocsp", "audit")
+SERVICE_KINDS = ("tsa", "ocsp", "audit", "lists")
 
 
 # The root certificate is the most-fetched and least-changing PKI object: each process keeps
@@ -37,7 +37,7 @@ def cached_root(p: Platform) -> tuple[bytes, str] | None:
 def load_root(p: Platform) -> tuple[bytes, str]:
     """(DER, PEM) of the active root, read from the store and kept for ROOT_TTL seconds."""
     with p.store.transaction() as uow:
-        der = p.pki.root(uow)[1]
+        der = p.pki.root_cert(uow)
     text = pem(der)
     _root_cache[p] = (time.monotonic(), der, text)
     return der, text
@@ -45,6 +45,22 @@ def load_root(p: Platform) -> tuple[bytes, str]:
 
 def root_der(p: Platform) -> bytes:
     return (cached_root(p) or load_root(p))[0]
+
+
+def issuing_der(p: Platform) -> bytes | None:
+    """The current issuing CA's certificate (None on a platform whose root signs directly)."""
+    with p.store.transaction() as uow:
+        rec = uow.pki.active("issuing")
+        return None if rec is None else rec.der
+
+
+def ca_chain_pem(p: Platform) -> str:
+    """Every issuing CA (current first), then the root: the chain TLS peers and `openssl
+    verify -untrusted` need."""
+    with p.store.transaction() as uow:
+        ders = [r.der for r in reversed(uow.pki.certs(kind="issuing"))]
+        ders.append(p.pki.root_cert(uow))
+    return "".join(pem(d) for d in ders)
 
 
 def root_pem(p: Platform) -> str:
@@ -71,6 +87,23 @@ def services_pem(p: Platform) -> str:
 def crl(p: Platform) -> bytes:
     with p.store.transaction() as uow:
         return p.pki.crl(uow, p.now())
+
+
+def issuing_crl(p: Platform) -> bytes:
+    with p.store.transaction() as uow:
+        return p.pki.issuing_crl(uow, p.now())
+
+
+def crls_pem(p: Platform) -> str:
+    """Every CRL a relying party needs for a whole chain (nginx `ssl_crl` with a chain checks
+    each level): the issuing CA's, then the root's."""
+    from ca.crl import crl_pem
+
+    with p.store.transaction() as uow:
+        now = p.now()
+        ders = [] if uow.pki.active("issuing") is None else [p.pki.issuing_crl(uow, now)]
+        ders.append(p.pki.crl(uow, now))
+    return "".join(crl_pem(d) for d in ders)
 
 
 def ocsp(p: Platform, request_der: bytes) -> bytes:

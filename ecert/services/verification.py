@@ -6,13 +6,14 @@ here knows about HTTP except the error classes it raises (domain errors with a `
 
 Key choices (documented in docs/verifying.md):
 
-* trust and status lists are signed by the root (``ca.documents.sign_document``) and cached
+* trust and status lists are signed by the list-signing key, ``x5c`` up to the root
+  (``ca.documents.sign_document``; legacy platforms: the root) and cached
   per platform, keyed by the list's generation in the database (so every worker sees a
   change at its next request) and re-signed at least every ``LIST_CACHE_SECONDS``;
 * presentation tokens (亮证) are signed by the signing key of the department that currently
   acts for the certificate's issuer (the key that signs its QR), typed
-  ``ecert-presentation+jws`` so they can never pass for a record or a QR claim set. The root
-  key signs only certificates and lists.
+  ``ecert-presentation+jws`` so they can never pass for a record or a QR claim set. The
+  list-signing key signs only lists.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def signed_list(p: Platform, kind: str) -> str:
             generation = uow.list_generations()["trust" if kind == "trust" else "status"]
             build = vlists.build_trust_list if kind == "trust" else vlists.build_status_list
             payload = build(uow, now, ttl)
-            signer, root_der = p.pki.root(uow)
-        jws = sign_document(payload, signer, root_der)
+            signer, cert_der, chain = p.pki.list_signer(uow)
+        jws = sign_document(payload, signer, cert_der, chain)
         cache.items[kind] = _Cached(now, generation, jws)
         return jws
 
@@ -161,13 +162,13 @@ def signed_shard(p: Platform, shard: int) -> SignedShard:
             if fresh and hit is not None and hit.generation == generation:
                 return hit
             entries = uow.status_index.shard(shard, bitstring.SHARD_SIZE)
-            signer, root_der = p.pki.root(uow)
+            signer, cert_der, chain = p.pki.list_signer(uow)
         body = bitstring.build_shard(shard, entries, now, ttl)
         digest = str(body.meta["sha256"])
         if fresh and hit is not None and hit.digest == digest:
             out = dataclasses.replace(hit, generation=generation)
         else:
-            jws = sign_document(body.meta, signer, root_der)
+            jws = sign_document(body.meta, signer, cert_der, chain)
             etag = '"' + hashlib.sha256(jws.encode()).hexdigest()[:32] + '"'
             out = SignedShard(jws, body.gz, etag, generation, digest, now)
         shards[shard] = out
@@ -183,7 +184,7 @@ class RootKey:
 def root_key(p: Platform) -> RootKey:
     """The root's public key as a JWK, embedded in the citizen page to check the trust list."""
     with p.store.transaction() as uow:
-        _signer, der = p.pki.root(uow)
+        der = p.pki.root_cert(uow)
     info = describe_cert(der)
     return RootKey(vlists.jwk_from_spki(info.public_key_der), info.x5t_s256)
 
@@ -230,7 +231,7 @@ def public_status_for_qr(p: Platform, identifier: str, jws: str) -> PublicStatus
     now = p.now()
     url = f"/v/{identifier}#{jws}"
     with p.store.transaction() as uow:
-        _signer, root_der = p.pki.root(uow)
+        root_der = p.pki.root_cert(uow)
         res = verify_qr_online(uow, url, now, root_der=root_der)
         # forged, tampered, another certificate's fragment or undecidable: nothing to show
         signed = res.verdict not in (Verdict.INVALID, Verdict.UNKNOWN) and any(
@@ -262,7 +263,7 @@ def verify_pdf_upload(p: Platform, actor: Actor, data: bytes,
     """Every PDF check is ``verifier.pdf``'s policy; here: the root, the store, the audit."""
     now = p.now()
     with p.store.transaction() as uow:
-        _signer, root_der = p.pki.root(uow)
+        root_der = p.pki.root_cert(uow)
         res = verify_pdf(uow, data, root_der, now)
         p.audit.record_by(uow, actor, now=now, action="certificate.use",
                           cert_identifier=res.identifier, purpose=_clip(purpose),

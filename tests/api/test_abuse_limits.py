@@ -84,16 +84,18 @@ def _crl_number(der: bytes, tmp_path: Path) -> int:
 
 
 def test_fifty_crl_requests_sign_one_crl(client, admin_token, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    ders = {client.get("/pki/crl/root.crl").content for _ in range(50)}
+    # department certificates are the issuing CA's: its CRL is the one signed online
+    ders = {client.get("/pki/crl/issuing.crl").content for _ in range(50)}
     assert len(ders) == 1
     before = _crl_number(ders.pop(), tmp_path)
     enrol(client, admin_token, DEPT, "测试厅")
     r = client.post(f"/api/v1/departments/{DEPT}/rotate-key",
                     json={"revoke_reason": "key_compromise"}, headers=auth(admin_token))
     assert r.status_code == 200, r.text
-    after = client.get("/pki/crl/root.crl").content
+    after = client.get("/pki/crl/issuing.crl").content
     assert _crl_number(after, tmp_path) == before + 1
-    assert client.get("/pki/crl/root.crl").content == after
+    assert client.get("/pki/crl/issuing.crl").content == after
+    assert len({client.get("/pki/crl/root.crl").content for _ in range(20)}) == 1
 
 
 def _ocsp_request(client: Any, admin_token: str) -> bytes:
@@ -102,7 +104,7 @@ def _ocsp_request(client: Any, admin_token: str) -> bytes:
     from cryptography.x509 import ocsp
 
     enrol(client, admin_token, DEPT, "测试厅")
-    root = x509.load_der_x509_certificate(client.get("/pki/ca.crt").content)
+    root = x509.load_der_x509_certificate(client.get("/pki/issuing-ca.crt").content)
     dept = x509.load_pem_x509_certificate(
         client.get(f"/pki/departments/{DEPT}/certs.pem").content)
     req = ocsp.OCSPRequestBuilder().add_certificate(dept, root, hashes.SHA1()).build()

@@ -33,8 +33,12 @@ def pki_files(template, admin_token, tmp_path_factory) -> dict[str, Path]:  # ty
                         headers=auth(admin_token))
         assert r.status_code == 201, r.text
     files = {"ca": d / "ca.pem", "dept": d / "dept.pem", "services": d / "services.pem",
-             "other": d / "other.pem"}
+             "other": d / "other.pem", "issuing": d / "issuing.pem", "chain": d / "chain.pem"}
     files["ca"].write_text(client.get("/pki/ca.pem").text)
+    from ca.certs import pem
+
+    files["issuing"].write_text(pem(client.get("/pki/issuing-ca.crt").content))
+    files["chain"].write_text(client.get("/pki/chain.pem").text)
     files["dept"].write_text(client.get(f"/pki/departments/{DEPT}/certs.pem").text)
     files["other"].write_text(client.get(f"/pki/departments/{other}/certs.pem").text)
     files["services"].write_text(client.get("/pki/services.pem").text)
@@ -49,14 +53,25 @@ def pki_files(template, admin_token, tmp_path_factory) -> dict[str, Path]:  # ty
 
 
 def test_department_chain_verifies_with_openssl(pki_files) -> None:  # type: ignore[no-untyped-def]
-    out = run("openssl", "verify", "-CAfile", str(pki_files["ca"]), str(pki_files["dept"]))
-    assert ": OK" in out.stdout
+    """root → issuing CA → department; the root alone does not vouch for the department."""
+    out = run("openssl", "verify", "-CAfile", str(pki_files["ca"]), "-untrusted",
+              str(pki_files["issuing"]), str(pki_files["dept"]), str(pki_files["issuing"]))
+    assert out.stdout.count(": OK") == 2
+    assert run("openssl", "verify", "-CAfile", str(pki_files["ca"]), str(pki_files["dept"]),
+               ok=False).returncode != 0
+    services = run("openssl", "verify", "-CAfile", str(pki_files["ca"]), "-untrusted",
+                   str(pki_files["chain"]), *(str(pki_files[f"service{i}"]) for i in range(4)))
+    assert services.stdout.count(": OK") == 4
 
 
 def test_every_served_certificate_passes_pkilint(pki_files) -> None:  # type: ignore[no-untyped-def]
-    for key in ("ca", "dept", "service0", "service1", "service2"):
+    for key in ("ca", "issuing", "dept", "service0", "service1", "service2", "service3"):
         res = run(tool("lint_pkix_cert"), "lint", "-s", "WARNING", str(pki_files[key]), ok=False)
         assert res.returncode == 0, f"{key}: {res.stdout}{res.stderr}"
+    for issuer, cert in (("ca", "issuing"), ("issuing", "dept"), ("issuing", "service3")):
+        res = run(tool("lint_pkix_signer_signee_cert_chain"), "lint", str(pki_files[issuer]),
+                  str(pki_files[cert]), ok=False)
+        assert res.returncode == 0, f"{issuer}/{cert}: {res.stdout}{res.stderr}"
 
 
 def test_crl_numbers_increase_and_crl_lints(client, pki_files, tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
@@ -75,11 +90,20 @@ def test_crl_numbers_increase_and_crl_lints(client, pki_files, tmp_path, clock) 
     res = run(tool("lint_crl"), "lint", "-t", "CRL", "-p", "PKIX", str(tmp_path / "c1.pem"), ok=False)
     assert res.returncode == 0, res.stdout + res.stderr
     assert client.get("/pki/crl/nope.crl").status_code == 404
+    issuing = client.get("/pki/crl/issuing.crl").content
+    (tmp_path / "i.crl").write_bytes(issuing)
+    run("openssl", "crl", "-inform", "DER", "-in", str(tmp_path / "i.crl"), "-out",
+        str(tmp_path / "i.pem"))
+    run("openssl", "crl", "-in", str(tmp_path / "i.pem"), "-noout", "-CAfile",
+        str(pki_files["issuing"]))
+    res = run(tool("lint_crl"), "lint", "-t", "CRL", "-p", "PKIX", str(tmp_path / "i.pem"), ok=False)
+    assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_ocsp_good_over_http_with_nonce(live_url, pki_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    res = run("openssl", "ocsp", "-url", f"{live_url}/pki/ocsp", "-issuer", str(pki_files["ca"]),
-              "-cert", str(pki_files["dept"]), "-CAfile", str(pki_files["ca"]),
+    res = run("openssl", "ocsp", "-url", f"{live_url}/pki/ocsp", "-issuer",
+              str(pki_files["issuing"]), "-cert", str(pki_files["dept"]), "-CAfile",
+              str(pki_files["ca"]), "-verify_other", str(pki_files["chain"]),
               "-respout", str(tmp_path / "resp.der"), "-resp_text")
     assert "WARNING" not in res.stdout + res.stderr
     assert f"{pki_files['dept']}: good" in res.stdout
@@ -108,7 +132,7 @@ def test_timestamp_verifies_with_openssl_ts(live_url, pki_files, tmp_path) -> No
     (tmp_path / "r.tsr").write_bytes(resp.content)
     out = run("openssl", "ts", "-verify", "-in", str(tmp_path / "r.tsr"), "-queryfile",
               str(tmp_path / "q.tsq"), "-CAfile", str(pki_files["ca"]), "-untrusted",
-              str(pki_files["services"]))
+              str(pki_files["chain"]))
     assert "Verification: OK" in out.stdout
 
 
@@ -122,16 +146,21 @@ def test_key_compromise_rotation_revokes_at_once(client, admin_token, live_url, 
     bundle = client.get(f"/pki/departments/{other}/certs.pem").text
     assert bundle.count("BEGIN CERTIFICATE") == 2  # old one stays published, new one first
     crl = tmp_path / "c.crl"
-    crl.write_bytes(client.get("/pki/crl/root.crl").content)
+    crl.write_bytes(client.get("/pki/crl/issuing.crl").content)
     run("openssl", "crl", "-inform", "DER", "-in", str(crl), "-out", str(tmp_path / "c.pem"))
-    res = run("openssl", "verify", "-crl_check", "-CAfile", str(pki_files["ca"]), "-CRLfile",
-              str(tmp_path / "c.pem"), str(old_pem), ok=False)
+    (tmp_path / "r.crl").write_bytes(client.get("/pki/crl/root.crl").content)
+    run("openssl", "crl", "-inform", "DER", "-in", str(tmp_path / "r.crl"), "-out",
+        str(tmp_path / "r.pem"))
+    both = ("-CRLfile", str(tmp_path / "c.pem"), "-CRLfile", str(tmp_path / "r.pem"))
+    res = run("openssl", "verify", "-crl_check_all", "-CAfile", str(pki_files["ca"]),
+              "-untrusted", str(pki_files["issuing"]), *both, str(old_pem), ok=False)
     assert res.returncode != 0 and "revoked" in (res.stdout + res.stderr)
-    good = run("openssl", "verify", "-crl_check", "-CAfile", str(pki_files["ca"]), "-CRLfile",
-               str(tmp_path / "c.pem"), str(pki_files["dept"]))
+    good = run("openssl", "verify", "-crl_check_all", "-CAfile", str(pki_files["ca"]),
+               "-untrusted", str(pki_files["issuing"]), *both, str(pki_files["dept"]))
     assert ": OK" in good.stdout
-    res = run("openssl", "ocsp", "-url", f"{live_url}/pki/ocsp", "-issuer", str(pki_files["ca"]),
-              "-cert", str(old_pem), "-CAfile", str(pki_files["ca"]))
+    res = run("openssl", "ocsp", "-url", f"{live_url}/pki/ocsp", "-issuer",
+              str(pki_files["issuing"]), "-cert", str(old_pem), "-CAfile", str(pki_files["ca"]),
+              "-verify_other", str(pki_files["chain"]))
     assert ": revoked" in res.stdout and "Reason: keyCompromise" in res.stdout
 
 
@@ -147,7 +176,7 @@ def test_ocsp_get_form_answers_like_post(client, pki_files, tmp_path) -> None:  
     import base64
     import urllib.parse
 
-    run("openssl", "ocsp", "-issuer", str(pki_files["ca"]), "-cert", str(pki_files["dept"]),
+    run("openssl", "ocsp", "-issuer", str(pki_files["issuing"]), "-cert", str(pki_files["dept"]),
         "-no_nonce", "-reqout", str(tmp_path / "req.der"))
     encoded = urllib.parse.quote(base64.b64encode((tmp_path / "req.der").read_bytes()).decode(),
                                  safe="")
@@ -155,6 +184,7 @@ def test_ocsp_get_form_answers_like_post(client, pki_files, tmp_path) -> None:  
     assert r.status_code == 200 and r.headers["content-type"] == "application/ocsp-response"
     (tmp_path / "resp.der").write_bytes(r.content)
     res = run("openssl", "ocsp", "-respin", str(tmp_path / "resp.der"), "-reqin",
-              str(tmp_path / "req.der"), "-issuer", str(pki_files["ca"]), "-cert",
-              str(pki_files["dept"]), "-CAfile", str(pki_files["ca"]), "-no_nonce")
+              str(tmp_path / "req.der"), "-issuer", str(pki_files["issuing"]), "-cert",
+              str(pki_files["dept"]), "-CAfile", str(pki_files["ca"]), "-verify_other",
+              str(pki_files["chain"]), "-no_nonce")
     assert ": good" in res.stdout and "Response verify OK" in res.stderr

@@ -249,7 +249,7 @@ def test_revoked_certificate_is_refused_and_published(pki: Pki, servers: dict[st
         serial = describe_cert(der_from_pem(pki.doomed[0].read_bytes())).serial
         _run(pki.env, "tls", "revoke", str(serial), "--reason", "key_compromise")
         assert c.get(url).status_code == 401  # same TLS connection, next request
-    crl = x509.load_der_x509_crl(httpx.get(servers["optional"] + "/pki/crl/root.crl",
+    crl = x509.load_der_x509_crl(httpx.get(servers["optional"] + "/pki/crl/issuing.crl",
                                            verify=_ctx(pki, None)).content)
     assert crl.get_revoked_certificate_by_serial_number(serial) is not None
     assert str(serial) in _run(pki.env, "tls", "list") and "revoked" in _run(pki.env, "tls", "list")

@@ -1,4 +1,7 @@
-"""Public PKI endpoints (no authentication; cacheable): certificates, CRL, OCSP, TSA.
+"""Public PKI endpoints (no authentication; cacheable): certificates, CRLs, OCSP, TSA.
+
+The root's CRL comes from the series the offline root signed in advance (or, root online,
+is signed here); the issuing CA's is signed here.
 
 Every answer states its caching. What signs (OCSP with a nonce, time stamps) is rate-limited
 per client address and runs off the event loop; the CRL and nonce-less OCSP answers are
@@ -59,6 +62,23 @@ async def ca_der(p: PlatformDep) -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
+@router.get("/issuing-ca.crt", response_class=Response,
+            summary="Issuing CA certificate (DER; caIssuers of the certificates it signs)")
+def issuing_ca_der(p: PlatformDep) -> Response:
+    der = pki_service.issuing_der(p)
+    if der is None:
+        raise ProblemError(404, "not-found", "this platform's root signs directly")
+    return Response(der, media_type="application/pkix-cert",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/chain.pem", response_class=Response,
+            summary="Issuing CA certificates, then the root (PEM)")
+def chain_pem(p: PlatformDep) -> Response:
+    return Response(pki_service.ca_chain_pem(p), media_type="application/x-pem-file",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get("/departments/{code}/certs.pem", response_class=Response,
             summary="All signing certificates of a department, current first (PEM)")
 def dept_certs(code: str, p: PlatformDep) -> Response:
@@ -78,9 +98,17 @@ def service_certs(p: PlatformDep) -> Response:
 
 @router.get("/crl/{ca}.crl", response_class=Response, summary="CRL (DER, RFC 5280)")
 def crl(ca: str, p: PlatformDep) -> Response:
-    if ca != "root":
+    if ca not in ("root", "issuing"):
         raise ProblemError(404, "not-found", "no such CA")
-    return Response(pki_service.crl(p), media_type="application/pkix-crl",
+    body = pki_service.crl(p) if ca == "root" else pki_service.issuing_crl(p)
+    return Response(body, media_type="application/pkix-crl",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/crls.pem", response_class=Response,
+            summary="The issuing CA's and the root's CRLs (PEM, for nginx ssl_crl)")
+def crls_pem(p: PlatformDep) -> Response:
+    return Response(pki_service.crls_pem(p), media_type="application/x-pem-file",
                     headers={"Cache-Control": "public, max-age=300"})
 
 

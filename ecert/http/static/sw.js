@@ -8,7 +8,7 @@
 var CACHE = 'ecert-v3';
 var SHARD_PATH = /^\/pki\/status\/[0-9]+$/;
 var SHELL = '/v/__shell__';
-var PRECACHE = ['/spec.js', '/static/verify.js', '/static/app.css', '/pki/trust-list', '/pki/status-list'];
+var PRECACHE = ['/spec.js', '/static/x509.js', '/static/verify.js', '/static/app.css', '/pki/trust-list', '/pki/status-list'];
 
 self.addEventListener('install', function (event) {
   event.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(PRECACHE); })

@@ -76,7 +76,7 @@
   async function verifyWith(jwk, split) {
     var sig = b64u(split.parts[2]);
     if (sig.length !== 64) { return null; }
-    var key = await crypto.subtle.importKey('jwk',
+    var key = jwk instanceof CryptoKey ? jwk : await crypto.subtle.importKey('jwk',
       { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true },
       { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
     var data = new TextEncoder().encode(split.parts[0] + '.' + split.parts[1]);
@@ -373,9 +373,13 @@
     return ok('list-freshness', '信任列表和状态列表在有效期内');
   }
 
-  // A root-signed list (trust or status) from its compact JWS: null unless the root signed it.
-  async function readList(text, root, spec, name) {
-    var payload = await verifyWith(root.jwk, splitJws(text));
+  // A signed list (trust or status) from its compact JWS: null unless its signer chains to the
+  // root (x509.js: list-signing certificate → issuing CA → root, valid at `now`, as the Python
+  // verifier checks; a stale list is the freshness check's business).
+  async function readList(text, root, spec, name, now) {
+    var split = splitJws(text);
+    var key = await EcertX509.listKey(split.header, root, now === undefined ? Date.now() : now);
+    var payload = key ? await verifyWith(key, split) : null;
     if (!payload || payload.spec !== spec) { return null; }
     if (name === 'trust-list' && (!payload.root || payload.root['x5t#S256'] !== root.x5t)) {
       return null;
@@ -392,9 +396,9 @@
 
   // verifier.bitstring.load_shard: the description signed by the root (signature header),
   // the SHA-256 of the gzip body it names, then the bitstring. {name, payload, issued, next, raw}
-  async function readShard(jws, gz, root, number) {
+  async function readShard(jws, gz, root, number, now) {
     if (!jws || !(gz instanceof Uint8Array) || gz.length > 48 * 1024) { return null; }
-    var meta = await readList(jws, root, SHARD.spec, 'status-shard');
+    var meta = await readList(jws, root, SHARD.spec, 'status-shard', now);
     if (!meta || meta.payload.shard !== number || meta.payload.size !== SHARD.size ||
         meta.payload.status_size !== SHARD.bits) { return null; }
     var digest = new Uint8Array(await crypto.subtle.digest('SHA-256', gz));
@@ -443,9 +447,9 @@
     } catch (e) {
       return { verdict: 'invalid', checks: [fail('qr', 'malformed', '不是本平台的证照二维码')] };
     }
-    trust = await readList(trustJws, root, SPEC.lists.trust, 'trust-list');
-    if (statusJws) { status = await readList(statusJws, root, SPEC.lists.status, 'status-list'); }
-    if (shard) { sh = await readShard(shard.jws, shard.gz, root, shard.number); }
+    trust = await readList(trustJws, root, SPEC.lists.trust, 'trust-list', now);
+    if (statusJws) { status = await readList(statusJws, root, SPEC.lists.status, 'status-list', now); }
+    if (shard) { sh = await readShard(shard.jws, shard.gz, root, shard.number, now); }
     if (!trust || (statusJws && !status) || (shard && !sh) || (!status && !sh)) {
       return { verdict: 'unknown', checks: [undecided('list-freshness', 'list-invalid', '列表签名无效')] };
     }
