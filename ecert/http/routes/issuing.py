@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
 from audit_log.actor import Actor
+from ecert.http import metrics
 from ecert.http.auth import allow
 from ecert.http.deps import PlatformDep
 from ecert.http.schemas import (
@@ -19,6 +20,7 @@ from ecert.http.schemas import (
     StatusIn,
 )
 from ecert.services import issuing
+from formats.errors import DomainError
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))
@@ -66,7 +68,12 @@ def issue(body: CertificateIn, p: PlatformDep, actor: Actor = ISSUER,
           idempotency_key: str | None = Header(default=None, max_length=200)) -> IssuedOut:
     """Issue a certificate of one of the caller's department's types. `Idempotency-Key` makes
     retries safe: the same key and body return the first answer."""
-    issued = issuing.issue(p, actor, body.type, body.data, idempotency_key=idempotency_key)
+    try:
+        issued = issuing.issue(p, actor, body.type, body.data, idempotency_key=idempotency_key)
+    except DomainError as exc:
+        metrics.issued(exc.slug)
+        raise
+    metrics.issued("issued")
     return _issued(p, issued)
 
 
