@@ -130,6 +130,8 @@ class Edge:
         REQUEST_ID.set(rid)  # for log lines (ecert.http.logsetup)
         peer = scope["client"][0] if scope.get("client") else "unknown"
         state["client_address"] = client_host(peer, headers.get("x-forwarded-for"), self.proxies)
+        if in_networks(peer, self.proxies) and headers.get("x-forwarded-proto") in ("http", "https"):
+            scope["scheme"] = headers["x-forwarded-proto"]
         if in_networks(peer, self.proxies) and client_cert_from_scope(scope) is None:
             der = cert_from_proxy_headers(headers.get(PROXY_CERT_HEADER),
                                           headers.get(PROXY_VERIFY_HEADER))
@@ -251,8 +253,9 @@ async def _no_receive() -> Message:
 
 
 def uvicorn_proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
-    """uvicorn's own proxy handling, to match: off unless proxies are configured (uvicorn
-    otherwise believes X-Forwarded-For from 127.0.0.1), then only for those proxies."""
-    if not trusted_proxies:
-        return {"proxy_headers": False, "forwarded_allow_ips": ""}
-    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
+    """uvicorn's own proxy handling stays off (it believes X-Forwarded-For from 127.0.0.1 by
+    default, and once on it replaces the peer's address, which `Edge` must see to decide
+    whether the proxy's headers count): `Edge` reads X-Forwarded-For/-Proto itself, from
+    `trusted_proxies` only. Behind a proxy with plain uvicorn: `--no-proxy-headers` too."""
+    del trusted_proxies
+    return {"proxy_headers": False, "forwarded_allow_ips": ""}
