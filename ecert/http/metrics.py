@@ -212,10 +212,11 @@ def registry_for(platform: Platform) -> CollectorRegistry:
 
 
 def metrics_allowed(request: Request) -> None:
-    """Only the addresses in `ECERT_METRICS_ALLOW` (loopback by default) may scrape."""
+    """Only the addresses in `ECERT_METRICS_ALLOW` (loopback by default) may scrape; to anyone
+    else the endpoint does not exist (404, as through nginx)."""
     allowed: tuple[Network, ...] = request.app.state.metrics_allow
     if not in_networks(client_address(request), allowed):
-        raise ProblemError(403, "forbidden", "metrics are served to the monitoring hosts only")
+        raise ProblemError(404, "not-found", "no such page")
 
 
 router = APIRouter()

@@ -16,6 +16,9 @@ PUBLIC, ADMIN = {"public"}, {"admin"}
 STAFF = {"admin", "auditor", "user", "issuer"}
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/pki/ca.pem"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # and only from ECERT_METRICS_ALLOW (404 otherwise)
     ("GET", "/pki/ca.crt"): PUBLIC,
     ("GET", "/pki/departments/{code}/certs.pem"): PUBLIC,
     ("GET", "/pki/services.pem"): PUBLIC,
