@@ -129,7 +129,7 @@ def status_limit(request: Request) -> None:
         limiter = getattr(state, "status_limiter", None)
         if limiter is None:
             limiter = state.status_limiter = RateLimiter(STATUS_PER_MINUTE)
-    host = request.client.host if request.client else "unknown"
+    host = client_address(request)  # the peer, or behind a trusted proxy the client it saw
     limiter.check("status-ip:" + host)
 
 
