@@ -203,7 +203,7 @@ def registry_for(platform: Platform) -> CollectorRegistry:
     and the platform's gauges."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         for collector in (REQUESTS, LATENCY, ISSUANCE, VERIFICATIONS):
             registry.register(collector)
