@@ -92,3 +92,19 @@ def test_client_address_is_the_one_nginx_saw(stack: Stack) -> None:
     mine = [x for x in lines if x.get("request_id") == rid and x.get("route") == "/pki/ca.pem"]
     assert mine, rid
     assert mine[0]["client"] == "127.0.0.1"
+
+
+def test_request_rate_is_limited_by_nginx(stack: Stack) -> None:
+    """20 requests/s per address with a burst of 100: a client that keeps asking gets 429
+    from nginx itself. Bounded by a count, not a clock: nginx refills 20 a second, so only a
+    client slower than one request per 50 ms could never exhaust the burst."""
+    with stack.client() as c:
+        for n in range(1, 3001):
+            res = c.get("/healthz")
+            if res.status_code == 429:
+                break
+            assert res.status_code == 200, res.text
+        else:
+            raise AssertionError("3000 requests and no 429")
+    assert n > 100  # the burst was allowed
+    assert _is_nginx(res), res.text
