@@ -8,7 +8,6 @@ import importlib
 import subprocess
 import sys
 import tomllib
-from fnmatch import fnmatch
 
 from certificate_store.db import sqlite_file
 from tests.conftest import REPO, tool
@@ -72,10 +71,11 @@ def test_page_assets_are_package_data() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     patterns = pyproject["tool"]["setuptools"]["package-data"]["ecert.http"]
     http = REPO / "ecert" / "http"
-    assets = [p.relative_to(http).as_posix() for d in ("static", "templates")
-              for p in (http / d).iterdir()]
+    assets = {p for d in ("static", "templates") for p in (http / d).rglob("*") if p.is_file()}
     assert assets
-    assert [a for a in assets if not any(fnmatch(a, pat) for pat in patterns)] == []
+    # setuptools expands each pattern as a glob (no recursion through "*")
+    shipped = {p for pat in patterns for p in http.glob(pat)}
+    assert sorted(a.relative_to(http).as_posix() for a in assets - shipped) == []
 
 
 def test_sqlite_file_names_the_database_file(tmp_path) -> None:  # type: ignore[no-untyped-def]

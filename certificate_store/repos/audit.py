@@ -9,7 +9,7 @@ transaction-scoped advisory lock before reading the size; on SQLite `BEGIN IMMED
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -209,6 +209,25 @@ class AuditRepo:
                 return
             for r in rows:
                 yield _entry(r)
+            after = int(rows[-1][0])
+
+    def iter_window(self, since: dt.datetime, until: dt.datetime, actions: Collection[str],
+                    batch: int = 5000
+                    ) -> Iterator[tuple[dt.datetime, str, str | None, str | None, str]]:
+        """(time, action, actor department, certificate identifier, details) of entries with
+        one of `actions` in [since, until), oldest first, streamed in batches."""
+        after = -1
+        cols = (AuditEntryRow.idx, AuditEntryRow.created_at, AuditEntryRow.action,
+                AuditEntryRow.actor_dept, AuditEntryRow.cert_identifier, AuditEntryRow.details)
+        while True:
+            rows = self._s.execute(select(*cols).where(
+                AuditEntryRow.idx > after, AuditEntryRow.created_at >= since,
+                AuditEntryRow.created_at < until, AuditEntryRow.action.in_(list(actions)),
+            ).order_by(AuditEntryRow.idx).limit(batch)).all()
+            for r in rows:
+                yield r[1], r[2], r[3], r[4], r[5]
+            if len(rows) < batch:
+                return
             after = int(rows[-1][0])
 
     def _where(self, f: EntryFilter) -> list[ColumnElement[bool]]:

@@ -198,6 +198,24 @@ class CertificateRepo:
             q = q.where(Certificate.status == status)
         return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id).limit(limit))]
 
+    def search(self, *, issuer_codes: Collection[str], type_code: str | None = None,
+               status: str | None = None, holder_hash: str | None = None,
+               created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
+               before_id: int | None = None, limit: int = 50) -> list[CertificateRecord]:
+        """An issuing department's own certificates, newest first (keyset paging on id)."""
+        q = select(Certificate).where(Certificate.issuer_code.in_(list(issuer_codes)))
+        for column, value in ((Certificate.type_code, type_code), (Certificate.status, status),
+                              (Certificate.holder_hash, holder_hash)):
+            if value is not None:
+                q = q.where(column == value)
+        if created_from is not None:
+            q = q.where(Certificate.created_at >= created_from)
+        if created_to is not None:
+            q = q.where(Certificate.created_at < created_to)
+        if before_id is not None:
+            q = q.where(Certificate.id < before_id)
+        return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id.desc()).limit(limit))]
+
     def iter_versions(self, issuer_code: str | None = None) -> Iterator[VersionRecord]:
         q = select(CertificateVersion).order_by(CertificateVersion.id)
         if issuer_code:

@@ -9,7 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certificate_store.errors import NotFound
-from certificate_store.models.certificates import ImportJob, Notification, Objection
+from certificate_store.models.certificates import (
+    Certificate,
+    ImportJob,
+    Notification,
+    Objection,
+)
 from certificate_store.records import ImportJobRecord, NotificationRecord, ObjectionRecord
 from certificate_store.repos._convert import to_record
 
@@ -48,6 +53,16 @@ class ObjectionRepo:
         rows = self._s.scalars(select(Objection).where(
             Objection.certificate_id.in_(certificate_ids)).order_by(Objection.id))
         return [to_record(r, ObjectionRecord) for r in rows]
+
+    def filed_between(self, since: dt.datetime, until: dt.datetime
+                      ) -> list[tuple[ObjectionRecord, str, str]]:
+        """Objections filed in [since, until) with their certificate's type and issuer."""
+        rows = self._s.execute(
+            select(Objection, Certificate.type_code, Certificate.issuer_code)
+            .join(Certificate, Certificate.id == Objection.certificate_id)
+            .where(Objection.filed_at >= since, Objection.filed_at < until)
+            .order_by(Objection.id)).all()
+        return [(to_record(o, ObjectionRecord), t, i) for o, t, i in rows]
 
     def open_overdue(self, now: dt.datetime) -> list[ObjectionRecord]:
         rows = self._s.scalars(select(Objection).where(

@@ -121,9 +121,20 @@ class AuditPageOut(BaseModel):
 
 class StatsRow(BaseModel):
     dept: str | None
+    dept_name: str | None = None
     since: dt.datetime
     until: dt.datetime
     counts: dict[str, int]
+
+
+class AssessmentRowOut(BaseModel):
+    dept_code: str
+    dept_name: str
+    type_code: str
+    type_name: str
+    month: str
+    counts: dict[str, int]
+    mean_answer_workdays: float | None
 
 
 class CosignatureIn(Strict):
@@ -195,6 +206,29 @@ class CertificateOut(BaseModel):
     row_version: int
     versions: list[VersionOut]
     events: list[EventOut]
+
+
+class CertificateSummaryOut(BaseModel):
+    """One row of an issuing department's register; the holder masked (issuer.search)."""
+
+    identifier: str
+    base_identifier: str
+    type_code: str
+    issuer_code: str
+    status: str
+    status_label: str
+    verdict: str
+    version: int
+    holder_name: str
+    holder_code: str
+    issue_date: str | None
+    valid_to: dt.date | None
+    signed_on: dt.date
+
+
+class CertificatePageOut(BaseModel):
+    items: list[CertificateSummaryOut]
+    next_cursor: int | None = Field(description="pass as `before` for the next, older page")
 
 
 class ChangeIn(Strict):

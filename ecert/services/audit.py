@@ -139,6 +139,9 @@ def periods(since: dt.datetime, until: dt.datetime,
 
 
 def statistics(p: Platform, spans: Sequence[tuple[dt.datetime, dt.datetime]],
-               dept: str | None) -> list[DeptStats]:
+               dept: str | None) -> list[tuple[DeptStats, str | None]]:
+    """Each row with its department's name (people read names, not codes)."""
     with p.store.transaction() as uow:
-        return p.audit.statistics(uow, spans, actor_dept=dept)
+        names = {d.code: d.name for d in uow.departments.all_departments()}
+        return [(row, names.get(row.actor_dept or ""))
+                for row in p.audit.statistics(uow, spans, actor_dept=dept)]

@@ -15,9 +15,13 @@ from tests.conftest import auth
 PUBLIC, ADMIN = {"public"}, {"admin"}
 STAFF = {"admin", "auditor", "user", "issuer"}
 EXPECTED: dict[tuple[str, str], set[str]] = {
-    ("GET", "/pki/ca.pem"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/v1/audit/assessment"): STAFF,
+    ("GET", "/api/v1/audit/assessment.csv"): STAFF,
+    ("GET", "/api/v1/certificates"): {"issuer"},
+    ("GET", "/api/v1/certificates.csv"): {"issuer"},
     ("GET", "/readyz"): PUBLIC,
+    ("GET", "/pki/ca.pem"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,  # and only from ECERT_METRICS_ALLOW (404 otherwise)
     ("GET", "/pki/ca.crt"): PUBLIC,
     ("GET", "/pki/departments/{code}/certs.pem"): PUBLIC,

@@ -63,3 +63,25 @@ def test_audit_page_counts_cosignatures(world: World, live_url: str, browser: An
                         "document.getElementById('sth').textContent")
     assert "1 个" in text, text
     assert "office-1" in text, text
+
+
+def test_assessment_chart_and_table_show_names_under_the_csp(world: World, live_url: str,
+                                                             browser: Any, tmp_path: Path) -> None:
+    from tests.web.conftest import ISS_NAME
+
+    for _ in range(2):
+        world.issue()
+    browser.goto(live_url + "/audit")
+    browser.js(f"document.getElementById('token').value = {world.tokens['auditor']!r};"
+               "document.getElementById('save-token').click()")
+    rows = browser.wait("Number(document.getElementById('as-chart').dataset.rows) > 0 && "
+                        "document.getElementById('as-table').textContent", timeout=20)
+    assert ISS_NAME in rows and "签发" in rows, rows
+    last30 = browser.wait("document.getElementById('stats').textContent")
+    assert ISS_NAME in last30 and world.iss not in last30, last30  # names, not codes
+    # ECharts loaded from our own origin and drew the bars (svg renderer) under script-src 'self'
+    bars = browser.wait("document.querySelectorAll('#as-chart svg path').length", timeout=20)
+    assert bars > 0
+    width = browser.js("document.querySelector('#as-chart svg').getBoundingClientRect().width")
+    assert width > 100
+    browser.screenshot(tmp_path / "assessment.png")

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from audit_log import formats
 from audit_log.actor import Actor
@@ -16,6 +16,7 @@ from ecert.http.auth import allow
 from ecert.http.deps import PlatformDep
 from ecert.http.problems import ProblemError
 from ecert.http.schemas import (
+    AssessmentRowOut,
     AuditEntryOut,
     AuditPageOut,
     ConsistencyOut,
@@ -25,6 +26,7 @@ from ecert.http.schemas import (
     StatsRow,
     SthOut,
 )
+from ecert.services import assessment as assessment_service
 from ecert.services import audit as audit_service
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -134,5 +136,38 @@ def stats(platform: PlatformDep, since: dt.datetime, until: dt.datetime,
         raise ProblemError(422, "invalid-request", "until must follow since, within ten years")
     rows = audit_service.statistics(platform,
                                     audit_service.periods(s, u, period), dept)
-    return [StatsRow(dept=r.actor_dept, since=r.since, until=r.until, counts=dict(r.counts))
-            for r in rows]
+    return [StatsRow(dept=r.actor_dept, dept_name=name, since=r.since, until=r.until,
+                     counts=dict(r.counts)) for r, name in rows]
+
+
+def _assessment(platform: PlatformDep, actor: Actor, since: str, until: str, dept: str | None
+                ) -> list[assessment_service.NamedRow]:
+    if actor.role in ("issuer", "user"):
+        dept = actor.dept_code  # a department sees its own figures only
+    return assessment_service.assessment(platform, since, until, dept)
+
+
+@router.get("/assessment", response_model=list[AssessmentRowOut])
+def assessment(platform: PlatformDep, since: str = Query(..., max_length=7, examples=["2026-01"]),
+               until: str = Query(..., max_length=7, examples=["2026-12"]),
+               dept: str | None = Query(None, max_length=18),
+               actor: Actor = READERS) -> list[AssessmentRowOut]:
+    """Art. 23: per department × certificate type × month (China time, YYYY-MM, inclusive):
+    issued, digitised, changed, suspended, revoked, cancelled, lookups, presentations,
+    objections and how many were answered within the 5 working days; names, not codes."""
+    return [AssessmentRowOut(dept_code=r.dept_code, dept_name=r.dept_name, type_code=r.type_code,
+                             type_name=r.type_name, month=r.month, counts=dict(r.counts),
+                             mean_answer_workdays=r.mean_answer_workdays)
+            for r in _assessment(platform, actor, since, until, dept)]
+
+
+@router.get("/assessment.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def assessment_csv(platform: PlatformDep, since: str = Query(..., max_length=7),
+                   until: str = Query(..., max_length=7),
+                   dept: str | None = Query(None, max_length=18),
+                   actor: Actor = READERS) -> Response:
+    """The same figures as CSV (UTF-8 with BOM)."""
+    rows = _assessment(platform, actor, since, until, dept)
+    return Response(assessment_service.assessment_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="assessment.csv"'})

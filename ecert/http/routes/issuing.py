@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Header, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
 from audit_log.actor import Actor
 from ecert.http import metrics
@@ -14,6 +15,8 @@ from ecert.http.deps import PlatformDep
 from ecert.http.schemas import (
     CertificateIn,
     CertificateOut,
+    CertificatePageOut,
+    CertificateSummaryOut,
     CertificateTypeOut,
     ChangeIn,
     IssuedOut,
@@ -21,6 +24,7 @@ from ecert.http.schemas import (
 )
 from ecert.services import issuing
 from formats.errors import DomainError
+from issuer.search import SearchFilter
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
 ISSUER = Depends(allow("issuer"))
@@ -75,6 +79,38 @@ def issue(body: CertificateIn, p: PlatformDep, actor: Actor = ISSUER,
         raise
     metrics.issued("issued")
     return _issued(p, issued)
+
+
+def _filter(type: str | None = Query(None, max_length=21, description="certificate type code"),
+            status: str | None = Query(None, max_length=2, description="status code, e.g. 01"),
+            holder: str | None = Query(None, max_length=40, description="ID number or USCC"),
+            issued_from: dt.date | None = Query(None, description="signed on or after (China date)"),
+            issued_to: dt.date | None = Query(None, description="signed on or before")
+            ) -> SearchFilter:
+    return SearchFilter(type_code=type, status=status, holder_code=holder,
+                        issued_from=issued_from, issued_to=issued_to)
+
+
+@router.get("/certificates", response_model=CertificatePageOut)
+def search_certificates(p: PlatformDep, actor: Actor = ISSUER, f: SearchFilter = Depends(_filter),
+                        before: int | None = Query(None, ge=1), limit: int = Query(50, ge=1, le=200)
+                        ) -> CertificatePageOut:
+    """The caller's department's certificates (and its predecessors'), newest first, holder
+    masked; filter by type, status, holder, signing date. Audited."""
+    page = issuing.search(p, actor, f, before=before, limit=limit)
+    return CertificatePageOut(
+        items=[CertificateSummaryOut.model_validate(dataclasses.asdict(i)) for i in page.items],
+        next_cursor=page.next_cursor)
+
+
+@router.get("/certificates.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def export_certificates(p: PlatformDep, actor: Actor = ISSUER,
+                        f: SearchFilter = Depends(_filter)) -> Response:
+    """The same register as CSV (UTF-8 with BOM), every page, at most 100,000 rows. Audited."""
+    return Response(issuing.export_csv(p, actor, f), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="certificates.csv"',
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/certificates/{identifier}", response_model=CertificateOut)

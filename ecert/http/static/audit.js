@@ -26,7 +26,7 @@
     row(t, ['部门', '签发', '变更', '状态', '查询', '合计'], true);
     stats.forEach(function (s) {
       var c = s.counts || {};
-      row(t, [s.dept || '平台', c.issue || 0, c.change || 0, c.status || 0, c.lookup || 0, c.total || 0]);
+      row(t, [s.dept_name || s.dept || '平台', c.issue || 0, c.change || 0, c.status || 0, c.lookup || 0, c.total || 0]);
     });
     var page = await E.api('GET', '/api/v1/audit/entries?limit=50');
     var e = $('entries');
@@ -38,5 +38,8 @@
     });
   }
 
-  E.login(function () { load().catch(function () {}); });
+  E.login(function () {
+    load().catch(function () {});
+    if (window.EcertAssessment) { window.EcertAssessment.load(); }
+  });
 }());
