@@ -84,12 +84,17 @@ def test_client_address_is_the_one_nginx_saw(stack: Stack) -> None:
     """ecert's access line names the client nginx saw (X-Forwarded-For from the trusted proxy),
     not nginx's own address; and carries nginx's request id."""
     import json
+    import time
 
     with stack.client() as c:
         res = c.get("/pki/ca.pem")
     rid = res.headers["x-request-id"]
-    lines = [json.loads(x) for x in stack.log.read_text().splitlines() if x.startswith("{")]
-    mine = [x for x in lines if x.get("request_id") == rid and x.get("route") == "/pki/ca.pem"]
+    for _ in range(50):  # the access line is written once the answer has gone out
+        lines = [json.loads(x) for x in stack.log.read_text().splitlines() if x.startswith("{")]
+        mine = [x for x in lines if x.get("request_id") == rid and x.get("route") == "/pki/ca.pem"]
+        if mine:
+            break
+        time.sleep(0.1)
     assert mine, rid
     assert mine[0]["client"] == "127.0.0.1"
 
