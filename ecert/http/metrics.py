@@ -88,18 +88,23 @@ class Instrument:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status, recorded = 500, False
 
         async def watch(message: Message) -> None:
-            nonlocal status
+            nonlocal status, recorded
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # counted before the last byte leaves: a scrape after the answer sees it
+                recorded = True
+                self._record(scope, status, time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, watch)
         finally:
-            self._record(scope, status, time.perf_counter() - started)
+            if not recorded:  # no complete answer (an error, a disconnect)
+                self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         method = scope.get("method", "GET")
