@@ -17,6 +17,8 @@ from ecert.errors import ConfigError
 DEFAULT_DATA_DIR = Path("ecert-data")
 DEMO_PASSPHRASE_FILE = "demo-key-passphrase"  # noqa: S105 - a file name
 MIN_PASSPHRASE = 16
+# systemd: LoadCredential=ecert-key-passphrase:/etc/ecert/key-passphrase
+PASSPHRASE_CREDENTIAL = "ecert-key-passphrase"  # noqa: S105 - a credential's name
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class Settings:
     realname: str = "none"
     # reverse proxies (IPs/CIDRs) whose X-Forwarded-For is believed; none by default
     trusted_proxies: tuple[str, ...] = ()
+    # who may scrape /metrics (IPs/CIDRs; loopback by default)
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # log lines: "text" (uvicorn's) or "json" (one object a line, with the request id)
+    log_format: str = "text"
+    # run housekeeping in the server process; off when `ecert housekeeping --loop` runs apart
+    housekeeping: bool = True
 
     @property
     def keys_dir(self) -> Path:
@@ -106,6 +114,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
         realname=_realname(env, is_demo),
         trusted_proxies=_proxies(env),
+        metrics_allow=_networks(env, "ECERT_METRICS_ALLOW") or ("127.0.0.1/32", "::1/128"),
+        log_format=_log_format(env),
+        housekeeping=env.get("ECERT_HOUSEKEEPING", "") not in ("off", "0", "false", "no"),
     )
 
 
@@ -122,7 +133,7 @@ def _urls(env: Mapping[str, str], ddir: Path) -> tuple[str, str]:
 def _passphrase(env: Mapping[str, str], ddir: Path, is_demo: bool,
                 create_demo_secret: bool) -> str:
     """ECERT_KEY_PASSPHRASE, or in demo mode the generated secret kept in the data dir."""
-    passphrase = env.get("ECERT_KEY_PASSPHRASE", "")
+    passphrase = env.get("ECERT_KEY_PASSPHRASE", "") or credential(env, PASSPHRASE_CREDENTIAL)
     secret_file = ddir / DEMO_PASSPHRASE_FILE
     if not passphrase:
         if secret_file.exists():
@@ -139,8 +150,9 @@ def _passphrase(env: Mapping[str, str], ddir: Path, is_demo: bool,
         elif is_demo:
             raise ConfigError(f"no demo secret in {ddir}; run `ecert demo` or `ecert init --demo`")
         else:
-            raise ConfigError("ECERT_KEY_PASSPHRASE is not set (at least 16 characters); "
-                              "it encrypts the signing keys in the data dir")
+            raise ConfigError("ECERT_KEY_PASSPHRASE is not set (at least 16 characters), nor the "
+                              f"systemd credential {PASSPHRASE_CREDENTIAL}; it encrypts the "
+                              "signing keys in the data dir")
     if len(passphrase) < MIN_PASSPHRASE:
         raise ConfigError(f"ECERT_KEY_PASSPHRASE must be at least {MIN_PASSPHRASE} characters")
     return passphrase
@@ -150,7 +162,7 @@ def _key_backend(env: Mapping[str, str]) -> tuple[str, str]:
     backend = env.get("ECERT_KEY_BACKEND", "file")
     if backend not in ("file", "pkcs11"):
         raise ConfigError("ECERT_KEY_BACKEND must be file or pkcs11")
-    pin = env.get("ECERT_PKCS11_PIN", "")
+    pin = env.get("ECERT_PKCS11_PIN", "") or credential(env, "ecert-pkcs11-pin")
     if backend == "pkcs11" and not pin:
         raise ConfigError("ECERT_PKCS11_PIN is required with ECERT_KEY_BACKEND=pkcs11")
     return backend, pin
@@ -166,13 +178,40 @@ def _realname(env: Mapping[str, str], is_demo: bool) -> str:
 
 
 def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:
-    """ECERT_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For counts (none by default)."""
-    raw = env.get("ECERT_TRUSTED_PROXIES", "")
+    """ECERT_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For and client-certificate
+    headers count (none by default)."""
+    return _networks(env, "ECERT_TRUSTED_PROXIES")
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
     parts = tuple(p.strip() for p in raw.split(",") if p.strip())
     for part in parts:
         try:
             ipaddress.ip_network(part, strict=False)
         except ValueError as exc:
-            raise ConfigError(f"ECERT_TRUSTED_PROXIES: {part!r} is not an IP address or "
+            raise ConfigError(f"{name}: {part!r} is not an IP address or "
                               "CIDR network") from exc
     return parts
+
+
+def credential(env: Mapping[str, str], name: str) -> str:
+    """A systemd credential (`LoadCredential=NAME:…`): the file NAME in $CREDENTIALS_DIRECTORY,
+    without its trailing newline; "" when there is none."""
+    cdir = env.get("CREDENTIALS_DIRECTORY", "")
+    if not cdir or "/" in name:
+        return ""
+    path = Path(cdir) / name
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read the credential {name} in $CREDENTIALS_DIRECTORY") from exc
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    fmt = env.get("ECERT_LOG_FORMAT", "") or "text"
+    if fmt not in ("text", "json"):
+        raise ConfigError("ECERT_LOG_FORMAT must be text or json")
+    return fmt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,11 @@ class NotificationRepo:
             q = q.where(Notification.recipient == recipient)
         return [to_record(r, NotificationRecord) for r in self._s.scalars(q.order_by(Notification.id))]
 
+    def pending_count(self) -> int:
+        """Notifications queued and not yet sent (the outbox's depth, for monitoring)."""
+        q = select(func.count()).select_from(Notification).where(Notification.sent_at.is_(None))
+        return int(self._s.scalar(q) or 0)
+
 
 class ImportJobRepo:
     def __init__(self, session: Session) -> None:
@@ -130,6 +135,11 @@ class ImportJobRepo:
         self._s.add(row)
         self._s.flush()
         return to_record(row, ImportJobRecord)
+
+    def running(self) -> list[ImportJobRecord]:
+        """Import jobs not finished, oldest first (their progress, for monitoring)."""
+        q = select(ImportJob).where(ImportJob.state == "running").order_by(ImportJob.id)
+        return [to_record(r, ImportJobRecord) for r in self._s.scalars(q.limit(100))]
 
     def get(self, job_id: int) -> ImportJobRecord:
         row = self._s.get(ImportJob, job_id)

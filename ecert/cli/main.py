@@ -9,7 +9,7 @@ import sys
 import httpx
 import typer
 
-from ecert.cli import audit, certs, demo, departments, ops, root, serve, tls, tokens, verify
+from ecert.cli import audit, certs, demo, departments, housekeeping, ops, root, serve, tls, tokens, verify
 from ecert.cli.common import err
 from formats.errors import DomainError
 
@@ -21,6 +21,7 @@ app.command()(serve.init)
 app.command()(serve.serve)
 app.command()(ops.backup)
 app.command()(ops.restore)
+app.command()(housekeeping.housekeeping)
 app.command()(certs.issue)
 app.command("import")(certs.import_)
 app.command()(certs.archive)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for, settings_for
-from ecert.errors import ConfigError
 from ecert.platform import Platform
 
 
@@ -54,7 +53,8 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
           client_certs: Annotated[str, typer.Option(
               help="none|optional|required: departments' client certificates (ecert dept "
                    "client-cert) authenticate instead of tokens")] = "none") -> None:
-    """Run the HTTP API and pages (HTTPS and mutual TLS with --tls-cert/--tls-key)."""
+    """Run the HTTP API and pages (HTTPS and mutual TLS with --tls-cert/--tls-key; several
+    worker processes with --workers, metrics then shared through PROMETHEUS_MULTIPROC_DIR)."""
     import os
 
     # The web stack is loaded only by the commands that serve.
@@ -62,6 +62,7 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
 
     from ecert.http.app import create_app
     from ecert.http.edge import uvicorn_proxy_options
+    from ecert.http.logsetup import log_config
     from ecert.http.tls import uvicorn_tls_options
 
     p = platform_for(data_dir, demo)
@@ -69,18 +70,35 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     password = os.environ.get(tls_key_password_env) if tls_key_password_env else None
     tls = uvicorn_tls_options(p, tls_cert, tls_key, password, client_certs)
     scheme = "https" if tls else "http"
-    console.print(f"ecert serving on {scheme}://{host}:{port} (API docs: /api/docs)")
-    proxies = uvicorn_proxy_options(p.settings.trusted_proxies)
+    console.print(f"ecert serving on {scheme}://{host}:{port} with {workers} worker(s) "
+                  "(API docs: /api/docs, metrics: /metrics)")
+    logging = log_config(p.settings.log_format)
+    opts = {"host": host, "port": port, "log_level": "info", **tls,
+            **({"log_config": logging} if logging else {}),
+            **uvicorn_proxy_options(p.settings.trusted_proxies)}
     if workers > 1:
         if tls:
             raise ConfigError("several workers with TLS: terminate TLS at the reverse proxy")
-        # each worker builds its own platform from the environment (ecert.asgi:create)
+        # each worker builds its platform from the environment (ecert.asgi:create)
         os.environ["ECERT_DATA_DIR"] = str(p.settings.data_dir)
-        if demo:
+        if p.settings.demo:
             os.environ["ECERT_DEMO"] = "1"
+        _multiprocess_metrics_dir(p.settings.data_dir)
         p.store.dispose()
-        uvicorn.run("ecert.asgi:create", factory=True, workers=workers, host=host, port=port,
-                    log_level="info", **proxies)
+        uvicorn.run("ecert.asgi:create", factory=True, workers=workers, **opts)
         return
-    uvicorn.run(create_app(p.settings, p), host=host, port=port, log_level="info", **tls,
-                **proxies)
+    uvicorn.run(create_app(p.settings, p), **opts)
+
+
+def _multiprocess_metrics_dir(data_dir: Path) -> None:
+    """PROMETHEUS_MULTIPROC_DIR for the workers' shared counters, emptied at start (a stale
+    file of an earlier run would add its counts to this one's)."""
+    import os
+
+    run_dir = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+    target = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or
+                  (Path(run_dir) / "metrics" if run_dir else data_dir / "metrics"))
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in target.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(target)

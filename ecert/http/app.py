@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from ecert.http import lifespan as housekeeping
-from ecert.http import logredact, problems
+from ecert.http import logredact, logsetup, metrics, problems
 from ecert.http.auth import RateLimiter, allow, public
 from ecert.http.edge import Edge, parse_proxies
 from ecert.http.routes import admin, audit, bulk, health, holder, home, issuing, lists, pages, pki, verifying
@@ -43,9 +43,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.rate_limiter = RateLimiter(platform.settings.rate_limit_per_minute)
     logredact.install()
+    logsetup.install(settings.log_format)
     problems.install(app)
     app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes,
                        trusted_proxies=parse_proxies(",".join(settings.trusted_proxies)))
+    metrics.install(app, settings.metrics_allow, access_log=settings.log_format == "json")
     app.include_router(home.router)
     app.include_router(health.router)
     for router in ROUTERS:
@@ -61,6 +63,9 @@ def _lifespan(settings: Settings, platform: Platform
               ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not settings.housekeeping:  # `ecert housekeeping --loop` does it (deploy/systemd)
+            yield
+            return
         interval = max(1.0, min(float(settings.sth_every_seconds), 30.0))
         async with housekeeping.periodic(platform, interval):
             yield

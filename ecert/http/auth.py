@@ -66,7 +66,8 @@ class allow:  # noqa: N801 - used like a decorator argument: Depends(allow("issu
             actor = self._token(platform, rate_limiter(request), token.strip(), rid,
                                 request.url.path, source)
             return self._permit(request, actor, "this token's role may not use this endpoint")
-        # Only uvicorn's TLS layer (ecert.http.tls) sets this scope extension; never a header.
+        # Set by uvicorn's TLS layer (ecert.http.tls), or by Edge from a TRUSTED proxy's
+        # verified-certificate header (deploy/nginx); never from anyone else's header.
         der = client_cert_from_scope(request.scope)
         if der is None:
             raise ProblemError(401, "unauthenticated", "a bearer token is required",

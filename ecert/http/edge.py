@@ -3,6 +3,8 @@
 * a request id (the caller's `X-Request-Id` when it is short and plain, else a new one);
 * the client's address: the peer, or — only when the peer is a configured proxy
   (`ECERT_TRUSTED_PROXIES`) — the first untrusted hop of `X-Forwarded-For`;
+* a client certificate verified by a trusted proxy (`X-SSL-Client-Cert`, deploy/nginx), put
+  where uvicorn's own mutual TLS puts one (`ecert.http.tls`); from anyone else it is ignored;
 * the body limit (`ECERT_MAX_BODY_BYTES`), counted while the body streams in: a chunked body
   is cut off with 413 as soon as it crosses the limit, never read whole first;
 * JSON bodies checked for cost (`ecert.http.jsonguard`) before anything validates them;
@@ -25,6 +27,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecert.http import problems
 from ecert.http.jsonguard import check_json
+from ecert.http.logsetup import REQUEST_ID
+from ecert.http.tls import (
+    PROXY_CERT_HEADER,
+    PROXY_VERIFY_HEADER,
+    cert_from_proxy_headers,
+    client_cert_from_scope,
+    with_client_cert,
+)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -56,7 +66,7 @@ def parse_proxies(spec: str) -> tuple[Network, ...]:
                  for part in spec.split(",") if part.strip())
 
 
-def _trusted(host: str, proxies: Iterable[Network]) -> bool:
+def in_networks(host: str, proxies: Iterable[Network]) -> bool:
     try:
         addr = ipaddress.ip_address(host)
     except ValueError:
@@ -67,7 +77,7 @@ def _trusted(host: str, proxies: Iterable[Network]) -> bool:
 def client_host(peer: str, forwarded_for: str | None, proxies: tuple[Network, ...]) -> str:
     """The client's address: `X-Forwarded-For` counts only when the peer is a trusted proxy,
     and then only up to the first hop that is not itself a trusted proxy."""
-    if not forwarded_for or not _trusted(peer, proxies):
+    if not forwarded_for or not in_networks(peer, proxies):
         return peer
     host = peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
@@ -76,7 +86,7 @@ def client_host(peer: str, forwarded_for: str | None, proxies: tuple[Network, ..
         except ValueError:
             return host  # a malformed hop: trust nothing further left
         host = hop
-        if not _trusted(hop, proxies):
+        if not in_networks(hop, proxies):
             return hop
     return host
 
@@ -117,8 +127,16 @@ class Edge:
         headers = Headers(scope=scope)
         state = scope.setdefault("state", {})
         state["request_id"] = rid = _request_id(headers)
+        REQUEST_ID.set(rid)  # for log lines (ecert.http.logsetup)
         peer = scope["client"][0] if scope.get("client") else "unknown"
         state["client_address"] = client_host(peer, headers.get("x-forwarded-for"), self.proxies)
+        if in_networks(peer, self.proxies) and headers.get("x-forwarded-proto") in ("http", "https"):
+            scope["scheme"] = headers["x-forwarded-proto"]
+        if in_networks(peer, self.proxies) and client_cert_from_scope(scope) is None:
+            der = cert_from_proxy_headers(headers.get(PROXY_CERT_HEADER),
+                                          headers.get(PROXY_VERIFY_HEADER))
+            if der is not None:
+                with_client_cert(scope, der)
         send = self._decorate(scope, send, rid)
         refusal = self._check_length(headers.get("content-length"))
         if refusal is not None:
@@ -248,8 +266,9 @@ async def _no_receive() -> Message:
 
 
 def uvicorn_proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
-    """uvicorn's own proxy handling, to match: off unless proxies are configured (uvicorn
-    otherwise believes X-Forwarded-For from 127.0.0.1), then only for those proxies."""
-    if not trusted_proxies:
-        return {"proxy_headers": False, "forwarded_allow_ips": ""}
-    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
+    """uvicorn's own proxy handling stays off (it believes X-Forwarded-For from 127.0.0.1 by
+    default, and once on it replaces the peer's address, which `Edge` must see to decide
+    whether the proxy's headers count): `Edge` reads X-Forwarded-For/-Proto itself, from
+    `trusted_proxies` only. Behind a proxy with plain uvicorn: `--no-proxy-headers` too."""
+    del trusted_proxies
+    return {"proxy_headers": False, "forwarded_allow_ips": ""}

@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -68,6 +69,35 @@ class ClientCertH11Protocol(H11Protocol):
         der = verified_peer_cert(transport)
         if der is not None:
             self.app = _WithClientCert(self.app, der)
+
+
+# -- a reverse proxy that terminated mutual TLS (deploy/nginx) --------------------------------
+PROXY_CERT_HEADER = "x-ssl-client-cert"  # nginx: $ssl_client_escaped_cert (url-escaped PEM)
+PROXY_VERIFY_HEADER = "x-ssl-client-verify"  # nginx: $ssl_client_verify (SUCCESS, FAILED:…, NONE)
+MAX_PROXY_CERT = 16 * 1024
+
+
+def cert_from_proxy_headers(cert: str | None, verify: str | None) -> bytes | None:
+    """DER of the client certificate a trusted proxy verified, from its two headers; None
+    unless the proxy says SUCCESS and the PEM parses. The caller has already checked that the
+    peer is one of `ECERT_TRUSTED_PROXIES`: from anyone else these headers are never read."""
+    if verify != "SUCCESS" or not cert or len(cert) > MAX_PROXY_CERT:
+        return None
+    pem = unquote(cert).strip()
+    if not pem.startswith("-----BEGIN CERTIFICATE-----"):
+        return None
+    try:
+        return ssl.PEM_cert_to_DER_cert(pem) or None
+    except ValueError:
+        return None
+
+
+def with_client_cert(scope: Scope, der: bytes) -> None:
+    """Put a verified client certificate into the scope, as the TLS extension (in place)."""
+    extensions = dict(scope.get("extensions") or {})
+    extensions["tls"] = {"client_cert_der": der,
+                         "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)]}
+    scope["extensions"] = extensions
 
 
 def client_cert_from_scope(scope: Scope) -> bytes | None:

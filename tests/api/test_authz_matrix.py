@@ -22,6 +22,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/certificates.csv"): {"issuer"},
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/pki/ca.pem"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # and only from ECERT_METRICS_ALLOW (404 otherwise)
     ("GET", "/pki/ca.crt"): PUBLIC,
     ("GET", "/pki/departments/{code}/certs.pem"): PUBLIC,
     ("GET", "/pki/services.pem"): PUBLIC,

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
 from audit_log.actor import Actor
+from ecert.http import metrics
 from ecert.http.auth import allow
 from ecert.http.deps import PlatformDep
 from ecert.http.schemas import (
@@ -22,6 +23,7 @@ from ecert.http.schemas import (
     StatusIn,
 )
 from ecert.services import issuing
+from formats.errors import DomainError
 from issuer.search import SearchFilter
 
 router = APIRouter(prefix="/api/v1", tags=["issuing"])
@@ -70,7 +72,12 @@ def issue(body: CertificateIn, p: PlatformDep, actor: Actor = ISSUER,
           idempotency_key: str | None = Header(default=None, max_length=200)) -> IssuedOut:
     """Issue a certificate of one of the caller's department's types. `Idempotency-Key` makes
     retries safe: the same key and body return the first answer."""
-    issued = issuing.issue(p, actor, body.type, body.data, idempotency_key=idempotency_key)
+    try:
+        issued = issuing.issue(p, actor, body.type, body.data, idempotency_key=idempotency_key)
+    except DomainError as exc:
+        metrics.issued(exc.slug)
+        raise
+    metrics.issued("issued")
     return _issued(p, issued)
 
 

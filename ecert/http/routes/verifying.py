@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from audit_log.actor import Actor
+from ecert.http import metrics
 from ecert.http.auth import RateLimiter, allow, public, rate_limiter
 from ecert.http.deps import PlatformDep
 from ecert.http.edge import client_address
@@ -40,6 +41,7 @@ public_router = APIRouter(prefix="/api/v1/public", tags=["verifying"],
 
 
 def _out(p: object, res: VerificationResult) -> VerificationOut:
+    metrics.verified(res.verdict)
     d = res.to_dict()
     cur = d.get("current_identifier")
     d["current_link"] = f"{p.settings.base_url}/v/{cur}" if cur else None  # type: ignore[attr-defined]
@@ -127,7 +129,7 @@ async def status_limit(request: Request) -> None:
         limiter = getattr(state, "status_limiter", None)
         if limiter is None:
             limiter = state.status_limiter = RateLimiter(STATUS_PER_MINUTE)
-    host = request.client.host if request.client else "unknown"
+    host = client_address(request)  # the peer, or behind a trusted proxy the client it saw
     limiter.check("status-ip:" + host)
 
 
@@ -135,6 +137,7 @@ STATUS_LIMIT = Depends(status_limit)
 
 
 def _status_out(st: verification.PublicStatus) -> PublicStatusOut:
+    metrics.verified(st.verdict)
     return PublicStatusOut(verdict=st.verdict, status=st.status, checked_at=st.checked_at,
                            identifier=st.identifier, current_identifier=st.current_identifier,
                            display=dict(st.display))
