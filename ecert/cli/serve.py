@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for, settings_for
+from ecert.errors import ConfigError
 from ecert.platform import Platform
 
 

@@ -163,8 +163,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ecert_url = f"http://127.0.0.1:{ecert_port}"
         _wait(ecert_url + "/healthz", procs[0])
         crl = d / "client-ca.crl.pem"
+        # client certificates come from the issuing CA: nginx trusts the whole chain
+        chain = d / "client-ca.pem"
+        with httpx.Client() as c:
+            chain.write_bytes(c.get(ecert_url + "/pki/chain.pem").raise_for_status().content)
+        made["ca"] = chain
         subprocess.run([str(DEPLOY / "nginx" / "refresh-crl.sh")], check=True, timeout=60, env={
-            **env, "ECERT_CRL_URL": ecert_url + "/pki/crl/root.crl",
+            **env, "ECERT_URL": ecert_url,
             "ECERT_CLIENT_CA": str(made["ca"]), "ECERT_CRL_PEM": str(crl),
             "ECERT_NGINX_RELOAD": "true"})
         ngx = d / "nginx"
