@@ -30,6 +30,7 @@ from certificate_store.repos.core import (
     PkiRepo,
     TokenRepo,
 )
+from certificate_store.repos.operators import OperatorRepo
 from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 
@@ -166,6 +167,10 @@ class UnitOfWork:
     @property
     def tokens(self) -> TokenRepo:
         return self._repo("tokens", TokenRepo)  # type: ignore[no-any-return]
+
+    @property
+    def operators(self) -> OperatorRepo:
+        return self._repo("operators", OperatorRepo)  # type: ignore[no-any-return]
 
     @property
     def idempotency(self) -> IdempotencyRepo:

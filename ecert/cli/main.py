@@ -9,7 +9,18 @@ import sys
 import httpx
 import typer
 
-from ecert.cli import audit, certs, demo, departments, ops, serve, tls, tokens, verify
+from ecert.cli import (
+    audit,
+    certs,
+    demo,
+    departments,
+    operators,
+    ops,
+    serve,
+    tls,
+    tokens,
+    verify,
+)
 from ecert.cli.common import err
 from formats.errors import DomainError
 
@@ -33,6 +44,7 @@ app.command()(verify.verify)
 departments.app.command("client-cert")(tls.dept_client_cert)
 app.add_typer(departments.app, name="dept")
 app.add_typer(tokens.app, name="token")
+app.add_typer(operators.app, name="operator")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(certs.catalog_app, name="catalog")
 app.add_typer(certs.identifier_app, name="identifier")
