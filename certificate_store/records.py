@@ -66,6 +66,7 @@ class OperatorRecord:
     dept_code: str | None
     name: str
     post: str
+    role: str | None
     subject: str | None
     placeholder: bool
     active: bool

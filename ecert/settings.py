@@ -42,6 +42,12 @@ class Settings:
     realname: str = "none"
     # reverse proxies (IPs/CIDRs) whose X-Forwarded-For is believed; none by default
     trusted_proxies: tuple[str, ...] = ()
+    # OpenID Connect sign-in (ecert/services/oidc.py): the identity service; off when empty
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_redirect_uri: str = ""  # default: base_url + /login/oidc/callback
+    oidc_staff_claim: str = "sub"  # the claim that names an operator (ecert operator --subject)
 
     @property
     def keys_dir(self) -> Path:
@@ -106,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
         realname=_realname(env, is_demo),
         trusted_proxies=_proxies(env),
+        **_oidc(env, base_url),
     )
 
 
@@ -176,3 +183,20 @@ def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:
             raise ConfigError(f"ECERT_TRUSTED_PROXIES: {part!r} is not an IP address or "
                               "CIDR network") from exc
     return parts
+
+
+def _oidc(env: Mapping[str, str], base_url: str) -> dict[str, str]:
+    """ECERT_OIDC_*: the identity service holders and staff sign in through (off when unset)."""
+    issuer = env.get("ECERT_OIDC_ISSUER", "").rstrip("/")
+    if not issuer:
+        return {}
+    client_id, secret = env.get("ECERT_OIDC_CLIENT_ID", ""), env.get("ECERT_OIDC_CLIENT_SECRET", "")
+    if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ConfigError("ECERT_OIDC_ISSUER must be an https:// URL")
+    if not client_id or len(secret) < MIN_PASSPHRASE:
+        raise ConfigError("ECERT_OIDC_CLIENT_ID and ECERT_OIDC_CLIENT_SECRET (16+ characters) "
+                          "are required with ECERT_OIDC_ISSUER")
+    return {"oidc_issuer": issuer, "oidc_client_id": client_id, "oidc_client_secret": secret,
+            "oidc_redirect_uri": env.get("ECERT_OIDC_REDIRECT_URI", "")
+            or base_url + "/login/oidc/callback",
+            "oidc_staff_claim": env.get("ECERT_OIDC_STAFF_CLAIM", "") or "sub"}

@@ -23,6 +23,8 @@ class Operator(Base):
     dept_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     post: Mapped[str] = mapped_column(String(60))
+    # the role a sign-in through the identity provider gives (None: no sign-in, tokens only)
+    role: Mapped[str | None] = mapped_column(String(10))
     subject: Mapped[str | None] = mapped_column(String(200), unique=True)
     placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -22,8 +22,9 @@ class OperatorRepo:
         self._s = session
 
     def add(self, *, dept_code: str | None, name: str, post: str, subject: str | None,
-            now: dt.datetime, placeholder: bool = False) -> OperatorRecord:
-        row = Operator(dept_code=dept_code, name=name, post=post, subject=subject,
+            now: dt.datetime, placeholder: bool = False, role: str | None = None
+            ) -> OperatorRecord:
+        row = Operator(dept_code=dept_code, name=name, post=post, subject=subject, role=role,
                        placeholder=placeholder, active=True, created_at=now)
         self._s.add(row)
         self._s.flush()

@@ -20,12 +20,15 @@ def operator_add(name: Annotated[str, typer.Option("--name", help="the person's 
                      "--dept", help="department USCC; omit for the platform's own staff")] = None,
                  subject: Annotated[str | None, typer.Option(
                      "--subject", help="identity-provider subject (OIDC `sub`) for sign-in")] = None,
+                 role: Annotated[str | None, typer.Option(
+                     "--role", help="issuer|user|auditor|admin: what a sign-in gives")] = None,
                  data_dir: DataDir = None, demo: Demo = False) -> None:
     """Register an operator; then `ecert token create --operator ID` or `ecert dept
     client-cert --operator ID` gives them credentials."""
     p = platform_for(data_dir, demo)
     rec = operators.add_operator(p, dept_code=dept.strip().upper() if dept else None,
-                                 name=name, post=post, subject=subject, actor=cli_actor())
+                                 name=name, post=post, subject=subject, actor=cli_actor(),
+                                 role=role)
     console.print(f"operator {rec.id}: {rec.name}（{rec.post}） {rec.dept_code or 'platform'}")
 
 

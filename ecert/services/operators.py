@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ecert.platform import Platform
 
 MAX_TEXT = 60
+STAFF_ROLES = ("issuer", "user", "auditor", "admin")
 
 
 class OperatorNotVisible(generic.NotFound):
@@ -35,9 +36,11 @@ def _text(value: str, what: str) -> str:
 
 
 def add_operator(p: Platform, *, dept_code: str | None, name: str, post: str,
-                 subject: str | None, actor: Actor) -> OperatorRecord:
-    """Register a person of `dept_code` (None: the platform's own staff) with their post."""
+                 subject: str | None, actor: Actor, role: str | None = None) -> OperatorRecord:
+    """Register a person of `dept_code` (None: the platform's own staff) with their post;
+    `subject` and `role` let them sign in through the identity provider (ecert.services.oidc)."""
     name, post = _text(name, "name"), _text(post, "post")
+    _check_role(role, dept_code, subject)
     subject = _text(subject, "subject") if subject else None
     now = p.now()
     with p.writing() as uow:
@@ -48,9 +51,21 @@ def add_operator(p: Platform, *, dept_code: str | None, name: str, post: str,
         if subject and uow.operators.by_subject(subject) is not None:
             raise UsageError("another operator already has this identity-provider subject")
         rec = uow.operators.add(dept_code=dept_code, name=name, post=post, subject=subject,
-                                now=now)
+                                now=now, role=role)
         _audit(p, uow, actor, "operator.add", rec, {"subject": bool(subject)})
         return rec
+
+
+def _check_role(role: str | None, dept_code: str | None, subject: str | None) -> None:
+    if role is None:
+        if subject:
+            raise UsageError("an operator who signs in (--subject) needs a --role")
+        return
+    if role not in STAFF_ROLES:
+        raise UsageError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    if (role in ("issuer", "user")) != (dept_code is not None):
+        raise UsageError("issuers and users belong to a department; auditors and admins to "
+                         "the platform")
 
 
 def disable_operator(p: Platform, operator_id: int, actor: Actor) -> OperatorRecord:
@@ -88,4 +103,4 @@ def _audit(p: Platform, uow: Any, actor: Actor, action: str, rec: OperatorRecord
     p.audit.record(uow, now=p.now(), actor=actor.name, actor_dept=actor.dept_code,
                    role=actor.role, action=action, request_id=actor.request_id,
                    details={"operator": rec.id, "dept": rec.dept_code, "name": rec.name,
-                            "post": rec.post, **extra})
+                            "post": rec.post, "role": rec.role, **extra})

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('dept_code', sa.String(length=18), nullable=True),
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('post', sa.String(length=60), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=True),
     sa.Column('subject', sa.String(length=200), nullable=True),
     sa.Column('placeholder', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),

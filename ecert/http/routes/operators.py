@@ -28,6 +28,8 @@ class OperatorIn(BaseModel):
     name: str = Field(max_length=60)
     post: str = Field(max_length=60, description="post (岗位)")
     subject: str | None = Field(None, max_length=200, description="identity-provider subject")
+    role: str | None = Field(None, pattern="^(issuer|user|auditor|admin)$",
+                             description="what a sign-in through the identity provider gives")
 
 
 class OperatorOut(BaseModel):
@@ -35,6 +37,7 @@ class OperatorOut(BaseModel):
     dept: str | None
     name: str
     post: str
+    role: str | None
     display: str = Field(description="how the audit log names this operator")
     placeholder: bool
     active: bool
@@ -43,7 +46,8 @@ class OperatorOut(BaseModel):
 
 
 def _out(r: OperatorRecord) -> OperatorOut:
-    return OperatorOut(id=r.id, dept=r.dept_code, name=r.name, post=r.post, display=r.display,
+    return OperatorOut(id=r.id, dept=r.dept_code, name=r.name, post=r.post, role=r.role,
+                       display=r.display,
                        placeholder=r.placeholder, active=r.active, created_at=r.created_at,
                        disabled_at=r.disabled_at)
 
@@ -60,7 +64,8 @@ def list_operators(platform: PlatformDep, dept: str | None = Query(None, max_len
 @router.post("", response_model=OperatorOut, status_code=201)
 def add_operator(body: OperatorIn, platform: PlatformDep, actor: Actor = ADMIN) -> OperatorOut:
     return _out(operators.add_operator(platform, dept_code=body.dept, name=body.name,
-                                       post=body.post, subject=body.subject, actor=actor))
+                                       post=body.post, subject=body.subject, actor=actor,
+                                       role=body.role))
 
 
 @router.post("/{operator_id}/disable", response_model=OperatorOut)
