@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ecert.errors import ConfigError
 
@@ -185,7 +186,7 @@ def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:
     return parts
 
 
-def _oidc(env: Mapping[str, str], base_url: str) -> dict[str, str]:
+def _oidc(env: Mapping[str, str], base_url: str) -> dict[str, Any]:
     """ECERT_OIDC_*: the identity service holders and staff sign in through (off when unset)."""
     issuer = env.get("ECERT_OIDC_ISSUER", "").rstrip("/")
     if not issuer:

@@ -18,6 +18,7 @@ from ecert import tokens
 from ecert.errors import UsageError
 from ecert.services import oidc, realname
 from ecert.services.holder import HOLDER_SESSION_TTL, SESSION_LABEL
+from formats.errors import Kind
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
@@ -35,7 +36,7 @@ class SignInOff(oidc.SignInRefused):
     """未配置统一身份认证 / Sign-in through the identity service is not configured."""
 
     slug = "signin-not-configured"
-    kind = oidc.generic.Kind.NOT_FOUND
+    kind = Kind.NOT_FOUND
 
 
 @dataclass(frozen=True)

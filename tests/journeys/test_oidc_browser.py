@@ -110,15 +110,15 @@ def _sign_in(b: Any, page: str, login: str) -> None:
     b.goto(APP + page)
     b.wait("!!document.getElementById('oidc-login')")
     b.js("document.getElementById('oidc-login').click()")
-    b.wait("location.port === '%d' && !!document.querySelector('input[name=login]')" % IDP_PORT)
+    b.wait(f"location.port === '{IDP_PORT}' && !!document.querySelector('input[name=login]')")
     b.js(f"document.querySelector('input[name=login]').value = {login!r};"
          "document.querySelector('input[name=password]').value = 'secret';"
          "document.querySelector('form').submit()")
-    b.wait("location.port === '%d' ? !!document.querySelector('input[name=prompt][value=consent]')"
-           " : true" % IDP_PORT)
+    b.wait(f"location.port === '{IDP_PORT}' ? "
+           "!!document.querySelector('input[name=prompt][value=consent]') : true")
     if b.js("location.port") == str(IDP_PORT):
         b.js("document.querySelector('form').submit()")
-    b.wait("location.port === '%d' && document.readyState === 'complete'" % APP_PORT, 20)
+    b.wait(f"location.port === '{APP_PORT}' && document.readyState === 'complete'", 20)
 
 
 def _entries(client: Any, action: str) -> list[dict[str, Any]]:
@@ -165,7 +165,7 @@ def test_operator_signs_in_to_the_audit_page_by_name(w, platform, client, browse
         tok = browser.wait("sessionStorage.getItem('ecert-token-/audit')", 20)
     assert client.get("/api/v1/audit/entries", headers=auth(tok)).status_code == 200
     signin = _entries(client, "operator.signin")[0]
-    assert signin["actor"] == "央金（审计岗）#%d" % w["auditor"].id
+    assert signin["actor"] == f"央金（审计岗）#{w['auditor'].id}"
 
 
 @pytest.mark.parametrize("login", ["tenzin", "stranger"])

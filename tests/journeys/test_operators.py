@@ -45,7 +45,7 @@ def test_the_log_names_person_and_post_and_disabling_stops_at_once(
     entries = client.get("/api/v1/audit/entries", params={"certificate": ident},
                          headers=auth(world["auditor"])).json()["entries"]
     issued = [e for e in entries if e["action"] == "certificate.issue"]
-    assert issued and issued[0]["actor"] == "卓玛（证照签发岗）#%d" % op["id"]
+    assert issued and issued[0]["actor"] == f"卓玛（证照签发岗）#{op['id']}"
     assert "token:" not in issued[0]["actor"]
 
     r = client.post(f"/api/v1/operators/{op['id']}/disable", headers=auth(admin_token))
@@ -115,7 +115,7 @@ def test_client_certificate_of_a_disabled_operator_stops(
                             cli_actor(), operator_id=op.id)
     with platform.store.transaction() as uow:
         ident = find_client_cert(uow, rec.der, platform.now())
-    assert ident is not None and ident.actor(None).name == "拉巴（查验岗）#%d" % op.id
+    assert ident is not None and ident.actor(None).name == f"拉巴（查验岗）#{op.id}"
     operators.disable_operator(platform, op.id, cli_actor())
     with platform.store.transaction() as uow:
         assert find_client_cert(uow, rec.der, platform.now()) is None
