@@ -31,6 +31,7 @@ from certificate_store.repos.core import (
     TokenRepo,
 )
 from certificate_store.repos.operators import OperatorRepo
+from certificate_store.repos.outbox import OutboxRepo
 from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 
@@ -167,6 +168,10 @@ class UnitOfWork:
     @property
     def tokens(self) -> TokenRepo:
         return self._repo("tokens", TokenRepo)  # type: ignore[no-any-return]
+
+    @property
+    def outbox(self) -> OutboxRepo:
+        return self._repo("outbox", OutboxRepo)  # type: ignore[no-any-return]
 
     @property
     def operators(self) -> OperatorRepo:

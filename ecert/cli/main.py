@@ -16,6 +16,7 @@ from ecert.cli import (
     departments,
     operators,
     ops,
+    outbox,
     serve,
     tls,
     tokens,
@@ -37,6 +38,7 @@ app.command("import")(certs.import_)
 app.command()(certs.archive)
 app.command()(certs.pdf)
 app.command()(demo.demo)
+app.command()(outbox.worker)
 app.command("trust-bundle")(verify.trust_bundle)
 app.command()(verify.verify)
 
@@ -45,6 +47,7 @@ departments.app.command("client-cert")(tls.dept_client_cert)
 app.add_typer(departments.app, name="dept")
 app.add_typer(tokens.app, name="token")
 app.add_typer(operators.app, name="operator")
+app.add_typer(outbox.app, name="outbox")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(certs.catalog_app, name="catalog")
 app.add_typer(certs.identifier_app, name="identifier")

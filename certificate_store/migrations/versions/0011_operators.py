@@ -54,6 +54,40 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_api_tokens_operator_id_operators'),
                                     'operators', ['operator_id'], ['id'])
     _placeholders()
+    _outbox()
+
+
+def _outbox() -> None:
+    op.create_table('webhook_endpoints',
+    sa.Column('dept_code', sa.String(length=18), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('secret', sa.String(length=100), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', certificate_store.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dept_code'], ['departments.code'],
+                            name=op.f('fk_webhook_endpoints_dept_code_departments')),
+    sa.PrimaryKeyConstraint('dept_code', name=op.f('pk_webhook_endpoints'))
+    )
+    op.create_table('outbox_deliveries',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('target', sa.String(length=500), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', certificate_store.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_result', sa.String(length=300), nullable=True),
+    sa.Column('delivered_at', certificate_store.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', certificate_store.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'],
+                            name=op.f('fk_outbox_deliveries_notification_id_notifications')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_deliveries')),
+    sa.UniqueConstraint('notification_id', 'channel',
+                        name=op.f('uq_outbox_deliveries_notification_id'))
+    )
+    op.create_index(op.f('ix_outbox_deliveries_state'), 'outbox_deliveries', ['state'], unique=False)
+    op.create_index(op.f('ix_outbox_deliveries_next_attempt_at'), 'outbox_deliveries',
+                    ['next_attempt_at'], unique=False)
 
 
 def _placeholders() -> None:
@@ -86,6 +120,10 @@ def _placeholders() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_outbox_deliveries_next_attempt_at'), table_name='outbox_deliveries')
+    op.drop_index(op.f('ix_outbox_deliveries_state'), table_name='outbox_deliveries')
+    op.drop_table('outbox_deliveries')
+    op.drop_table('webhook_endpoints')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_api_tokens_operator_id_operators'),
                                  type_='foreignkey')
