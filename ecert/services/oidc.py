@@ -181,9 +181,9 @@ def verify_id_token(provider: Provider, id_token: str, nonce: str,
     try:
         try:
             token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
-        except JoseError as exc:
-            if "key" not in str(exc).lower():
-                raise
+        except JoseError:
+            # the provider may have rotated its keys since we fetched them: fetch once more
+            # (ID tokens come from its token endpoint, never from the browser)
             token = jwt.decode(id_token, provider.keys(refresh=True), algorithms=ALGORITHMS)
         claims = dict(token.claims)
         jwt.JWTClaimsRegistry(

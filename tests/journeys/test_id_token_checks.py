@@ -24,6 +24,10 @@ class KnownProvider(oidc.Provider):
         self._meta, self._keys = {"issuer": ISS, "jwks_uri": ISS + "/jwks"}, keys
         self._fetched = time.monotonic()
 
+    def keys(self, refresh: bool = False) -> KeySet:
+        assert self._keys is not None
+        return self._keys  # fetched again on a failed signature: the same published set
+
 
 @pytest.fixture(scope="module")
 def key() -> RSAKey:

@@ -5,14 +5,14 @@
 //
 // Usage: node provider.mjs CONFIG.json — CONFIG holds {port, client_id, client_secret,
 // redirect_uris, accounts: {login: {claims}}}. It prints "READY <issuer>" when it listens.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const issuer = `http://127.0.0.1:${config.port}`;
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'idp-test-1', use: 'sig', alg: 'RS256' };
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
 
 const provider = new Provider(issuer, {
   clients: [{
