@@ -49,6 +49,10 @@ class Settings:
     oidc_client_secret: str = ""
     oidc_redirect_uri: str = ""  # default: base_url + /login/oidc/callback
     oidc_staff_claim: str = "sub"  # the claim that names an operator (ecert operator --subject)
+    # e-mail to holders (ecert/services/mail.py): off when no SMTP host
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "ecert@localhost"
 
     @property
     def keys_dir(self) -> Path:
@@ -114,6 +118,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         realname=_realname(env, is_demo),
         trusted_proxies=_proxies(env),
         **_oidc(env, base_url),
+        smtp_host=env.get("ECERT_SMTP_HOST", ""),
+        smtp_port=_int(env, "ECERT_SMTP_PORT", 25),
+        mail_from=env.get("ECERT_MAIL_FROM", "") or "ecert@localhost",
     )
 
 

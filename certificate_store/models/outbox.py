@@ -38,3 +38,14 @@ class Delivery(Base):
     last_result: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class HolderContact(Base):
+    """Where a holder is told (Art. 16): the e-mail address the identity service vouched for
+    at their last sign-in (claim `email` with `email_verified`), by keyed holder hash."""
+
+    __tablename__ = "holder_contacts"
+
+    holder_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

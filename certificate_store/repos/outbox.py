@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from certificate_store.errors import NotFound
 from certificate_store.models.certificates import Notification
-from certificate_store.models.outbox import Delivery, WebhookEndpoint
+from certificate_store.models.outbox import Delivery, HolderContact, WebhookEndpoint
 from certificate_store.repos._convert import to_record
 
 
@@ -66,29 +66,56 @@ class OutboxRepo:
         row = self._s.get(WebhookEndpoint, dept_code)
         return None if row is None or not row.active else to_record(row, EndpointRecord)
 
-    # -- routing: events for departments become deliveries
+    # -- holders' contacts
+    def set_contact(self, holder_hash: str, email: str, now: dt.datetime) -> None:
+        row = self._s.get(HolderContact, holder_hash)
+        if row is None:
+            self._s.add(HolderContact(holder_hash=holder_hash, email=email, updated_at=now))
+        else:
+            row.email, row.updated_at = email, now
+        self._s.flush()
+
+    def contact(self, holder_hash: str) -> str | None:
+        row = self._s.get(HolderContact, holder_hash)
+        return None if row is None else row.email
+
+    def inbox(self, holder_hash: str, limit: int = 100) -> list[tuple[int, str, str, dt.datetime]]:
+        """(id, kind, payload, created_at) of the holder's events, newest first."""
+        q = (select(Notification.id, Notification.kind, Notification.payload,
+                    Notification.created_at)
+             .where(Notification.recipient == f"holder:{holder_hash}")
+             .order_by(Notification.id.desc()).limit(limit))
+        return [(int(i), str(k), str(p), c) for i, k, p, c in self._s.execute(q)]
+
+    # -- routing: events become deliveries
     def unrouted(self, now: dt.datetime, limit: int = 200) -> list[tuple[int, str]]:
-        """(notification id, recipient) of due events for departments with an endpoint, not
-        yet handed to it (a department without one keeps its events until it registers)."""
+        """(notification id, recipient) of due events not yet handed on: every holder's, and
+        those of departments with an endpoint (a department without one keeps its events
+        until it registers)."""
         with_endpoint = select(literal("dept:") + WebhookEndpoint.dept_code).where(
             WebhookEndpoint.active.is_(True))
         q = (select(Notification.id, Notification.recipient)
              .where(Notification.sent_at.is_(None), Notification.due_at <= now,
-                    Notification.recipient.in_(with_endpoint))
+                    Notification.recipient.in_(with_endpoint)
+                    | Notification.recipient.startswith("holder:"))
              .order_by(Notification.id).limit(limit))
         return [(int(i), str(r)) for i, r in self._s.execute(q)]
 
-    def route(self, notification_id: int, channel: str, target: str | None,
+    def route(self, notification_id: int, channels: list[tuple[str, str]],
               now: dt.datetime) -> None:
-        """Hand the event to `channel` (None: no endpoint, nothing to deliver); marks it sent."""
+        """Hand the event to its channels [(channel, target)]: marks it sent. The holder's
+        inbox is delivered by being written (the holder page reads it)."""
         n = self._s.get(Notification, notification_id, with_for_update=True)
         if n is None or n.sent_at is not None:
             return
         n.sent_at = now
-        if target is not None:
+        for channel, target in channels:
+            done = channel == "inbox"
             self._s.add(Delivery(notification_id=notification_id, channel=channel, target=target,
-                                 state="pending", attempts=0, next_attempt_at=now,
-                                 created_at=now))
+                                 state="delivered" if done else "pending",
+                                 attempts=1 if done else 0, next_attempt_at=now,
+                                 last_result="in the holder's inbox" if done else None,
+                                 delivered_at=now if done else None, created_at=now))
         self._s.flush()
 
     # -- delivery

@@ -32,7 +32,10 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
               help="environment variable with the server key's passphrase")] = None,
           client_certs: Annotated[str, typer.Option(
               help="none|optional|required: departments' client certificates (ecert dept "
-                   "client-cert) authenticate instead of tokens")] = "none") -> None:
+                   "client-cert) authenticate instead of tokens")] = "none",
+          worker: Annotated[bool, typer.Option(
+              "--worker/--no-worker", help="deliver the outbox in this process (ecert worker)")
+          ] = True) -> None:
     """Run the HTTP API and pages (HTTPS and mutual TLS with --tls-cert/--tls-key)."""
     import os
 
@@ -49,6 +52,13 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     tls = uvicorn_tls_options(p, tls_cert, tls_key, password, client_certs)
     scheme = "https" if tls else "http"
     console.print(f"ecert serving on {scheme}://{host}:{port} (API docs: /api/docs)")
+    if worker:  # the single-machine default; run `ecert worker` apart with --no-worker
+        import threading
+
+        from ecert.services import outbox
+
+        threading.Thread(target=outbox.run_worker, args=(p, 5.0, threading.Event()),
+                         name="ecert-outbox", daemon=True).start()
     if workers > 1:
         raise ConfigError("several workers: run `uvicorn --factory ecert.asgi:create --workers N` "
                           "with ECERT_DATA_DIR set (see README)")

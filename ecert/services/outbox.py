@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
@@ -31,10 +32,12 @@ from audit_log.actor import Actor
 from certificate_store import UnitOfWork
 from certificate_store.repos.outbox import DeliveryRecord
 from ecert.errors import UsageError
+from ecert.services import mail
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
 
+log = logging.getLogger("ecert.outbox")
 WORKER = Actor(name="system:outbox", role="system")
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(seconds=30)
@@ -52,14 +55,16 @@ class RunSummary:
 
 
 # -- writing events (inside the caller's transaction) ----------------------------------------
-def emit(uow: UnitOfWork, *, kind: str, dept_code: str, identifier: str, version: int,
-         data: dict[str, Any], now: dt.datetime) -> bool:
-    """Queue `kind` for the department's system, once per (kind, certificate, version)."""
+def emit(uow: UnitOfWork, *, kind: str, identifier: str, version: int, data: dict[str, Any],
+         now: dt.datetime, dept_code: str | None = None, holder_hash: str | None = None) -> bool:
+    """Queue `kind` for the department's system or for the holder, once per (kind,
+    certificate, version, recipient): the idempotency key of the event."""
+    recipient = f"dept:{dept_code}" if dept_code else f"holder:{holder_hash}"
     body = {"identifier": identifier, "version": version, **data}
-    return uow.notifications.enqueue(kind=kind, recipient=f"dept:{dept_code}",
-                                     certificate_id=None,
+    return uow.notifications.enqueue(kind=kind, recipient=recipient, certificate_id=None,
                                      payload=json.dumps(body, ensure_ascii=False, sort_keys=True),
-                                     due_at=now, dedupe_key=f"{kind}:{identifier}:{version}",
+                                     due_at=now,
+                                     dedupe_key=f"{kind}:{identifier}:{version}:{recipient[:5]}",
                                      now=now)
 
 
@@ -103,12 +108,24 @@ def route_due(p: Platform) -> int:
     with p.store.transaction() as uow:
         due = uow.outbox.unrouted(now)
         for nid, recipient in due:
-            endpoint = uow.outbox.endpoint(recipient.removeprefix("dept:"))
-            uow.outbox.route(nid, "webhook", endpoint.url if endpoint else None, now)
+            who, _, key = recipient.partition(":")
+            channels: list[tuple[str, str]] = []
+            if who == "dept":
+                endpoint = uow.outbox.endpoint(key)
+                channels = [("webhook", endpoint.url)] if endpoint else []
+            elif who == "holder":
+                channels = [("inbox", recipient)]
+                email = uow.outbox.contact(key)
+                if email and p.settings.smtp_host:
+                    channels.append(("email", email))
+            uow.outbox.route(nid, channels, now)
     return len(due)
 
 
 def _attempt(p: Platform, http: httpx.Client, d: DeliveryRecord) -> tuple[bool, str]:
+    if d.channel == "email":
+        return mail.send(p.settings, d.target, d.kind, json.loads(d.payload),
+                         message_id(d.dedupe_key))
     with p.store.transaction() as uow:
         endpoint = uow.outbox.endpoint(d.recipient.removeprefix("dept:"))
     if endpoint is None:
@@ -159,7 +176,10 @@ def run_once(p: Platform, http: httpx.Client | None = None) -> RunSummary:
 def run_worker(p: Platform, interval: float, stop: threading.Event) -> None:
     """Deliver until `stop` is set (`ecert worker`, or a thread of `ecert serve`)."""
     while not stop.is_set():
-        run_once(p)
+        try:
+            run_once(p)
+        except Exception:  # keep delivering; the next pass retries
+            log.exception("outbox pass failed")
         stop.wait(interval)
 
 
@@ -176,3 +196,13 @@ def replay(p: Platform, delivery_id: int, actor: Actor) -> DeliveryRecord:
                        role=actor.role, action="notification.replay", request_id=actor.request_id,
                        details={"delivery": rec.id, "event": rec.kind, "recipient": rec.recipient})
         return rec
+
+
+def holder_inbox(p: Platform, holder_hash: str) -> list[tuple[int, str, str, dt.datetime]]:
+    """The holder's events, newest first (the inbox on the holder page)."""
+    with p.store.transaction() as uow:
+        return uow.outbox.inbox(holder_hash)
+
+
+def title(kind: str) -> str:
+    return mail.SUBJECTS.get(kind, "电子证照通知")

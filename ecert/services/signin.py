@@ -116,6 +116,11 @@ def _holder_session(p: Platform, claims: dict[str, Any], landing: str,
                                    "expires_at": new.record.expires_at.isoformat()}
         if acting:
             details.update(agent_hash=uow.holder_hash(acting), agent_role=claims["role_of"])
+        email = claims.get("email")
+        if isinstance(email, str) and "@" in email and claims.get("email_verified") is True:
+            # where notifications reach the holder (ecert.services.outbox, Art. 16)
+            uow.outbox.set_contact(details["holder_hash"], email[:254], now)
+            details["email"] = True
         p.audit.record(uow, now=now, actor=f"token:{new.record.prefix}", actor_dept=None,
                        role="holder", action="holder.login", request_id=request_id,
                        details=details)

@@ -58,7 +58,8 @@ def w(template: Any, admin_token: str, tmp_path_factory: pytest.TempPathFactory)
     gone = operators.list_operators(p, dept("hrss"))[-1]
     operators.disable_operator(p, gone.id, cli_actor())
     accounts = {
-        "citizen": {"name": holder["name"], "id_number": holder["code"]},
+        "citizen": {"name": holder["name"], "id_number": holder["code"],
+                    "email": "holder@example.test", "email_verified": True},
         "agent": {"name": "格桑", "id_number": "540102199001010011"[:17] + "X",
                   "uscc": org, "org_name": "拉萨测试商贸有限公司", "role_of": "agent"},
         "yangjin": {"name": "央金"}, "tenzin": {"name": "旦增"}, "stranger": {"name": "路人"},
@@ -137,6 +138,7 @@ def test_holder_signs_in_and_sees_own_certificates(w, platform, client, browser,
         _sign_in(browser, "/holder", "citizen")
         browser.wait(f"document.getElementById('certs').textContent.includes({w['ident']!r})", 20)
         assert browser.js("location.hash") == ""  # the token left the address bar at once
+        browser.wait("document.getElementById('inbox').textContent.includes('已签发')")
         tok = browser.js("sessionStorage.getItem('ecert-token-/holder')")
         browser.screenshot(tmp_path / "holder-oidc.png")
     assert tok.startswith("ect_")
@@ -146,6 +148,9 @@ def test_holder_signs_in_and_sees_own_certificates(w, platform, client, browser,
     with platform.store.transaction() as uow:
         assert login["details"]["holder_hash"] == uow.holder_hash(w["holder"]["code"])
     assert login["details"]["method"] == "oidc" and w["holder"]["code"] not in str(login)
+    assert login["details"]["email"] is True  # the vouched address, for notifications
+    with platform.store.transaction() as uow:
+        assert uow.outbox.contact(uow.holder_hash(w["holder"]["code"])) == "holder@example.test"
 
 
 def test_organisation_agent_signs_in_for_the_organisation(w, platform, client, browser) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [jwk] },
   pkce: { required: () => true },
   scopes: ['openid', 'profile', 'realname'],
-  claims: { openid: ['sub'], profile: ['name'], realname: ['name', 'id_number', 'uscc', 'org_name', 'role_of'] },
+  claims: { openid: ['sub'], profile: ['name'], realname: ['name', 'id_number', 'uscc', 'org_name', 'role_of', 'email', 'email_verified'] },
   conformIdTokenClaims: false, // the real-name claims travel in the signed ID token itself
   features: { devInteractions: { enabled: true } }, // the login page (a person types their login)
   cookies: { keys: [config.client_secret + '-cookies'] },

@@ -85,6 +85,12 @@ def _outbox() -> None:
     sa.UniqueConstraint('notification_id', 'channel',
                         name=op.f('uq_outbox_deliveries_notification_id'))
     )
+    op.create_table('holder_contacts',
+    sa.Column('holder_hash', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('updated_at', certificate_store.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('holder_hash', name=op.f('pk_holder_contacts'))
+    )
     op.create_index(op.f('ix_outbox_deliveries_state'), 'outbox_deliveries', ['state'], unique=False)
     op.create_index(op.f('ix_outbox_deliveries_next_attempt_at'), 'outbox_deliveries',
                     ['next_attempt_at'], unique=False)
@@ -124,6 +130,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_outbox_deliveries_state'), table_name='outbox_deliveries')
     op.drop_table('outbox_deliveries')
     op.drop_table('webhook_endpoints')
+    op.drop_table('holder_contacts')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_api_tokens_operator_id_operators'),
                                  type_='foreignkey')
