@@ -22,6 +22,7 @@ SUBJECTS = {
     "expiry-reminder": "您的电子证照即将到期",
     "certificate.restore": "您的电子证照已恢复使用",
     "objection-overdue": "异议处理已超期",
+    "certificate.resigned": "您的电子证照已重新签名",
 }
 
 

@@ -84,7 +84,8 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    wait: dt.timedelta = BACKOFF_BASE * (2 ** max(0, attempts - 1))
+    return min(BACKOFF_CAP, wait)
 
 
 # -- configuration ------------------------------------------------------------------------------

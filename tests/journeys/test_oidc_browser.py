@@ -188,6 +188,6 @@ def test_disabled_or_unknown_operator_is_refused(w, platform, client, browser, l
 def test_a_callback_without_our_state_is_refused(w, platform, client) -> None:  # type: ignore[no-untyped-def]
     client.cookies.set("ecert_oidc", "forged.forged")
     r = client.get("/login/oidc/callback", params={"code": "forged", "state": "forged"})
-    assert r.status_code == 401 and "登录状态无效" in r.text
+    assert r.status_code == 400 and "登录状态无效" in r.text
     r = client.get("/login/oidc/callback", params={"error": "access_denied"})
-    assert r.status_code == 401
+    assert r.status_code == 400

@@ -5,7 +5,6 @@ their replay; exactly once in effect (the receiver keys on webhook-id)."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

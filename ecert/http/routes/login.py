@@ -53,14 +53,14 @@ def callback(request: Request, platform: PlatformDep,
              error: str = Query("", max_length=200)) -> Response:
     if error or not code or not state:
         return _failed(request, "统一身份认证未完成登录 / the identity service did not sign you in",
-                       401)
+                       400)
     try:
         session = signin.finish(platform, code, state, request.cookies.get(COOKIE, ""),
                                 getattr(request.state, "request_id", None))
     except oidc.IdentityServiceUnavailable as exc:
         return _failed(request, exc.message, 503)
-    except oidc.SignInRefused as exc:
-        return _failed(request, exc.message, 401)
+    except oidc.SignInRefused as exc:  # a page, not an API: 400 says "this sign-in failed"
+        return _failed(request, exc.message, 400)
     resp = RedirectResponse(f"{session.landing}#ecert-login={session.token}", status_code=303)
     resp.headers["Cache-Control"] = "no-store"
     resp.delete_cookie(COOKIE, path="/login/oidc")
