@@ -23,6 +23,8 @@ SUBJECTS = {
     "certificate.restore": "您的电子证照已恢复使用",
     "objection-overdue": "异议处理已超期",
     "certificate.resigned": "您的电子证照已重新签名",
+    "objection.received": "收到异议",
+    "objection.answered": "您的异议已答复",
 }
 
 

@@ -89,6 +89,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/login/oidc"): PUBLIC,
     ("GET", "/login/oidc/callback"): PUBLIC,
     ("GET", "/api/v1/holder/inbox"): {"holder"},
+    ("GET", "/api/v1/outbox/deliveries"): STAFF,
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 ROLE_REFUSAL = "this token's role may not use this endpoint"

@@ -118,6 +118,13 @@ def test_down_then_back_delivers_each_event_once(platform: Any, client: Any, clo
     audit = client.get("/api/v1/audit/entries", params={"action": "notification."},
                        headers=auth(world["auditor"])).json()["entries"]
     assert sum(e["action"] == "notification.delivered" for e in audit) == 3
+    seen = client.get("/api/v1/outbox/deliveries", headers=auth(world["issuer"])).json()
+    assert sorted((d["event"], d["state"]) for d in seen) == [
+        ("certificate.issued", "delivered"), ("certificate.suspend", "delivered")]
+    assert all(d["webhook_id"].startswith("msg_") and d["result"] == "HTTP 200" for d in seen)
+    assert all(d["recipient"] == f"dept:{world['hrss']}" for d in seen)
+    other = client.get("/api/v1/outbox/deliveries", headers=auth(world["other_issuer"])).json()
+    assert other == []
 
 
 def test_dead_letters_are_listed_and_replayed(platform: Any, client: Any, clock: Any,
@@ -165,3 +172,33 @@ def test_the_event_commits_with_the_change_or_not_at_all(platform: Any, client: 
 def _queued(platform: Any) -> int:
     with platform.store.transaction() as uow:
         return len(uow.notifications.pending())
+
+
+def test_objections_reach_the_department_and_the_answer_the_holder(
+        platform: Any, client: Any, world: dict[str, Any], receiver: Receiver) -> None:
+    from ecert.services import outbox
+
+    _register(platform, world["hrss"], receiver)
+    receiver.up()
+    req = training_request(31)
+    ident = client.post("/api/v1/certificates", json=req,
+                        headers=auth(world["issuer"])).json()["identifier"]
+    holder = client.post("/api/v1/tokens", json={"role": "holder",
+                                                 "holder_code": req["data"]["holder"]["code"]},
+                         headers=auth(client.headers["x-admin"])).json()["token"]
+    filed = client.post("/api/v1/objections", json={"identifier": ident, "reason": "姓名有误"},
+                        headers=auth(holder))
+    assert filed.status_code == 201, filed.text
+    outbox.run_once(platform)
+    assert "objection.received" in {m["type"] for m in receiver.events.values()}
+    answered = client.post(f"/api/v1/objections/{filed.json()['id']}/answer",
+                           json={"answer": "已核实更正", "upheld": True},
+                           headers=auth(world["issuer"]))
+    assert answered.status_code == 200, answered.text
+    kinds = [i["kind"] for i in client.get("/api/v1/holder/inbox", headers=auth(holder)).json()]
+    assert kinds[0] == "objection.answered" and "certificate.issued" in kinds
+
+
+@pytest.fixture(autouse=True)
+def _admin(client: Any, admin_token: str) -> None:
+    client.headers["x-admin"] = admin_token
