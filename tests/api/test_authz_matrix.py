@@ -90,8 +90,6 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/login/oidc/callback"): PUBLIC,
     ("GET", "/api/v1/holder/inbox"): {"holder"},
     ("GET", "/api/v1/outbox/deliveries"): STAFF,
-    ("GET", "/healthz"): PUBLIC,  # on main without a line here (ecert/http/routes/health.py)
-    ("GET", "/readyz"): PUBLIC,
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
