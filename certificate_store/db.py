@@ -30,6 +30,8 @@ from certificate_store.repos.core import (
     PkiRepo,
     TokenRepo,
 )
+from certificate_store.repos.operators import OperatorRepo
+from certificate_store.repos.outbox import OutboxRepo
 from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 
@@ -166,6 +168,14 @@ class UnitOfWork:
     @property
     def tokens(self) -> TokenRepo:
         return self._repo("tokens", TokenRepo)  # type: ignore[no-any-return]
+
+    @property
+    def outbox(self) -> OutboxRepo:
+        return self._repo("outbox", OutboxRepo)  # type: ignore[no-any-return]
+
+    @property
+    def operators(self) -> OperatorRepo:
+        return self._repo("operators", OperatorRepo)  # type: ignore[no-any-return]
 
     @property
     def idempotency(self) -> IdempotencyRepo:

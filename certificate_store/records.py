@@ -55,6 +55,28 @@ class TokenRecord:
     created_at: dt.datetime
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
+    operator_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OperatorRecord:
+    """A named operator (Art. 22): who acts behind a token or client certificate."""
+
+    id: int
+    dept_code: str | None
+    name: str
+    post: str
+    role: str | None
+    subject: str | None
+    placeholder: bool
+    active: bool
+    created_at: dt.datetime
+    disabled_at: dt.datetime | None
+
+    @property
+    def display(self) -> str:
+        """How the audit log names them: person, post and a number that tells namesakes apart."""
+        return f"{self.name}（{self.post}）#{self.id}"
 
 
 @dataclass(frozen=True)

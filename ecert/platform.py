@@ -165,16 +165,19 @@ class Platform:
             return uow.tokens.all_tokens()
 
     def create_token(self, *, role: str, dept_code: str | None, holder_code: str | None,
-                     label: str, ttl_days: int | None, actor: Actor) -> NewToken:
+                     label: str, ttl_days: int | None, actor: Actor,
+                     operator_id: int | None = None) -> NewToken:
         now = self.now()
         with self.writing() as uow:
             new = create_token(uow, role=role, dept_code=dept_code, holder_code=holder_code,
                                label=label, now=now,
-                               ttl_days=ttl_days or self.settings.token_ttl_days)
+                               ttl_days=ttl_days or self.settings.token_ttl_days,
+                               operator_id=operator_id)
             self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="token.create", request_id=actor.request_id,
                               details={"prefix": new.record.prefix, "role": role,
-                                       "dept": dept_code})
+                                       "dept": dept_code,
+                                       "operator": new.record.operator_id})
             return new
 
     def revoke_token(self, token_id: int, actor: Actor) -> TokenRecord:

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ecert.errors import ConfigError
 
@@ -50,6 +51,16 @@ class Settings:
     log_format: str = "text"
     # run housekeeping in the server process; off when `ecert housekeeping --loop` runs apart
     housekeeping: bool = True
+    # OpenID Connect sign-in (ecert/services/oidc.py): the identity service; off when empty
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_redirect_uri: str = ""  # default: base_url + /login/oidc/callback
+    oidc_staff_claim: str = "sub"  # the claim that names an operator (ecert operator --subject)
+    # e-mail to holders (ecert/services/mail.py): off when no SMTP host
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "ecert@localhost"
 
     @property
     def keys_dir(self) -> Path:
@@ -117,6 +128,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         metrics_allow=_networks(env, "ECERT_METRICS_ALLOW") or ("127.0.0.1/32", "::1/128"),
         log_format=_log_format(env),
         housekeeping=env.get("ECERT_HOUSEKEEPING", "") not in ("off", "0", "false", "no"),
+        **_oidc(env, base_url),
+        smtp_host=env.get("ECERT_SMTP_HOST", ""),
+        smtp_port=_int(env, "ECERT_SMTP_PORT", 25),
+        mail_from=env.get("ECERT_MAIL_FROM", "") or "ecert@localhost",
     )
 
 
@@ -215,3 +230,20 @@ def _log_format(env: Mapping[str, str]) -> str:
     if fmt not in ("text", "json"):
         raise ConfigError("ECERT_LOG_FORMAT must be text or json")
     return fmt
+
+
+def _oidc(env: Mapping[str, str], base_url: str) -> dict[str, Any]:
+    """ECERT_OIDC_*: the identity service holders and staff sign in through (off when unset)."""
+    issuer = env.get("ECERT_OIDC_ISSUER", "").rstrip("/")
+    if not issuer:
+        return {}
+    client_id, secret = env.get("ECERT_OIDC_CLIENT_ID", ""), env.get("ECERT_OIDC_CLIENT_SECRET", "")
+    if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ConfigError("ECERT_OIDC_ISSUER must be an https:// URL")
+    if not client_id or len(secret) < MIN_PASSPHRASE:
+        raise ConfigError("ECERT_OIDC_CLIENT_ID and ECERT_OIDC_CLIENT_SECRET (16+ characters) "
+                          "are required with ECERT_OIDC_ISSUER")
+    return {"oidc_issuer": issuer, "oidc_client_id": client_id, "oidc_client_secret": secret,
+            "oidc_redirect_uri": env.get("ECERT_OIDC_REDIRECT_URI", "")
+            or base_url + "/login/oidc/callback",
+            "oidc_staff_claim": env.get("ECERT_OIDC_STAFF_CLAIM", "") or "sub"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from audit_log.actor import Actor
 from certificate_store import UnitOfWork
-from certificate_store.records import TokenRecord
+from certificate_store.records import OperatorRecord, TokenRecord
 from ecert.errors import UsageError
 from formats import errors as generic
 
@@ -32,13 +33,44 @@ class NewToken:
     record: TokenRecord
 
 
+@dataclass(frozen=True)
+class AuthenticatedToken(TokenRecord):
+    """A token that passed `authenticate`, with the named operator it belongs to (Art. 22)."""
+
+    operator: OperatorRecord | None = None
+
+
+class OperatorMismatch(generic.InvalidInput):
+    """该操作员不属于此部门或已停用 / The operator is unknown, disabled or of another
+    department."""
+
+    slug = "operator-mismatch"
+
+
+def token_operator(uow: UnitOfWork, *, role: str, dept_code: str | None,
+                   operator_id: int | None, now: dt.datetime) -> int | None:
+    """The operator a new token belongs to: the one named, checked; else the department's
+    placeholder (documented: name the person in production). Holders' tokens have none."""
+    if role == "holder":
+        if operator_id is not None:
+            raise UsageError("a holder's token belongs to the holder, not to an operator")
+        return None
+    if operator_id is None:
+        return uow.operators.placeholder(dept_code, now).id
+    op = uow.operators.find(operator_id)
+    if op is None or not op.active or op.dept_code != dept_code:
+        raise OperatorMismatch(f"operator {operator_id} is unknown, disabled or not of "
+                               f"{dept_code or 'the platform'}")
+    return op.id
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_code: str | None,
                  label: str, now: dt.datetime, ttl_days: int | None = None,
-                 ttl: dt.timedelta | None = None) -> NewToken:
+                 ttl: dt.timedelta | None = None, operator_id: int | None = None) -> NewToken:
     if role not in ROLES:
         raise UsageError(f"role must be one of {', '.join(ROLES)}")
     if role in ("issuer", "user") and not dept_code:
@@ -49,13 +81,15 @@ def create_token(uow: UnitOfWork, *, role: str, dept_code: str | None, holder_co
         dept = uow.departments.get(dept_code)
         if not department_acts(uow, dept_code):
             raise DepartmentSucceeded(f"{dept_code} was succeeded by {dept.successor_code}")
+    operator_id = token_operator(uow, role=role, dept_code=dept_code, operator_id=operator_id,
+                                 now=now)
     prefix = secrets.token_hex(4)
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
     token = f"{PREFIX}_{prefix}_{secret}"
     rec = uow.tokens.add(token_hash=hash_token(token), prefix=prefix, role=role,
                          dept_code=dept_code,
                          holder_hash=uow.holder_hash(holder_code) if holder_code else None,
-                         label=label, now=now,
+                         label=label, now=now, operator_id=operator_id,
                          expires_at=now + (ttl or dt.timedelta(days=ttl_days or 90)))
     return NewToken(token, rec)
 
@@ -69,9 +103,9 @@ def department_acts(uow: UnitOfWork, dept_code: str) -> bool:
     return dept is not None and dept.active and not dept.successor_code
 
 
-def authenticate(uow: UnitOfWork, token: str, now: dt.datetime) -> TokenRecord | None:
-    """The token's record if it is known, unexpired, not revoked and, for a department's
-    token, the department has not been succeeded; None otherwise."""
+def authenticate(uow: UnitOfWork, token: str, now: dt.datetime) -> AuthenticatedToken | None:
+    """The token's record if it is known, unexpired, not revoked, its operator not disabled
+    and, for a department's token, the department has not been succeeded; None otherwise."""
     if not token.startswith(PREFIX + "_") or len(token) > 100:
         return None
     rec = uow.tokens.by_hash(hash_token(token))
@@ -82,9 +116,17 @@ def authenticate(uow: UnitOfWork, token: str, now: dt.datetime) -> TokenRecord |
         return None
     if rec.dept_code is not None and not department_acts(uow, rec.dept_code):
         return None
-    return rec
+    op = None
+    if rec.operator_id is not None:
+        op = uow.operators.find(rec.operator_id)
+        if op is None or not op.active:  # Art. 22: a disabled operator's credentials stop
+            return None
+    fields = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
+    return AuthenticatedToken(**fields, operator=op)
 
 
 def actor_for(rec: TokenRecord, request_id: str | None) -> Actor:
-    return Actor(name=f"token:{rec.prefix}", role=rec.role, dept_code=rec.dept_code,
-                 holder_hash=rec.holder_hash, request_id=request_id)
+    """Who acts: the named operator (person and post) for staff, the token for holders."""
+    op = rec.operator if isinstance(rec, AuthenticatedToken) else None
+    return Actor(name=op.display if op else f"token:{rec.prefix}", role=rec.role,
+                 dept_code=rec.dept_code, holder_hash=rec.holder_hash, request_id=request_id)

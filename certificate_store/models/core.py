@@ -99,6 +99,8 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Art. 22: the named operator the token belongs to (None: a holder's own token).
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
 
 
 class IdempotencyKey(Base):

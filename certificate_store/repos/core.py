@@ -245,8 +245,10 @@ class TokenRepo:
         self._s = session
 
     def add(self, *, token_hash: str, prefix: str, role: str, dept_code: str | None,
-            holder_hash: str | None, label: str, now: dt.datetime, expires_at: dt.datetime) -> TokenRecord:
+            holder_hash: str | None, label: str, now: dt.datetime, expires_at: dt.datetime,
+            operator_id: int | None = None) -> TokenRecord:
         row = ApiToken(token_hash=token_hash, prefix=prefix, role=role, dept_code=dept_code,
+                       operator_id=operator_id,
                        holder_hash=holder_hash, label=label, created_at=now, expires_at=expires_at)
         self._s.add(row)
         self._s.flush()

@@ -9,7 +9,21 @@ import sys
 import httpx
 import typer
 
-from ecert.cli import audit, certs, demo, departments, housekeeping, ops, root, serve, tls, tokens, verify
+from ecert.cli import (
+    audit,
+    certs,
+    demo,
+    departments,
+    housekeeping,
+    operators,
+    ops,
+    outbox,
+    root,
+    serve,
+    tls,
+    tokens,
+    verify,
+)
 from ecert.cli.common import err
 from formats.errors import DomainError
 
@@ -27,6 +41,7 @@ app.command("import")(certs.import_)
 app.command()(certs.archive)
 app.command()(certs.pdf)
 app.command()(demo.demo)
+app.command()(outbox.worker)
 app.command("trust-bundle")(verify.trust_bundle)
 app.command()(verify.verify)
 
@@ -34,6 +49,8 @@ app.command()(verify.verify)
 departments.app.command("client-cert")(tls.dept_client_cert)
 app.add_typer(departments.app, name="dept")
 app.add_typer(tokens.app, name="token")
+app.add_typer(operators.app, name="operator")
+app.add_typer(outbox.app, name="outbox")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(certs.catalog_app, name="catalog")
 app.add_typer(certs.identifier_app, name="identifier")

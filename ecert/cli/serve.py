@@ -53,7 +53,10 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
               help="environment variable with the server key's passphrase")] = None,
           client_certs: Annotated[str, typer.Option(
               help="none|optional|required: departments' client certificates (ecert dept "
-                   "client-cert) authenticate instead of tokens")] = "none") -> None:
+                   "client-cert) authenticate instead of tokens")] = "none",
+          worker: Annotated[bool, typer.Option(
+              "--worker/--no-worker", help="deliver the outbox in this process (ecert worker)")
+          ] = True) -> None:
     """Run the HTTP API and pages (HTTPS and mutual TLS with --tls-cert/--tls-key; several
     worker processes with --workers, metrics then shared through PROMETHEUS_MULTIPROC_DIR)."""
     import os
@@ -77,6 +80,13 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     opts = {"host": host, "port": port, "log_level": "info", **tls,
             **({"log_config": logging} if logging else {}),
             **uvicorn_proxy_options(p.settings.trusted_proxies)}
+    if worker:  # the single-machine default; run `ecert worker` apart with --no-worker
+        import threading
+
+        from ecert.services import outbox
+
+        threading.Thread(target=outbox.run_worker, args=(p, 5.0, threading.Event()),
+                         name="ecert-outbox", daemon=True).start()
     if workers > 1:
         if tls:
             raise ConfigError("several workers with TLS: terminate TLS at the reverse proxy")

@@ -24,6 +24,8 @@ def dept_client_cert(
             "--passphrase-env", help="environment variable with the key file's passphrase")
         ] = "ECERT_CLIENT_KEY_PASSPHRASE",  # noqa: S107 - the name of a variable, not a secret
         years: Annotated[int, typer.Option("--years", min=1, max=3)] = 1,
+        operator: Annotated[int | None, typer.Option(
+            "--operator", help="the named operator (ecert operator add) it belongs to")] = None,
         data_dir: DataDir = None, demo: Demo = False) -> None:
     """A client certificate from the platform CA: the department authenticates with it instead
     of a token (HTTPS with `--client-certs`). The key is written encrypted (PKCS#8, 0600) and
@@ -37,7 +39,8 @@ def dept_client_cert(
     key_file = out / f"{label}.key.pem"
     key = FileKeyStore(out, passphrase).generate(label)
     try:
-        rec = clientcerts.issue_client_cert(p, code, role, key.public_key_der, label, cli_actor(), years)
+        rec = clientcerts.issue_client_cert(p, code, role, key.public_key_der, label, cli_actor(),
+                                            years, operator_id=operator)
     except BaseException:
         key_file.unlink(missing_ok=True)
         raise

@@ -17,11 +17,17 @@ def token_create(role: Annotated[str, typer.Option("--role", help="issuer|user|h
                  holder: Annotated[str | None, typer.Option("--holder")] = None,
                  label: Annotated[str, typer.Option("--label")] = "",
                  days: Annotated[int | None, typer.Option("--days")] = None,
+                 operator: Annotated[int | None, typer.Option(
+                     "--operator", help="the named operator (ecert operator add) it belongs to")
+                 ] = None,
                  data_dir: DataDir = None, demo: Demo = False) -> None:
     """Create a token; it is printed once and only its hash is stored."""
     p = platform_for(data_dir, demo)
     new = p.create_token(role=role, dept_code=dept, holder_code=holder, label=label,
-                         ttl_days=days, actor=cli_actor())
+                         ttl_days=days, actor=cli_actor(), operator_id=operator)
+    if role != "holder" and operator is None:
+        err.print("[yellow]note:[/yellow] no --operator: the token belongs to the department's "
+                  "placeholder operator; name the person (`ecert operator add`) in production")
     err.print(f"token id {new.record.id}, role {role}, expires {new.record.expires_at:%Y-%m-%d}")
     print(new.secret)
 
@@ -31,7 +37,7 @@ def token_list(data_dir: DataDir = None, demo: Demo = False) -> None:
     for t in platform_for(data_dir, demo).list_tokens():
         state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
         console.print(f"{t.id:>4}  ect_{t.prefix}_…  {t.role:<8} {t.dept_code or '-':<18} "
-                      f"{state}  {t.label}")
+                      f"{state}  op {t.operator_id or '-'}  {t.label}")
 
 
 @app.command("revoke")

@@ -17,7 +17,22 @@ from ecert.http import lifespan as housekeeping
 from ecert.http import logredact, logsetup, metrics, problems
 from ecert.http.auth import RateLimiter, allow, public
 from ecert.http.edge import Edge, parse_proxies
-from ecert.http.routes import admin, audit, bulk, health, holder, home, issuing, lists, pages, pki, verifying
+from ecert.http.routes import (
+    admin,
+    audit,
+    bulk,
+    health,
+    holder,
+    home,
+    inbox,
+    issuing,
+    lists,
+    login,
+    operators,
+    pages,
+    pki,
+    verifying,
+)
 from ecert.platform import Platform
 from ecert.settings import Settings
 
@@ -25,7 +40,8 @@ log = logging.getLogger("ecert.http")
 
 # The problem responses are documented on every router but the home page's.
 ROUTERS = (pki.router, admin.router, audit.router, issuing.router, bulk.router, lists.router,
-           verifying.router, verifying.public_router, holder.router, pages.router)
+           verifying.router, verifying.public_router, holder.router, pages.router,
+           operators.router, login.router, inbox.router, inbox.outbox_router)
 
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:

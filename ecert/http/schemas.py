@@ -60,6 +60,9 @@ class TokenIn(Strict):
                                     pattern=r"^[0-9A-Za-z]+$")
     label: Line = Field(default="", max_length=200)
     ttl_days: int | None = Field(default=None, ge=1, le=730)
+    operator: int | None = Field(default=None, ge=1, le=2**31,
+                                 description="the named operator it belongs to (Art. 22); "
+                                             "default: the department's placeholder")
 
 
 class TokenOut(BaseModel):
@@ -71,6 +74,7 @@ class TokenOut(BaseModel):
     created_at: dt.datetime
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
+    operator_id: int | None = None
 
 
 class NewTokenOut(TokenOut):

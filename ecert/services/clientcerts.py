@@ -20,9 +20,9 @@ from audit_log.actor import Actor
 from ca import cert_profiles
 from ca import certs as ca_certs
 from certificate_store import UnitOfWork
-from certificate_store.records import PkiCertRecord
+from certificate_store.records import OperatorRecord, PkiCertRecord
 from ecert.errors import UsageError
-from ecert.tokens import DepartmentSucceeded, department_acts
+from ecert.tokens import DepartmentSucceeded, department_acts, token_operator
 from formats.keyids import x5t_s256
 
 if TYPE_CHECKING:
@@ -37,9 +37,11 @@ class ClientCertIdentity:
     serial: int
     role: str
     dept_code: str
+    operator: OperatorRecord | None = None  # Art. 22: the person the certificate belongs to
 
     def actor(self, request_id: str | None) -> Actor:
-        return Actor(name=f"cert:{self.serial}", role=self.role, dept_code=self.dept_code,
+        name = self.operator.display if self.operator else f"cert:{self.serial}"
+        return Actor(name=name, role=self.role, dept_code=self.dept_code,
                      request_id=request_id)
 
 
@@ -53,7 +55,10 @@ def find_client_cert(uow: UnitOfWork, der: bytes, now: dt.datetime) -> ClientCer
         return None
     if not department_acts(uow, rec.dept_code):  # Art. 9: a predecessor's credentials end
         return None
-    return ClientCertIdentity(rec.serial, role, rec.dept_code)
+    op = uow.operators.for_cert(rec.serial)
+    if op is not None and not op.active:  # Art. 22: a disabled operator's credentials stop
+        return None
+    return ClientCertIdentity(rec.serial, role, rec.dept_code, op)
 
 
 def authenticate_client_cert(platform: Platform, der: bytes, request_id: str | None,
@@ -72,7 +77,8 @@ def authenticate_client_cert(platform: Platform, der: bytes, request_id: str | N
 
 # -- issuance and revocation (CLI) -------------------------------------------------------------
 def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: bytes,
-                      key_label: str, actor: Actor, years: int = 1) -> PkiCertRecord:
+                      key_label: str, actor: Actor, years: int = 1,
+                      operator_id: int | None = None) -> PkiCertRecord:
     """Issue and record a department's client certificate for `role`; audited."""
     kind = f"client-{role}"
     if kind not in CLIENT_KINDS:
@@ -91,11 +97,15 @@ def issue_client_cert(platform: Platform, code: str, role: str, public_key_der: 
         rec = uow.pki.add(kind=kind, dept_code=dept.code, key_label=f"external:{key_label}",
                           serial=info.serial, x5t_s256=info.x5t_s256, der=der,
                           not_before=info.not_before, not_after=info.not_after, now=now)
+        owner = token_operator(uow, role=role, dept_code=dept.code, operator_id=operator_id,
+                               now=now)
+        assert owner is not None
+        uow.operators.bind_cert(rec.serial, owner)
         platform.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="key.client_cert",
                               request_id=actor.request_id,
                               details={"dept": dept.code, "role": role, "serial": str(rec.serial),
-                                       "x5t#S256": rec.x5t_s256})
+                                       "x5t#S256": rec.x5t_s256, "operator": owner})
         platform.after_write(uow)
         return rec
 

@@ -19,7 +19,7 @@ from certificate_store import UnitOfWork
 from certificate_store.records import ObjectionRecord
 from ecert import tokens
 from ecert.errors import UsageError
-from ecert.services import realname, resign
+from ecert.services import outbox, realname, resign
 from ecert.services.realname import RealNameAuthenticator
 from issuer import qr
 from issuer.catalog import CertificateType
@@ -224,6 +224,10 @@ def file_objection(p: Platform, actor: Actor, identifier: str, reason: str,
     now = p.now()
     with p.store.transaction() as uow:
         rec = vobjections.file(uow, actor, identifier, reason, evidence, now, audit=p.audit)
+        cert = uow.certificates.get(rec.certificate_id)
+        outbox.emit(uow, kind="objection.received", identifier=cert.base_identifier,
+                    version=rec.id, data={"objection_id": rec.id, "due_at": rec.due_at.isoformat()},
+                    now=now, dept_code=uow.departments.current_holder(cert.issuer_code))
         p.after_write(uow)
         return _objection_view(uow, rec, now)
 
@@ -234,6 +238,10 @@ def answer_objection(p: Platform, actor: Actor, objection_id: int, text: str,
     with p.store.transaction() as uow:
         rec = vobjections.answer(uow, actor, objection_id, text, now, upheld=upheld,
                                  audit=p.audit)
+        cert = uow.certificates.get(rec.certificate_id)
+        outbox.emit(uow, kind="objection.answered", identifier=cert.base_identifier,
+                    version=rec.id, data={"objection_id": rec.id, "state": rec.state},
+                    now=now, holder_hash=cert.holder_hash)
         p.after_write(uow)
         return _objection_view(uow, rec, now)
 

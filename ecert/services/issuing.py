@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from audit_log.actor import Actor
 from certificate_store import UnitOfWork
+from ecert.services import outbox
 from formats.text import csv_row
 from issuer.archive import ArchiveResult
 from issuer.archive import archive as archive_zip
@@ -79,6 +80,8 @@ def issue(p: Platform, actor: Actor, type_code: str, data: Mapping[str, Any],
     with p.writing() as uow:
         issued = p.issuance.issue(uow, actor, type_code, data, now,
                                   idempotency_key=idempotency_key)
+        _event(uow, "certificate.issued", actor.dept_code, issued.identifier, issued.version, now,
+               holder=issued.record)
         return Issued(issued, p.documents.qr_url(uow, issued.identifier, now))
 
 
@@ -138,6 +141,8 @@ def change(p: Platform, actor: Actor, identifier: str, data: Mapping[str, Any], 
     with p.writing() as uow:
         issued = p.issuance.change(uow, actor, identifier, data, reason, now,
                                    expected_row_version=expected_row_version)
+        _event(uow, "certificate.changed", actor.dept_code, issued.identifier, issued.version, now,
+               holder=issued.record)
         return Issued(issued, p.documents.qr_url(uow, issued.identifier, now))
 
 
@@ -145,9 +150,25 @@ def transition(p: Platform, actor: Actor, identifier: str, event: str, reason: s
                valid_to: dt.date | None = None, transfer_to: Mapping[str, str] | None = None,
                expected_row_version: int | None = None) -> CertificateView:
     with p.writing() as uow:
-        return p.issuance.transition(uow, actor, identifier, event, reason, p.now(),
+        view = p.issuance.transition(uow, actor, identifier, event, reason, p.now(),
                                      valid_to=valid_to, transfer_to=transfer_to,
                                      expected_row_version=expected_row_version)
+        _event(uow, f"certificate.{event}", view.issuer_code, view.identifier,
+               view.row_version, p.now(), holder=view.record, reason=reason)
+        return view
+
+
+def _event(uow: UnitOfWork, kind: str, dept: str | None, identifier: str, version: int,
+           now: dt.datetime, holder: Mapping[str, Any], **data: Any) -> None:
+    """The event for the department's system and for the holder, in the outbox of this same
+    transaction (ecert.services.outbox delivers them)."""
+    if dept:
+        outbox.emit(uow, kind=kind, dept_code=dept, identifier=identifier, version=version,
+                    data=data, now=now)
+    code = (holder.get("holder") or {}).get("code")
+    if isinstance(code, str) and code:
+        outbox.emit(uow, kind=kind, holder_hash=uow.holder_hash(code), identifier=identifier,
+                    version=version, data=data, now=now)
 
 
 def qr_url(p: Platform, identifier: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit_log.actor import Actor
+from ecert.services import outbox
 from formats.status import VALID
 
 RESIGN_REASON = "重新签名：原签名密钥泄露 / re-signed after key compromise"
@@ -60,7 +61,21 @@ def run(p: Any, actor: Actor = SYSTEM_ACTOR, issuer_code: str | None = None,
         with p.writing() as uow:
             issued = p.issuance.change(uow, actor, identifier, {}, RESIGN_REASON, now)
             p.documents.qr_url(uow, issued.identifier, now)  # the kept QR, under the new key
+            _told(uow, issued, now)
         made.append(issued.identifier)
         if on_step is not None:
             on_step(ResignProgress(i + 1, len(todo) - i - 1, tuple(made)))
     return ResignProgress(len(made), 0, tuple(made))
+
+
+def _told(uow: Any, issued: Any, now: Any) -> None:
+    """The department's system and the holder learn of the new version, in its transaction."""
+    record = issued.record
+    dept = (record.get("issuer") or {}).get("code")
+    code = (record.get("holder") or {}).get("code")
+    for target in ({"dept_code": dept} if dept else None,
+                   {"holder_hash": uow.holder_hash(code)} if code else None):
+        if target:
+            outbox.emit(uow, kind="certificate.resigned", identifier=issued.identifier,
+                        version=issued.version, data={"reason": RESIGN_REASON}, now=now, **target)
+

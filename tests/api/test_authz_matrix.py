@@ -94,6 +94,15 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/departments/{code}/seal"): {"issuer", "admin"},
     ("GET", "/api/v1/departments/{code}/seal"): {"issuer", "admin"},
     ("GET", "/api/v1/catalog/types/{type_code}/specimen.pdf"): PUBLIC,
+    # issue 13: named operators, sign-in through the identity service, the holder's inbox
+    ("GET", "/api/v1/operators"): STAFF,
+    ("POST", "/api/v1/operators"): ADMIN,
+    ("POST", "/api/v1/operators/{operator_id}/disable"): ADMIN,
+    ("GET", "/api/v1/operators/{operator_id}/actions"): STAFF,
+    ("GET", "/login/oidc"): PUBLIC,
+    ("GET", "/login/oidc/callback"): PUBLIC,
+    ("GET", "/api/v1/holder/inbox"): {"holder"},
+    ("GET", "/api/v1/outbox/deliveries"): STAFF,
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
@@ -142,7 +151,8 @@ def test_a_route_without_declared_roles_is_refused(platform) -> None:  # type: i
 def _fill(path: str, w: dict[str, str]) -> str:
     values = {"code": w["dept"], "identifier": w["identifier"], "token_id": "999999",
               "type_code": w["type"], "objection_id": "999999", "ca": "root",
-              "encoded:path": "MAA=", "token": "x", "sha": "0" * 64, "shard": "0"}
+              "encoded:path": "MAA=", "token": "x", "sha": "0" * 64, "shard": "0",
+              "operator_id": "999999"}
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
 
 

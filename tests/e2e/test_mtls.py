@@ -294,7 +294,9 @@ def test_lookup_binds_kind_validity_and_revocation(platform, clock) -> None:  # 
     with platform.store.transaction() as uow:
         ident = find_client_cert(uow, rec.der, clock.now)
         assert ident is not None and (ident.role, ident.dept_code) == ("user", code)
-        assert ident.actor("r1").name == f"cert:{rec.serial}"
+        # Art. 22: the log names the operator it belongs to (here the department's placeholder)
+        assert ident.operator is not None
+        assert ident.actor("r1").name == ident.operator.display
         assert find_client_cert(uow, rec.der, rec.not_after + dt.timedelta(seconds=1)) is None
         assert find_client_cert(uow, rec.der, rec.not_before - dt.timedelta(seconds=1)) is None
         dept_cert = uow.pki.active("department", code)

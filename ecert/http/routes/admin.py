@@ -58,7 +58,8 @@ def succeed(code: str, body: SucceedIn, p: PlatformDep, actor: Actor = ADMIN) ->
 @router.post("/tokens", status_code=201, response_model=NewTokenOut)
 def create_token(body: TokenIn, p: PlatformDep, actor: Actor = ADMIN) -> NewTokenOut:
     new = p.create_token(role=body.role, dept_code=body.dept, holder_code=body.holder_code,
-                         label=body.label, ttl_days=body.ttl_days, actor=actor)
+                         label=body.label, ttl_days=body.ttl_days, actor=actor,
+                         operator_id=body.operator)
     return NewTokenOut(token=new.secret, **TokenOut.model_validate(
         new.record, from_attributes=True).model_dump())
 

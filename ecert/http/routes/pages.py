@@ -83,17 +83,23 @@ def _headline(verdict: str | None) -> str:
 def holderpage(request: Request, platform: PlatformDep) -> HTMLResponse:
     # the development adapter's login form says, on the page, that it is NOT real-name login
     return page(request, "holder.html",
-                 development_login=platform.settings.realname == "development")
+                development_login=platform.settings.realname == "development",
+                **_signin(platform, "/holder"))
 
 
 @router.get("/staff", response_class=HTMLResponse)
-def staffpage(request: Request) -> HTMLResponse:
-    return page(request, "staff.html")
+def staffpage(request: Request, platform: PlatformDep) -> HTMLResponse:
+    return page(request, "staff.html", **_signin(platform, "/staff"))
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def auditpage(request: Request) -> HTMLResponse:
-    return page(request, "audit.html")
+def auditpage(request: Request, platform: PlatformDep) -> HTMLResponse:
+    return page(request, "audit.html", **_signin(platform, "/audit"))
+
+
+def _signin(platform: PlatformDep, page: str) -> dict[str, object]:
+    """The identity-service sign-in link (ecert/http/routes/login.py), when one is configured."""
+    return {"oidc_login": bool(platform.settings.oidc_issuer), "signin_page": page}
 
 
 @router.get("/sw.js", response_class=Response)
