@@ -104,7 +104,8 @@ class IssuanceService:
         self.ledger.record(uow, actor, now, "certificate.issue", fv.identifier,
                            {"type_code": ctype.type_code, "type_version": ctype.version,
                             "version": 1, "sha256": ver.sha256, "event_sha256": ev_sha,
-                            "signing_cert": ver.signing_cert, "source_key": source_key})
+                            "signing_cert": ver.signing_cert, "source_key": source_key,
+                            **overrides_detail(cd)})
         return IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base, version=1,
                                  status=VALID, sha256=ver.sha256, jws=ver.jws, record=fv.record)
 
@@ -148,7 +149,7 @@ class IssuanceService:
         self.ledger.record(uow, actor, now, "certificate.change", ver.identifier,
                            {"previous": previous, "version": version, "sha256": ver.sha256,
                             "event_sha256": ev_sha, "reason": why,
-                            "signing_cert": ver.signing_cert})
+                            "signing_cert": ver.signing_cert, **overrides_detail(cd)})
         return IssuedCertificate(identifier=ver.identifier, base_identifier=cert.base_identifier,
                                  version=version, status=updated.status, sha256=ver.sha256,
                                  jws=ver.jws, record=record)
@@ -166,7 +167,7 @@ class IssuanceService:
             licence_number=cd.licence_number or old["licence_number"],
             issuer_name=old["issuer"]["name"], issuer_code=cert.issuer_code,
             issue_date=china_date(now),
-            holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
+            holder=Holder(cd.holder_name, cd.holder_code, cd.holder_kind),
             valid_from=valid_from, valid_to=valid_to,
             signer_name=uow.departments.get(loaded.acting).name,
             signed_at=now, seal=ctype.seal, fields=cd.fields)
@@ -218,6 +219,14 @@ def _merged(old: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(data) - {"holder", "fields", *_CHANGEABLE}
     merged.update({k: data[k] for k in unknown})  # reported by validate_data
     return merged
+
+
+def overrides_detail(cd: CertificateData) -> dict[str, Any]:
+    """The rules set aside by a stated reason, for the audit entry (none: no key)."""
+    if not cd.overrides:
+        return {}
+    return {"rule_overrides": [{"rule": o.rule, "field": o.field, "reason": o.reason}
+                               for o in cd.overrides]}
 
 
 def date_or(value: str | None) -> dt.date | None:
