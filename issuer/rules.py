@@ -12,7 +12,7 @@ set aside by a stated reason in that field; the override is returned for the aud
     percent_by_level  field within [min, max] % of `of`, by the level in `by`; a `floor`
                       per level (计算不足…给予…), `cap` per case, `no_amount` when `of` is 0
     working_days_within  field no later than `max` working days after `from` (chinese-calendar)
-    years_at_least    `to` at least `min` years after `from`
+    years_at_least    `from` to `to` (last day, inclusive) spans at least `min` years
     not_before        field on or after `other`
     forbid_words      none of `words` in the listed fields (or every string field: "*")
     contains_by       field contains one of the words listed for the value of `by`
@@ -157,7 +157,7 @@ def _years(r: Mapping[str, Any], _h: tuple[str, str], f: Mapping[str, Any]) -> E
         least = start.replace(year=start.year + n)
     except ValueError:  # 29 February
         least = start.replace(year=start.year + n, day=28)
-    if end >= least:
+    if end + dt.timedelta(days=1) >= least:  # `to` is the last day, inclusive
         return []
     return [{"field": r["to"], "message": _msg(
         r, f"应不少于{n}年 / must be at least {n} years after {r['from']}")}]
