@@ -112,7 +112,7 @@ def sample_events(n: int, seed: int = 4) -> list[ContractFiled]:
         recruited = dt.date(2024, 3, 1) + dt.timedelta(days=rng.randrange(600))
         born_from, born_to = _years_before(recruited, rng.randrange(16, 22), 10)
         reason = None
-        if i == 6:  # a dancer kept past 35, with the stated reason the rule asks for
+        if i == 5:  # a dancer kept past 35, with the stated reason the rule asks for
             post, recruited = "舞蹈演员", dt.date(2010, 7, 1)
             born_from, born_to = dt.date(1990, 1, 1), dt.date(1990, 6, 1)
             reason = "承担县艺术团舞蹈编排传帮带任务，经县文化局研究延聘一个合同期"
