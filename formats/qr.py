@@ -64,7 +64,7 @@ def build_qr_claims(record: Mapping[str, Any], record_sha256_hex: str,
     """
     kind = record["holder"].get("code_kind")
     holder_name, holder_code = display_holder(record["holder"]["name"], record["holder"]["code"],
-                                              kind)
+                                              kind, bool(record["holder"].get("confidential")))
     claims: dict[str, Any] = {
         "spec": QR2_SPEC,
         "id": record["identifier"],

@@ -18,6 +18,8 @@ A definition is a JSON object (see docs/issuing.md):
     holder_kinds    optional: every holder kind accepted ("111" and "001": a person or an
                     organisation), holder_kind first; the code tells which
     rules           optional declarative rules checked at issue and change (issuer.rules)
+    confidential_holder  optional: the holder is never named on a public surface nor to a
+                    department without a personal grant (an informant, 举报人信息保密)
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class CertificateType:
     definition: Mapping[str, Any]
     holder_kinds: tuple[str, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
+    confidential_holder: bool = False
 
     def may_issue(self, dept_code: str) -> bool:
         return dept_code == self.defining_dept or dept_code in self.issuers
@@ -139,6 +142,7 @@ class CertificateType:
             definition=d,
             holder_kinds=tuple(d.get("holder_kinds") or (d["holder_kind"],)),
             rules=tuple(d.get("rules") or ()),
+            confidential_holder=bool(d.get("confidential_holder", False)),
         )
 
 

@@ -167,7 +167,8 @@ class IssuanceService:
             licence_number=cd.licence_number or old["licence_number"],
             issuer_name=old["issuer"]["name"], issuer_code=cert.issuer_code,
             issue_date=china_date(now),
-            holder=Holder(cd.holder_name, cd.holder_code, cd.holder_kind),
+            holder=Holder(cd.holder_name, cd.holder_code, cd.holder_kind,
+                      ctype.confidential_holder),
             valid_from=valid_from, valid_to=valid_to,
             signer_name=uow.departments.get(loaded.acting).name,
             signed_at=now, seal=ctype.seal, fields=cd.fields)

@@ -36,6 +36,7 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "healthsecurity": (gov_uscc(108), "西藏自治区医疗保障局"),
     "market": (gov_uscc(109), "西藏自治区市场监督管理局"),
     "finance": (gov_uscc(110), "西藏自治区财政厅"),
+    "auditoffice": (gov_uscc(111), "西藏自治区审计厅"),
     # 县(区)艺术团 contracts are filed with the prefecture (地市) culture department
     "culture_shigatse": (local_gov_uscc("540200", 201), "日喀则市文化局"),
     # 小区配套幼儿园移交验收: the local education and housing departments sign jointly

@@ -5,7 +5,8 @@
 when no amount is involved, at most 100,000 yuan per case, paid by non-cash means; 第十五条
 the informant confirms within 15 working days of receiving the notice; 第三条 informants are
 citizens, legal persons or other organisations; 第二十条 the informant's identity is kept
-confidential: the informant is never named on the face, and personal fields are masked.
+confidential (`confidential_holder`): never named on a public surface (QR, citizen page,
+verification), masked in lookups unless the department's grant is `personal`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ DEFINITION: dict[str, Any] = {
     "defining_dept": dept(DEPT),
     "holder_kind": "111",
     "holder_kinds": ["111", "001"],
+    "confidential_holder": True,
     "fields": {
         "type": "object", "additionalProperties": False,
         "required": ["report_no", "level", "amount_involved_yuan", "reward_yuan",
@@ -70,7 +72,11 @@ DEFINITION: dict[str, Any] = {
                  "请于确认手续截止日期前通过邮件、微信或现场办理确认手续，提供银行账户等非现金收款"
                  "方式；奖励资金通过非现金渠道支付。举报人信息依法保密。"),
     "seal": "西藏自治区医疗保障局电子印章",
-    "grants": [{"dept": dept("finance"), "purposes": ["奖励资金支付"], "personal": True}],
+    # 第十九条: paid by finance (who must know whom); supervised by finance and audit (who need
+    # not: the informant stays masked for them).
+    "grants": [{"dept": dept("finance"), "purposes": ["奖励资金支付"], "personal": True},
+               {"dept": dept("auditoffice"), "purposes": ["举报奖励资金监督检查"],
+                "personal": False}],
     "annotated_copy_cap": 1,
     "reminder_days": [7, 3],
 }
