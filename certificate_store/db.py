@@ -22,6 +22,7 @@ from certificate_store.errors import InvalidValue, StoreUnavailable
 from certificate_store.personal import UNKEYED, holder_hash
 from certificate_store.repos.audit import AuditRepo
 from certificate_store.repos.certificates import CertificateRepo
+from certificate_store.repos.cosign import CoSignatureRepo
 from certificate_store.repos.core import (
     CatalogRepo,
     CounterRepo,
@@ -174,6 +175,10 @@ class UnitOfWork:
     @property
     def certificates(self) -> CertificateRepo:
         return self._repo("certificates", CertificateRepo)  # type: ignore[no-any-return]
+
+    @property
+    def cosignatures(self) -> CoSignatureRepo:
+        return self._repo("cosignatures", CoSignatureRepo)  # type: ignore[no-any-return]
 
     @property
     def objections(self) -> ObjectionRepo:
