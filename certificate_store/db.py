@@ -22,7 +22,6 @@ from certificate_store.errors import InvalidValue, StoreUnavailable
 from certificate_store.personal import UNKEYED, holder_hash
 from certificate_store.repos.audit import AuditRepo
 from certificate_store.repos.certificates import CertificateRepo
-from certificate_store.repos.cosign import CoSignatureRepo
 from certificate_store.repos.core import (
     CatalogRepo,
     CounterRepo,
@@ -31,6 +30,7 @@ from certificate_store.repos.core import (
     PkiRepo,
     TokenRepo,
 )
+from certificate_store.repos.cosign import CoSignatureRepo
 from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 

@@ -18,6 +18,8 @@ A definition is a JSON object (see docs/issuing.md):
     holder_kinds    optional: every holder kind accepted ("111" and "001": a person or an
                     organisation), holder_kind first; the code tells which
     rules           optional declarative rules checked at issue and change (issuer.rules)
+    co_signers      optional: USCCs of departments that sign each version too (共同签署;
+                    issuer.cosign), and may read the certificate as its issuer does
     confidential_holder  optional: the holder is never named on a public surface nor to a
                     department without a personal grant (an informant, 举报人信息保密)
 """

@@ -20,7 +20,7 @@ HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified s
 _KNOWN_KEYS = {"type_code", "name", "defining_dept", "issuers", "holder_kind", "fields",
                "personal", "validity", "face", "seal", "grants", "annotated_copy_cap",
                "reminder_days", "description", "licence_number_field", "rules",
-               "holder_kinds", "confidential_holder"}
+               "holder_kinds", "confidential_holder", "co_signers"}
 RESERVED_FIELDS = {"holder", "holder_name", "holder_code", "source_key", "valid_from",
                    "valid_to", "licence_number"}
 _REQUIRED_KEYS = ("type_code", "name", "defining_dept", "holder_kind", "fields", "face", "seal")
@@ -60,6 +60,10 @@ def _identity(d: Mapping[str, Any]) -> list[str]:
         p.append(f"holder_kind must be one of {sorted(HOLDER_KINDS)}")
     if not isinstance(d.get("confidential_holder", False), bool):
         p.append("confidential_holder must be true or false")
+    co = d.get("co_signers", [])
+    if not isinstance(co, list) or any(not isinstance(c, str) or uscc_problems(c) or c == dd
+                                       for c in co):
+        p.append("co_signers must list USCCs of departments other than defining_dept")
     kinds = d.get("holder_kinds")
     if kinds is not None and (not isinstance(kinds, list) or not kinds or any(
             k not in HOLDER_KINDS for k in kinds) or d.get("holder_kind") not in kinds):

@@ -26,7 +26,7 @@ from formats.identifiers import make_identifier
 from formats.qr import QR_TYP, build_qr_claims
 from formats.record import Holder, build_record, canonical_bytes, sha256_hex
 from formats.status import VALID
-from issuer import lifecycle, moves
+from issuer import cosign, lifecycle, moves
 from issuer.bulk import BulkIssuer, Outcome, Request
 from issuer.catalog import CertificateData, CertificateType, validate_data
 from issuer.errors import Conflict, IdempotencyConflict, InvalidCertificateData
@@ -112,8 +112,15 @@ class IssuanceService:
     # -- reads ----------------------------------------------------------------------------
     def get(self, uow: UnitOfWork, actor: Actor, identifier: str) -> CertificateView:
         loaded = self.ledger.load(uow, identifier)
-        self.ledger.authorise(actor, loaded, write=False)
+        if not cosign.may_read(self.ledger, uow, actor, loaded):
+            self.ledger.authorise(actor, loaded, write=False)
         return self.ledger.view(uow, loaded)
+
+    def cosign(self, uow: UnitOfWork, actor: Actor, identifier: str,
+               now: dt.datetime) -> cosign.CoSigned:
+        """共同签署: a co-signing department signs the current version (issuer.cosign)."""
+        require_utc(now)
+        return cosign.cosign(self.ledger, uow, actor, identifier, now)
 
     # -- change (new version) -------------------------------------------------------------
     def change(self, uow: UnitOfWork, actor: Actor, identifier: str, data: Mapping[str, Any],

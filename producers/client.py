@@ -121,6 +121,15 @@ class PlatformClient:
         return self._json(  # type: ignore[no-any-return]
             self._send("POST", f"{API}/certificates/{identifier}/status", body))
 
+    def cosign(self, identifier: str) -> Mapping[str, Any]:
+        """共同签署 the current version as a co-signing department."""
+        return self._json(  # type: ignore[no-any-return]
+            self._send("POST", f"{API}/certificates/{identifier}/cosign"))
+
+    def cosignatures(self, identifier: str) -> Mapping[str, Any]:
+        return self._json(  # type: ignore[no-any-return]
+            self._send("GET", f"{API}/certificates/{identifier}/cosignatures"))
+
     def get(self, identifier: str) -> Mapping[str, Any]:
         return self._json(  # type: ignore[no-any-return]
             self._send("GET", f"{API}/certificates/{identifier}"))

@@ -40,7 +40,8 @@ class DemoResult:
 
 def producer_departments() -> dict[str, str]:
     """key -> USCC of every department whose system issues in the demo."""
-    return {mod.DEPT: DEPARTMENTS[mod.DEPT][0] for mod in ALL}
+    keys = [mod.DEPT for mod in ALL] + [m.CO_DEPT for m in ALL if hasattr(m, "CO_DEPT")]
+    return {key: DEPARTMENTS[key][0] for key in keys}
 
 
 def run_producers(clients: Mapping[str, PlatformClient], per_type: int = 6) -> DemoResult:
@@ -54,7 +55,8 @@ def run_producers(clients: Mapping[str, PlatformClient], per_type: int = 6) -> D
         types.append(mod.TYPE_CODE)
         for i, event in enumerate(mod.sample_events(per_type)):
             plan = _PLAN[i] if i < len(_PLAN) else "valid"
-            state, ident, fresh = _run_one(client, mod, event, plan)
+            co = clients[mod.CO_DEPT] if hasattr(mod, "CO_DEPT") else None
+            state, ident, fresh = _run_one(client, co, mod, event, plan)
             by_state[state].append(ident)
             issued, skipped = issued + fresh, skipped + (not fresh)
     return DemoResult(departments={k: v[0] for k, v in DEPARTMENTS.items()}, types=tuple(types),
@@ -62,8 +64,10 @@ def run_producers(clients: Mapping[str, PlatformClient], per_type: int = 6) -> D
                       skipped=skipped)
 
 
-def _run_one(client: PlatformClient, mod: Any, event: Any, plan: str) -> tuple[str, str, bool]:
-    """Issue one sample and move it as planned: (state, current identifier, newly issued)."""
+def _run_one(client: PlatformClient, co: PlatformClient | None, mod: Any, event: Any,
+             plan: str) -> tuple[str, str, bool]:
+    """Issue one sample (co-signed by the co-signing department's own system, if its type has
+    one) and move it as planned: (state, current identifier, newly issued)."""
     data, case_no = mod.to_request(event)
     if plan == "expired":
         data = {**data, **EXPIRED}
@@ -75,7 +79,9 @@ def _run_one(client: PlatformClient, mod: Any, event: Any, plan: str) -> tuple[s
     if plan == "changed":
         patch, reason = mod.change_of(event)
         ident = client.change(ident, patch, reason).identifier
-    elif plan in _MOVES:
+    if co is not None:
+        co.cosign(ident)  # each version is signed by both departments
+    if plan in _MOVES:
         client.move(ident, *_MOVES[plan])
     elif plan == "expired":
         return "expired", ident, True  # lapsed by the platform's housekeeping

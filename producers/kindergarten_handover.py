@@ -5,7 +5,8 @@
 over; the kindergarten has 5-12 classes (GB 50180-2018 配建 5—12个班, 每班20—35人) and is
 run as a public (公办园) or non-profit inclusive private (普惠性民办园) kindergarten, never a
 for-profit one. The education bureau issues; the housing bureau is a named co-signing
-department (`issuers`) and sees the certificate (`grants`).
+department (`co_signers`): its own system co-signs each version with its key, and it reads
+the certificate as the issuer does (`issuer.cosign`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DEFINITION: dict[str, Any] = {
     "type_code": TYPE_CODE,
     "name": "城镇小区配套幼儿园移交验收合格意见书",
     "defining_dept": dept(DEPT),
-    "issuers": [dept(CO_DEPT)],
+    "co_signers": [dept(CO_DEPT)],
     "holder_kind": "001",
     "fields": {
         "type": "object", "additionalProperties": False,

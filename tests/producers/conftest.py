@@ -17,17 +17,18 @@ def clients(client: Any, admin_token: str) -> Iterator[dict[str, Any]]:
     from producers import ALL
     from producers._common import DEPARTMENTS
     from producers.client import PlatformClient
+    from producers.demo import producer_departments
 
     h = auth(admin_token)
     for code, name in DEPARTMENTS.values():
         r = client.post("/api/v1/departments", json={"code": code, "name": name}, headers=h)
         assert r.status_code == 201, r.text
     out: dict[str, Any] = {}
-    for mod in ALL:
-        r = client.post("/api/v1/tokens", json={"role": "issuer", "dept": DEPARTMENTS[mod.DEPT][0],
-                                                "label": f"producer {mod.DEPT}"}, headers=h)
+    for key, code in producer_departments().items():
+        r = client.post("/api/v1/tokens", json={"role": "issuer", "dept": code,
+                                                "label": f"producer {key}"}, headers=h)
         assert r.status_code == 201, r.text
-        c = PlatformClient(client, r.json()["token"])
-        c.define_type(mod.DEFINITION)
-        out[mod.DEPT] = c
+        out[key] = PlatformClient(client, r.json()["token"])
+    for mod in ALL:
+        out[mod.DEPT].define_type(mod.DEFINITION)
     yield out

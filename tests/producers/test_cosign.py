@@ -1,0 +1,58 @@
+"""共同签署: the kindergarten handover acceptance is signed by the education bureau (issuer) and
+co-signed by the housing bureau with its own key, each through its own system's API client;
+both signatures are verified, either department can read the certificate, no other can."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from producers import kindergarten_handover as k
+from producers._common import dept
+from producers.client import ApiRefused
+from tests.producers.helpers import issue
+
+
+def test_co_signed_by_housing(clients: dict[str, Any], platform: Any) -> None:
+    edu, housing, other = clients[k.DEPT], clients[k.CO_DEPT], clients["commerce"]
+    r = issue(clients, k, 0)
+    state = edu.cosignatures(r.identifier)
+    assert state["complete"] is False
+    assert state["signatures"] == [{"dept": dept(k.CO_DEPT), "ok": False, "reason": "missing"}]
+    assert housing.get(r.identifier)["identifier"] == r.identifier  # either can see it
+    with pytest.raises(ApiRefused) as no:
+        other.get(r.identifier)
+    assert no.value.status == 403
+    with pytest.raises(ApiRefused) as no:
+        other.cosign(r.identifier)
+    assert no.value.status == 403
+    with pytest.raises(ApiRefused) as no:
+        edu.cosign(r.identifier)  # the issuer has signed already; it is not a co-signer
+    assert no.value.status == 403
+    first = housing.cosign(r.identifier)
+    assert first["dept"] == dept(k.CO_DEPT) and first["version"] == 1
+    assert housing.cosign(r.identifier)["jws"] == first["jws"]  # again: the same one
+    done = housing.cosignatures(r.identifier)
+    assert done == {"identifier": r.identifier, "version": 1, "complete": True,
+                    "signatures": [{"dept": dept(k.CO_DEPT), "ok": True, "reason": "valid"}]}
+    # the issuer's own signature verifies as every certificate's does
+    assert edu.get(r.identifier)["verdict"] == "valid"
+    with platform.store.transaction() as uow:
+        page = platform.audit.list_entries(uow, action="certificate.cosign", limit=100)
+    (entry,) = [e for e in page.entries if e.cert_identifier == r.identifier]
+    assert entry.actor_dept == dept(k.CO_DEPT) and entry.actor.startswith("token:")
+    assert json.loads(entry.details)["version"] == 1
+    # a new version needs the co-signature anew
+    changed = edu.change(r.identifier, {"fields": {"floor_area_m2": 3000}}, "面积更正")
+    again = edu.cosignatures(changed.identifier)
+    assert again["version"] == 2 and again["complete"] is False
+    housing.cosign(changed.identifier)
+    assert edu.cosignatures(changed.identifier)["complete"] is True
+    # a co-signature that does not verify is reported, not trusted
+    with platform.store.engine.begin() as conn:
+        conn.execute(text("UPDATE co_signatures SET jws = jws || 'A' WHERE version = 2"))
+    bad = edu.cosignatures(changed.identifier)
+    assert bad["complete"] is False and bad["signatures"][0]["reason"] == "bad-signature"
