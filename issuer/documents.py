@@ -33,7 +33,7 @@ from certificate_store.db import UnitOfWork
 from formats.chinatime import china_date
 from formats.errors import Kind
 from formats.identifiers import parse_identifier
-from issuer import qr
+from issuer import cosign_pdf, qr
 from issuer.catalog import CertificateType
 from issuer.errors import IssuerError, MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, FaceInput, chinese_date, render_face
@@ -334,7 +334,9 @@ class DocumentService:
                     archived: bool = False) -> Pending:
         """The signed PDF of the current version: B-LT, or B-LTA when ``archived``."""
         level: PdfLevel = "B-LTA" if archived else "B-LT"
-        return self._prepare(uow, identifier, f"pdf-{level}.pdf", "application/pdf",
+        name = cosign_pdf.variant(uow, self._current(uow, identifier).identifier,
+                                  f"pdf-{level}.pdf")
+        return self._prepare(uow, identifier, name, "application/pdf",
                              lambda u, loaded, url: self._pdf_maker(u, loaded, url, now, level,
                                                                     ()), now)
 
@@ -373,6 +375,8 @@ class DocumentService:
         seal = self._seal_for(uow, loaded.issuer_code) if self._seal_for else None
         material = self._material.signing_material(uow, loaded.issuer_code, now)
         record = loaded.record
+        co_sign = cosign_pdf.co_signing(uow, self._material, loaded.identifier, now, level,
+                                        self._location)
 
         def render() -> bytes:
             seal_png = seal or make_seal(record["issuer"]["name"],
@@ -380,6 +384,7 @@ class DocumentService:
             face = render_face(face_input_from_record(record, loaded.ctype, seal_png, url,
                                                       annotation))
             signer_name = record.get("signer") or record["issuer"]["name"]
+            face = co_sign(face)  # co-signing departments first, the issuer last
             return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
                 level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
                 timestamper=material.timestamper,  # type: ignore[arg-type]

@@ -56,3 +56,28 @@ def test_co_signed_by_housing(clients: dict[str, Any], platform: Any) -> None:
         conn.execute(text("UPDATE co_signatures SET jws = jws || 'A' WHERE version = 2"))
     bad = edu.cosignatures(changed.identifier)
     assert bad["complete"] is False and bad["signatures"][0]["reason"] == "bad-signature"
+
+
+def test_both_signatures_on_the_pdf(client: Any, clients: dict[str, Any]) -> None:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    edu, housing = clients[k.DEPT], clients[k.CO_DEPT]
+    r = issue(clients, k, 1)
+    h = {"Authorization": f"Bearer {edu.token}"}
+    alone = client.get(f"/api/v1/certificates/{r.identifier}/pdf", headers=h)
+    assert alone.status_code == 200
+    housing.cosign(r.identifier)
+    both = client.get(f"/api/v1/certificates/{r.identifier}/pdf", headers=h)
+    assert both.status_code == 200 and both.content != alone.content  # not the cached one
+    sigs = PdfFileReader(io.BytesIO(both.content)).embedded_signatures
+    assert [s.field_name for s in sigs] == ["ecert-cosign-1", "ecert-signature"]
+    assert "拉萨市城关区住房和城乡建设局" in sigs[0].signer_cert.subject.human_friendly
+    v = client.post("/api/v1/verify/pdf", content=both.content,
+                    headers={**h, "content-type": "application/pdf"})
+    assert v.status_code == 200, v.text
+    body = v.json()
+    assert body["verdict"] == "valid", body
+    [earlier] = [c for c in body["checks"] if c["name"] == "pdf-earlier-signature"]
+    assert earlier["passed"] is True, earlier
