@@ -5,6 +5,7 @@ department the type names must have co-signed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,6 +14,9 @@ from ca.jws import verify_jws_with_cert
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateRecord, CoSignatureRecord, VersionRecord
 from verifier.gather import department_key
+from verifier.results import Check
+
+NAME = "co-signatures"
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,26 @@ def check_cosignatures(uow: UnitOfWork, cert: CertificateRecord, ver: VersionRec
         out.append(_check(uow, ver, row) if row else CoSignatureCheck(dept, False, "missing"))
     out.extend(_check(uow, ver, r) for r in rows.values())
     return tuple(out)
+
+
+def _required(uow: UnitOfWork, cert: CertificateRecord) -> tuple[str, ...]:
+    try:
+        rec = uow.catalog.get(cert.type_code, cert.type_version)
+    except Exception:  # noqa: BLE001 - no catalog entry: nothing is required
+        return ()
+    co = json.loads(rec.definition).get("co_signers") or ()
+    return tuple(str(c) for c in co)
+
+
+def cosign_check(uow: UnitOfWork, cert: CertificateRecord, ver: VersionRecord) -> Check | None:
+    """The verification check of a type with co-signing departments (None: it has none).
+    Not yet co-signed: undecided (not valid); a co-signature that fails: invalid."""
+    required = _required(uow, cert)
+    if not required:
+        return None
+    bad = [c for c in check_cosignatures(uow, cert, ver, required) if not c.ok]
+    if not bad:
+        return Check.ok(NAME, "共同签署部门的签名均有效")
+    if all(c.reason == "missing" for c in bad):
+        return Check.undecided(NAME, "co-signature-missing", "尚待共同签署部门签署")
+    return Check.fail(NAME, bad[0].reason, "共同签署部门的签名无效")

@@ -16,7 +16,16 @@ from producers.client import ApiRefused
 from tests.producers.helpers import issue
 
 
-def test_co_signed_by_housing(clients: dict[str, Any], platform: Any) -> None:
+def _verify(client: Any, token: str, identifier: str) -> tuple[str, dict[str, Any]]:
+    r = client.get(f"/api/v1/verify/{identifier}", params={"purpose": "核验"},
+                   headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    [co] = [c for c in body["checks"] if c["name"] == "co-signatures"]
+    return body["verdict"], co
+
+
+def test_co_signed_by_housing(client: Any, clients: dict[str, Any], platform: Any) -> None:
     edu, housing, other = clients[k.DEPT], clients[k.CO_DEPT], clients["commerce"]
     r = issue(clients, k, 0)
     state = edu.cosignatures(r.identifier)
@@ -32,12 +41,16 @@ def test_co_signed_by_housing(clients: dict[str, Any], platform: Any) -> None:
     with pytest.raises(ApiRefused) as no:
         edu.cosign(r.identifier)  # the issuer has signed already; it is not a co-signer
     assert no.value.status == 403
+    verdict, co = _verify(client, edu.token, r.identifier)
+    assert verdict == "unknown" and co["reason"] == "co-signature-missing"  # not valid yet
     first = housing.cosign(r.identifier)
     assert first["dept"] == dept(k.CO_DEPT) and first["version"] == 1
     assert housing.cosign(r.identifier)["jws"] == first["jws"]  # again: the same one
     done = housing.cosignatures(r.identifier)
     assert done == {"identifier": r.identifier, "version": 1, "complete": True,
                     "signatures": [{"dept": dept(k.CO_DEPT), "ok": True, "reason": "valid"}]}
+    verdict, co = _verify(client, housing.token, r.identifier)
+    assert verdict == "valid" and co["passed"] is True
     # the issuer's own signature verifies as every certificate's does
     assert edu.get(r.identifier)["verdict"] == "valid"
     with platform.store.transaction() as uow:
@@ -56,6 +69,8 @@ def test_co_signed_by_housing(clients: dict[str, Any], platform: Any) -> None:
         conn.execute(text("UPDATE co_signatures SET jws = jws || 'A' WHERE version = 2"))
     bad = edu.cosignatures(changed.identifier)
     assert bad["complete"] is False and bad["signatures"][0]["reason"] == "bad-signature"
+    verdict, co = _verify(client, edu.token, changed.identifier)
+    assert verdict == "invalid" and co["reason"] == "bad-signature"
 
 
 def test_both_signatures_on_the_pdf(client: Any, clients: dict[str, Any]) -> None:
