@@ -62,12 +62,20 @@ TOWNSHIPS = ["拉萨市林周县甘丹曲果镇", "拉萨市达孜区德庆镇",
 """Townships (乡镇) of the Tibet Autonomous Region, with their prefecture and county."""
 
 
+AREA_CODES = ("540102", "540103", "540104", "540121", "540122", "540123", "540124", "540127",
+              "540202", "540221", "540222", "540223", "540224", "540225", "540226",
+              "540302", "540321", "540322", "540402", "540502", "540602", "540623", "540624")
+"""GB/T 2260 codes of counties and districts of Lhasa, Shigatse, Chamdo, Nyingchi, Lhoka and
+Nagqu (the first six digits of an ID number issued there)."""
+
+
 def person(rng: random.Random, born_from: dt.date = dt.date(1960, 1, 1),
-           born_to: dt.date = dt.date(2005, 1, 1)) -> tuple[str, str]:
+           born_to: dt.date = dt.date(2005, 1, 1),
+           areas: tuple[str, ...] = AREA_CODES) -> tuple[str, str]:
     """(name, citizen ID number) with a valid GB 11643 check character."""
     name = rng.choice(GIVEN) + rng.choice(GIVEN) if rng.random() < 0.7 else rng.choice(HAN)
     birth = born_from + dt.timedelta(days=rng.randrange(0, (born_to - born_from).days))
-    area = f"5401{rng.randrange(0, 30):02d}"
+    area = rng.choice(areas)
     code = make_citizen_id(f"{area}{birth:%Y%m%d}{rng.randrange(0, 999):03d}")
     return name, code
 

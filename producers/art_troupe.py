@@ -116,7 +116,8 @@ def sample_events(n: int, seed: int = 4) -> list[ContractFiled]:
             post, recruited = "舞蹈演员", dt.date(2010, 7, 1)
             born_from, born_to = dt.date(1990, 1, 1), dt.date(1990, 6, 1)
             reason = "承担县艺术团舞蹈编排传帮带任务，经县文化局研究延聘一个合同期"
-        name, code = person(rng, born_from, born_to)
+        name, code = person(rng, born_from, born_to, ("540221", "540222", "540223", "540224",
+                                                      "540225", "540226"))
         start = max(recruited, dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(60)))
         end = start.replace(year=start.year + 3) - dt.timedelta(days=1)
         out.append(ContractFiled(

@@ -104,10 +104,12 @@ def sample_events(n: int, seed: int = 6) -> list[HouseholdRelocated]:
     zones = list(ORIGINS)
     for i in range(n):
         zone = zones[i % 2]
-        name, code = person(rng, dt.date(1960, 1, 1), dt.date(1995, 1, 1))
+        township = rng.choice(ORIGINS[zone])
+        area = "540624" if "安多县" in township else "540322"  # 安多县, 贡觉县
+        name, code = person(rng, dt.date(1960, 1, 1), dt.date(1995, 1, 1), (area,))
         out.append(HouseholdRelocated(
             holder_name=name, holder_code=code, zone=zone,
-            origin_township=rng.choice(ORIGINS[zone]), destination=rng.choice(DESTINATIONS),
+            origin_township=township, destination=rng.choice(DESTINATIONS),
             household_size=rng.randrange(2, 9),
             relocated_on=dt.date(2025, 5, 1) + dt.timedelta(days=rng.randrange(300)),
             case_no=f"STBQ-{seed}-{i:05d}"))
