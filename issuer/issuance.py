@@ -32,6 +32,7 @@ from issuer.catalog import CertificateData, CertificateType, validate_data
 from issuer.errors import Conflict, IdempotencyConflict, InvalidCertificateData
 from issuer.ledger import Ledger, Loaded, first_version
 from issuer.records import AuditRecorder
+from issuer.rules import audit_detail
 from issuer.views import CertificateView, DepartmentKeys, IssuedCertificate
 
 __all__ = ["IssuanceService", "IssuedCertificate", "date_or"]
@@ -230,11 +231,7 @@ def _merged(old: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def overrides_detail(cd: CertificateData) -> dict[str, Any]:
-    """The rules set aside by a stated reason, for the audit entry (none: no key)."""
-    if not cd.overrides:
-        return {}
-    return {"rule_overrides": [{"rule": o.rule, "field": o.field, "reason": o.reason}
-                               for o in cd.overrides]}
+    return audit_detail(cd.overrides)
 
 
 def date_or(value: str | None) -> dt.date | None:

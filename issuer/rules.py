@@ -45,6 +45,14 @@ class Override:
     reason: str
 
 
+def audit_detail(overrides: tuple[Override, ...]) -> dict[str, Any]:
+    """The rules set aside by a stated reason, for the audit entry (none: no key)."""
+    if not overrides:
+        return {}
+    return {"rule_overrides": [{"rule": o.rule, "field": o.field, "reason": o.reason}
+                               for o in overrides]}
+
+
 def _date(v: Any) -> dt.date | None:
     if isinstance(v, str):
         try:
