@@ -30,6 +30,7 @@ from certificate_store.repos.core import (
     PkiRepo,
     TokenRepo,
 )
+from certificate_store.repos.cosign import CoSignatureRepo
 from certificate_store.repos.operators import OperatorRepo
 from certificate_store.repos.outbox import OutboxRepo
 from certificate_store.repos.status_index import StatusIndexRepo
@@ -184,6 +185,10 @@ class UnitOfWork:
     @property
     def certificates(self) -> CertificateRepo:
         return self._repo("certificates", CertificateRepo)  # type: ignore[no-any-return]
+
+    @property
+    def cosignatures(self) -> CoSignatureRepo:
+        return self._repo("cosignatures", CoSignatureRepo)  # type: ignore[no-any-return]
 
     @property
     def objections(self) -> ObjectionRepo:

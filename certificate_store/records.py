@@ -113,6 +113,17 @@ class VersionRecord:
 
 
 @dataclass(frozen=True)
+class CoSignatureRecord:
+    certificate_id: int
+    version: int
+    dept_code: str
+    jws: str
+    sha256: str
+    signing_cert: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class StatusEventRecord:
     id: int
     certificate_id: int

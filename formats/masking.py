@@ -45,8 +45,15 @@ def mask_fields(fields: Mapping[str, Any], personal: Iterable[str]) -> dict[str,
     return {k: (mask_value(v) if k in personal else v) for k, v in fields.items()}
 
 
-def display_holder(name: str, code: str, code_kind: str | None) -> tuple[str, str]:
-    """(name, code) as shown to someone not entitled to the holder's personal data."""
+CONFIDENTIAL = "（保密）"
+
+
+def display_holder(name: str, code: str, code_kind: str | None,
+                   confidential: bool = False) -> tuple[str, str]:
+    """(name, code) as shown to someone not entitled to the holder's personal data; a
+    confidential holder (an informant) is not named at all, person or organisation."""
+    if confidential:
+        return CONFIDENTIAL, CONFIDENTIAL
     if code_kind == ORGANISATION:
         return name, code
     return mask_name(name), mask_code(code)

@@ -93,7 +93,7 @@ def build_qr_claims(record: Mapping[str, Any], record_sha256_hex: str,
     """
     kind = record["holder"].get("code_kind")
     holder_name, holder_code = display_holder(record["holder"]["name"], record["holder"]["code"],
-                                              kind)
+                                              kind, bool(record["holder"].get("confidential")))
     if status_index is None:
         status_index = record.get("status_index")
     claims: dict[str, Any] = {

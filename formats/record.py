@@ -25,7 +25,8 @@ RECORD_FIELDS = ("spec", "identifier", "version", "previous", "type", "name", "l
 """Top-level members of a record, in the order docs/formats.md lists them. ``status_index``
 (the certificate's slot in the bitstring status list, issue #9) is absent from records
 signed before indexes were given at issuance."""
-HOLDER_FIELDS = ("name", "code", "code_kind")
+HOLDER_FIELDS = ("name", "code", "code_kind", "confidential")
+"""`confidential` (true, or absent) marks a holder never named on a public surface."""
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -42,6 +43,7 @@ class Holder:
     name: str
     code: str
     code_kind: str  # 111 citizen ID number | 001 USCC (formats.masking)
+    confidential: bool = False  # e.g. an informant (举报人信息保密): never shown publicly
 
 
 def build_record(*, identifier: str, version: int, previous: str | None, type_code: str,
@@ -61,7 +63,8 @@ def build_record(*, identifier: str, version: int, previous: str | None, type_co
         "licence_number": licence_number,
         "issuer": {"name": issuer_name, "code": issuer_code},
         "issue_date": issue_date.isoformat(),
-        "holder": {"name": holder.name, "code": holder.code, "code_kind": holder.code_kind},
+        "holder": {"name": holder.name, "code": holder.code, "code_kind": holder.code_kind,
+                   **({"confidential": True} if holder.confidential else {})},
         "validity": {"from": None if valid_from is None else valid_from.isoformat(),
                      "to": None if valid_to is None else valid_to.isoformat()},
         "signer": signer_name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jsonschema.validators import Draft202012Validator
@@ -28,6 +28,7 @@ from formats.statuslist import SHARD_SIZE
 from issuer.catalog import CertificateData, CertificateType, validate_data
 from issuer.errors import InvalidCertificateData
 from issuer.ledger import Ledger, first_version, issued_from
+from issuer.rules import audit_detail
 from issuer.views import IssuedCertificate
 
 Outcome = IssuedCertificate | InvalidCertificateData | ValueError
@@ -45,6 +46,7 @@ class _Made:
     type_version: int
     source_key: str | None
     cert_id: int = 0
+    overrides: dict[str, Any] = field(default_factory=dict)  # issuance.overrides_detail
 
 
 _MARK = "\x00certificate\x00"  # never in an identifier, actor name or department code
@@ -179,7 +181,8 @@ class BulkIssuer:
             issued = IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base,
                                        version=1, status=VALID,
                                        sha256=sha256_hex(payload), jws=jws, record=fv.record)
-            made.append(_Made(issued, payload, key.x5t_s256, ctype.type_code, ctype.version, sk))
+            made.append(_Made(issued, payload, key.x5t_s256, ctype.type_code, ctype.version, sk,
+                              overrides=audit_detail(cd.overrides)))
             rows.append({**fv.row(ctype, dept, uow.holder_hash(cd.holder_code), sk, now),
                          "created_at": now, "updated_at": now})
         for m, cert_id in zip(made, uow.certificates.create_many(rows), strict=True):
@@ -209,7 +212,8 @@ class BulkIssuer:
                 request_id=actor.request_id,
                 details={"type_code": m.type_code, "type_version": m.type_version,
                          "version": 1, "sha256": c.sha256, "event_sha256": ev_sha,
-                         "signing_cert": m.signing_cert, "source_key": m.source_key}))
+                         "signing_cert": m.signing_cert, "source_key": m.source_key,
+                         **m.overrides}))
         uow.certificates.add_first_versions(versions)
         uow.certificates.add_events_many(events)
         audit = self._ledger.audit

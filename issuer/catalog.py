@@ -16,6 +16,13 @@ A definition is a JSON object (see docs/issuing.md):
     grants          [{"dept": USCC, "purposes": [str, ...], "personal": bool}]
     annotated_copy_cap   annotated copies per certificate per 30 days (int >= 0)
     reminder_days   days before `validity.to` to remind the holder (list of int, may be empty)
+    holder_kinds    optional: every holder kind accepted ("111" and "001": a person or an
+                    organisation), holder_kind first; the code tells which
+    rules           optional declarative rules checked at issue and change (issuer.rules)
+    co_signers      optional: USCCs of departments that sign each version too (共同签署;
+                    issuer.cosign), and may read the certificate as its issuer does
+    confidential_holder  optional: the holder is never named on a public surface nor to a
+                    department without a personal grant (an informant, 举报人信息保密)
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from issuer.definitions import HOLDER_KINDS, definition_problems
 from issuer.errors import Forbidden, InvalidCatalogDefinition, InvalidCertificateData, NotFound
 from issuer.patterns import data_validator
 from issuer.records import AuditRecorder
+from issuer.rules import Override, evaluate
 
 __all__ = ["HOLDER_KINDS", "CatalogService", "CertificateData", "CertificateType", "FaceRow",
            "FaceTemplate", "Grant", "Validity", "definition_problems", "validate_data",
@@ -100,6 +108,9 @@ class CertificateType:
     reminder_days: tuple[int, ...]
     licence_number_field: str | None
     definition: Mapping[str, Any]
+    holder_kinds: tuple[str, ...] = ()
+    rules: tuple[Mapping[str, Any], ...] = ()
+    confidential_holder: bool = False
 
     def may_issue(self, dept_code: str) -> bool:
         return dept_code == self.defining_dept or dept_code in self.issuers
@@ -136,6 +147,9 @@ class CertificateType:
             reminder_days=tuple(d.get("reminder_days", ())),
             licence_number_field=d.get("licence_number_field"),
             definition=d,
+            holder_kinds=tuple(d.get("holder_kinds") or (d["holder_kind"],)),
+            rules=tuple(d.get("rules") or ()),
+            confidential_holder=bool(d.get("confidential_holder", False)),
         )
 
 
@@ -200,6 +214,8 @@ class CertificateData:
     licence_number: str | None
     issue_date: date | None = None
     """The original issue date of a certificate being digitised (Art. 9); None: today."""
+    holder_kind: str = "111"
+    overrides: tuple[Override, ...] = ()
 
 
 _DATA_KEYS = {"holder", "fields", "valid_from", "valid_to", "licence_number", "issue_date"}
@@ -263,10 +279,10 @@ def validate_data(ctype: CertificateType, data: Any,
         code = raw_code.strip().upper() if isinstance(raw_code, str) else ""
         if not name:
             errors.append({"field": "holder.name", "message": "必填 / required"})
-        probs = (citizen_id_problems(code) if ctype.holder_kind == "111" else uscc_problems(code))
+        kind, probs = _holder_kind(ctype, code)
         for p in probs:
-            kind = "身份证号码" if ctype.holder_kind == "111" else "统一社会信用代码"
-            errors.append({"field": "holder.code", "message": f"{kind}无效 / {p}"})
+            label = "身份证号码" if kind == "111" else "统一社会信用代码"
+            errors.append({"field": "holder.code", "message": f"{label}无效 / {p}"})
     fields = data.get("fields", {})
     if validator is None:
         validator = data_validator(ctype.schema)
@@ -274,6 +290,10 @@ def validate_data(ctype: CertificateType, data: Any,
         errors.append({"field": "fields", "message": "must be an object"})
     else:
         errors.extend(_schema_errors(validator, fields))
+    overrides: tuple[Override, ...] = ()
+    if not errors and isinstance(fields, Mapping):
+        rule_errors, overrides = evaluate(ctype.rules, name, code, fields)
+        errors.extend(rule_errors)
     vf = _parse_date(data.get("valid_from"), "valid_from", errors)
     vt = _parse_date(data.get("valid_to"), "valid_to", errors)
     if vf and vt and vt < vf:
@@ -293,7 +313,18 @@ def validate_data(ctype: CertificateType, data: Any,
     return CertificateData(holder_name=name, holder_code=code, fields=dict(fields),
                            valid_from=vf, valid_to=vt,
                            licence_number=lic.strip() if isinstance(lic, str) else None,
-                           issue_date=issued)
+                           issue_date=issued, holder_kind=kind, overrides=overrides)
+
+
+def _holder_kind(ctype: CertificateType, code: str) -> tuple[str, list[str]]:
+    """The holder kind the code is (among the type's), and its problems under the first."""
+    first: list[str] | None = None
+    for kind in ctype.holder_kinds:
+        probs = citizen_id_problems(code) if kind == "111" else uscc_problems(code)
+        if not probs:
+            return kind, []
+        first = probs if first is None else first
+    return ctype.holder_kind, first or []
 
 
 def validity_end(ctype: CertificateType, start: date) -> date | None:

@@ -14,11 +14,13 @@ from jsonschema.validators import Draft202012Validator
 
 from formats.uscc import uscc_problems
 from issuer.patterns import pattern_problems
+from issuer.rules import rule_problems
 
 HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified social credit code"}
 _KNOWN_KEYS = {"type_code", "name", "defining_dept", "issuers", "holder_kind", "fields",
                "personal", "validity", "face", "seal", "grants", "annotated_copy_cap",
-               "reminder_days", "description", "licence_number_field"}
+               "reminder_days", "description", "licence_number_field", "rules",
+               "holder_kinds", "confidential_holder", "co_signers"}
 RESERVED_FIELDS = {"holder", "holder_name", "holder_code", "source_key", "valid_from",
                    "valid_to", "licence_number"}
 _REQUIRED_KEYS = ("type_code", "name", "defining_dept", "holder_kind", "fields", "face", "seal")
@@ -56,6 +58,16 @@ def _identity(d: Mapping[str, Any]) -> list[str]:
             p.append(f"issuers[{i}] is not a valid USCC: {code!r}")
     if "holder_kind" in d and d["holder_kind"] not in HOLDER_KINDS:
         p.append(f"holder_kind must be one of {sorted(HOLDER_KINDS)}")
+    if not isinstance(d.get("confidential_holder", False), bool):
+        p.append("confidential_holder must be true or false")
+    co = d.get("co_signers", [])
+    if not isinstance(co, list) or any(not isinstance(c, str) or uscc_problems(c) or c == dd
+                                       for c in co):
+        p.append("co_signers must list USCCs of departments other than defining_dept")
+    kinds = d.get("holder_kinds")
+    if kinds is not None and (not isinstance(kinds, list) or not kinds or any(
+            k not in HOLDER_KINDS for k in kinds) or d.get("holder_kind") not in kinds):
+        p.append("holder_kinds must list holder kinds, holder_kind among them")
     return p
 
 
@@ -162,6 +174,7 @@ def definition_problems(d: Any) -> list[str]:
     if "face" in d:
         p += _face(d["face"], props)
     p += _grants(d.get("grants", []))
+    p += rule_problems(d.get("rules"), props)
     if "annotated_copy_cap" in d and not _nonneg_int(d["annotated_copy_cap"]):
         p.append("annotated_copy_cap must be an integer >= 0")
     rd = d.get("reminder_days", [])

@@ -33,7 +33,7 @@ from ca.signer import Signer
 from certificate_store.db import UnitOfWork
 from formats.chinatime import beijing_text, china_date
 from formats.identifiers import parse_identifier
-from issuer import qr
+from issuer import cosign_pdf, qr
 from issuer.catalog import CertificateType
 from issuer.errors import MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, chinese_date, render_face
@@ -288,7 +288,9 @@ class DocumentService:
                     archived: bool = False) -> Pending:
         """The signed PDF of the current version: B-LT, or B-LTA when ``archived``."""
         level: PdfLevel = "B-LTA" if archived else "B-LT"
-        return self._prepare(uow, identifier, lambda u, loaded: self._pdf_variant(u, loaded, level),
+        return self._prepare(uow, identifier,
+                             lambda u, loaded: cosign_pdf.variant(
+                                 u, loaded.identifier, self._pdf_variant(u, loaded, level)),
                              "application/pdf",
                              lambda u, loaded, url: self._pdf_maker(u, loaded, url, now, level,
                                                                     ()), now)
@@ -347,12 +349,16 @@ class DocumentService:
         original = record["issuer"]["name"] if acting != loaded.issuer_code else None
         signed_at = beijing_text(now)
 
+        co_sign = cosign_pdf.co_signing(uow, self._material, loaded.identifier, now, level,
+                                        self._location)
+
         def render() -> bytes:
             seal_png = seal or make_seal(acting_name, record.get("seal") or "电子证照专用章")
             face = render_face(face_input_from_record(
                 record, loaded.ctype, seal_png, url, annotation,
                 issuer=FaceIssuer(acting_name, original)))
             words = f"{acting_name}\n{_STAMP_WORDS}  {signed_at}"
+            face = co_sign(face)  # co-signing departments first, the issuer last
             return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
                 level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
                 timestamper=material.timestamper,  # type: ignore[arg-type]

@@ -27,12 +27,13 @@ from formats.qr import QR2_TYP, QR3_SPEC, QR_TYP, build_qr_claims, pack_fragment
 from formats.record import Holder, build_record, canonical_bytes, sha256_hex
 from formats.status import VALID
 from formats.statuslist import SHARD_SIZE
-from issuer import lifecycle, moves
+from issuer import cosign, lifecycle, moves
 from issuer.bulk import BulkIssuer, Outcome, Request
 from issuer.catalog import CertificateData, CertificateType, validate_data
 from issuer.errors import Conflict, IdempotencyConflict, InvalidCertificateData
 from issuer.ledger import Ledger, Loaded, first_version
 from issuer.records import AuditRecorder
+from issuer.rules import audit_detail
 from issuer.views import CertificateView, DepartmentKeys, IssuedCertificate
 
 __all__ = ["IssuanceService", "IssuedCertificate", "date_or"]
@@ -106,15 +107,23 @@ class IssuanceService:
         self.ledger.record(uow, actor, now, "certificate.issue", fv.identifier,
                            {"type_code": ctype.type_code, "type_version": ctype.version,
                             "version": 1, "sha256": ver.sha256, "event_sha256": ev_sha,
-                            "signing_cert": ver.signing_cert, "source_key": source_key})
+                            "signing_cert": ver.signing_cert, "source_key": source_key,
+                            **overrides_detail(cd)})
         return IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base, version=1,
                                  status=VALID, sha256=ver.sha256, jws=ver.jws, record=fv.record)
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, uow: UnitOfWork, actor: Actor, identifier: str) -> CertificateView:
         loaded = self.ledger.load(uow, identifier)
-        self.ledger.authorise(actor, loaded, write=False)
+        if not cosign.may_read(self.ledger, uow, actor, loaded):
+            self.ledger.authorise(actor, loaded, write=False)
         return self.ledger.view(uow, loaded)
+
+    def cosign(self, uow: UnitOfWork, actor: Actor, identifier: str,
+               now: dt.datetime) -> cosign.CoSigned:
+        """共同签署: a co-signing department signs the current version (issuer.cosign)."""
+        require_utc(now)
+        return cosign.cosign(self.ledger, uow, actor, identifier, now)
 
     # -- change (new version) -------------------------------------------------------------
     def change(self, uow: UnitOfWork, actor: Actor, identifier: str, data: Mapping[str, Any],
@@ -153,7 +162,7 @@ class IssuanceService:
         self.ledger.record(uow, actor, now, "certificate.change", ver.identifier,
                            {"previous": previous, "version": version, "sha256": ver.sha256,
                             "event_sha256": ev_sha, "reason": why,
-                            "signing_cert": ver.signing_cert})
+                            "signing_cert": ver.signing_cert, **overrides_detail(cd)})
         return IssuedCertificate(identifier=ver.identifier, base_identifier=cert.base_identifier,
                                  version=version, status=updated.status, sha256=ver.sha256,
                                  jws=ver.jws, record=record)
@@ -171,7 +180,8 @@ class IssuanceService:
             licence_number=cd.licence_number or old["licence_number"],
             issuer_name=old["issuer"]["name"], issuer_code=cert.issuer_code,
             issue_date=china_date(now),
-            holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
+            holder=Holder(cd.holder_name, cd.holder_code, cd.holder_kind,
+                      ctype.confidential_holder),
             valid_from=valid_from, valid_to=valid_to,
             signer_name=uow.departments.get(loaded.acting).name,
             signed_at=now, seal=ctype.seal, fields=cd.fields,
@@ -230,6 +240,10 @@ def _merged(old: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(data) - {"holder", "fields", *_CHANGEABLE}
     merged.update({k: data[k] for k in unknown})  # reported by validate_data
     return merged
+
+
+def overrides_detail(cd: CertificateData) -> dict[str, Any]:
+    return audit_detail(cd.overrides)
 
 
 def date_or(value: str | None) -> dt.date | None:

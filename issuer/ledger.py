@@ -95,7 +95,8 @@ def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: Certifi
         identifier=identifier, version=1, previous=None, type_code=ctype.type_code,
         type_name=ctype.name, type_version=ctype.version, licence_number=licence,
         issuer_name=dept_name, issuer_code=dept, issue_date=original,
-        holder=Holder(cd.holder_name, cd.holder_code, ctype.holder_kind),
+        holder=Holder(cd.holder_name, cd.holder_code, cd.holder_kind,
+                      ctype.confidential_holder),
         valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
         seal=ctype.seal, fields=cd.fields, status_index=status_index)
     return FirstVersion(serial, identifier, base_identifier(ctype.type_code, dept, serial),

@@ -1,8 +1,11 @@
 """Certificate producers: the gazette's other policies, each a catalog type + an adapter.
 
-Every module offers `DEFINITION` (catalog entry), an event dataclass, `to_request(event)`
-returning `(data, source_key)` for `IssuanceService.issue`, `issue(service, actor, event, now)`
-and `sample_events(n, seed)`. `producers.demo.seed_demo` wires them together for `ecert demo`.
+Every module offers `DEPT` (its department's key in `producers._common.DEPARTMENTS`),
+`TYPE_CODE`, `DEFINITION` (the catalog entry, with the rules its policy text sets), an event
+dataclass, `to_request(event)` returning `(data, case number)`, `change_of(event)` (a
+correction and its reason) and `sample_events(n, seed)`. A producer reaches the platform only
+through its public HTTP API (`producers.client.PlatformClient`, the department's issuer
+token); `producers.demo.run_producers` drives them all for `ecert demo`.
 """
 
 from producers import (

@@ -1,31 +1,31 @@
-"""Demo data for `ecert demo`: departments, the producers' catalog types and certificates
-in every state (valid, changed, suspended, revoked, cancelled, expired).
+"""The demo run of the producers: each department's system, over the public HTTP API, adds its
+catalog type and issues its sample certificates, then moves some of them so the demo shows
+every state (valid, changed, suspended, revoked, cancelled, expired).
 
-Department enrolment (keys, certificates) lives with the lead's code, so the caller passes
-`enrol_department(code, name)`; it is called only for departments not yet enrolled. Running
-`seed_demo` twice issues nothing twice (source keys) and moves nothing twice.
+Nothing here touches the platform in-process: `run_producers` gets one
+:class:`producers.client.PlatformClient` per department (its own issuer token). Rerunning it
+issues nothing twice (the Idempotency-Key of a sample is derived from its case number) and
+moves nothing twice (a certificate already moved is left as it is).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit_log.actor import Actor
-from certificate_store.db import UnitOfWork
-from formats.chinatime import china_date
-from formats.record import canonical_bytes
-from issuer.catalog import CatalogService
-from issuer.issuance import IssuanceService
 from producers import ALL
-from producers._common import DEPARTMENTS, issuer_actor
+from producers._common import DEPARTMENTS
+from producers.client import PlatformClient
 
 STATES = ("valid", "changed", "suspended", "revoked", "cancelled", "expired")
 _PLAN = ("changed", "suspended", "revoked", "cancelled", "expired")  # the rest stay valid
-DEMO_ADMIN = Actor(name="demo", role="admin")
+_MOVES = {"suspended": ("suspend", "涉嫌违规，暂停使用（演示）"),
+          "revoked": ("revoke", "违法违规，依法吊销（演示）"),
+          "cancelled": ("cancel", "持证主体申请注销（演示）")}
+# An expired sample's validity: wholly in the past, fixed so that a rerun sends the same body.
+EXPIRED = {"valid_from": "2024-01-01", "valid_to": "2024-12-31"}
 
 
 @dataclass(frozen=True)
@@ -38,82 +38,61 @@ class DemoResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def _change_patch(definition: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-    props = definition["fields"]["properties"]
-    for name in definition["fields"].get("required", []):
-        p = props[name]
-        if p.get("type") == "integer" and "maximum" not in p:
-            return {"fields": {name: int(fields[name]) + 1}}
-    for name in definition["fields"].get("required", []):
-        p = props[name]
-        if p.get("type") == "string" and "enum" not in p and "format" not in p:
-            return {"fields": {name: f"{fields[name]}（变更）"}}
-    return {}
+def producer_departments() -> dict[str, str]:
+    """key -> USCC of every department whose system issues in the demo."""
+    keys = [mod.DEPT for mod in ALL] + [m.CO_DEPT for m in ALL if hasattr(m, "CO_DEPT")]
+    return {key: DEPARTMENTS[key][0] for key in keys}
 
 
-def seed_demo(units: Callable[[], AbstractContextManager[UnitOfWork]],
-              issuance: IssuanceService, catalog: CatalogService,
-              enrol_department: Callable[[str, str], object], now: dt.datetime,
-              per_type: int = 6) -> DemoResult:
-    """`units()` opens one transaction (`Platform.writing`): one for the catalog, one per
-    certificate with its planned status move, one for the lapses."""
-    with units() as uow:
-        missing = [(code, name) for code, name in DEPARTMENTS.values()
-                   if uow.departments.find(code) is None]
-    for code, name in missing:
-        enrol_department(code, name)
-    types: list[str] = []
-    with units() as uow:
-        for mod in ALL:
-            latest = uow.catalog.latest(mod.TYPE_CODE)
-            if latest is None or latest.definition != canonical_bytes(mod.DEFINITION).decode():
-                catalog.add(uow, mod.DEFINITION, DEMO_ADMIN, now)
-            types.append(mod.TYPE_CODE)
+def run_producers(clients: Mapping[str, PlatformClient], per_type: int = 6) -> DemoResult:
+    """`clients[key]`: the client of department `key` (see `producer_departments`)."""
     by_state: dict[str, list[str]] = {s: [] for s in STATES}
     issued = skipped = 0
+    types = []
     for mod in ALL:
+        client = clients[mod.DEPT]
+        client.define_type(mod.DEFINITION)
+        types.append(mod.TYPE_CODE)
         for i, event in enumerate(mod.sample_events(per_type)):
             plan = _PLAN[i] if i < len(_PLAN) else "valid"
-            with units() as uow:
-                state, ident, fresh = _seed_one(uow, issuance, mod, event, plan, now)
+            co = clients[mod.CO_DEPT] if hasattr(mod, "CO_DEPT") else None
+            state, ident, fresh = _run_one(client, co, mod, event, plan)
             by_state[state].append(ident)
             issued, skipped = issued + fresh, skipped + (not fresh)
-    with units() as uow:
-        while issuance.lapse_due(uow, now) == 500:
-            pass
     return DemoResult(departments={k: v[0] for k, v in DEPARTMENTS.items()}, types=tuple(types),
                       by_state={k: tuple(v) for k, v in by_state.items()}, issued=issued,
                       skipped=skipped)
 
 
-def _seed_one(uow: UnitOfWork, issuance: IssuanceService, mod: Any, event: Any, plan: str,
-              now: dt.datetime) -> tuple[str, str, bool]:
-    """Issue one sample and move it as planned: (state, current identifier, newly issued)."""
-    actor = issuer_actor(mod.DEPT)
-    data, sk = mod.to_request(event)
+def _run_one(client: PlatformClient, co: PlatformClient | None, mod: Any, event: Any,
+             plan: str) -> tuple[str, str, bool]:
+    """Issue one sample (co-signed by the co-signing department's own system, if its type has
+    one) and move it as planned: (state, current identifier, newly issued)."""
+    data, case_no = mod.to_request(event)
     if plan == "expired":
-        today = china_date(now)
-        data = {**data, "valid_from": (today - dt.timedelta(days=400)).isoformat(),
-                "valid_to": (today - dt.timedelta(days=3)).isoformat()}
-    r = issuance.issue(uow, actor, mod.TYPE_CODE, data, now, source_key=sk)
-    if r.skipped:
-        view = issuance.get(uow, actor, r.identifier)
-        return _state_of(view.status, view.version), view.identifier, False
-    ident = r.identifier
+        data = {**data, **EXPIRED}
+    issued = client.issue(mod.TYPE_CODE, data, idempotency_key=f"demo:{mod.TYPE_CODE}:{case_no}")
+    current = client.get(issued.identifier)
+    if current["version"] > 1 or current["status"] != "01" or current["events"][1:]:
+        return _state_of(current), str(current["identifier"]), False
+    ident = issued.identifier
     if plan == "changed":
-        patch = _change_patch(mod.DEFINITION, r.record["fields"])
-        ident = issuance.change(uow, actor, ident, patch, "信息变更（演示）", now).identifier
-    elif plan in _MOVES:
-        issuance.transition(uow, actor, ident, *_MOVES[plan], now)
+        patch, reason = mod.change_of(event)
+        ident = client.change(ident, patch, reason).identifier
+    if co is not None:
+        co.cosign(ident)  # each version is signed by both departments
+    if plan in _MOVES:
+        client.move(ident, *_MOVES[plan])
+    elif plan == "expired":
+        return "expired", ident, True  # lapsed by the platform's housekeeping
     return plan, ident, True
 
 
-_MOVES = {"suspended": ("suspend", "涉嫌违规，暂停使用（演示）"),
-          "revoked": ("revoke", "违法违规，依法吊销（演示）"),
-          "cancelled": ("cancel", "持证主体申请注销（演示）")}
-
-
-def _state_of(status: str, version: int) -> str:
+def _state_of(view: Mapping[str, Any]) -> str:
+    status, version = view["status"], int(view["version"])
+    valid_to = view.get("valid_to")
+    if status == "01" and valid_to and str(valid_to) < dt.date.today().isoformat():
+        return "expired"
     return {"01": "changed" if version > 1 else "valid", "02": "suspended", "07": "revoked",
             "03": "revoked", "04": "cancelled", "05": "expired", "06": "cancelled"}.get(
                 status, "valid")

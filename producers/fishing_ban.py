@@ -1,5 +1,11 @@
-"""长江源禁捕退捕补偿确认 — fishing-ban compensation / relocation confirmation for the Yangtze
-source protection area (农业农村厅)."""
+"""长江源头牧民生态搬迁确认书 — ecological relocation of herders at the Yangtze source.
+
+西藏自治区人民政府办公厅关于加强长江水生生物保护工作的实施意见: 长江源头和金沙江西藏河段划入
+禁渔区，禁渔时间不得少于10年 (rule `years_at_least`); 科学确定长江源头格拉丹东高海拔3个乡(镇)
+和金沙江西藏河段“三岩”片区农牧民实行生态搬迁的区域，精准识别搬迁对象. This certificate
+confirms one relocated herder household. The text has no fishermen's compensation, licences,
+boats or nets, and the places are the region's own (no Qinghai place names, a rule too).
+"""
 
 from __future__ import annotations
 
@@ -8,85 +14,103 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from audit_log.actor import Actor
-from certificate_store.db import UnitOfWork
-from issuer.issuance import IssuanceService
-from issuer.views import IssuedCertificate
 from producers._common import dept, face, person, request_of
 
 DEPT = "agriculture"
 TYPE_CODE = dept(DEPT) + "001"
+ORIGINS = {  # 片区 -> townships (那曲市安多县 under 格拉丹东, 昌都市贡觉县 in 三岩)
+    "长江源头格拉丹东高海拔地区": ["那曲市安多县扎曲乡", "那曲市安多县玛曲乡", "那曲市安多县色务乡"],
+    "金沙江西藏河段“三岩”片区": ["昌都市贡觉县雄松乡", "昌都市贡觉县克日乡", "昌都市贡觉县罗麦乡",
+                           "昌都市贡觉县沙东乡", "昌都市贡觉县木协乡"],
+}
+DESTINATIONS = ["拉萨市堆龙德庆区", "拉萨市曲水县", "山南市贡嘎县", "林芝市巴宜区"]
+QINGHAI = ["青海", "玉树", "果洛", "格尔木", "治多", "曲麻莱", "杂多", "称多", "唐古拉山镇"]
 DEFINITION: dict[str, Any] = {
     "type_code": TYPE_CODE,
-    "name": "长江源禁捕退捕补偿确认书",
+    "name": "长江源头牧民生态搬迁确认书",
     "defining_dept": dept(DEPT),
     "holder_kind": "111",
     "fields": {
         "type": "object", "additionalProperties": False,
-        "required": ["county", "fishing_licence_no", "boats_surrendered", "nets_surrendered",
-                     "compensation_yuan", "resettlement"],
+        "required": ["zone", "origin_township", "destination", "household_size",
+                     "relocated_on", "ban_from", "ban_until"],
         "properties": {
-            "county": {"type": "string", "title": "所在县（乡）"},
-            "fishing_licence_no": {"type": "string", "title": "原捕捞许可证号"},
-            "boats_surrendered": {"type": "integer", "title": "交回渔船（艘）", "minimum": 0},
-            "nets_surrendered": {"type": "integer", "title": "交回网具（套）", "minimum": 0},
-            "compensation_yuan": {"type": "integer", "title": "补偿金额（元）", "minimum": 0},
-            "resettlement": {"type": "string", "title": "安置方式",
-                             "enum": ["转产就业", "生态管护岗位", "社会保障兜底", "自主创业"]},
-            "bank_account": {"type": "string", "title": "补偿发放账户"},
+            "zone": {"type": "string", "title": "搬迁区域", "enum": list(ORIGINS)},
+            "origin_township": {"type": "string", "title": "迁出乡（镇）",
+                                "enum": [t for ts in ORIGINS.values() for t in ts]},
+            "destination": {"type": "string", "title": "安置地", "enum": DESTINATIONS},
+            "household_size": {"type": "integer", "title": "搬迁户人口（人）", "minimum": 1,
+                               "maximum": 20},
+            "relocated_on": {"type": "string", "format": "date", "title": "搬迁日期"},
+            "ban_from": {"type": "string", "format": "date", "title": "禁渔期起"},
+            "ban_until": {"type": "string", "format": "date", "title": "禁渔期止"},
+            "grazing_ban": {"type": "boolean", "title": "原住地实行禁牧"},
         },
     },
-    "personal": ["bank_account"],
+    "rules": [
+        {"id": "ban-ten-years", "kind": "years_at_least", "from": "ban_from", "to": "ban_until",
+         "min": 10, "message": "禁渔时间不得少于10年 / the fishing ban lasts at least 10 years"},
+        {"id": "zone-township", "kind": "contains_by", "field": "origin_township", "by": "zone",
+         "map": {"长江源头格拉丹东高海拔地区": ["安多县"], "金沙江西藏河段“三岩”片区": ["贡觉县"]}},
+        {"id": "no-qinghai", "kind": "forbid_words", "fields": "*", "words": QINGHAI,
+         "holder": True, "message": "长江源头西藏境内的确认书不得出现青海省地名 / no Qinghai "
+                                    "place names"},
+    ],
+    "personal": [],
     "validity": None,
-    "face": face("长江源禁捕退捕补偿确认书",
-                 [("退捕渔民", "holder_name"), ("所在县（乡）", "county"),
-                  ("原捕捞许可证号", "fishing_licence_no"), ("交回渔船（艘）", "boats_surrendered"),
-                  ("补偿金额（元）", "compensation_yuan"), ("安置方式", "resettlement")],
-                 "长江源区域全面禁捕，退捕渔民补偿以本确认书为准。"),
+    "face": face("长江源头牧民生态搬迁确认书",
+                 [("搬迁户户主", "holder_name"), ("搬迁区域", "zone"),
+                  ("迁出乡（镇）", "origin_township"), ("安置地", "destination"),
+                  ("搬迁户人口（人）", "household_size"), ("搬迁日期", "relocated_on"),
+                  ("禁渔期起", "ban_from"), ("禁渔期止", "ban_until")],
+                 "长江源头和金沙江西藏河段划入禁渔区，禁渔时间不少于10年。"),
     "seal": "西藏自治区农业农村厅电子印章",
-    "grants": [{"dept": dept("finance"), "purposes": ["补偿资金拨付"], "personal": True},
-               {"dept": dept("hrss"), "purposes": ["转产就业帮扶"], "personal": False}],
+    "grants": [{"dept": dept("finance"), "purposes": ["生态搬迁补助资金拨付"],
+                "personal": True},
+               {"dept": dept("hrss"), "purposes": ["搬迁群众转移就业帮扶"], "personal": False}],
     "annotated_copy_cap": 5,
     "reminder_days": [],
 }
+BAN_FROM = dt.date(2020, 1, 1)
+BAN_UNTIL = dt.date(2029, 12, 31)
 
 
 @dataclass(frozen=True)
-class FishingRightsSurrendered:
+class HouseholdRelocated:
     holder_name: str
     holder_code: str
-    county: str
-    fishing_licence_no: str
-    boats_surrendered: int
-    nets_surrendered: int
-    compensation_yuan: int
-    resettlement: str
-    bank_account: str | None = None
+    zone: str
+    origin_township: str
+    destination: str
+    household_size: int
+    relocated_on: dt.date
+    ban_from: dt.date = BAN_FROM
+    ban_until: dt.date = BAN_UNTIL
+    grazing_ban: bool = True
     case_no: str | None = None
 
 
-def to_request(e: FishingRightsSurrendered) -> tuple[dict[str, Any], str | None]:
+def to_request(e: HouseholdRelocated) -> tuple[dict[str, Any], str | None]:
     return request_of(e)
 
 
-def issue(service: IssuanceService, uow: UnitOfWork, actor: Actor, e: FishingRightsSurrendered,
-          now: dt.datetime) -> IssuedCertificate:
-    data, sk = to_request(e)
-    return service.issue(uow, actor, TYPE_CODE, data, now, source_key=sk)
+def change_of(e: HouseholdRelocated) -> tuple[dict[str, Any], str]:
+    return {"fields": {"household_size": e.household_size + 1}}, "新增家庭成员，户籍人口更正"
 
 
-def sample_events(n: int, seed: int = 6) -> list[FishingRightsSurrendered]:
+def sample_events(n: int, seed: int = 6) -> list[HouseholdRelocated]:
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     out = []
+    zones = list(ORIGINS)
     for i in range(n):
-        name, code = person(rng)
-        boats = rng.randrange(0, 3)
-        out.append(FishingRightsSurrendered(
-            holder_name=name, holder_code=code,
-            county=rng.choice(["那曲市安多县", "那曲市双湖县", "玉树州治多县索加乡"]),
-            fishing_licence_no=f"藏那渔捕(2019){rng.randrange(1, 999):03d}号",
-            boats_surrendered=boats, nets_surrendered=rng.randrange(1, 12),
-            compensation_yuan=20_000 + boats * 35_000 + rng.randrange(0, 10_000),
-            resettlement=rng.choice(["转产就业", "生态管护岗位", "社会保障兜底"]),
-            bank_account=f"62170{rng.randrange(10**13, 10**14)}", case_no=f"JBTB-{seed}-{i:05d}"))
+        zone = zones[i % 2]
+        township = rng.choice(ORIGINS[zone])
+        area = "540624" if "安多县" in township else "540322"  # 安多县, 贡觉县
+        name, code = person(rng, dt.date(1960, 1, 1), dt.date(1995, 1, 1), (area,))
+        out.append(HouseholdRelocated(
+            holder_name=name, holder_code=code, zone=zone,
+            origin_township=township, destination=rng.choice(DESTINATIONS),
+            household_size=rng.randrange(2, 9),
+            relocated_on=dt.date(2025, 5, 1) + dt.timedelta(days=rng.randrange(300)),
+            case_no=f"STBQ-{seed}-{i:05d}"))
     return out

@@ -47,7 +47,8 @@ def display_fields(
     put("issue_date", claims.get("issue_date"))
     h = claims.get("holder")
     if isinstance(h, Mapping) and isinstance(h.get("name"), str) and isinstance(h.get("code"), str):
-        out["holder"], out["holder_code"] = display_holder(h["name"], h["code"], h.get("code_kind"))
+        out["holder"], out["holder_code"] = display_holder(h["name"], h["code"], h.get("code_kind"),
+                                                           bool(h.get("confidential")))
     v = claims.get("validity")
     if isinstance(v, Mapping):
         put("valid_from", v.get("from"))

@@ -89,7 +89,8 @@ def _mask_record(record: Mapping[str, Any], view: TypeView, personal: bool) -> d
     if isinstance(holder, Mapping):
         h = dict(holder)
         if isinstance(h.get("name"), str) and isinstance(h.get("code"), str):
-            h["name"], h["code"] = display_holder(h["name"], h["code"], h.get("code_kind"))
+            h["name"], h["code"] = display_holder(h["name"], h["code"], h.get("code_kind"),
+                                                  bool(h.get("confidential")))
         out["holder"] = h
     fields = record.get("fields")
     if isinstance(fields, Mapping):

@@ -17,6 +17,7 @@ from certificate_store.records import CertificateRecord, VersionRecord
 from formats.identifiers import Identifier, parse_identifier
 from formats.record import RECORD_TYP
 from formats.status import Verdict
+from verifier.cosign import cosign_check
 from verifier.display import display_fields
 from verifier.evidence import Evidence, decode_claims
 from verifier.gather import (
@@ -76,8 +77,12 @@ def verify_stored_version(
         stored_canonical=version.canonical,
         status=status,
     )
+    checks = list(IDENTIFIER_POLICY.evaluate(ev))
+    co = cosign_check(uow, cert, version)
+    if co is not None:
+        checks.append(co)
     return make_result(
-        IDENTIFIER_POLICY.evaluate(ev),
+        checks,
         identifier=ident.text,
         checked_at=now,
         status_code=cert.status,

@@ -71,6 +71,23 @@ class CertificateVersion(Base):
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
+class CoSignature(Base):
+    """Immutable: a co-signing department's signature of one version's record (a certificate
+    its type has several issuing departments sign, e.g. 共同签署的移交验收合格意见书)."""
+
+    __tablename__ = "co_signatures"
+    __table_args__ = (UniqueConstraint("certificate_id", "version", "dept_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    dept_code: Mapped[str] = mapped_column(String(18))
+    jws: Mapped[str] = mapped_column(Text)  # the same RFC 8785 bytes, signed by that department
+    sha256: Mapped[str] = mapped_column(String(64))  # of the record signed
+    signing_cert: Mapped[str] = mapped_column(String(64))  # x5t#S256
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class StatusEvent(Base):
     """Status changes and recorded events (inspection, extension) with reason, time and actor."""
 

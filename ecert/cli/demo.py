@@ -1,11 +1,13 @@
-"""`ecert demo`: init + the gazette producers' catalogs + sample certificates + serve."""
+"""`ecert demo`: init, serve, and the gazette's producers issuing through the HTTP API."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,24 +26,29 @@ def demo(data_dir: DataDir = None,
          port: Annotated[int, typer.Option()] = 8000,
          serve: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
          per_type: Annotated[int, typer.Option("--per-type")] = 6) -> None:
-    """Set up a demo platform on embedded SQLite, issue sample certificates, print the URLs
-    and serve. Demo mode only: keys are encrypted with a generated passphrase kept beside them."""
-    # The web stack and the producers are loaded only by the commands that need them.
-    import uvicorn
-
-    from ecert.http.app import create_app
-    from ecert.http.edge import uvicorn_proxy_options
+    """Set up a demo platform on embedded SQLite, start the server, let the gazette's producers
+    (each department's own system, with its own issuer token) issue their sample certificates
+    through the public HTTP API, print the URLs and keep serving (`--no-serve`: stop after).
+    Demo mode only: keys are encrypted with a generated passphrase kept beside them."""
     from ecert.platform import Platform
 
     settings = _demo_settings(data_dir or DEMO_DIR, host, port)
     p = Platform(settings)
-    result = _seed(p, per_type)
-    tokens = _demo_tokens(p, next(iter(result.departments.values())))
-    _print_summary(p, result, tokens)
-    if serve:
-        console.print(f"\nserving on {settings.base_url} — Ctrl-C to stop")
-        uvicorn.run(create_app(settings, p), host=host, port=port, log_level="warning",
-                    **uvicorn_proxy_options(settings.trusted_proxies))
+    _provision(p)
+    server, thread = _start_server(p, host, port)
+    try:
+        result = _produce(p, f"http://{host}:{port}", per_type)
+        tokens = _demo_tokens(p, next(iter(result.departments.values())))
+        _print_summary(p, result, tokens)
+        if serve:
+            console.print(f"\nserving on {settings.base_url} — Ctrl-C to stop")
+            while thread.is_alive():
+                thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def _demo_settings(target: Path, host: str, port: int) -> Settings:
@@ -54,16 +61,59 @@ def _demo_settings(target: Path, host: str, port: int) -> Settings:
     return settings
 
 
-def _seed(p: Platform, per_type: int) -> DemoResult:
-    from producers.demo import seed_demo
+def _provision(p: Platform) -> None:
+    """What an administrator does once: the PKI, and the producers' departments enrolled."""
+    from producers._common import DEPARTMENTS
 
     actor = cli_actor()
     p.initialise(actor)
-    result = seed_demo(p.writing, p.issuance, p.catalog,
-                       lambda code, name: p.add_department(code, name, None, actor), p.now(),
-                       per_type=per_type)
     with p.store.transaction() as uow:
-        p.audit.sign_head(uow, p.head_signer(uow), p.now())
+        missing = [(code, name) for code, name in DEPARTMENTS.values()
+                   if uow.departments.find(code) is None]
+    for code, name in missing:
+        p.add_department(code, name, None, actor)
+
+
+def _start_server(p: Platform, host: str, port: int) -> tuple[Any, threading.Thread]:
+    import httpx
+    import uvicorn
+
+    from ecert.http.app import create_app
+    from ecert.http.edge import uvicorn_proxy_options
+
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(p.settings, p), host=host, port=port, log_level="warning",
+        **uvicorn_proxy_options(p.settings.trusted_proxies)))
+    thread = threading.Thread(target=server.run, name="ecert-demo-server", daemon=True)
+    thread.start()
+    for _ in range(600):  # up to a minute for the lifespan to start
+        if server.started:
+            break
+        if not thread.is_alive():
+            raise typer.Exit(2)
+        time.sleep(0.1)
+    httpx.get(f"http://{host}:{port}/healthz", timeout=10)
+    return server, thread
+
+
+def _produce(p: Platform, url: str, per_type: int) -> DemoResult:
+    """Each producer with its department's issuer token, over HTTP; then the lapses."""
+    from ecert.services import housekeeping
+    from producers.client import PlatformClient
+    from producers.demo import producer_departments, run_producers
+
+    actor = cli_actor()
+    clients = {}
+    for key, code in producer_departments().items():
+        secret = p.create_token(role="issuer", dept_code=code, holder_code=None,
+                                label=f"demo producer {key}", ttl_days=30, actor=actor).secret
+        clients[key] = PlatformClient.connect(url, secret)
+    try:
+        result = run_producers(clients, per_type=per_type)
+    finally:
+        for c in clients.values():
+            c.http.close()
+    housekeeping.run_once(p)  # what the server's housekeeping does on its round: lapses
     return result
 
 

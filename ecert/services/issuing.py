@@ -27,12 +27,14 @@ from formats.text import csv_row
 from issuer.archive import ArchiveResult
 from issuer.archive import archive as archive_zip
 from issuer.catalog import CertificateType
+from issuer.cosign import CoSigned, co_signers
 from issuer.documents import Pending
 from issuer.reconcile import ReconcileReport
 from issuer.reconcile import reconcile as reconcile_items
 from issuer.search import CertificateSummary, SearchFilter, SearchPage
 from issuer.search import search as search_register
 from issuer.views import CertificateView, IssuedCertificate
+from verifier.cosign import CoSignatureCheck, check_cosignatures
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
@@ -132,6 +134,24 @@ def export_csv(p: Platform, actor: Actor, f: SearchFilter) -> bytes:
         p.audit.record_by(uow, actor, now=p.now(), action="certificate.export",
                           details={"filter": f.described(), "rows": rows})
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def cosign(p: Platform, actor: Actor, identifier: str) -> CoSigned:
+    """共同签署 by the actor's department, audited in the same transaction."""
+    with p.writing() as uow:
+        return p.issuance.cosign(uow, actor, identifier, p.now())
+
+
+def cosignatures(p: Platform, actor: Actor, identifier: str
+                 ) -> tuple[str, int, tuple[CoSignatureCheck, ...]]:
+    """(current identifier, version, one check per co-signing department) of a certificate
+    the actor may read (its issuer, a co-signer, an administrator or auditor)."""
+    with p.store.transaction() as uow:
+        view = p.issuance.get(uow, actor, identifier)
+        loaded = p.issuance.ledger.load(uow, identifier)
+        required = co_signers(p.issuance.ledger, uow, loaded)
+        return view.identifier, view.version, check_cosignatures(
+            uow, loaded.cert, loaded.version, required)
 
 
 def change(p: Platform, actor: Actor, identifier: str, data: Mapping[str, Any], reason: str,

@@ -58,6 +58,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/certificates/{identifier}"): {"issuer"},
     ("POST", "/api/v1/certificates/{identifier}/change"): {"issuer"},
     ("POST", "/api/v1/certificates/{identifier}/status"): {"issuer"},
+    ("POST", "/api/v1/certificates/{identifier}/cosign"): {"issuer"},
+    ("GET", "/api/v1/certificates/{identifier}/cosignatures"): {"issuer", "admin", "auditor"},
     ("GET", "/api/v1/certificates/{identifier}/pdf"): {"issuer"},
     ("GET", "/api/v1/certificates/{identifier}/qr.png"): {"issuer"},
     ("GET", "/api/v1/certificates/{identifier}/qr.svg"): {"issuer"},

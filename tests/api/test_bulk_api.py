@@ -27,14 +27,18 @@ def _csv(n: int, bad: int = 1) -> bytes:
     out = io.StringIO()
     events = vt.sample_events(n, seed=77)
     cols = ["source_key", "holder_name", "holder_code", "trade", "level", "training_body",
-            "hours", "completed_on", "residence"]
+            "hours", "practical_hours", "completed_on", "assessment", "job_referral",
+            "employer", "residence"]
     w = csv.DictWriter(out, fieldnames=cols)
     w.writeheader()
     for i, e in enumerate(events):
         w.writerow({"source_key": f"legacy-{i}", "holder_name": e.holder_name,
                     "holder_code": e.holder_code if i >= bad else "not-an-id", "trade": e.trade,
                     "level": e.level, "training_body": e.training_body, "hours": e.hours,
-                    "completed_on": e.completed_on.isoformat(), "residence": e.residence})
+                    "practical_hours": e.practical_hours,
+                    "completed_on": e.completed_on.isoformat(), "assessment": e.assessment,
+                    "job_referral": e.job_referral, "employer": e.employer or "",
+                    "residence": e.residence})
     return out.getvalue().encode()
 
 

@@ -66,7 +66,8 @@ def test_change_makes_a_new_linked_version(client, world) -> None:  # type: igno
     first = client.post("/api/v1/certificates", json=training_request(17),
                         headers=auth(world["issuer"])).json()
     r = client.post(f"/api/v1/certificates/{first['identifier']}/change",
-                    json={"data": {"fields": {"hours": 120}}, "reason": "学时更正"},
+                    json={"data": {"fields": {"hours": 120, "practical_hours": 96}},
+                          "reason": "学时更正"},
                     headers=auth(world["issuer"]))
     assert r.status_code == 200, r.text
     second = r.json()

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,6 +110,24 @@ def test_tampering_is_found_and_named(what: str, demo_dir: Path, tmp_path: Path)
         assert "entry 21" in out, out
 
 
+def _produce(p: Any, actor: Any) -> None:
+    """The producers' samples, each through the API with its department's token."""
+    from fastapi.testclient import TestClient
+
+    from ecert.http.app import create_app
+    from producers._common import DEPARTMENTS
+    from producers.client import PlatformClient
+    from producers.demo import producer_departments, run_producers
+
+    for code, name in DEPARTMENTS.values():
+        p.add_department(code, name, None, actor)
+    with TestClient(create_app(p.settings, p), base_url="https://ecert.test") as tc:
+        clients = {key: PlatformClient(tc, p.create_token(
+            role="issuer", dept_code=code, holder_code=None, label="tamper", ttl_days=1,
+            actor=actor).secret) for key, code in producer_departments().items()}
+        run_producers(clients, per_type=1)
+
+
 # -- PostgreSQL ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
@@ -124,12 +143,8 @@ def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
         from ecert.cli.common import cli_actor
         from ecert.platform import Platform
         from ecert.settings import load_settings
-        from producers.demo import seed_demo
-
         p = Platform(load_settings(env, data_dir=d))
-        actor = cli_actor()
-        seed_demo(p.writing, p.issuance, p.catalog, lambda c, n: p.add_department(c, n, None, actor),
-                  p.now(), per_type=1)
+        _produce(p, cli_actor())
         with p.store.transaction() as uow:
             p.audit.sign_head(uow, p.head_signer(uow), p.now())
         p.store.dispose()

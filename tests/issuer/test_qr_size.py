@@ -20,13 +20,19 @@ from issuer_helpers import NOW, PerCall, TestKeys, make_world, sqlite_store
 from PIL import Image
 
 import producers
+from audit_log.actor import Actor
 from formats.qr import MAX_QR_VERSION, citizen_url
 from issuer import qr
 from issuer.face import FaceInput, render_face
 from issuer.issuance import IssuanceService
 from issuer.seal import make_seal
-from producers._common import DEPARTMENTS, issuer_actor
-from producers.demo import DEMO_ADMIN
+from producers._common import DEPARTMENTS, dept
+
+DEMO_ADMIN = Actor(name="test", role="admin")
+
+
+def issuer_actor(key: str) -> Actor:
+    return Actor(name=f"test@{key}", role="issuer", dept_code=dept(key))
 
 BASE = "https://ecert.xizang.gov.cn"
 """A production-like host, longer than the tests' https://ecert.test."""

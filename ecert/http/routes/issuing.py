@@ -137,6 +137,27 @@ def change_status(identifier: str, body: StatusIn, p: PlatformDep,
     return _view(view)
 
 
+@router.post("/certificates/{identifier}/cosign", response_model=dict[str, object])
+def cosign(identifier: str, p: PlatformDep, actor: Actor = ISSUER) -> dict[str, object]:
+    """共同签署: a co-signing department of the type signs the current version's record with
+    its own key (e.g. housing beside education). Again: the first co-signature."""
+    done = issuing.cosign(p, actor, identifier)
+    return {"identifier": done.identifier, "version": done.version, "dept": done.dept_code,
+            "signing_cert": done.signing_cert, "jws": done.jws,
+            "signed_at": done.created_at.isoformat()}
+
+
+@router.get("/certificates/{identifier}/cosignatures", response_model=dict[str, object])
+def cosignatures(identifier: str, p: PlatformDep,
+                 actor: Actor = Depends(allow("issuer", "admin", "auditor"))
+                 ) -> dict[str, object]:
+    """Every co-signature the type requires, each verified (key, chain, record bytes)."""
+    ident, version, checks = issuing.cosignatures(p, actor, identifier)
+    return {"identifier": ident, "version": version, "complete": all(c.ok for c in checks),
+            "signatures": [{"dept": c.dept_code, "ok": c.ok, "reason": c.reason}
+                           for c in checks]}
+
+
 @router.get("/certificates/{identifier}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
 def pdf(identifier: str, request: Request, p: PlatformDep, archived: bool = False,
