@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ecert.http.auth import public
 from ecert.http.deps import PlatformDep
-from ecert.http.routes.pages import templates
+from ecert.http.routes.pages import page as render_page
 from ecert.http.routes.verifying import client_limit
 from ecert.services import oidc, signin
 
@@ -25,8 +25,8 @@ PAGES = "^(/holder|/staff|/audit)$"
 
 
 def _failed(request: Request, message: str, status: int, page: str = "/holder") -> HTMLResponse:
-    resp = templates.TemplateResponse(request, "signin.html",
-                                      {"message": message, "page": page}, status_code=status)
+    resp = render_page(request, "signin.html", message=message, page=page)
+    resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"
     resp.delete_cookie(COOKIE, path="/login/oidc")
     return resp
