@@ -11,9 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
+from ca.errors import CaError
+from ca.jws import verify_jws_with_cert
 from certificate_store import UnitOfWork
+from certificate_store.records import VersionRecord
 from certificate_store import errors as store_errors
 from formats.chinatime import utc_z
 from formats.record import canonical_bytes, sha256_hex
@@ -42,12 +47,20 @@ def _jws_payload(jws: str) -> bytes | None:
         return None
 
 
+@dataclass(frozen=True)
+class _VersionEntry:
+    idx: int
+    action: str
+    created_at: dt.datetime
+    details: dict[str, Any]
+
+
 @dataclass
 class _Logged:
     """What the audit log says the library holds: version hashes and status-event hashes,
     each with the index of the entry that recorded it."""
 
-    versions: dict[tuple[str, str], int] = field(default_factory=dict)
+    versions: dict[tuple[str, str], _VersionEntry] = field(default_factory=dict)
     events: dict[str, int] = field(default_factory=dict)
 
 
@@ -63,7 +76,8 @@ def _logged(uow: UnitOfWork) -> _Logged:
         if not isinstance(details, dict):
             continue
         if entry.action in LOGGED_VERSION_ACTIONS and entry.cert_identifier:
-            out.versions[(entry.cert_identifier, str(details.get("sha256")))] = entry.idx
+            out.versions[(entry.cert_identifier, str(details.get("sha256")))] = _VersionEntry(
+                entry.idx, entry.action, entry.created_at, details)
         if isinstance(details.get("event_sha256"), str):
             out.events[details["event_sha256"]] = entry.idx
     return out
@@ -95,9 +109,9 @@ def check_store(uow: UnitOfWork, limit_findings: int = 200) -> IntegrityReport:
     n_versions = _check_versions(uow, logged, out, seen_versions, latest)
     last_status: dict[int, str] = {}
     n_events = _check_events(uow, logged, out, seen_events, last_status)
-    for (ident, digest), idx in logged.versions.items():
+    for (ident, digest), ve in logged.versions.items():
         if (ident, digest) not in seen_versions:
-            out.add(f"entry {idx} (version {ident}): version row missing")
+            out.add(f"entry {ve.idx} (version {ident}): version row missing")
     for digest, idx in logged.events.items():
         if digest not in seen_events:
             out.add(f"entry {idx}: status event {digest[:12]}… missing")
@@ -108,6 +122,7 @@ def check_store(uow: UnitOfWork, limit_findings: int = 200) -> IntegrityReport:
 def _check_versions(uow: UnitOfWork, logged: _Logged, out: _Out,
                     seen: set[tuple[str, str]], latest: dict[int, int]) -> int:
     n = 0
+    signing = {c.x5t_s256: c.der for c in uow.pki.certs(kind="department")}
     for ver in uow.certificates.iter_versions():
         n += 1
         where = f"version {ver.identifier}"
@@ -117,9 +132,41 @@ def _check_versions(uow: UnitOfWork, logged: _Logged, out: _Out,
             out.add(f"{where}: stored data does not match its SHA-256")
         if _jws_payload(ver.jws) != ver.canonical:
             out.add(f"{where}: signed JWS payload differs from the stored data")
-        if (ver.identifier, ver.sha256) not in logged.versions:
+        if not _jws_verifies(ver.jws, signing.get(ver.signing_cert)):
+            out.add(f"{where}: JWS signature does not verify with its signing certificate")
+        entry = logged.versions.get((ver.identifier, ver.sha256))
+        if entry is None:
             out.add(f"{where}: hash not found in the audit log")
+            continue
+        for finding in _against_entry(ver, entry):
+            out.add(f"{where}: {finding} (entry {entry.idx})")
     return n
+
+
+def _jws_verifies(jws: str, cert_der: bytes | None) -> bool:
+    if cert_der is None:
+        return False
+    try:
+        verify_jws_with_cert(jws, cert_der)
+    except (CaError, ValueError):
+        return False
+    return True
+
+
+def _against_entry(ver: VersionRecord, entry: _VersionEntry) -> list[str]:
+    """The version row's unsigned columns against what its issue/change entry recorded."""
+    d = entry.details
+    found = []
+    if d.get("version") != ver.version:
+        found.append("version number differs from the audit log")
+    if d.get("signing_cert") != ver.signing_cert:
+        found.append("signing certificate differs from the audit log")
+    reason = d.get("reason") if entry.action == "certificate.change" else None
+    if reason != ver.change_reason:
+        found.append("change reason differs from the audit log")
+    if entry.created_at != ver.created_at:
+        found.append("creation time differs from the audit log")
+    return found
 
 
 def _check_events(uow: UnitOfWork, logged: _Logged, out: _Out, seen: set[str],
