@@ -3,7 +3,6 @@ soak runs: set up through the `ecert` command, started, SIGKILLed and restarted 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -39,6 +38,36 @@ def run_ecert(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     return r.stdout
 
 
+def open_platform(env: dict[str, str]) -> Any:
+    from ecert.platform import Platform
+    from ecert.settings import load_settings
+
+    return Platform(load_settings(env, data_dir=Path(env["ECERT_DATA_DIR"])))
+
+
+def setup_platform(env: dict[str, str]) -> str:
+    """What `ecert init`, `dept add`, `catalog add` and `token create` do, in this process
+    (a process start costs seconds on a loaded machine); returns an issuer token."""
+    from ecert.cli.common import cli_actor
+    from producers import vocational_training as vt
+    from producers._common import DEPARTMENTS
+
+    p = open_platform(env)
+    try:
+        actor = cli_actor()
+        p.store.create_schema()
+        p.initialise(actor)
+        for key in ("hrss", "market", "agriculture"):
+            p.add_department(*DEPARTMENTS[key], None, actor)
+        with p.writing() as uow:
+            p.catalog.add(uow, vt.DEFINITION, actor, p.now())
+        return str(p.create_token(role="issuer", dept_code=DEPARTMENTS["hrss"][0],
+                                  holder_code=None, label="reliability", ttl_days=1,
+                                  actor=actor).secret)
+    finally:
+        p.store.dispose()
+
+
 @dataclass
 class Deployment:
     """`n` `ecert serve` processes on their own ports, one database, one data dir."""
@@ -59,16 +88,8 @@ class Deployment:
 
         ports = [free_port() for _ in range(n)]
         env = ecert_env(url, workdir / "data", f"http://127.0.0.1:{ports[0]}", **extra)
-        run_ecert(env, "init")
-        code, name = DEPARTMENTS["hrss"]
-        run_ecert(env, "dept", "add", "--code", code, "--name", name)
-        for key in ("market", "agriculture"):
-            c2, n2 = DEPARTMENTS[key]
-            run_ecert(env, "dept", "add", "--code", c2, "--name", n2)
-        (workdir / "type.json").write_text(json.dumps(vt.DEFINITION, ensure_ascii=False))
-        run_ecert(env, "catalog", "add", str(workdir / "type.json"))
-        token = run_ecert(env, "token", "create", "--role", "issuer", "--dept", code).strip()
-        return cls(env, workdir, token, vt.TYPE_CODE, code, ports)
+        token = setup_platform(env)
+        return cls(env, workdir, token, vt.TYPE_CODE, DEPARTMENTS["hrss"][0], ports)
 
     def url(self, i: int) -> str:
         return f"http://127.0.0.1:{self.ports[i]}"
