@@ -172,11 +172,14 @@ def own_cluster(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     bindir = _pg_bin()
     if bindir is None or shutil.which("runuser") is None:
         pytest.skip("PostgreSQL server binaries or runuser not installed")
-    pgdata, port = tmp_path / "pg", free_port()
-    for parent in [tmp_path, *tmp_path.parents]:
-        if parent == Path("/tmp"):
-            break
-        parent.chmod(parent.stat().st_mode | 0o001)  # postgres may traverse, not list
+    # Not under tmp_path: pytest resets /tmp/pytest-of-root to 0700 whenever any session
+    # starts (several run at once here), and the server runs as `postgres`. A fresh random
+    # directory, removed afterwards.
+    import tempfile
+
+    holder = Path(tempfile.mkdtemp(prefix="ecert-pg-"))
+    holder.chmod(0o711)
+    pgdata, port = holder / "pg", free_port()
     pgdata.mkdir()
     shutil.chown(pgdata, "postgres", "postgres")
 
@@ -187,13 +190,16 @@ def own_cluster(tmp_path: Path) -> Iterator[tuple[Path, int]]:
 
     pg(str(bindir / "initdb"), "-D", str(pgdata), "-A", "trust", "-U", "postgres")
     opts = f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1"
-    pg(str(bindir / "pg_ctl"), "-D", str(pgdata), "-o", opts, "-w", "start")
+    # -l: the server's output goes to a file, or it would hold our pipe open
+    pg(str(bindir / "pg_ctl"), "-D", str(pgdata), "-l", str(pgdata / "server.log"), "-o", opts,
+       "-w", "start")
     try:
         yield pgdata, port
     finally:
         subprocess.run(["runuser", "-u", "postgres", "--", str(bindir / "pg_ctl"), "-D",
                         str(pgdata), "-m", "immediate", "stop"], capture_output=True,
                        timeout=120, check=False)
+        shutil.rmtree(holder, ignore_errors=True)
 
 
 def test_server_stopped_and_started(own_cluster: tuple[Path, int], tmp_path: Path) -> None:
@@ -218,7 +224,8 @@ def test_server_stopped_and_started(own_cluster: tuple[Path, int], tmp_path: Pat
                 for _ in range(5):
                     ready_while_down.append(httpx.get(base + "/readyz", timeout=10).status_code)
                     time.sleep(0.3)
-                ctl("-o", f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1", "-w", "start")
+                ctl("-l", str(pgdata / "server.log"), "-o",
+                    f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1", "-w", "start")
 
             traffic = _load(base, token, valid, revoked, float(scale(8, 30)), outage)
             _after(p, base, traffic)
