@@ -121,6 +121,12 @@ class Store:
 
         upgrade_to_head(self.engine)
 
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the database's Alembic revision, the newest this code knows)."""
+        from certificate_store.migrations import current_revision, head_revision
+
+        return current_revision(self.engine), head_revision()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
