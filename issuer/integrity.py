@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from ca.errors import CaError
 from ca.jws import verify_jws_with_cert
 from certificate_store import UnitOfWork
-from certificate_store.records import VersionRecord
 from certificate_store import errors as store_errors
+from certificate_store.records import VersionRecord
 from formats.chinatime import utc_z
 from formats.record import canonical_bytes, sha256_hex
 

@@ -22,8 +22,8 @@ from certificate_store.repos.audit import WitnessRecord
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyVerifier
 from ecert.services.witness import witness_key_id
-from issuer.integrity import IntegrityReport, check_store
 from formats import errors as generic
+from issuer.integrity import IntegrityReport, check_store
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
