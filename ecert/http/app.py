@@ -17,8 +17,7 @@ from ecert.http import lifespan as housekeeping
 from ecert.http import logredact, problems
 from ecert.http.auth import RateLimiter, allow, public
 from ecert.http.edge import Edge, parse_proxies
-from ecert.http.routes import (admin, audit, bulk, health, holder, home, issuing, lists, pages,
-                               pki, verifying)
+from ecert.http.routes import admin, audit, bulk, health, holder, home, issuing, lists, pages, pki, verifying
 from ecert.platform import Platform
 from ecert.settings import Settings
 
