@@ -61,8 +61,10 @@ def _client(dep: Deployment, led: Ledger, rng: random.Random, stop: threading.Ev
         server = rng.randrange(len(dep.ports))
         with led.lock:
             target = rng.choice(led.live) if led.live else None
+        if target is None:
+            op = "issue"
         try:
-            if op == "issue" or target is None:
+            if op == "issue":
                 key, seed = new_key(), next(next_seed)
                 with led.lock:
                     led.seeds[key] = seed
