@@ -53,14 +53,18 @@ class FullVerification:
 
 
 def verify_all(p: Platform, *, check_keys: bool = True) -> FullVerification:
-    """One read transaction; the key files are read through a fresh key store (nothing
-    cached), so a damaged or replaced file is seen."""
+    """One read transaction; key files are read through a fresh key store (nothing cached),
+    so a damaged or replaced file is seen. An HSM is asked through the platform's own
+    session (its keys live on the token; a second PKCS#11 session adds nothing)."""
     from ecert.platform import make_keystore
 
+    keys = None
+    if check_keys:
+        keys = make_keystore(p.settings) if p.settings.key_backend == "file" else p.keys
     with p.store.transaction() as uow:
         log = verify_log(uow, p.head_verifier(uow), p.now())
         library = check_store(uow)
-        pki = check_pki(uow, make_keystore(p.settings) if check_keys else None)
+        pki = check_pki(uow, keys)
     return FullVerification(log, library, pki)
 
 
