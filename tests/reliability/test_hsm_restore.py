@@ -51,9 +51,6 @@ print(json.dumps(out))
 
 
 @pytest.mark.skipif(not AVAILABLE, reason="softhsm2 is not installed")
-@pytest.mark.xfail(strict=True, reason="known defect (issue 12): after the token's files come "
-                   "back, the running process still answers 503; Pkcs11KeyStore._reopen does "
-                   "not get SoftHSM2 to see the restored token. Needs a fix in ca/pkcs11_store.py")
 def test_hsm_token_removed_and_restored(tmp_path: Path) -> None:
     with softhsm_token(tmp_path, "ecert-restore", PIN, "13579246") as conf:
         env = {**os.environ, "SOFTHSM2_CONF": str(conf), "ECERT_KEY_BACKEND": "pkcs11",
