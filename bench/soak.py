@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -161,6 +162,7 @@ def main() -> int:
     finally:
         dep.stop_all()
         drop_pg_database(name)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
