@@ -92,7 +92,9 @@ class Pkcs11KeyStore:
 
     def _current(self) -> Any:
         with self._lock:
-            return self._session if self._session is not None else self._open()
+            # No session (the token was gone at the last try): reopen with the module
+            # re-initialised if need be, or a token that came back is never seen again.
+            return self._session if self._session is not None else self._reopen()
 
     def close(self) -> None:
         with self._lock:

@@ -14,7 +14,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from certificate_store import generations
@@ -99,10 +105,16 @@ class Store:
         try:
             with session.begin():
                 yield UnitOfWork(session, self.holder_key)
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError, PendingRollbackError) as exc:
+            # a connection lost mid-transaction (server gone, pg_terminate_backend): also
+            # when code below swallowed the first error and the session refused to go on
             raise StoreUnavailable("database unavailable") from exc
         except DataError as exc:  # PostgreSQL refuses NUL bytes and out-of-range integers
             raise InvalidValue("a value cannot be stored") from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable("database unavailable") from exc
+            raise
         finally:
             session.close()
 
@@ -111,6 +123,12 @@ class Store:
         from certificate_store.migrations import upgrade_to_head
 
         upgrade_to_head(self.engine)
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the database's Alembic revision, the newest this code knows)."""
+        from certificate_store.migrations import current_revision, head_revision
+
+        return current_revision(self.engine), head_revision()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -21,3 +21,24 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def upgrade_to_head(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None: not created by us yet)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Tests build old schemas with this (e.g. the first revision, to test upgrades)."""
+    command.upgrade(alembic_config(engine), revision)

@@ -216,6 +216,11 @@ class CertificateRepo:
             q = q.where(Certificate.id < before_id)
         return [_cert(r) for r in self._s.scalars(q.order_by(Certificate.id.desc()).limit(limit))]
 
+    def iter_certificates(self) -> Iterator[CertificateRecord]:
+        for row in self._s.scalars(select(Certificate).order_by(Certificate.id)
+                                   .execution_options(yield_per=500)):
+            yield _cert(row)
+
     def iter_versions(self, issuer_code: str | None = None) -> Iterator[VersionRecord]:
         q = select(CertificateVersion).order_by(CertificateVersion.id)
         if issuer_code:

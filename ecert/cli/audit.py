@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from audit_log import formats, merkle
-from audit_log.verify import export_csv, export_jsonl, verify_log
+from audit_log.verify import export_csv, export_jsonl
 from ecert.cli.common import DataDir, Demo, cli_actor, console, err, platform_for
 from ecert.errors import UsageError
 
@@ -27,12 +27,10 @@ audit_app = typer.Typer(help="The tamper-evident audit log (Art. 21)", no_args_i
 def audit_verify(data_dir: DataDir = None, demo: Demo = False) -> None:
     """Recompute the tree from the stored entries, check every signed head and their
     consistency, and check every certificate version and status event against the log."""
-    from issuer.integrity import check_store
+    from ecert.services.audit import verify_all
 
-    p = platform_for(data_dir, demo)
-    with p.store.transaction() as uow:
-        result = verify_log(uow, p.head_verifier(uow), p.now())
-        integrity = check_store(uow)
+    full = verify_all(platform_for(data_dir, demo))
+    result, integrity, pki = full.log, full.library, full.pki
     for check in result.checks:
         mark = "[green]ok[/green]" if check.ok else "[red]FAILED[/red]"
         console.print(f"{check.name:<18} {mark}")
@@ -45,8 +43,13 @@ def audit_verify(data_dir: DataDir = None, demo: Demo = False) -> None:
                   f"{integrity.events_checked} status events)")
     for finding in integrity.findings:
         console.print(f"    {finding}")
+    mark = "[green]ok[/green]" if pki.ok else "[red]FAILED[/red]"
+    console.print(f"{'pki':<18} {mark} ({pki.certificates_checked} certificates, "
+                  f"{pki.keys_checked} keys)")
+    for finding in pki.findings:
+        console.print(f"    {finding}")
     console.print(f"tree size {result.tree_size}, {result.heads_checked} signed heads checked")
-    if not (result.ok and integrity.ok):
+    if not full.ok:
         err.print("[red]audit verification FAILED[/red]")
         raise typer.Exit(1)
     console.print("[green]audit log and library verified[/green]")

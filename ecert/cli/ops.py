@@ -125,8 +125,28 @@ def restore(src: Annotated[Path, typer.Argument(help="backup file made by `ecert
                   f"{head.get('sha256_root_hash', '-')}. Run `ecert audit verify` to check it.")
 
 
+def upgrade(data_dir: DataDir = None, demo: Demo = False) -> None:
+    """Migrate the database to this version's schema (Alembic; safe to repeat). Take a backup
+    first. `ecert serve` and `ecert init` also migrate on start; this says what it did."""
+    s = settings_for(data_dir, demo)
+    from ecert.platform import holder_index_key
+
+    store = Store(s.database_url, holder_key=holder_index_key(s.data_dir))
+    try:
+        before, head = store.schema_revision()
+        if before == head:
+            console.print(f"schema already at revision {head}")
+            return
+        store.create_schema()
+        after, _ = store.schema_revision()
+    finally:
+        store.dispose()
+    console.print(f"schema upgraded from revision {before or '(none)'} to {after}. "
+                  "Run `ecert audit verify` to check the data.")
+
+
 def _utc(now: dt.datetime) -> dt.datetime:
     return now.astimezone(dt.UTC)
 
 
-__all__ = ["backup", "restore", "cli_actor", "err"]
+__all__ = ["backup", "restore", "upgrade", "cli_actor", "err"]

@@ -8,24 +8,64 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from audit_log import formats
 from audit_log.actor import Actor
 from audit_log.errors import TreeSizeError
 from audit_log.log import DeptStats, EntryPage
+from audit_log.verify import AuditVerification, verify_log
+from authority.integrity import PkiReport, check_pki
 from ca.certs import describe_cert
 from certificate_store.repos.audit import WitnessRecord
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyVerifier
 from ecert.services.witness import witness_key_id
 from formats import errors as generic
+from issuer.integrity import IntegrityReport, check_store
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
 
 MAX_ENTRIES = 1000
 MAX_PERIODS = 400
+
+
+@dataclass(frozen=True)
+class FullVerification:
+    """`ecert audit verify`: the log itself, the library against it (both directions), and
+    the PKI rows and key files against it. Every finding names its row and its check."""
+
+    log: AuditVerification
+    library: IntegrityReport
+    pki: PkiReport
+
+    @property
+    def ok(self) -> bool:
+        return self.log.ok and self.library.ok and self.pki.ok
+
+    @property
+    def findings(self) -> tuple[str, ...]:
+        return (tuple(f"{c.name}: {f}" for c in self.log.checks for f in c.findings)
+                + tuple(f"library: {f}" for f in self.library.findings)
+                + tuple(f"pki: {f}" for f in self.pki.findings))
+
+
+def verify_all(p: Platform, *, check_keys: bool = True) -> FullVerification:
+    """One read transaction; key files are read through a fresh key store (nothing cached),
+    so a damaged or replaced file is seen. An HSM is asked through the platform's own
+    session (its keys live on the token; a second PKCS#11 session adds nothing)."""
+    from ecert.platform import make_keystore
+
+    keys = None
+    if check_keys:
+        keys = make_keystore(p.settings) if p.settings.key_backend == "file" else p.keys
+    with p.store.transaction() as uow:
+        log = verify_log(uow, p.head_verifier(uow), p.now())
+        library = check_store(uow)
+        pki = check_pki(uow, keys)
+    return FullVerification(log, library, pki)
 
 
 def sth(p: Platform) -> dict[str, Any]:
