@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from authority.hierarchy import ELSEWHERE
 from ca import certs as ca_certs
 from ca.errors import CaError
 from ca.keystore import KeyStore
@@ -53,8 +54,8 @@ def _logged_serials(uow: UnitOfWork) -> tuple[set[str], set[str]]:
     return serials, thumbprints
 
 
-def _row_findings(rec: PkiCertRecord, roots: list[bytes], serials: set[str],
-                  thumbprints: set[str]) -> Iterable[str]:
+def _row_findings(rec: PkiCertRecord, roots: list[bytes], issuing: list[bytes],
+                  serials: set[str], thumbprints: set[str]) -> Iterable[str]:
     try:
         info = ca_certs.describe_cert(rec.der)
     except (CaError, ValueError):
@@ -68,7 +69,7 @@ def _row_findings(rec: PkiCertRecord, roots: list[bytes], serials: set[str],
         yield "validity columns differ from the certificate"
     if rec.kind == "department" and info.uscc != rec.dept_code:
         yield "department column differs from the certificate"
-    if not any(_issued_by(rec.der, root, info) for root in roots):
+    if not any(_issued_by(rec.der, root, info, issuing) for root in roots):
         yield "not issued by a stored root"
     if str(rec.serial) not in serials:
         yield "serial not found in the audit log"
@@ -76,9 +77,13 @@ def _row_findings(rec: PkiCertRecord, roots: list[bytes], serials: set[str],
         yield "thumbprint not found in the audit log"
 
 
-def _issued_by(der: bytes, root_der: bytes, info: ca_certs.CertInfo) -> bool:
+def _issued_by(der: bytes, root_der: bytes, info: ca_certs.CertInfo,
+               issuing: list[bytes]) -> bool:
+    """Directly by the root (platforms made before the issuing CA, and the issuing CAs
+    themselves) or through one of the stored issuing CAs (docs/pki.md)."""
     try:
-        ca_certs.verify_chain(der, root_der, info.not_before)
+        ca_certs.verify_chain(der, root_der, info.not_before,
+                              [d for d in issuing if d != der])
     except (CaError, ValueError):
         return False
     return True
@@ -100,13 +105,16 @@ def check_pki(uow: UnitOfWork, keys: KeyStore | None, limit_findings: int = 200)
     serials, thumbprints = _logged_serials(uow)
     rows = sorted(uow.pki.certs(), key=lambda r: r.id)
     roots = [r.der for r in rows if r.kind == "root"]
+    issuing = [r.der for r in rows if r.kind == "issuing"]
     findings: list[str] = []
     n_keys = 0
     for rec in rows:
         where = f"pki certificate {rec.id} ({rec.kind}{' ' + rec.dept_code if rec.dept_code else ''})"
-        findings.extend(f"{where}: {f}" for f in _row_findings(rec, roots, serials, thumbprints))
-        # client certificates' keys belong to the departments; only the platform's are here
-        if keys is not None and not rec.kind.startswith("client"):
+        findings.extend(f"{where}: {f}" for f in _row_findings(rec, roots, issuing, serials,
+                                                                thumbprints))
+        # client certificates' keys belong to the departments, a key kept ELSEWHERE to another
+        # machine (an offline root's, docs/pki.md); only the platform's online keys are here
+        if keys is not None and not rec.kind.startswith("client") and rec.key_label != ELSEWHERE:
             n_keys += 1
             findings.extend(f"{where}: {f}" for f in _key_findings(keys, rec))
         if len(findings) >= limit_findings:

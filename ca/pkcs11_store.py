@@ -113,10 +113,20 @@ class Pkcs11KeyStore:
         except p11e.MultipleObjectsReturned as exc:
             raise HsmUnavailable(f"several keys carry the label {label!r}") from exc
 
+    def _fresh_on_missing(self, op: Any) -> Any:
+        """`op` on the current session; when it finds no key, once more on a reopened one: a
+        token removed and restored under an open session shows as empty until reopened."""
+        try:
+            return self._with_retry(op)
+        except KeyNotFound:
+            with self._lock:
+                self._reopen()
+            return self._with_retry(op)
+
     def exists(self, label: str) -> bool:
         check_label(label)
         try:
-            self._with_retry(lambda s: self._find(s, label, ObjectClass.PRIVATE_KEY))
+            self._fresh_on_missing(lambda s: self._find(s, label, ObjectClass.PRIVATE_KEY))
         except KeyNotFound:
             return False
         return True
@@ -149,7 +159,7 @@ class Pkcs11KeyStore:
 
     def load(self, label: str) -> Pkcs11Signer:
         check_label(label)
-        pub = self._with_retry(lambda s: self._find(s, label, ObjectClass.PUBLIC_KEY))
+        pub = self._fresh_on_missing(lambda s: self._find(s, label, ObjectClass.PUBLIC_KEY))
         self._with_retry(lambda s: self._find(s, label, ObjectClass.PRIVATE_KEY))
         return Pkcs11Signer(self, label, encode_ec_public_key(pub))
 
