@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -100,7 +101,8 @@ class FileKeyStore:
             raise KeyNotFound(label) from exc
         try:
             key = serialization.load_pem_private_key(pem, self._passphrase)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            # a damaged file can decrypt to a key of an algorithm nobody asked for
             raise KeyStoreError(f"key {label!r} could not be decrypted") from exc
         if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(
             key.curve, ec.SECP256R1

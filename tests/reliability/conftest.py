@@ -66,18 +66,29 @@ def drop_pg_database(name: str) -> None:
 
 
 def seeded_platform(url: str, data_dir: Path, per_type: int = 1) -> Any:
-    """`ecert init`, the demo departments, types and certificates in every state, one key
-    rotation (a retired department key) and a signed head."""
+    """`ecert init`, the demo departments, types and certificates in every state (issued by
+    the producers through the API, as `ecert demo` does), one key rotation (a retired
+    department key) and a signed head."""
+    from fastapi.testclient import TestClient
+
     from ecert.cli.common import cli_actor
+    from ecert.http.app import create_app
     from ecert.platform import Platform
     from ecert.settings import load_settings
-    from producers.demo import seed_demo
+    from producers._common import DEPARTMENTS
+    from producers.client import PlatformClient
+    from producers.demo import producer_departments, run_producers
 
     p = Platform(load_settings(env_for(url), data_dir=data_dir))
     actor = cli_actor()
     p.initialise(actor)
-    res = seed_demo(p.writing, p.issuance, p.catalog,
-                    lambda c, n: p.add_department(c, n, None, actor), p.now(), per_type=per_type)
+    for code, name in DEPARTMENTS.values():
+        p.add_department(code, name, None, actor)
+    with TestClient(create_app(p.settings, p), base_url=p.settings.base_url) as http:
+        clients = {key: PlatformClient(http, p.create_token(
+            role="issuer", dept_code=code, holder_code=None, label=f"producer {key}",
+            ttl_days=1, actor=actor).secret) for key, code in producer_departments().items()}
+        res = run_producers(clients, per_type=per_type)
     p.rotate_key(next(iter(res.departments.values())), actor, None)
     with p.store.transaction() as uow:
         p.audit.sign_head(uow, p.head_signer(uow), p.now())

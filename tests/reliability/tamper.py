@@ -206,7 +206,8 @@ class Tamperer:
         first = self.c.execute(text("SELECT identifier FROM certificate_versions WHERE "
                                     "certificate_id = :c AND version = 1"), {"c": cid}).scalar_one()
         saved = []
-        for table in ("annotated_copies", "objections", "notifications", "status_events",
+        for table in ("co_signatures", "annotated_copies", "objections", "notifications",
+                      "status_events",
                       "certificate_versions"):
             saved.append((table, self._delete_rows(table, "certificate_id = :c", c=cid)))
         saved.append(("certificates", self._delete_rows("certificates", "id = :c", c=cid)))

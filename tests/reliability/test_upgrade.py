@@ -113,6 +113,12 @@ def test_first_revision_upgrades_and_old_certificates_verify(
     data = tmp_path / "data"
     p = seeded_platform(src_url, data)
     actor, idents, pdfs = _fill_source(p)
+    # co-signed certificates (two departments) came after 0001: a database of that release has
+    # none, and the copy into the 0001 schema cannot carry their co-signatures
+    from producers import kindergarten_handover
+
+    idents = [i for i in idents if f".{kindergarten_handover.TYPE_CODE}." not in i]
+    pdfs = {i: pdf for i, pdf in pdfs.items() if i in idents}
     before = {i: verification.verify_by_identifier(p, actor, i, "升级前").verdict for i in idents}
     before_pdf = {i: verification.verify_pdf_upload(p, actor, pdf, "升级前").verdict
                   for i, pdf in pdfs.items()}
