@@ -294,16 +294,7 @@ def validate_data(ctype: CertificateType, data: Any,
     if not errors and isinstance(fields, Mapping):
         rule_errors, overrides = evaluate(ctype.rules, name, code, fields)
         errors.extend(rule_errors)
-    vf = _parse_date(data.get("valid_from"), "valid_from", errors)
-    vt = _parse_date(data.get("valid_to"), "valid_to", errors)
-    if vf and vt and vt < vf:
-        errors.append({"field": "valid_to",
-                       "message": "有效期止早于起 / valid_to before valid_from"})
-    issued = _parse_date(data.get("issue_date"), "issue_date", errors)
-    if issued and ((today and issued > today) or (vf and issued > vf)):
-        errors.append({"field": "issue_date",
-                       "message": "原发证日期不能晚于今天或有效期起 / issue_date in the future "
-                                  "or after valid_from"})
+    vf, vt, issued = _dates(data, today, errors)
     lic = data.get("licence_number")
     if lic is not None and (not isinstance(lic, str) or not lic.strip() or len(lic) > 100):
         errors.append({"field": "licence_number", "message": "must be a string of 1-100 chars"})
@@ -314,6 +305,22 @@ def validate_data(ctype: CertificateType, data: Any,
                            valid_from=vf, valid_to=vt,
                            licence_number=lic.strip() if isinstance(lic, str) else None,
                            issue_date=issued, holder_kind=kind, overrides=overrides)
+
+
+def _dates(data: Mapping[str, Any], today: date | None, errors: list[dict[str, str]]
+           ) -> tuple[date | None, date | None, date | None]:
+    """(valid_from, valid_to, original issue date), each checked; problems go to `errors`."""
+    vf = _parse_date(data.get("valid_from"), "valid_from", errors)
+    vt = _parse_date(data.get("valid_to"), "valid_to", errors)
+    if vf and vt and vt < vf:
+        errors.append({"field": "valid_to",
+                       "message": "有效期止早于起 / valid_to before valid_from"})
+    issued = _parse_date(data.get("issue_date"), "issue_date", errors)
+    if issued and ((today and issued > today) or (vf and issued > vf)):
+        errors.append({"field": "issue_date",
+                       "message": "原发证日期不能晚于今天或有效期起 / issue_date in the future "
+                                  "or after valid_from"})
+    return vf, vt, issued
 
 
 def _holder_kind(ctype: CertificateType, code: str) -> tuple[str, list[str]]:
