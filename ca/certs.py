@@ -120,12 +120,16 @@ def describe_cert(der: bytes) -> CertInfo:
     cert = load_cert(der)
     digest = hashlib.sha256(der).digest()
     try:
-        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        extensions = cert.extensions  # parsed on first use: a damaged certificate fails here
+    except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType, ValueError) as exc:
+        raise MalformedCertificate("certificate extensions cannot be parsed") from exc
+    try:
+        bc = extensions.get_extension_for_class(x509.BasicConstraints).value
         is_ca = bc.ca
     except x509.ExtensionNotFound:
         is_ca = False
     try:
-        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        eku = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         ekus = tuple(oid.dotted_string for oid in eku)
     except x509.ExtensionNotFound:
         ekus = ()

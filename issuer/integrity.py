@@ -114,7 +114,7 @@ def check_store(uow: UnitOfWork, limit_findings: int = 200) -> IntegrityReport:
             out.add(f"entry {ve.idx} (version {ident}): version row missing")
     for digest, idx in logged.events.items():
         if digest not in seen_events:
-            out.add(f"entry {idx}: status event {digest[:12]}… missing")
+            out.add(f"entry {idx}: status event {digest[:16]}… missing")
     _check_certificates(uow, out, latest, last_status)
     return IntegrityReport(n_versions, n_events, tuple(out.items))
 

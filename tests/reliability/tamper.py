@@ -114,7 +114,7 @@ class Tamperer:
         if col == "delete":
             rows = self._delete_rows("status_events", "id = :id", id=row["id"])
             self.c.commit()
-            return Mutation("status_events.delete", where, f"status event {row['sha256'][:12]}… missing",
+            return Mutation("status_events.delete", where, f"status event {row['sha256'][:16]}… missing",
                             lambda: self._restore("status_events", rows))
         old = row[col]
         new: Any
