@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,3 +203,19 @@ def retry(call: Callable[[], httpx.Response], tries: int = 200,
             return r
         time.sleep(pause)
     raise AssertionError(f"no answer after {tries} tries: {last}")
+
+
+@contextmanager
+def running(tmp_path: Path, workers: int) -> Iterator[Deployment]:
+    """`workers` `ecert serve` processes on a fresh PostgreSQL database, stopped and dropped
+    afterwards."""
+    from tests.reliability.conftest import drop_pg_database, pg_database
+
+    url, name = pg_database()
+    dep = Deployment.create(url, tmp_path, workers)
+    try:
+        dep.start_all()
+        yield dep
+    finally:
+        dep.stop_all()
+        drop_pg_database(name)

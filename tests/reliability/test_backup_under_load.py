@@ -16,8 +16,8 @@ import pytest
 
 from ecert.cli.main import main
 from tests.api.conftest import serve
-from tests.reliability.conftest import drop_pg_database, pg_database, report
-from tests.reliability.servers import Deployment, ecert_env, open_platform
+from tests.reliability.conftest import report
+from tests.reliability.servers import Deployment, ecert_env, open_platform, running
 
 pytestmark = pytest.mark.postgres
 
@@ -26,14 +26,8 @@ VOLATILE = ("checked_at", "list_age_seconds")
 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    url, name = pg_database()
-    dep = Deployment.create(url, tmp_path, 2)
-    try:
-        dep.start_all()
+    with running(tmp_path, 2) as dep:
         yield dep
-    finally:
-        dep.stop_all()
-        drop_pg_database(name)
 
 
 def _load(dep: Deployment, stop: threading.Event, ids: list[str], k: int) -> None:

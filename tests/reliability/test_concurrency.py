@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import drop_pg_database, pg_database, report, scale
-from tests.reliability.servers import Deployment, open_platform
+from tests.reliability.conftest import report, scale
+from tests.reliability.servers import Deployment, open_platform, running
 
 pytestmark = pytest.mark.postgres
 
@@ -29,14 +29,8 @@ OPS = ["change"] * 4 + ["suspend"] * 3 + ["release"] * 3 + ["inspect"] * 2 + [
 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    url, name = pg_database()
-    dep = Deployment.create(url, tmp_path, 4)
-    try:
-        dep.start_all()
+    with running(tmp_path, 4) as dep:
         yield dep
-    finally:
-        dep.stop_all()
-        drop_pg_database(name)
 
 
 class Load:

@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import drop_pg_database, pg_database, report, scale
-from tests.reliability.servers import Deployment, new_key, retry
+from tests.reliability.conftest import report, scale
+from tests.reliability.servers import Deployment, new_key, retry, running
 
 pytestmark = pytest.mark.postgres
 
@@ -44,14 +44,8 @@ class Ledger:
 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    url, name = pg_database()
-    dep = Deployment.create(url, tmp_path, 2)
-    try:
-        dep.start_all()
+    with running(tmp_path, 2) as dep:
         yield dep
-    finally:
-        dep.stop_all()
-        drop_pg_database(name)
 
 
 def _client(dep: Deployment, led: Ledger, rng: random.Random, stop: threading.Event,
