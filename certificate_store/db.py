@@ -39,6 +39,7 @@ from certificate_store.repos.core import (
 from certificate_store.repos.cosign import CoSignatureRepo
 from certificate_store.repos.operators import OperatorRepo
 from certificate_store.repos.outbox import OutboxRepo
+from certificate_store.repos.proposals import ProposalRepo
 from certificate_store.repos.status_index import StatusIndexRepo
 from certificate_store.repos.workflow import ImportJobRepo, NotificationRepo, ObjectionRepo
 
@@ -195,6 +196,10 @@ class UnitOfWork:
     @property
     def operators(self) -> OperatorRepo:
         return self._repo("operators", OperatorRepo)  # type: ignore[no-any-return]
+
+    @property
+    def proposals(self) -> ProposalRepo:
+        return self._repo("proposals", ProposalRepo)  # type: ignore[no-any-return]
 
     @property
     def idempotency(self) -> IdempotencyRepo:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ecert.platform import Platform
 
 MAX_TEXT = 60
-STAFF_ROLES = ("issuer", "user", "auditor", "admin")
+STAFF_ROLES = ("issuer", "user", "auditor", "admin", "authority")
 
 
 class OperatorNotVisible(generic.NotFound):
@@ -63,9 +63,9 @@ def _check_role(role: str | None, dept_code: str | None, subject: str | None) ->
         return
     if role not in STAFF_ROLES:
         raise UsageError(f"role must be one of {', '.join(STAFF_ROLES)}")
-    if (role in ("issuer", "user")) != (dept_code is not None):
+    if role != "authority" and (role in ("issuer", "user")) != (dept_code is not None):
         raise UsageError("issuers and users belong to a department; auditors and admins to "
-                         "the platform")
+                         "the platform (the supervising authority to either)")
 
 
 def disable_operator(p: Platform, operator_id: int, actor: Actor) -> OperatorRecord:
