@@ -166,8 +166,24 @@ class CatalogService:
                 "证照目录定义无效 / invalid catalog definition",
                 errors=[{"field": "definition", "message": m} for m in problems])
         d = dict(definition)
-        if actor.role not in ("admin", "system") and actor.dept_code != d["defining_dept"]:
-            raise Forbidden("only the defining department or an administrator may define a type")
+        if actor.role not in ("admin", "system"):
+            raise Forbidden("a department proposes a type (POST /api/v1/proposals); it takes "
+                            "effect when the supervising authority approves it")
+        return self._store(uow, d, actor, now, {})
+
+    def add_approved(self, uow: UnitOfWork, definition: Mapping[str, Any], approver: Actor,
+                     now: datetime, proposal_id: int) -> CertificateType:
+        """Store a version the supervising authority approved (issuer.proposals), audited as
+        `catalog.add` naming the proposal, in the approval's unit of work."""
+        problems = definition_problems(definition)
+        if problems:
+            raise InvalidCatalogDefinition(
+                "证照目录定义无效 / invalid catalog definition",
+                errors=[{"field": "definition", "message": m} for m in problems])
+        return self._store(uow, dict(definition), approver, now, {"proposal": proposal_id})
+
+    def _store(self, uow: UnitOfWork, d: dict[str, Any], actor: Actor, now: datetime,
+               extra: Mapping[str, Any]) -> CertificateType:
         if uow.departments.find(d["defining_dept"]) is None:
             raise NotFound(f"defining department {d['defining_dept']} is not enrolled")
         text = canonical_bytes(d).decode("utf-8")
@@ -178,7 +194,7 @@ class CatalogService:
             action="catalog.add", cert_identifier=None, purpose=None,
             request_id=actor.request_id,
             details={"type_code": rec.type_code, "version": rec.version, "name": rec.name,
-                     "definition_sha256": sha256_hex(text.encode("utf-8"))})
+                     "definition_sha256": sha256_hex(text.encode("utf-8")), **extra})
         return CertificateType.from_record(rec)
 
     def get(self, uow: UnitOfWork, type_code: str, version: int | None = None) -> CertificateType:

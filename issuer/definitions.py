@@ -20,7 +20,7 @@ HOLDER_KINDS = {"111": "citizen ID number 居民身份证号", "001": "unified s
 _KNOWN_KEYS = {"type_code", "name", "defining_dept", "issuers", "holder_kind", "fields",
                "personal", "validity", "face", "seal", "grants", "annotated_copy_cap",
                "reminder_days", "description", "licence_number_field", "rules",
-               "holder_kinds", "confidential_holder", "co_signers"}
+               "holder_kinds", "confidential_holder", "co_signers", "presentation_scenarios"}
 RESERVED_FIELDS = {"holder", "holder_name", "holder_code", "source_key", "valid_from",
                    "valid_to", "licence_number"}
 _REQUIRED_KEYS = ("type_code", "name", "defining_dept", "holder_kind", "fields", "face", "seal")
@@ -161,6 +161,25 @@ def _grants(grants: Any) -> list[str]:
     return p
 
 
+MAX_SCENARIO_CHARS = 60
+
+
+def scenario_problems(scenarios: Any) -> list[str]:
+    """`presentation_scenarios`: the scenarios the authority approved for holders to show a
+    certificate of the type by themselves (Art. 15); distinct names of 1-60 characters."""
+    if not isinstance(scenarios, list) or not all(
+            _nonempty_str(x) and len(x) <= MAX_SCENARIO_CHARS for x in scenarios) \
+            or len(set(scenarios)) != len(scenarios):
+        return [f"presentation_scenarios must list distinct names of 1-{MAX_SCENARIO_CHARS} "
+                "characters"]
+    return []
+
+
+def grant_problems(grants: Any) -> list[str]:
+    """The `grants` section alone (a grant proposal is checked as a one-grant list)."""
+    return _grants(grants)
+
+
 def definition_problems(d: Any) -> list[str]:
     """Every problem of a catalog definition (empty when it is valid)."""
     if not isinstance(d, Mapping):
@@ -174,6 +193,8 @@ def definition_problems(d: Any) -> list[str]:
     if "face" in d:
         p += _face(d["face"], props)
     p += _grants(d.get("grants", []))
+    if "presentation_scenarios" in d:
+        p += scenario_problems(d["presentation_scenarios"])
     p += rule_problems(d.get("rules"), props)
     if "annotated_copy_cap" in d and not _nonneg_int(d["annotated_copy_cap"]):
         p.append("annotated_copy_cap must be an integer >= 0")

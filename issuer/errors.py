@@ -70,3 +70,24 @@ class InvalidRequest(IssuerError, generic.InvalidInput):
 # Identifiers and USCCs are parsed in formats; their errors are the issuer's too.
 InvalidUscc = generic.InvalidUscc
 MalformedIdentifier = generic.MalformedIdentifier
+
+
+class ProposalNotPending(IssuerError, generic.Conflict):
+    """该申请已处理或已撤回 / The proposal was already decided or withdrawn."""
+
+    slug = "proposal-not-pending"
+    kind = Kind.CONFLICT
+
+
+class SelfApproval(IssuerError, generic.Forbidden):
+    """不能审批本部门或本人提出的申请 / Nobody approves their own department's proposal."""
+
+    slug = "self-approval"
+    kind = Kind.FORBIDDEN
+
+
+class ReasonRequired(IssuerError, generic.InvalidInput):
+    """请填写不予批准的理由 / A refusal states its reason (1-500 characters)."""
+
+    slug = "reason-required"
+    kind = Kind.INPUT

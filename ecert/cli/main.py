@@ -18,6 +18,7 @@ from ecert.cli import (
     operators,
     ops,
     outbox,
+    proposals,
     root,
     serve,
     tls,
@@ -51,6 +52,7 @@ departments.app.command("client-cert")(tls.dept_client_cert)
 app.add_typer(departments.app, name="dept")
 app.add_typer(tokens.app, name="token")
 app.add_typer(operators.app, name="operator")
+app.add_typer(proposals.app, name="proposal")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(certs.catalog_app, name="catalog")

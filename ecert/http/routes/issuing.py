@@ -44,8 +44,8 @@ def _view(view: Any) -> CertificateOut:
 
 
 @router.get("/catalog/types", response_model=list[CertificateTypeOut])
-def list_types(platform: PlatformDep, actor: Actor = Depends(allow("issuer", "user", "admin",
-                                                              "auditor"))) -> list[CertificateTypeOut]:
+def list_types(platform: PlatformDep, actor: Actor = Depends(allow(
+        "issuer", "user", "admin", "auditor", "authority"))) -> list[CertificateTypeOut]:
     return [CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                                defining_dept=t.defining_dept, definition=dict(t.definition))
             for t in issuing.list_types(platform)]
@@ -53,7 +53,8 @@ def list_types(platform: PlatformDep, actor: Actor = Depends(allow("issuer", "us
 
 @router.get("/catalog/types/{type_code}", response_model=CertificateTypeOut)
 def get_type(type_code: str, platform: PlatformDep,
-             actor: Actor = Depends(allow("issuer", "user", "admin", "auditor"))) -> CertificateTypeOut:
+             actor: Actor = Depends(allow("issuer", "user", "admin", "auditor", "authority"))
+             ) -> CertificateTypeOut:
     t = issuing.get_type(platform, type_code)
     return CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                               defining_dept=t.defining_dept, definition=dict(t.definition))
@@ -61,7 +62,9 @@ def get_type(type_code: str, platform: PlatformDep,
 
 @router.post("/catalog/types", status_code=201, response_model=CertificateTypeOut)
 def add_type(platform: PlatformDep, definition: dict[str, Any] = Body(...),
-             actor: Actor = Depends(allow("issuer", "admin"))) -> CertificateTypeOut:
+             actor: Actor = Depends(allow("admin"))) -> CertificateTypeOut:
+    """An administrator's catalog entry takes effect at once (bootstrap, documented in
+    docs/approvals.md); a department proposes instead (POST /api/v1/proposals)."""
     t = issuing.add_type(platform, definition, actor)
     return CertificateTypeOut(type_code=t.type_code, version=t.version, name=t.name,
                               defining_dept=t.defining_dept, definition=dict(t.definition))

@@ -28,7 +28,7 @@ class OperatorIn(BaseModel):
     name: str = Field(max_length=60)
     post: str = Field(max_length=60, description="post (岗位)")
     subject: str | None = Field(None, max_length=200, description="identity-provider subject")
-    role: str | None = Field(None, pattern="^(issuer|user|auditor|admin)$",
+    role: str | None = Field(None, pattern="^(issuer|user|auditor|admin|authority)$",
                              description="what a sign-in through the identity provider gives")
 
 
