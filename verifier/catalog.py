@@ -28,6 +28,8 @@ class TypeView:
     personal: frozenset[str]
     grants: tuple[Grant, ...]
     annotated_copy_cap: int
+    scenarios: tuple[str, ...] | None = None
+    """Approved presentation scenarios; None: the definition names none (any, as before)."""
 
     def grant_for(self, dept_code: str | None) -> Grant | None:
         return next((g for g in self.grants if g.dept == dept_code), None)
@@ -47,6 +49,7 @@ def type_view(rec: CertificateTypeRecord) -> TypeView:
             grants.append(Grant(g["dept"], purposes, g.get("personal") is True))
     personal = frozenset(p for p in d.get("personal") or () if isinstance(p, str))
     cap = d.get("annotated_copy_cap", 3)
+    raw = d.get("presentation_scenarios")
     return TypeView(
         rec.type_code,
         rec.version,
@@ -54,6 +57,7 @@ def type_view(rec: CertificateTypeRecord) -> TypeView:
         personal,
         tuple(grants),
         cap if isinstance(cap, int) and not isinstance(cap, bool) else 3,
+        tuple(x for x in raw if isinstance(x, str)) if isinstance(raw, list) else None,
     )
 
 

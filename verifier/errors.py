@@ -71,3 +71,11 @@ class Conflict(VerifierError, generic.Conflict):
 
 # One parser (formats) serves issuing and verifying: its error is the verifier's too.
 MalformedInput = generic.MalformedInput
+
+
+class ScenarioNotApproved(VerifierError, generic.Forbidden):
+    """此场景未经主管部门批准亮证 / The supervising authority has not approved showing this
+    certificate type in that scenario."""
+
+    slug = "scenario-not-approved"
+    kind = Kind.FORBIDDEN

@@ -17,7 +17,8 @@ from certificate_store.records import CertificateRecord
 from formats.chinatime import valid_to_date
 from formats.identifiers import parse_identifier
 from formats.status import Verdict
-from verifier.errors import Forbidden, NotFound
+from verifier.catalog import type_view
+from verifier.errors import Forbidden, NotFound, ScenarioNotApproved
 from verifier.presentation import DEFAULT_TTL, presentation_token
 from verifier.verify import verify_stored_version
 
@@ -162,9 +163,12 @@ def present(
     ttl: dt.timedelta = DEFAULT_TTL,
     *,
     audit: AuditLog | None = None,
+    scenario: str | None = None,
 ) -> str:
-    """The holder shows one of their certificates: checks ownership, makes and audits a token."""
-    _own_cert(uow, actor, identifier)
+    """The holder shows one of their certificates: checks ownership and, where the authority
+    approved scenarios for the type, that `scenario` is one of them; makes and audits a token."""
+    cert = _own_cert(uow, actor, identifier)
+    scenario = approved_scenario(uow, cert.type_code, scenario)
     token = presentation_token(identifier, signer, cert_der, now, ttl)
     (audit or _DEFAULT_AUDIT).record_by(
         uow,
@@ -172,6 +176,25 @@ def present(
         now=now,
         action="holder.present",
         cert_identifier=identifier,
-        details={"ttl_seconds": int(ttl.total_seconds())},
+        details={"ttl_seconds": int(ttl.total_seconds()), "scenario": scenario},
     )
     return token
+
+
+def presentation_scenarios(uow: UnitOfWork, type_code: str) -> tuple[str, ...] | None:
+    """The scenarios approved for the type's latest version (None: the type names none)."""
+    rec = uow.catalog.latest(type_code)
+    return None if rec is None else type_view(rec).scenarios
+
+
+def approved_scenario(uow: UnitOfWork, type_code: str, scenario: str | None) -> str | None:
+    """`scenario` if the type's approved list has it; a type without a list (defined before
+    approvals) takes any or none; otherwise ScenarioNotApproved."""
+    approved = presentation_scenarios(uow, type_code)
+    if approved is None:
+        return scenario
+    if scenario not in approved:
+        raise ScenarioNotApproved(
+            f"亮证场景须为主管部门批准的场景之一：{'、'.join(approved) or '（无）'} / the scenario "
+            "must be one the authority approved")
+    return scenario

@@ -114,6 +114,9 @@ class HolderCertificateOut(BaseModel):
     versions: list[str]
     field_titles: dict[str, str] = Field(default_factory=dict,
                                          description="each field's title, for display")
+    presentation_scenarios: list[str] | None = Field(
+        default=None, description="scenarios the authority approved for showing it (亮证); "
+                                  "null: the type names none and any is accepted")
 
 
 class AccessOut(BaseModel):
@@ -123,6 +126,11 @@ class AccessOut(BaseModel):
     purpose: str | None
     action: str
     identifier: str
+
+
+class PresentationIn(BaseModel):
+    scenario: str | None = Field(default=None, max_length=60,
+                                 description="one of the type's approved scenarios (亮证场景)")
 
 
 class PresentationOut(BaseModel):

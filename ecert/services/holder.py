@@ -67,6 +67,7 @@ def holder_certificate(p: Platform, actor: Actor, identifier: str) -> dict[str, 
                 "status": cert.status, "verdict": res.verdict.value,
                 "record": json.loads(version.canonical), "jws": version.jws,
                 "field_titles": dict(ctype.field_titles),
+                "presentation_scenarios": vholder.presentation_scenarios(uow, cert.type_code),
                 "versions": [v.identifier for v in uow.certificates.versions(cert.id)]}
 
 
@@ -82,7 +83,8 @@ class PresentationToken:
     expires_at: dt.datetime
 
 
-def present(p: Platform, actor: Actor, identifier: str) -> PresentationToken:
+def present(p: Platform, actor: Actor, identifier: str,
+            scenario: str | None = None) -> PresentationToken:
     now = p.now()
     ttl = dt.timedelta(seconds=p.settings.presentation_ttl_seconds)
     with p.store.transaction() as uow:
@@ -90,13 +92,14 @@ def present(p: Platform, actor: Actor, identifier: str) -> PresentationToken:
         current = uow.certificates.version(cert.id, cert.current_version).identifier
         key = p.pki.signing_key(uow, cert.issuer_code)
         token = vholder.present(uow, actor, current, key.signer, key.cert_der, now, ttl,
-                                audit=p.audit)
+                                audit=p.audit, scenario=scenario)
         p.after_write(uow)
     return PresentationToken(token, f"{p.settings.base_url}/p/{token}", now + ttl)
 
 
-def presentation_qr_png(p: Platform, actor: Actor, identifier: str) -> bytes:
-    return qr.qr_png(present(p, actor, identifier).url, 6)
+def presentation_qr_png(p: Platform, actor: Actor, identifier: str,
+                        scenario: str | None = None) -> bytes:
+    return qr.qr_png(present(p, actor, identifier, scenario).url, 6)
 
 
 @dataclass(frozen=True)

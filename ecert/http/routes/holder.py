@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from audit_log.actor import Actor
 from ecert.http.auth import RateLimiter, allow, public
@@ -21,6 +21,7 @@ from ecert.http.schemas_verify import (
     ObjectionIn,
     ObjectionOut,
     OwnCertificateOut,
+    PresentationIn,
     PresentationOut,
 )
 from ecert.services import holder as holder_services
@@ -101,17 +102,21 @@ def accesses(identifier: str, platform: PlatformDep, actor: Actor = HOLDER) -> l
 
 
 @router.post("/holder/certificates/{identifier}/presentation", response_model=PresentationOut)
-def presentation(identifier: str, platform: PlatformDep, actor: Actor = HOLDER) -> PresentationOut:
-    """亮证: a token valid for 2 minutes; its URL /p/{token} shows the certificate to staff."""
-    t = holder_services.present(platform, actor, identifier)
+def presentation(identifier: str, platform: PlatformDep, actor: Actor = HOLDER,
+                 body: PresentationIn | None = None) -> PresentationOut:
+    """亮证: a token valid for 2 minutes; its URL /p/{token} shows the certificate to staff.
+    Where the authority approved scenarios for the type, `scenario` must be one of them (403
+    `scenario-not-approved`)."""
+    t = holder_services.present(platform, actor, identifier, body.scenario if body else None)
     return PresentationOut(token=t.token, url=t.url, expires_at=t.expires_at)
 
 
 @router.post("/holder/certificates/{identifier}/presentation.png", response_class=Response,
              responses={200: {"content": {"image/png": {}}}})
-def presentation_png(identifier: str, platform: PlatformDep, actor: Actor = HOLDER) -> Response:
+def presentation_png(identifier: str, platform: PlatformDep, actor: Actor = HOLDER,
+                     scenario: str | None = Query(None, max_length=60)) -> Response:
     """The same as a QR image (a new token each call)."""
-    png = holder_services.presentation_qr_png(platform, actor, identifier)
+    png = holder_services.presentation_qr_png(platform, actor, identifier, scenario)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
