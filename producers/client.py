@@ -98,12 +98,20 @@ class PlatformClient:
             return None
         return self._json(r)  # type: ignore[no-any-return]
 
-    def define_type(self, definition: Mapping[str, Any]) -> int:
-        """Add the type (a new catalog version) unless the latest version is this one."""
+    def define_type(self, definition: Mapping[str, Any]) -> int | None:
+        """Propose the type (a new catalog version) to the supervising authority unless the
+        latest version is this one: None when it is in force already, else the proposal's id
+        (it takes effect when the authority approves it)."""
         current = self.catalog_type(str(definition["type_code"]))
         if current is not None and current["definition"] == definition:
-            return int(current["version"])
-        return int(self._json(self._send("POST", f"{API}/catalog/types", definition))["version"])
+            return None
+        body = {"kind": "catalog", "payload": definition}
+        return int(self._json(self._send("POST", f"{API}/proposals", body))["id"])
+
+    def approve(self, proposal_id: int) -> Mapping[str, Any]:
+        """As the supervising authority: approve a proposal (it takes effect at once)."""
+        return self._json(  # type: ignore[no-any-return]
+            self._send("POST", f"{API}/proposals/{proposal_id}/approve"))
 
     # -- certificates -------------------------------------------------------------------
     def issue(self, type_code: str, data: Mapping[str, Any], idempotency_key: str) -> Issued:

@@ -44,14 +44,21 @@ def producer_departments() -> dict[str, str]:
     return {key: DEPARTMENTS[key][0] for key in keys}
 
 
-def run_producers(clients: Mapping[str, PlatformClient], per_type: int = 6) -> DemoResult:
-    """`clients[key]`: the client of department `key` (see `producer_departments`)."""
+def run_producers(clients: Mapping[str, PlatformClient], per_type: int = 6,
+                  authority: PlatformClient | None = None) -> DemoResult:
+    """`clients[key]`: the client of department `key` (see `producer_departments`);
+    `authority`: the supervising authority's client, which approves each department's
+    proposed type (a type not yet in force needs it)."""
     by_state: dict[str, list[str]] = {s: [] for s in STATES}
     issued = skipped = 0
     types = []
     for mod in ALL:
         client = clients[mod.DEPT]
-        client.define_type(mod.DEFINITION)
+        proposal = client.define_type(mod.DEFINITION)
+        if proposal is not None:
+            if authority is None:
+                raise ValueError(f"{mod.TYPE_CODE} awaits the authority's approval")
+            authority.approve(proposal)
         types.append(mod.TYPE_CODE)
         for i, event in enumerate(mod.sample_events(per_type)):
             plan = _PLAN[i] if i < len(_PLAN) else "valid"

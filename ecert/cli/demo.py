@@ -108,13 +108,33 @@ def _produce(p: Platform, url: str, per_type: int) -> DemoResult:
         secret = p.create_token(role="issuer", dept_code=code, holder_code=None,
                                 label=f"demo producer {key}", ttl_days=30, actor=actor).secret
         clients[key] = PlatformClient.connect(url, secret)
+    authority = PlatformClient.connect(url, demo_authority_token(p, "demo producers' types"))
     try:
-        result = run_producers(clients, per_type=per_type)
+        result = run_producers(clients, per_type=per_type, authority=authority)
     finally:
-        for c in clients.values():
+        for c in [*clients.values(), authority]:
             c.http.close()
     housekeeping.run_once(p)  # what the server's housekeeping does on its round: lapses
     return result
+
+
+DEMO_AUTHORITY = ("演示审核员", "证照目录审核岗")
+
+
+def demo_authority_token(p: Platform, label: str) -> str:
+    """A token of the demo's supervising authority: a named platform operator of the
+    `authority` role (registered on first need), who approves the producers' types."""
+    from ecert.services import operators
+
+    name, post = DEMO_AUTHORITY
+    found = [o for o in operators.list_operators(p, None)
+             if o.dept_code is None and o.active and (o.name, o.post, o.role) == (*DEMO_AUTHORITY,
+                                                                                "authority")]
+    op = found[0] if found else operators.add_operator(
+        p, dept_code=None, name=name, post=post, subject=None, actor=cli_actor(),
+        role="authority")
+    return p.create_token(role="authority", dept_code=None, holder_code=None, label=label,
+                          ttl_days=30, actor=cli_actor(), operator_id=op.id).secret
 
 
 def _demo_tokens(p: Platform, first_dept: str) -> dict[str, str]:
@@ -123,6 +143,7 @@ def _demo_tokens(p: Platform, first_dept: str) -> dict[str, str]:
     for role, dept in (("admin", None), ("auditor", None), ("issuer", first_dept)):
         made[role] = p.create_token(role=role, dept_code=dept, holder_code=None,
                                     label=f"demo {role}", ttl_days=30, actor=actor).secret
+    made["authority"] = demo_authority_token(p, "demo authority")
     made["dept"] = first_dept
     return made
 
@@ -164,4 +185,5 @@ def _print_summary(p: Platform, result: DemoResult, tokens: dict[str, str]) -> N
                   "ID number; development adapter, NOT real-name authentication)")
     console.print(f"\ndemo tokens (shown once, valid 30 days):\n  admin   {tokens['admin']}\n"
                   f"  auditor {tokens['auditor']}\n  issuer  {tokens['issuer']}  "
-                  f"(department {tokens['dept']})")
+                  f"(department {tokens['dept']})\n  authority {tokens['authority']}  "
+                  "(主管部门: approves proposals on the staff page)")

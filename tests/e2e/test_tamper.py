@@ -125,7 +125,10 @@ def _produce(p: Any, actor: Any) -> None:
         clients = {key: PlatformClient(tc, p.create_token(
             role="issuer", dept_code=code, holder_code=None, label="tamper", ttl_days=1,
             actor=actor).secret) for key, code in producer_departments().items()}
-        run_producers(clients, per_type=1)
+        authority = PlatformClient(tc, p.create_token(
+            role="authority", dept_code=None, holder_code=None, label="tamper", ttl_days=1,
+            actor=actor).secret)
+        run_producers(clients, per_type=1, authority=authority)
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------

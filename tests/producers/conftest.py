@@ -29,6 +29,10 @@ def clients(client: Any, admin_token: str) -> Iterator[dict[str, Any]]:
                                                 "label": f"producer {key}"}, headers=h)
         assert r.status_code == 201, r.text
         out[key] = PlatformClient(client, r.json()["token"])
-    for mod in ALL:
-        out[mod.DEPT].define_type(mod.DEFINITION)
+    r = client.post("/api/v1/tokens", json={"role": "authority", "label": "authority"},
+                    headers=h)
+    assert r.status_code == 201, r.text
+    authority = PlatformClient(client, r.json()["token"])
+    for mod in ALL:  # each department proposes its type; the supervising authority approves
+        authority.approve(out[mod.DEPT].define_type(mod.DEFINITION))
     yield out

@@ -39,6 +39,8 @@ def test_demo_issues_through_http(tmp_path: Path) -> None:
             issues = p.audit.list_entries(uow, action="certificate.issue", limit=1000).entries
             tokens = p.audit.list_entries(uow, action="token.create", limit=1000).entries
             types = p.audit.list_entries(uow, action="catalog.add", limit=1000).entries
+            proposed = p.audit.list_entries(uow, action="proposal.submit", limit=1000).entries
+            approved = p.audit.list_entries(uow, action="proposal.approve", limit=1000).entries
     finally:
         p.store.dispose()
     assert len(issues) == 42
@@ -50,7 +52,13 @@ def test_demo_issues_through_http(tmp_path: Path) -> None:
     # names each department's (placeholder) operator, not an in-process actor
     made = {json.loads(e.details).get("dept") for e in tokens}
     assert producer_depts <= made
-    assert all(e.actor.startswith(OPERATOR_PLACEHOLDER) for e in types)  # each department adds its type
+    # each department proposes its type; the demo's named authority approves it (issue 13)
+    assert len(proposed) == len(approved) == len(types) == len(ALL)
+    assert all(e.actor.startswith(OPERATOR_PLACEHOLDER) and e.role == "issuer" for e in proposed)
+    assert all(e.actor.startswith("演示审核员（证照目录审核岗）") and e.role == "authority"
+               for e in approved + types)
+    assert {json.loads(e.details)["proposal"] for e in types} == {
+        json.loads(e.details)["proposal"] for e in approved}
     # the art troupe's dancer kept past 35 is on record with the stated reason
     overrides = [json.loads(e.details).get("rule_overrides") for e in issues]
     assert sum(1 for o in overrides if o) == 1

@@ -88,7 +88,10 @@ def seeded_platform(url: str, data_dir: Path, per_type: int = 1) -> Any:
         clients = {key: PlatformClient(http, p.create_token(
             role="issuer", dept_code=code, holder_code=None, label=f"producer {key}",
             ttl_days=1, actor=actor).secret) for key, code in producer_departments().items()}
-        res = run_producers(clients, per_type=per_type)
+        authority = PlatformClient(http, p.create_token(
+            role="authority", dept_code=None, holder_code=None, label="authority", ttl_days=1,
+            actor=actor).secret)
+        res = run_producers(clients, per_type=per_type, authority=authority)
     p.rotate_key(next(iter(res.departments.values())), actor, None)
     with p.store.transaction() as uow:
         p.audit.sign_head(uow, p.head_signer(uow), p.now())

@@ -103,9 +103,10 @@ def template_world(template, admin_token) -> World:  # type: ignore[no-untyped-d
               "other_issuer": tok("issuer", other),
               "holder": tok("holder", holder=holder_code),
               "other_holder": tok("holder", holder=other_holder),
-              "auditor": tok("auditor"), "admin": admin_token}
+              "auditor": tok("auditor"), "admin": admin_token,
+              "authority": tok("authority")}
     type_code = ISS + "001"
-    r = client.post("/api/v1/catalog/types", headers=auth(tokens["issuer"]),
+    r = client.post("/api/v1/catalog/types", headers=auth(tokens["admin"]),
                     json=type_definition(type_code, ISS, user, personal_user))
     assert r.status_code == 201, r.text
     return World(client, platform, type_code, ISS, user, personal_user, other, tokens,
