@@ -51,9 +51,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/audit/cosignatures"): {"auditor"},
     ("GET", "/api/v1/audit/entries"): STAFF,
     ("GET", "/api/v1/audit/stats"): STAFF,
-    ("GET", "/api/v1/catalog/types"): STAFF,
-    ("GET", "/api/v1/catalog/types/{type_code}"): STAFF,
-    ("POST", "/api/v1/catalog/types"): {"admin", "issuer"},
+    ("GET", "/api/v1/catalog/types"): STAFF | {"authority"},
+    ("GET", "/api/v1/catalog/types/{type_code}"): STAFF | {"authority"},
+    ("POST", "/api/v1/catalog/types"): ADMIN,  # a department proposes instead (issue 13)
     ("POST", "/api/v1/certificates"): {"issuer"},
     ("GET", "/api/v1/certificates/{identifier}"): {"issuer"},
     ("POST", "/api/v1/certificates/{identifier}/change"): {"issuer"},
@@ -105,8 +105,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/login/oidc/callback"): PUBLIC,
     ("GET", "/api/v1/holder/inbox"): {"holder"},
     ("GET", "/api/v1/outbox/deliveries"): STAFF,
+    ("GET", "/api/v1/proposals"): STAFF | {"authority"},
+    ("POST", "/api/v1/proposals"): {"issuer", "user"},
+    ("GET", "/api/v1/proposals/{proposal_id}"): STAFF | {"authority"},
+    ("POST", "/api/v1/proposals/{proposal_id}/withdraw"): {"issuer", "user"},
+    ("POST", "/api/v1/proposals/{proposal_id}/approve"): {"authority"},
+    ("POST", "/api/v1/proposals/{proposal_id}/refuse"): {"authority"},
 }
-ROLES = ("issuer", "user", "holder", "auditor", "admin")
+ROLES = ("issuer", "user", "holder", "auditor", "admin", "authority")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
 
 
@@ -121,6 +127,7 @@ def world(template, admin_token):  # type: ignore[no-untyped-def]
     w["holder"] = token(client, admin_token, "holder", holder=holder_code)
     w["other_holder"] = token(client, admin_token, "holder", holder="540102199001011234")
     w["admin"] = admin_token
+    w["authority"] = token(client, admin_token, "authority")
     w["dept"] = issued["record"]["issuer"]["code"]
     return w
 
@@ -154,7 +161,7 @@ def _fill(path: str, w: dict[str, str]) -> str:
     values = {"code": w["dept"], "identifier": w["identifier"], "token_id": "999999",
               "type_code": w["type"], "objection_id": "999999", "ca": "root",
               "encoded:path": "MAA=", "token": "x", "sha": "0" * 64, "shard": "0",
-              "operator_id": "999999"}
+              "operator_id": "999999", "proposal_id": "999999"}
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
 
 
