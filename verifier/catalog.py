@@ -84,9 +84,16 @@ def granted(uow: UnitOfWork, view: TypeView, dept_code: str | None, purpose: str
 
 
 def grants_held(uow: UnitOfWork, view: TypeView, dept_code: str | None) -> tuple[Grant, ...]:
-    """The type's grants `dept_code` holds, for any purpose: its own and its predecessors'."""
+    """The type's grants `dept_code` holds, for any purpose: its own and its predecessors'.
+
+    The grants in force are those of the type's latest (approved) version, whichever version
+    a certificate was issued under: a grant the authority approves, or withdraws by approving a
+    version without it, applies to every certificate of the type (issue 13)."""
     if dept_code is None:
         return ()
+    latest = uow.catalog.latest(view.type_code)
+    if latest is not None and latest.version != view.version:
+        view = type_view(latest)
     dept = uow.departments.find(dept_code)
     if dept is None or not dept.active or dept.successor_code:
         return ()
