@@ -50,10 +50,17 @@ class ProposalOut(BaseModel):
     decided_at: dt.datetime | None
     reason: str | None
     applied_version: int | None
+    may_decide: bool = Field(False, description="the caller may approve or refuse it now")
+    may_withdraw: bool = Field(False, description="the caller may withdraw it now")
 
 
-def _out(v: proposals.ProposalView) -> ProposalOut:
-    return ProposalOut.model_validate({**dataclasses.asdict(v), "payload": dict(v.payload)})
+def _out(v: proposals.ProposalView, actor: Actor) -> ProposalOut:
+    pending = v.state == "pending"
+    decide = pending and actor.role == "authority" and actor.dept_code != v.dept_code \
+        and actor.name != v.proposed_by
+    withdraw = pending and actor.role in ("issuer", "user") and actor.dept_code == v.dept_code
+    return ProposalOut.model_validate({**dataclasses.asdict(v), "payload": dict(v.payload),
+                                       "may_decide": decide, "may_withdraw": withdraw})
 
 
 @router.get("", response_model=list[ProposalOut])
@@ -61,35 +68,35 @@ def list_proposals(platform: PlatformDep, state: State | None = Query(None),
                    limit: int = Query(200, ge=1, le=500),
                    actor: Actor = READERS) -> list[ProposalOut]:
     """Newest first: every proposal for the authority, a department's own for a department."""
-    return [_out(v) for v in proposals.list_proposals(platform, actor, state, limit)]
+    return [_out(v, actor) for v in proposals.list_proposals(platform, actor, state, limit)]
 
 
 @router.post("", status_code=201, response_model=ProposalOut)
 def propose(body: ProposalIn, platform: PlatformDep, actor: Actor = DEPARTMENTS) -> ProposalOut:
     """Propose; nothing takes effect until the authority approves. Audited `proposal.submit`."""
-    return _out(proposals.propose(platform, actor, body.kind, body.payload))
+    return _out(proposals.propose(platform, actor, body.kind, body.payload), actor)
 
 
 @router.get("/{proposal_id}", response_model=ProposalOut)
 def get_proposal(proposal_id: int, platform: PlatformDep, actor: Actor = READERS) -> ProposalOut:
-    return _out(proposals.get(platform, actor, proposal_id))
+    return _out(proposals.get(platform, actor, proposal_id), actor)
 
 
 @router.post("/{proposal_id}/withdraw", response_model=ProposalOut)
 def withdraw(proposal_id: int, platform: PlatformDep, actor: Actor = DEPARTMENTS) -> ProposalOut:
     """The proposing department takes back a pending proposal."""
-    return _out(proposals.withdraw(platform, actor, proposal_id))
+    return _out(proposals.withdraw(platform, actor, proposal_id), actor)
 
 
 @router.post("/{proposal_id}/approve", response_model=ProposalOut)
 def approve(proposal_id: int, platform: PlatformDep, actor: Actor = AUTHORITY) -> ProposalOut:
     """Approve and apply in one transaction (a new catalog version); not one's own
     department's (403 `self-approval`); only while pending (409 `proposal-not-pending`)."""
-    return _out(proposals.approve(platform, actor, proposal_id))
+    return _out(proposals.approve(platform, actor, proposal_id), actor)
 
 
 @router.post("/{proposal_id}/refuse", response_model=ProposalOut)
 def refuse(proposal_id: int, body: RefusalIn, platform: PlatformDep,
            actor: Actor = AUTHORITY) -> ProposalOut:
     """Refuse with a reason (422 `reason-required` without one)."""
-    return _out(proposals.refuse(platform, actor, proposal_id, body.reason))
+    return _out(proposals.refuse(platform, actor, proposal_id, body.reason), actor)
