@@ -42,6 +42,11 @@
     var titles = d.field_titles || {};
     Object.keys(r.fields || {}).forEach(function (k) { pairs.push([titles[k] || k, r.fields[k]]); });
     E.fields($('detail-fields'), pairs);
+    // only the scenarios the supervising authority approved for this type (null: any)
+    var sel = $('scenario');
+    sel.textContent = '';
+    (d.presentation_scenarios || []).forEach(function (s) { sel.appendChild(el('option', s, { value: s })); });
+    $('scenario-box').hidden = !d.presentation_scenarios;
     $('qr-box').hidden = true;
     var acc = await E.api('GET', '/api/v1/holder/certificates/' + encodeURIComponent(id) + '/accesses');
     var ul = $('accesses');
@@ -55,8 +60,10 @@
 
   async function present() {
     if (!current) { return; }
+    var scenario = $('scenario-box').hidden ? '' : $('scenario').value;
     var resp = await E.api('POST', '/api/v1/holder/certificates/' + encodeURIComponent(current) +
-      '/presentation.png', undefined, true);
+      '/presentation.png' + (scenario ? '?scenario=' + encodeURIComponent(scenario) : ''),
+      undefined, true);
     var blob = await resp.blob();
     var reader = new FileReader();
     reader.onload = function () {
