@@ -20,10 +20,11 @@ from formats.errors import Kind
 from formats.masking import display_holder
 from issuer.catalog import CertificateType
 from issuer.errors import IssuerError
-from issuer.face import FaceInput, chinese_date
+from issuer.face import FaceError, FaceInput, chinese_date, render_face
+from issuer.seal import make_seal
 
-__all__ = ["DocumentError", "FaceIssuer", "face_input_from_record", "show_value",
-           "specimen_input", "yuan"]
+__all__ = ["DocumentError", "FaceIssuer", "face_input_from_record", "face_problems",
+           "show_value", "specimen_input", "yuan"]
 
 DEFAULT_FOOTER = ("本电子证照由签发部门依法签发并加盖电子印章，与纸质证照具有同等法律效力。"
                   "扫描二维码可核验真伪及当前状态。")
@@ -175,3 +176,15 @@ def specimen_input(ctype: CertificateType, issuer_name: str, seal_png: bytes, qr
         seal_png=seal_png, qr_url=qr_url, licence_number="〔证照编号〕",
         footer="样本：仅示意版式与记载事项，不是有效证照，不能用于任何办事或证明。",
         specimen=True)
+
+
+def face_problems(ctype: CertificateType) -> list[str]:
+    """Whether the type's face can be printed at all: its specimen is rendered once when the
+    type is defined, so a template with more rows (or longer bilingual labels) than one page
+    holds is refused then, not at the first download of a certificate."""
+    try:
+        render_face(specimen_input(ctype, "〔发证机关〕", make_seal("〔发证机关〕", ctype.seal),
+                                   "https://example.invalid/v/样本", dt.date(2020, 1, 1)))
+    except FaceError as exc:
+        return [f"face: {exc}"]
+    return []
