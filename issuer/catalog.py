@@ -28,7 +28,7 @@ A definition is a JSON object (see docs/issuing.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -154,32 +154,42 @@ class CertificateType:
 
 
 class CatalogService:
-    def __init__(self, audit: AuditRecorder) -> None:
+    def __init__(self, audit: AuditRecorder,
+                 face_check: Callable[[CertificateType], list[str]] | None = None) -> None:
         self._audit = audit
+        self._face_check = face_check  # issuer.faceview.face_problems (it imports this module)
 
     def add(self, uow: UnitOfWork, definition: Mapping[str, Any], actor: Actor,
             now: datetime) -> CertificateType:
-        """Validate and store a new version of a type; audited as `catalog.add`."""
-        problems = definition_problems(definition)
-        if problems:
-            raise InvalidCatalogDefinition(
-                "证照目录定义无效 / invalid catalog definition",
-                errors=[{"field": "definition", "message": m} for m in problems])
+        """Validate and store a new version of a type (an administrator's: in force at once);
+        audited as `catalog.add`."""
+        self.check(definition)
         d = dict(definition)
         if actor.role not in ("admin", "system"):
             raise Forbidden("a department proposes a type (POST /api/v1/proposals); it takes "
                             "effect when the supervising authority approves it")
         return self._store(uow, d, actor, now, {})
 
-    def add_approved(self, uow: UnitOfWork, definition: Mapping[str, Any], approver: Actor,
-                     now: datetime, proposal_id: int) -> CertificateType:
-        """Store a version the supervising authority approved (issuer.proposals), audited as
-        `catalog.add` naming the proposal, in the approval's unit of work."""
+    def check(self, definition: Mapping[str, Any]) -> None:
+        """Every problem of a definition, the face's fit included (InvalidCatalogDefinition);
+        run when a type is added, proposed and approved."""
         problems = definition_problems(definition)
         if problems:
             raise InvalidCatalogDefinition(
                 "证照目录定义无效 / invalid catalog definition",
                 errors=[{"field": "definition", "message": m} for m in problems])
+        face = self._face_check(CertificateType.from_definition(definition)) \
+            if self._face_check else []
+        if face:
+            raise InvalidCatalogDefinition(
+                "证照目录定义无效 / invalid catalog definition",
+                errors=[{"field": "definition.face", "message": m} for m in face])
+
+    def add_approved(self, uow: UnitOfWork, definition: Mapping[str, Any], approver: Actor,
+                     now: datetime, proposal_id: int) -> CertificateType:
+        """Store a version the supervising authority approved (issuer.proposals), audited as
+        `catalog.add` naming the proposal, in the approval's unit of work."""
+        self.check(definition)
         return self._store(uow, dict(definition), approver, now, {"proposal": proposal_id})
 
     def _store(self, uow: UnitOfWork, d: dict[str, Any], actor: Actor, now: datetime,

@@ -34,7 +34,7 @@ from certificate_store.errors import NotFound as StoreNotFound
 from certificate_store.repos.proposals import ProposalRecord
 from formats.record import canonical_bytes
 from issuer.catalog import CatalogService, CertificateType
-from issuer.definitions import definition_problems, grant_problems, scenario_problems
+from issuer.definitions import grant_problems, scenario_problems
 from issuer.errors import (
     Forbidden,
     InvalidCatalogDefinition,
@@ -108,9 +108,7 @@ class ProposalService:
 
     def _check_catalog(self, uow: UnitOfWork, actor: Actor,
                        d: Mapping[str, Any]) -> tuple[str, str]:
-        problems = definition_problems(d)
-        if problems:
-            raise _invalid(problems, "definition")
+        self._catalog.check(d)
         if actor.dept_code != d["defining_dept"]:
             raise Forbidden("only the defining department proposes its types")
         if uow.departments.find(d["defining_dept"]) is None:
