@@ -43,6 +43,11 @@ def _touch(session: Session, table: object) -> None:
         session.info.setdefault(_TOUCHED, set()).update(kinds)
 
 
+def touch(session: Session, table_name: str) -> None:
+    """Tell the session a table changed by a path its listeners do not see (PostgreSQL COPY)."""
+    _touch(session, table_name)
+
+
 def _before_flush(session: Session, _ctx: object, _instances: object) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         _touch(session, getattr(obj, "__tablename__", None))
