@@ -1,5 +1,6 @@
-"""formats.record.canonical_bytes writes plain records itself (issue 11): the bytes and the
-errors must be those of the `rfc8785` package for every value."""
+"""Fast paths of bulk issuance (issue 11) against the slow forms they stand for: records are
+canonicalised by formats.record itself (bytes and errors must be those of the `rfc8785`
+package for every value), and formats.text passes plain text after one regex search."""
 
 from __future__ import annotations
 
@@ -55,3 +56,20 @@ def test_unsafe_integers_are_refused_as_before() -> None:
         except rfc8785.IntegerDomainError:
             continue
         raise AssertionError("accepted an integer outside the JSON-safe range")
+
+
+def test_text_fast_path_refuses_what_the_character_loop_refuses() -> None:
+    """formats.text.text_problem passes text without a suspect character in one regex
+    search (issue 11); the loop over characters decides the rest. Every code point: the
+    regex must cover every one the loop refuses."""
+    import unicodedata
+
+    from formats import text
+
+    for cp in range(0x110000):
+        ch = chr(cp)
+        refused = (cp in text.BIDI_CONTROLS or cp in text.ZERO_WIDTH
+                   or unicodedata.category(ch) in ("Cs", "Cc", "Zl", "Zp"))
+        assert (text._SUSPECT.search(ch) is not None) == refused, hex(cp)
+        if refused:
+            assert text.text_problem("a" + ch) is not None or ch in "\n\t"
