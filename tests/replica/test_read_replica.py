@@ -102,6 +102,12 @@ def test_lookups_and_public_status_are_served_by_the_replica(world: World, pair:
         assert seen["versions"][0]["change_reason"] is None  # the replica's row, not the primary's
         assert verification.public_status(world.p, world.valid).verdict == "valid"
         assert _served(world)["replica"] - before["replica"] == 2
+        from ecert.http.metrics import PlatformCollector
+
+        gauges = {(m.name, tuple(s.labels.values())): s.value
+                  for m in PlatformCollector(world.p)._reads() for s in m.samples}
+        assert gauges[("ecert_reads_by_source", ("replica",))] >= 2
+        assert gauges[("ecert_replica_replay_lag_seconds", ())] >= 0
         # our read sessions are connected to the replica
         assert pair.replica.sql("SELECT count(*) FROM pg_stat_activity "
                                 "WHERE application_name = 'ecert-replica-read'")[0][0] >= 1
