@@ -8,9 +8,13 @@ primary, in the transaction that answers.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from audit_log.actor import Actor
+from certificate_store import UnitOfWork
+from certificate_store.errors import StoreUnavailable
 from certificate_store.replica import Transactions
 from formats.status import Verdict
 
@@ -28,3 +32,14 @@ def confirmed(is_confirmed: bool, verdict: Verdict, code: str | None) -> tuple[s
     if is_confirmed or verdict != Verdict.VALID:
         return verdict.value, code
     return Verdict.UNKNOWN.value, None
+
+
+@contextlib.contextmanager
+def current_read(p: Platform) -> Iterator[UnitOfWork]:
+    """A read proved current (the replica caught up, or the primary), for what is signed
+    anew from it (trust and status lists, status shards): an unconfirmed replica snapshot
+    must never be signed as today's list, so without the primary: StoreUnavailable."""
+    with p.reads.read() as read:
+        if not read.confirmed:
+            raise StoreUnavailable("database unavailable")
+        yield read.uow

@@ -28,7 +28,7 @@ from audit_log.actor import Actor
 from ca.certs import describe_cert
 from ca.documents import sign_document
 from certificate_store import UnitOfWork
-from ecert.services.reading import confirmed, reads_for
+from ecert.services.reading import confirmed, current_read, reads_for
 from formats.errors import DomainError, Kind
 from formats.identifiers import parse_identifier
 from formats.status import Verdict
@@ -111,7 +111,7 @@ def signed_list(p: Platform, kind: str) -> str:
                 now - hit.made_at) < dt.timedelta(seconds=LIST_CACHE_SECONDS):
             return hit.jws
         ttl = dt.timedelta(seconds=p.settings.list_ttl_seconds)
-        with p.store.transaction() as uow:
+        with current_read(p) as uow:  # the replica when caught up (services/reading.py)
             # the generation read with the data: a change committed in between re-signs next time
             generation = uow.list_generations()["trust" if kind == "trust" else "status"]
             build = vlists.build_trust_list if kind == "trust" else vlists.build_status_list
@@ -153,7 +153,7 @@ def signed_shard(p: Platform, shard: int) -> SignedShard:
     with cache.lock:
         shards = _SHARDS.setdefault(p, {})
         hit = shards.get(shard)
-        with p.store.transaction() as uow:
+        with current_read(p) as uow:
             generation = uow.list_generations()["status"]
             fresh = hit is not None and dt.timedelta(0) <= now - hit.made_at < ttl / 2
             if fresh and hit is not None and hit.generation == generation:

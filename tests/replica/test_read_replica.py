@@ -190,6 +190,10 @@ def test_primary_down_the_replica_answers_but_never_valid(world: World, pair: Pa
         assert (valid.verdict, valid.status) == ("unknown", None)
         assert verification.public_status(world.p, revoked).verdict == "revoked"
         assert _served(world)["replica:unconfirmed"] - before["replica:unconfirmed"] == 2
+        # nothing unconfirmed is signed as a current list
+        verification.invalidate_lists(world.p)
+        with pytest.raises(StoreUnavailable):
+            verification.signed_list(world.p, "status")
         # an audited read cannot write its entry: no answer at all
         with pytest.raises(StoreUnavailable):
             verification.verify_by_identifier(world.p, Actor(name="u", role="user",
@@ -202,6 +206,10 @@ def test_replica_stopped_the_primary_answers(world: World, pair: Pair) -> None:
     from ecert.services import verification
 
     caught_up(pair)
+    before = _served(world)
+    verification.invalidate_lists(world.p)
+    assert verification.signed_list(world.p, "status").count(".") == 2  # built on the replica
+    assert _served(world)["replica"] - before["replica"] == 1
     pair.replica.stop()
     try:
         before = _served(world)
