@@ -96,6 +96,8 @@ class Platform:
         """Where read-only lookups and verifications go: the replica when configured and caught
         up, else the primary (certificate_store/replica.py). Audit entries: the primary."""
         url = self.settings.database_replica_url
+        if url and not self.store.url.startswith("postgresql"):
+            log.warning("ECERT_DATABASE_REPLICA_URL is ignored: the primary is not PostgreSQL")
         if not url or not self.store.url.startswith("postgresql"):
             return PrimaryReads(self.store)
         return ReplicaReads(self.store, url, max_wait=self.settings.replica_max_wait_ms / 1000)
