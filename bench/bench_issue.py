@@ -23,6 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -80,6 +81,7 @@ def main() -> None:
     ap.add_argument("--db")
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--profile", help="write a cProfile of the import to this file")
+    ap.add_argument("--pyinstrument", help="write a pyinstrument text profile of the import")
     ap.add_argument("--json", action="store_true", help="print one JSON object (bench/run.py)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ecert-bench-"))
@@ -110,19 +112,28 @@ def main() -> None:
     raw = sign_rate(keys.key.signer)
     raw_cpu = raw * 2.0 / max(time.process_time() - c0, 1e-9)  # sign_rate runs ~2 s of wall
     actor = Actor("bench", "issuer", DEPT)
-    prof = None
+    prof: Any = None
     if args.profile:
         import cProfile
 
         prof = cProfile.Profile()
         prof.enable()
+    elif args.pyinstrument:
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.0005)
+        prof.start()
     t0, c0 = time.perf_counter(), time.process_time()
     r = drive_import(store.transaction, svc, src, DEPT + "001", actor,
                      lambda: dt.datetime.now(dt.UTC), batch_size=args.batch)
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
-    if prof is not None:
+    if args.profile:
         prof.disable()
         prof.dump_stats(args.profile)
+    elif args.pyinstrument:
+        prof.stop()
+        Path(args.pyinstrument).write_text(prof.output_text(unicode=True, show_all=False),
+                                           encoding="utf-8")
     rate = r.issued / secs
     raw_after = sign_rate(keys.key.signer, 1.0)  # raw measured either side: the machine is shared
     raw = (raw + raw_after) / 2

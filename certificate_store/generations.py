@@ -22,12 +22,18 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from certificate_store.models.core import ListGeneration
 
 # Which tables each list is built from (verifier.lists); the root signs both lists.
+# "catalog" is no list: it marks changes of the types and their grants, so that a read
+# replica can prove it is as new as the primary for everything a lookup decides on
+# (certificate_store.replica).
 LISTS_OF_TABLE: Mapping[str, tuple[str, ...]] = {
     "certificates": ("status",),
+    "certificate_versions": ("status",),
+    "status_events": ("status",),
+    "certificate_types": ("catalog",),
     "departments": ("trust",),
     "pki_certificates": ("trust", "status"),
 }
-LIST_NAMES = ("status", "trust")
+LIST_NAMES = ("catalog", "status", "trust")
 _TOUCHED = "ecert.lists_touched"
 
 
@@ -35,6 +41,11 @@ def _touch(session: Session, table: object) -> None:
     kinds = LISTS_OF_TABLE.get(table if isinstance(table, str) else "", ())
     if kinds:
         session.info.setdefault(_TOUCHED, set()).update(kinds)
+
+
+def touch(session: Session, table_name: str) -> None:
+    """Tell the session a table changed by a path its listeners do not see (PostgreSQL COPY)."""
+    _touch(session, table_name)
 
 
 def _before_flush(session: Session, _ctx: object, _instances: object) -> None:

@@ -24,6 +24,7 @@ from ca.certs import describe_cert
 from ca.keystore import FileKeyStore, KeyStore
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
+from certificate_store.replica import PrimaryReads, ReplicaReads
 from ecert.authfail import AuthFailures
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyedSigner, KeyVerifier
@@ -90,6 +91,17 @@ class Platform:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    @functools.cached_property
+    def reads(self) -> PrimaryReads:
+        """Where read-only lookups and verifications go: the replica when configured and caught
+        up, else the primary (certificate_store/replica.py). Audit entries: the primary."""
+        url = self.settings.database_replica_url
+        if url and not self.store.url.startswith("postgresql"):
+            log.warning("ECERT_DATABASE_REPLICA_URL is ignored: the primary is not PostgreSQL")
+        if not url or not self.store.url.startswith("postgresql"):
+            return PrimaryReads(self.store)
+        return ReplicaReads(self.store, url, max_wait=self.settings.replica_max_wait_ms / 1000)
 
     # -- audit log helpers ------------------------------------------------------------------
     def head_signer(self, uow: UnitOfWork) -> KeyedSigner:

@@ -61,6 +61,10 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "ecert@localhost"
+    # read replica (certificate_store/replica.py): read-only lookups and verifications; off
+    # when empty. A read waits at most replica_max_wait_ms for it to catch up, then the primary.
+    database_replica_url: str = ""
+    replica_max_wait_ms: int = 100
 
     @property
     def keys_dir(self) -> Path:
@@ -132,6 +136,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         smtp_host=env.get("ECERT_SMTP_HOST", ""),
         smtp_port=_int(env, "ECERT_SMTP_PORT", 25),
         mail_from=env.get("ECERT_MAIL_FROM", "") or "ecert@localhost",
+        database_replica_url=_replica_url(env),
+        replica_max_wait_ms=_int(env, "ECERT_REPLICA_MAX_WAIT_MS", 100),
     )
 
 
@@ -143,6 +149,14 @@ def _urls(env: Mapping[str, str], ddir: Path) -> tuple[str, str]:
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError("ECERT_BASE_URL must start with http:// or https://")
     return db_url, base_url
+
+
+def _replica_url(env: Mapping[str, str]) -> str:
+    url = env.get("ECERT_DATABASE_REPLICA_URL", "")
+    if url and not url.startswith("postgresql"):
+        raise ConfigError("ECERT_DATABASE_REPLICA_URL must be a postgresql+psycopg:// URL "
+                          "(a streaming replica of ECERT_DATABASE_URL)")
+    return url
 
 
 def _passphrase(env: Mapping[str, str], ddir: Path, is_demo: bool,

@@ -43,14 +43,27 @@ _PARTS = ((_TYPE_RE, "type code (18-char USCC + 3 digits)"),
 
 def mod37_36_check_char(data: str) -> str:
     """ISO/IEC 7064 MOD 37,36 (hybrid system) check character of `data` over 0-9A-Z."""
-    p = _M
+    return _check_from(_M, data)
+
+
+def _mod_state(p: int, data: str) -> int:
     for ch in data:
         v = MOD3736_ALPHABET.find(ch)
         if v < 0:
             raise ValueError(f"character {ch!r} is outside 0-9A-Z")
         s = (p + v) % _M or _M
         p = (s * 2) % (_M + 1)
-    return MOD3736_ALPHABET[(_M + 1 - p) % _M]
+    return p
+
+
+def _check_from(p: int, data: str) -> str:
+    return MOD3736_ALPHABET[(_M + 1 - _mod_state(p, data)) % _M]
+
+
+@functools.lru_cache(maxsize=1024)
+def _prefix_state(prefix: str) -> int:
+    """The MOD 37,36 state after ``prefix`` (type + issuer code: the same for a whole import)."""
+    return _mod_state(_M, prefix)
 
 
 def mod37_36_valid(data_with_check: str) -> bool:
@@ -112,7 +125,7 @@ def make_identifier(type_code: str, issuer_code: str, serial: str, version: int)
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 999:
         raise MalformedIdentifier(f"版本号无效 / version must be 1..999: {version!r}")
     v = f"{version:03d}"
-    check = mod37_36_check_char(type_code + issuer_code + serial + v)
+    check = _check_from(_prefix_state(type_code + issuer_code), serial + v)
     return f"{base_identifier(type_code, issuer_code, serial)}.{v}.{check}"
 
 

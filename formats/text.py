@@ -31,8 +31,18 @@ _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z")
 Problem = dict[str, str]
 
 
+# Every character the loop below may refuse (Cc: U+0000-001F and U+007F-009F; Zl, Zp; Cs),
+# so that text without any of them is passed in one regex search (a bulk import checks
+# every string of every row).
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
+                      + "".join(re.escape(chr(c)) for c in sorted(BIDI_CONTROLS | ZERO_WIDTH))
+                      + "]")
+
+
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Why `value` may not be signed or stored as text, or None when it may."""
+    if _SUSPECT.search(value) is None:
+        return None
     for ch in value:
         cp = ord(ch)
         if cp in BIDI_CONTROLS:

@@ -18,8 +18,9 @@ from typing import Any
 
 from audit_log.actor import Actor
 from audit_log.log import AuditLog
-from certificate_store import Store, UnitOfWork
+from certificate_store import UnitOfWork
 from certificate_store.records import CertificateRecord
+from certificate_store.replica import Transactions
 from formats.errors import DomainError
 from formats.identifiers import parse_identifier
 from formats.masking import display_holder, mask_value
@@ -150,7 +151,7 @@ def _result(
 
 
 def _deny(
-    store: Store,
+    store: Transactions,
     audit: AuditLog,
     actor: Actor,
     now: dt.datetime,
@@ -182,7 +183,7 @@ def _clip(value: object) -> str | None:
 
 
 def lookup(
-    store: Store,
+    store: Transactions,
     actor: Actor,
     identifier: str,
     purpose: str,
@@ -280,7 +281,7 @@ def _holder_results(uow: UnitOfWork, audit: AuditLog, actor: Actor,
 
 
 def lookup_by_holder(
-    store: Store,
+    store: Transactions,
     actor: Actor,
     holder_code: str,
     type_code: str,

@@ -16,6 +16,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from certificate_store.bulkinsert import insert_rows
 from certificate_store.errors import Conflict
 from certificate_store.models.audit import (
     AuditCosignatureRow,
@@ -122,16 +123,12 @@ class AuditRepo:
         if [r.idx for r in recs] != list(range(first, first + len(recs))):
             raise ValueError(f"entries are not contiguous from the reserved index {first}")
         fields = AuditEntryRecord.__dataclass_fields__
-        # Core inserts (executemany): no ORM bookkeeping for rows nobody reads back here.
-        self._s.execute(
-            insert(cast(Table, AuditEntryRow.__table__)),
-            [{f: getattr(r, f) for f in fields} for r in recs],
-        )
+        # Core inserts (COPY on PostgreSQL): no ORM bookkeeping for rows nobody reads back.
+        insert_rows(self._s, cast(Table, AuditEntryRow.__table__),
+                    [{f: getattr(r, f) for f in fields} for r in recs])
         if nodes:
-            self._s.execute(
-                insert(cast(Table, AuditNodeRow.__table__)),
-                [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes],
-            )
+            insert_rows(self._s, cast(Table, AuditNodeRow.__table__),
+                        [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes])
             for lv, ix, h in nodes:
                 self._fresh[(lv, ix)] = h
         self._next = first + len(recs)

@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, String, Table, and_, bindparam, func, insert, select
+from sqlalchemy import ARRAY, String, Table, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from certificate_store.bulkinsert import insert_rows
 from certificate_store.errors import Conflict, NotFound
 from certificate_store.models.certificates import (
     AnnotatedCopy,
@@ -98,7 +99,7 @@ class CertificateRepo:
             with self._s.begin_nested():
                 # Plain executemany, then the ids by base identifier (unique): an ordered
                 # RETURNING makes SQLite's dialect send one INSERT per row.
-                self._s.execute(insert(cast(Table, Certificate.__table__)), params)
+                insert_rows(self._s, cast(Table, Certificate.__table__), params)
         except IntegrityError as exc:
             raise Conflict("certificate already exists") from exc
         bases = [r["base_identifier"] for r in rows]
@@ -112,12 +113,12 @@ class CertificateRepo:
     def add_first_versions(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Version 1 of certificates made by `create_many` (nothing to supersede)."""
         if rows:
-            self._s.execute(insert(cast(Table, CertificateVersion.__table__)),
-                            [{"change_reason": None, "superseded_at": None, **r} for r in rows])
+            insert_rows(self._s, cast(Table, CertificateVersion.__table__),
+                        [{"change_reason": None, "superseded_at": None, **r} for r in rows])
 
     def add_events_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
-            self._s.execute(insert(cast(Table, StatusEvent.__table__)), list(rows))
+            insert_rows(self._s, cast(Table, StatusEvent.__table__), rows)
 
     def by_sources(self, issuer_code: str, source_keys: Collection[str]
                    ) -> dict[str, CertificateRecord]:

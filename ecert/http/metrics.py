@@ -149,6 +149,21 @@ class PlatformCollector(Collector):
         except Exception:  # noqa: BLE001 - an unreachable database shows as ecert_ready{check}
             log.warning("metrics: the database could not be read")
         yield from self._lists(now)
+        yield from self._reads()
+
+    def _reads(self) -> Iterator[GaugeMetricFamily]:
+        """Where this process's read-only answers came from (certificate_store/replica.py)."""
+        g = GaugeMetricFamily("ecert_reads_by_source", "Lookups and verifications answered by "
+                              "this process, by source (replica; primary:replica-lag; "
+                              "primary:replica-down; replica:unconfirmed)", labels=["source"])
+        for source, n in sorted(self.p.reads.served.items()):
+            g.add_metric([source], n)
+        yield g
+        lag = getattr(self.p.reads, "replay_lag_seconds", None)
+        if lag is not None and (value := lag()) is not None:
+            yield GaugeMetricFamily("ecert_replica_replay_lag_seconds", "now() - "
+                                    "pg_last_xact_replay_timestamp() on the read replica (grows "
+                                    "while the primary is idle too)", value=value)
 
     def _readiness(self) -> GaugeMetricFamily:
         g = GaugeMetricFamily("ecert_ready", "Readiness checks as /readyz runs them "

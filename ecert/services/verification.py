@@ -1,20 +1,16 @@
 """Glue between the HTTP edge and the verifier: lookups, verification, lists, holders, objections.
 
 Every function takes the :class:`~ecert.platform.Platform` and an :class:`Actor`, opens its
-own transactions, audits and signs tree heads (``after_write``); routes stay thin. Nothing
-here knows about HTTP except the error classes it raises (domain errors with a ``slug``).
+own transactions, audits and signs tree heads (``after_write``); routes stay thin. Read-only
+answers go through ``p.reads`` (the read replica when caught up; ``services/reading.py``).
 
 Key choices (documented in docs/verifying.md):
 
-* trust and status lists are signed by the list-signing key, ``x5c`` up to the root
-  (``ca.documents.sign_document``; legacy platforms: the root) and cached
-  per platform, keyed by the list's generation in the database (so every worker sees a
-  change at its next request) and re-signed at least every ``LIST_CACHE_SECONDS``;
-* presentation tokens (亮证) are signed by the signing key of the department that currently
-  acts for the certificate's issuer (the key that signs its QR), typed
-  ``ecert-presentation+jws`` so they can never pass for a record or a QR claim set. The
-  list-signing key signs only lists.
-"""
+* trust and status lists are signed by the list-signing key, ``x5c`` up to the root, and
+  cached per platform, keyed by the list's generation in the database (every worker sees a
+  change at its next request), re-signed at least every ``LIST_CACHE_SECONDS``;
+* presentation tokens (亮证) are signed by the key of the department that acts for the
+  certificate's issuer (the key that signs its QR), typed ``ecert-presentation+jws``."""
 
 from __future__ import annotations
 
@@ -32,6 +28,7 @@ from audit_log.actor import Actor
 from ca.certs import describe_cert
 from ca.documents import sign_document
 from certificate_store import UnitOfWork
+from ecert.services.reading import confirmed, current_read, reads_for
 from formats.errors import DomainError, Kind
 from formats.identifiers import parse_identifier
 from formats.status import Verdict
@@ -114,7 +111,7 @@ def signed_list(p: Platform, kind: str) -> str:
                 now - hit.made_at) < dt.timedelta(seconds=LIST_CACHE_SECONDS):
             return hit.jws
         ttl = dt.timedelta(seconds=p.settings.list_ttl_seconds)
-        with p.store.transaction() as uow:
+        with current_read(p) as uow:  # the replica when caught up (services/reading.py)
             # the generation read with the data: a change committed in between re-signs next time
             generation = uow.list_generations()["trust" if kind == "trust" else "status"]
             build = vlists.build_trust_list if kind == "trust" else vlists.build_status_list
@@ -156,7 +153,7 @@ def signed_shard(p: Platform, shard: int) -> SignedShard:
     with cache.lock:
         shards = _SHARDS.setdefault(p, {})
         hit = shards.get(shard)
-        with p.store.transaction() as uow:
+        with current_read(p) as uow:
             generation = uow.list_generations()["status"]
             fresh = hit is not None and dt.timedelta(0) <= now - hit.made_at < ttl / 2
             if fresh and hit is not None and hit.generation == generation:
@@ -213,9 +210,10 @@ def public_status(p: Platform, identifier: str) -> PublicStatus:
     (:func:`public_status_for_qr`).
     """
     now = p.now()
-    with p.store.transaction() as uow:
-        res = verify_identifier(uow, identifier, now)
-    return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
+    with p.reads.read() as read:  # the replica when caught up (services/reading.py)
+        res = verify_identifier(read.uow, identifier, now)
+    verdict, code = confirmed(read.confirmed, res.verdict, res.status_code)
+    return PublicStatus(verdict, code, now, res.identifier or identifier,
                         res.current_identifier, {})
 
 
@@ -230,7 +228,8 @@ def public_status_for_qr(p: Platform, identifier: str, jws: str) -> PublicStatus
     """
     now = p.now()
     url = f"/v/{identifier}#{jws}"
-    with p.store.transaction() as uow:
+    with p.reads.read() as read:
+        uow = read.uow
         root_der = p.pki.root_cert(uow)
         res = verify_qr_online(uow, url, now, root_der=root_der)
         # forged, tampered, another certificate's fragment or undecidable: nothing to show
@@ -241,14 +240,15 @@ def public_status_for_qr(p: Platform, identifier: str, jws: str) -> PublicStatus
             display = dict(verify_identifier(uow, res.identifier or identifier, now).display)
             for key, value in res.display:
                 display.setdefault(key, value)
-    return PublicStatus(res.verdict.value, res.status_code, now, res.identifier or identifier,
+    verdict, code = confirmed(read.confirmed, res.verdict, res.status_code)
+    return PublicStatus(verdict, code, now, res.identifier or identifier,
                         res.current_identifier, display, qr_checked=True)
 
 
 def verify_by_identifier(p: Platform, actor: Actor, identifier: str,
                          purpose: str | None) -> VerificationResult:
     now = p.now()
-    with p.store.transaction() as uow:
+    with reads_for(p, actor).transaction() as uow:  # audit entry: always the primary
         res = verify_identifier(uow, identifier, now)
         action = "certificate.use" if actor.role == "user" else "certificate.verify"
         p.audit.record_by(uow, actor, now=now, action=action,
@@ -282,14 +282,14 @@ def _clip(value: str | None) -> str | None:
 
 def lookup(p: Platform, actor: Actor, identifier: str,
            purpose: str | None) -> vlookup.LookupResult:
-    res = vlookup.lookup(p.store, actor, identifier, purpose or "", p.now(), audit=p.audit)
+    res = vlookup.lookup(reads_for(p, actor), actor, identifier, purpose or "", p.now(), audit=p.audit)
     _sign_head(p)
     return res
 
 
 def lookup_by_holder(p: Platform, actor: Actor, holder_code: str, type_code: str,
                      purpose: str | None) -> tuple[vlookup.LookupResult, ...]:
-    res = vlookup.lookup_by_holder(p.store, actor, holder_code, type_code, purpose or "",
+    res = vlookup.lookup_by_holder(reads_for(p, actor), actor, holder_code, type_code, purpose or "",
                                    p.now(), audit=p.audit)
     _sign_head(p)
     return res

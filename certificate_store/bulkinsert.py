@@ -1,0 +1,70 @@
+"""Many rows into one table in the caller's transaction: PostgreSQL `COPY … FROM STDIN`, the
+driver's own executemany elsewhere (issue 11: "COPY or pipelined executemany, not one
+statement per row").
+
+Through `COPY` a batch of N rows is one statement and one data stream instead of N parameter
+sets; on SQLite the rows go straight to `sqlite3`'s executemany, without SQLAlchemy's
+per-row parameter handling. Either way the columns' bind processing runs as it would for an
+INSERT (`UtcDateTime` refuses naive datetimes), Python-side column defaults fill missing
+keys, database errors come back as SQLAlchemy's (an `IntegrityError` stays one), and the
+list generations are told about the table (`generations.touch`), as the session's listeners
+are for the statements they see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from certificate_store import generations
+
+COPY_MIN_ROWS = 16  # fewer rows: one executemany (a COPY costs an extra protocol exchange)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (every row with the same keys) into ``table`` in the session's
+    transaction."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    pg = dialect.name == "postgresql"
+    if pg and len(rows) < COPY_MIN_ROWS or dialect.name not in ("postgresql", "sqlite"):
+        session.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    defaults = {c.name: cast(Any, c.default).arg for c in table.columns
+                if c.name not in names and c.default is not None and c.default.is_scalar}
+    names += list(defaults)
+    procs: list[Callable[[Any], Any] | None] = [
+        table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    cols = ", ".join(_quoted(n) for n in names)
+    raw: Any = conn.connection.driver_connection
+    values = ([v if p is None or v is None else p(v)
+               for p, v in zip(procs, (row.get(n, defaults.get(n)) for n in names), strict=True)]
+              for row in rows)
+    if pg:
+        statement = f"COPY {_quoted(table.name)} ({cols}) FROM STDIN"
+    else:
+        marks = ", ".join("?" for _ in names)
+        statement = f"INSERT INTO {_quoted(table.name)} ({cols}) VALUES ({marks})"  # noqa: S608
+    try:
+        if pg:
+            with raw.cursor() as cur, cur.copy(statement) as copy:
+                for v in values:
+                    copy.write_row(v)
+        else:
+            raw.executemany(statement, values)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
+    generations.touch(session, table.name)
+
+
+def _quoted(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unexpected SQL name {name!r}")
+    return f'"{name}"'
