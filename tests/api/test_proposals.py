@@ -222,3 +222,43 @@ def test_cli_lists_approves_and_refuses(client, platform, training, env, capsys)
     assert _type(client, w)["definition"]["presentation_scenarios"] == ["求职应聘"]
     decided = _entries(platform, "proposal.approve") + _entries(platform, "proposal.refuse")
     assert {e["actor"] for e in decided} == {f"卓玛（证照目录审核岗）#{op}"}
+
+
+def test_two_authorities_deciding_at_once_apply_it_once(client, platform, training) -> None:  # type: ignore[no-untyped-def]
+    """Two decisions on one proposal at the same moment: the row lock lets one through; the
+    other sees it decided (409) and nothing of it is written."""
+    import threading
+
+    from audit_log.actor import Actor
+    from ecert.services import proposals as svc
+    from formats.errors import DomainError
+
+    w = training
+    p = _propose(client, w["issuer"], "scenario", {"type_code": w["type"], "scenario": "求学"})
+    before = _type(client, w)["version"]
+    gate = threading.Barrier(2)
+    results: list[object] = []
+
+    def decide(n: int) -> None:
+        actor = Actor(f"审核员{n}（审核岗）#{900 + n}", "authority")
+        gate.wait()
+        try:
+            if n:
+                results.append(svc.approve(platform, actor, p["id"]).state)
+            else:
+                results.append(svc.refuse(platform, actor, p["id"], "与职责不符").state)
+        except DomainError as exc:
+            results.append(exc.slug)
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) in (["approved", "proposal-not-pending"],
+                               ["proposal-not-pending", "refused"]), results
+    decisions = [e for a in ("proposal.approve", "proposal.refuse")
+                 for e in _entries(platform, a) if e["proposal"] == p["id"]]
+    assert len(decisions) == 1
+    after = _type(client, w)["version"]
+    assert after == before + (1 if "approved" in results else 0)

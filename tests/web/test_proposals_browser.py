@@ -97,3 +97,27 @@ def test_authority_approves_and_refuses_on_the_staff_page(world: World, live_url
                       ".textContent")
     assert "ཞུ་སྙན་དང་ཆོག་མཆན།" in bo and "ཆོག་མཆན་ཐོབ་ཟིན།" in bo, bo
     browser.screenshot(tmp_path / "department-bo.png")
+
+
+def test_holder_shows_a_certificate_in_an_approved_scenario(world: World, live_url: str,
+                                                            browser: Any) -> None:
+    ident = world.issue()["identifier"]
+    pid = _propose(world, "issuer", "scenario", {"type_code": world.type_code,
+                                                 "scenario": "求职应聘"})
+    r = world.client.post(f"/api/v1/proposals/{pid}/approve", headers=world.h("authority"))
+    assert r.status_code == 200, r.text
+    browser.goto(live_url + "/holder")
+    _sign_in(browser, world.tokens["holder"])
+    browser.wait(f"document.getElementById('certs').textContent.includes({ident!r})")
+    browser.js("document.querySelector('#certs button').click()")
+    options = browser.wait("!document.getElementById('scenario-box').hidden && "
+                           "Array.from(document.querySelectorAll('#scenario option'))"
+                           ".map(function (o) { return o.value; }).join('|')")
+    assert options == "求职应聘"
+    browser.js("document.getElementById('present').click()")
+    src = browser.wait("document.getElementById('qr').src.startsWith('data:image/png') && "
+                       "document.getElementById('qr').src")
+    assert len(src) > 500
+    with world.platform.store.transaction() as uow:
+        shown = world.platform.audit.list_entries(uow, action="holder.present", limit=1).entries
+    assert '"scenario":"求职应聘"' in shown[0].details
