@@ -8,13 +8,58 @@ export DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 export PS4='$ '
 RELEASE=/root/ecert-release.tar.gz   # drill: the release tarball walk.sh copied in
 CLIENT_PASS=drill-client-key-passphrase-42
-section() { set +x; printf '\n### %s  (%s)\n' "$1" "$(date -u +%H:%M:%S)"; set -x; }
-quiet() { local log; log=$(mktemp); "$@" >"$log" 2>&1 || { tail -n 40 "$log"; return 1; }; tail -n 2 "$log"; }
+section() { { set +x; } 2>/dev/null; printf '\n### %s  (%s)\n' "$1" "$(date -u +%H:%M:%S)"; set -x; }
+# long, chatty commands (apt, pip): the command is shown, then only the end of its output
+quiet() {
+    { set +x; } 2>/dev/null
+    local log rc=0
+    log=$(mktemp)
+    "$@" >"$log" 2>&1 || rc=$?
+    tail -n "$([ $rc = 0 ] && echo 2 || echo 40)" "$log"
+    rm -f "$log"
+    set -x
+    return $rc
+}
+
+# shell functions shown as one command, not line by line
+untraced() {
+    local f
+    for f in "$@"; do
+        eval "_traced_$(declare -f "$f")"
+        eval "$f() { { set +x; } 2>/dev/null; local rc=0; _traced_$f \"\$@\" || rc=\$?; set -x; return \$rc; }"
+    done
+}
+# wait (up to 3 min) until URL answers 200, then show its answer and how long it took
+ready() {
+    { set +x; } 2>/dev/null
+    local t0=$SECONDS
+    until curl -fs "$1" >/dev/null; do
+        [ $((SECONDS - t0)) -lt 180 ] || { echo "$1: not ready after 180 s"; curl -s "$1"; set -x; return 1; }
+        sleep 1
+    done
+    echo "$(curl -s "$1")  (ready after $((SECONDS - t0)) s)"
+    set -x
+}
+
+# eventually SECONDS COMMAND…: until COMMAND succeeds, for at most SECONDS
+eventually() {
+    { set +x; } 2>/dev/null
+    local limit=$1 t0=$SECONDS
+    shift
+    until "$@"; do
+        [ $((SECONDS - t0)) -lt "$limit" ] || { echo "$*: still failing after $limit s"; set -x; return 1; }
+        sleep 2
+    done
+    echo "$*: after $((SECONDS - t0)) s"
+    set -x
+}
+prom_up() {
+    curl -s 'http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22ecert%22%7D' | grep -q '"value":\[[0-9.]*,"1"\]'
+}
 
 section "§1 Install from nothing"
-set -x
 quiet apt-get update
-quiet apt-get install -y python3 python3-venv nginx postgresql curl openssl \
+quiet apt-get install -y python3 python3-venv git nginx postgresql curl openssl jq \
     fonts-arphic-gbsn00lp fonts-tibetan-machine prometheus
 install -d /opt/ecert/src
 tar -xzf "$RELEASE" -C /opt/ecert/src
@@ -47,16 +92,15 @@ install -d -m 0700 /etc/ecert/credentials
 head -c 32 /dev/urandom | base64 > /etc/ecert/credentials/key-passphrase
 chmod 0400 /etc/ecert/credentials/key-passphrase
 source /opt/ecert/deploy/ecertctl.sh
-type ecertctl
+untraced ecertctl ecertctl_unit
 ecertctl init
 
 section "§4 systemd"
 cp /opt/ecert/deploy/systemd/*.service /opt/ecert/deploy/systemd/*.timer /etc/systemd/system/
 systemctl daemon-reload
 systemctl enable --now ecert.service ecert-housekeeping.service ecert-backup.timer
-for _ in $(seq 120); do curl -fs http://127.0.0.1:8000/readyz && break; sleep 1; done; echo
+ready http://127.0.0.1:8000/readyz
 systemctl --no-pager status ecert ecert-housekeeping | grep -E '^●|Active:|Main PID|ecert serve|housekeeping --loop'
-curl -s http://127.0.0.1:8000/readyz; echo
 
 section "§5 nginx"
 # drill: the site certificate would come from the provincial CA; a self-signed one stands in
@@ -95,17 +139,33 @@ curl -sS -o /dev/null -w 'with the department certificate: %{http_code}\n' \
     --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types
 curl -sS --cacert /etc/ecert/tls/server.pem --cert "$CERT" --key "${CERT%.pem}.key.pem" \
     --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types | head -c 300; echo
+# nginx's request id is in its access log and in ecert's log line for the same request
+RID=$(tail -n 1 /var/log/nginx/ecert.access.log | jq -r .request_id)
+tail -n 1 /var/log/nginx/ecert.access.log
+journalctl -u ecert -o cat | jq -R -c "fromjson? | select(.request_id==\"$RID\")"
 curl -sS -o /dev/null -w 'without a certificate: %{http_code}\n' \
     --cacert /etc/ecert/tls/server.pem https://ecert.example.gov.cn/api/v1/catalog/types
 # a lost certificate, revoked (§8 step 2): refused by nginx after the CRL refresh
 L=/var/lib/ecert/handover/hrss-lost
 LOST=$(ls $L/*.pem | grep -v '\.key\.pem$' | grep -v ca.pem | head -n1)
-SERIAL=$(openssl x509 -in "$LOST" -noout -serial | cut -d= -f2)
-ecertctl tls revoke "$((16#$SERIAL))" --reason key_compromise
-systemctl start ecert-crl.service
-curl -sS -o /dev/null -w 'with the revoked certificate: %{http_code}\n' \
+# ecert names serials in decimal (as `ecert tls list` shows them); openssl in hex
+SERIAL=$(python3 -c 'import sys; print(int(sys.argv[1], 16))' "$(openssl x509 -in "$LOST" -noout -serial | cut -d= -f2)")
+ecertctl tls list
+ecertctl tls revoke "$SERIAL" --reason key_compromise
+revoked_refused_by_nginx() {
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert /etc/ecert/tls/server.pem --cert "$LOST" \
+        --key "${LOST%.pem}.key.pem" --pass "$CLIENT_PASS" \
+        https://ecert.example.gov.cn/api/v1/catalog/types)" = 400 ]
+}
+# ecert refuses it at once (401); nginx once the CRL is installed and its reload has finished
+curl -sS -o /dev/null -w 'with the revoked certificate, before the CRL refresh: %{http_code}\n' \
     --cacert /etc/ecert/tls/server.pem --cert "$LOST" --key "${LOST%.pem}.key.pem" \
     --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types
+systemctl start ecert-crl.service
+eventually 30 revoked_refused_by_nginx
+curl -sS -w '\nwith the revoked certificate, after: %{http_code}\n' \
+    --cacert /etc/ecert/tls/server.pem --cert "$LOST" --key "${LOST%.pem}.key.pem" \
+    --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types | grep -E '<title>|after'
 # a client's own X-SSL-Client-* headers never pass nginx (it always sets them)
 curl -sS -o /dev/null -w 'forged client-certificate headers through nginx: %{http_code}\n' \
     --cacert /etc/ecert/tls/server.pem -H 'X-SSL-Client-Verify: SUCCESS' \
@@ -120,10 +180,8 @@ cp /opt/ecert/deploy/prometheus/alerts.yml /etc/prometheus/ecert-alerts.yml
 promtool check config /etc/prometheus/prometheus.yml
 systemctl reload prometheus
 curl -s http://127.0.0.1:8000/metrics | grep -E '^ecert_(ready|audit_log_entries|issuance_total|list_age_seconds)' | head
-for _ in $(seq 90); do
-    curl -s 'http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22ecert%22%7D' | grep -q '"value":\[[0-9.]*,"1"\]' && break
-    sleep 2
-done
+# the first scrape comes within scrape_interval (30 s)
+eventually 120 prom_up
 curl -s 'http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22ecert%22%7D'; echo
 curl -s 'http://127.0.0.1:9090/api/v1/rules?type=alert' | python3 -c \
     'import json,sys; g=json.load(sys.stdin)["data"]["groups"]; print(sorted(r["name"] for x in g for r in x["rules"]))'
@@ -131,7 +189,7 @@ curl -s http://127.0.0.1:9090/api/v1/alerts; echo
 
 section "§7 Backups and the restore drill"
 systemctl start ecert-backup.service
-systemctl --no-pager status ecert-backup.service | grep -E 'Active:|status='
+systemctl show ecert-backup.service -p Result -p ExecMainStatus
 ls -l /var/backups/ecert/
 BACKUP=$(ls -t /var/backups/ecert/ecert-*.zip | head -n1)
 # drill: the spare machine is this one, with a second database and data dir
@@ -143,7 +201,7 @@ ECERT_ENV=/etc/ecert/drill.env ecertctl restore "$BACKUP" --data-dir /var/lib/ec
 ECERT_ENV=/etc/ecert/drill.env ecertctl audit verify --data-dir /var/lib/ecert-drill/data
 ECERT_ENV=/etc/ecert/drill.env ecertctl verify "$ID" --data-dir /var/lib/ecert-drill/data
 ECERT_ENV=/etc/ecert/drill.env ecertctl_unit ecert-drill serve --data-dir /var/lib/ecert-drill/data --port 8100
-for _ in $(seq 120); do curl -fs http://127.0.0.1:8100/readyz && break; sleep 1; done; echo
+ready http://127.0.0.1:8100/readyz
 systemctl stop ecert-drill
 echo "restore drill: $(( $(date +%s) - T0 )) s"
 
@@ -151,10 +209,15 @@ section "§9 Upgrade (the same release again)"
 systemctl start ecert-backup.service
 quiet /opt/ecert/venv/bin/pip install -c /opt/ecert/src/constraints.txt /opt/ecert/src
 systemctl restart ecert.service ecert-housekeeping.service
-for _ in $(seq 120); do curl -fs http://127.0.0.1:8000/readyz && break; sleep 1; done; echo
-journalctl -u ecert -n 5 -o cat
+ready http://127.0.0.1:8000/readyz
+journalctl -u ecert -n 50 -o cat | jq -R -r 'fromjson? | .message' | tail -n 3
 
 section "End state"
+# the hardening as systemd applies it (PID 1 here, not --offline)
+systemd-analyze security ecert.service ecert-housekeeping.service ecert-backup.service ecert-crl.service | grep Overall
+# the passphrase is a credential: not in the unit's environment, readable by the service only
+systemctl show ecert.service -p User -p Environment -p LoadCredential
+ls -l "/run/credentials/ecert.service/"
 systemctl --no-pager list-units 'ecert*' nginx.service postgresql@15-main.service prometheus.service
 systemctl --no-pager list-timers 'ecert*'
 systemctl --no-pager --failed

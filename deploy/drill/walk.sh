@@ -55,14 +55,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "fresh machine in $ROOT"
-rm -rf "$ROOT" && mkdir -p "$ROOT"
-tar -C "$ROOT" -xf "$BASE"
+if [ "${DRILL_REUSE:-0}" = 1 ] && [ -d "$ROOT/etc" ]; then
+    log "reusing the machine in $ROOT (DRILL_REUSE=1: not a walk from empty)"
+else
+    log "fresh machine in $ROOT"
+    rm -rf "$ROOT" && mkdir -p "$ROOT"
+    tar -C "$ROOT" -xf "$BASE"
+fi
 echo "$MACHINE" > "$ROOT/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n127.0.0.1 ecert.example.gov.cn\n' "$MACHINE" > "$ROOT/etc/hosts"
 # the data centre's outbound proxy, for apt and pip
 echo "Acquire::http::Proxy \"http://$HOST_IP:$PROXY_PORT\";" > "$ROOT/etc/apt/apt.conf.d/80proxy"
-printf '[global]\nproxy = http://%s:%s\n' "$HOST_IP" "$PROXY_PORT" > "$ROOT/etc/pip.conf"
+printf '[global]\nproxy = http://%s:%s\ncert = /etc/ssl/certs/ca-certificates.crt\n' \
+    "$HOST_IP" "$PROXY_PORT" > "$ROOT/etc/pip.conf"
+# a proxy that inspects TLS signs with its own CA: the machine trusts what this host trusts
+# (local CA certificates only, public ones; update-ca-certificates runs once it has booted)
+cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/" 2>/dev/null || true
 : > "$ROOT/etc/resolv.conf"
 stash=$(git -C "$REPO" stash create 2>/dev/null || true)
 git -C "$REPO" archive --format=tar.gz -o "$ROOT/root/ecert-release.tar.gz" "${stash:-HEAD}"
@@ -71,7 +79,7 @@ release="$(git -C "$REPO" rev-parse --short HEAD)${stash:+ + uncommitted changes
 
 log "booting it: systemd-nspawn -b --network-veth"
 systemd-nspawn --quiet --boot --directory="$ROOT" --machine="$MACHINE" --network-veth \
-    --register=no --console=read-only > "$DRILL_DIR/console.log" 2>&1 &
+    --register=no --keep-unit --console=read-only > "$DRILL_DIR/console.log" 2>&1 &
 NSPAWN=$!
 for _ in $(seq 100); do
     LEADER=$(cat /proc/"$NSPAWN"/task/*/children 2>/dev/null | awk '{print $1}' | head -n1)
@@ -96,6 +104,7 @@ for _ in $(seq 120); do
     case "$state" in running|degraded) break ;; esac
     sleep 1
 done
+guest update-ca-certificates > /dev/null
 log "systemd in the machine: $state (PID 1 is $(guest ps -o comm= -p 1))"
 
 start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -106,7 +115,9 @@ start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     echo "systemd state after boot: $state"
 } > "$TRANSCRIPT"
 rc=0
-guest /bin/bash /root/walk-guest.sh 2>&1 | tee -a "$TRANSCRIPT" || rc=$?
+# DRILL_GUEST_CMD: something else to run in the machine instead (e.g. "sleep 3600" to look
+# around with nsenter -t <its PID 1> -a)
+guest ${DRILL_GUEST_CMD:-/bin/bash /root/walk-guest.sh} 2>&1 | tee -a "$TRANSCRIPT" || rc=$?
 echo "finished $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$TRANSCRIPT"
 grep -q '^DRILL PASSED$' "$TRANSCRIPT" || rc=1
 log "transcript: $TRANSCRIPT (exit $rc)"
