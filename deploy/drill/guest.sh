@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 export PS4='$ '
 RELEASE=/root/ecert-release.tar.gz   # drill: the release tarball walk.sh copied in
 CLIENT_PASS=drill-client-key-passphrase-42
-section() { { set +x; } 2>/dev/null; printf '\n### %s  (%s)\n' "$1" "$(date -u +%H:%M:%S)"; set -x; }
+section() { { set +x; } 2>/dev/null; printf '\n### %s  (%s)\n' "$1" "$(date -u +%H:%M:%S)"; { set -x; } 2>/dev/null; }
 # long, chatty commands (apt, pip): the command is shown, then only the end of its output
 quiet() {
     { set +x; } 2>/dev/null
@@ -17,8 +17,7 @@ quiet() {
     "$@" >"$log" 2>&1 || rc=$?
     tail -n "$([ $rc = 0 ] && echo 2 || echo 40)" "$log"
     rm -f "$log"
-    set -x
-    return $rc
+    { set -x; return $rc; } 2>/dev/null
 }
 
 # shell functions shown as one command, not line by line
@@ -26,7 +25,7 @@ untraced() {
     local f
     for f in "$@"; do
         eval "_traced_$(declare -f "$f")"
-        eval "$f() { { set +x; } 2>/dev/null; local rc=0; _traced_$f \"\$@\" || rc=\$?; set -x; return \$rc; }"
+        eval "$f() { { set +x; } 2>/dev/null; local rc=0; _traced_$f \"\$@\" || rc=\$?; { set -x; return \$rc; } 2>/dev/null; }"
     done
 }
 # wait (up to 3 min) until URL answers 200, then show its answer and how long it took
@@ -38,7 +37,7 @@ ready() {
         sleep 1
     done
     echo "$(curl -s "$1")  (ready after $((SECONDS - t0)) s)"
-    set -x
+    { set -x; } 2>/dev/null
 }
 
 # eventually SECONDS COMMAND…: until COMMAND succeeds, for at most SECONDS
@@ -51,7 +50,7 @@ eventually() {
         sleep 2
     done
     echo "$*: after $((SECONDS - t0)) s"
-    set -x
+    { set -x; } 2>/dev/null
 }
 prom_up() {
     curl -s 'http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22ecert%22%7D' | grep -q '"value":\[[0-9.]*,"1"\]'
