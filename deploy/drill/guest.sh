@@ -137,7 +137,7 @@ curl -sS -o /dev/null -w 'with the department certificate: %{http_code}\n' \
     --cacert /etc/ecert/tls/server.pem --cert "$CERT" --key "${CERT%.pem}.key.pem" \
     --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types
 curl -sS --cacert /etc/ecert/tls/server.pem --cert "$CERT" --key "${CERT%.pem}.key.pem" \
-    --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types | head -c 300; echo
+    --pass "$CLIENT_PASS" https://ecert.example.gov.cn/api/v1/catalog/types | jq -c '[.[] | {type_code, name}]'
 # nginx's request id is in its access log and in ecert's log line for the same request
 RID=$(tail -n 1 /var/log/nginx/ecert.access.log | jq -r .request_id)
 tail -n 1 /var/log/nginx/ecert.access.log
