@@ -11,6 +11,12 @@ from ecert.cli.common import DataDir, Demo, cli_actor, console, platform_for, se
 from ecert.errors import ConfigError
 from ecert.platform import Platform
 
+# How long a worker of `serve --workers N` may take to answer uvicorn's health check (its
+# start included) before uvicorn kills and replaces it. A worker first re-imports the CLI and
+# the web stack; on a loaded 2-core machine that took longer than uvicorn's default of 5 s,
+# and every worker was killed over and over (docs/operations-drill.md).
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def init(data_dir: DataDir = None, demo: Demo = False,
          issuing_ca_request: Annotated[Path | None, typer.Option(
@@ -96,7 +102,8 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
             os.environ["ECERT_DEMO"] = "1"
         _multiprocess_metrics_dir(p.settings.data_dir)
         p.store.dispose()
-        uvicorn.run("ecert.asgi:create", factory=True, workers=workers, **opts)
+        uvicorn.run("ecert.asgi:create", factory=True, workers=workers,
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, **opts)
         return
     uvicorn.run(create_app(p.settings, p), **opts)
 

@@ -3,7 +3,8 @@ reading its key passphrase as a systemd credential ($CREDENTIALS_DIRECTORY).
 
 systemd is not PID 1 in this container, so the units are checked offline against a root
 directory (`--root`): the machine's own unit directory copied in (for sysinit.target, …) and
-an executable stub where each ExecStart= points, since verify checks the commands exist."""
+an executable stub where each ExecStart= points, since verify checks the commands exist.
+The units started for real under a booted systemd: `./dev drill` (docs/operations-drill.md)."""
 
 from __future__ import annotations
 
