@@ -27,7 +27,7 @@
     var upheld = el('input', null, { type: 'checkbox', id: id + '-upheld' });
     var label = el('label', null, { 'for': id + '-upheld', 'class': 'check' });
     label.appendChild(upheld);
-    label.appendChild(el('span', ' 异议成立'));
+    label.appendChild(el('span', '异议成立'));
     li.appendChild(label);
     var go = el('button', '答复', { type: 'button', 'class': 'answer' });
     go.addEventListener('click', function () {
