@@ -9,15 +9,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import auth
+from tests.web.conftest import CHROMIUM
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")]
 
@@ -26,17 +25,6 @@ pytestmark = [pytest.mark.browser,
 def backend() -> str:
     """One database is enough here: the browser sees HTTP, not the store."""
     return "sqlite"
-
-
-@pytest.fixture()
-def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from tests.web.cdp import Browser
-
-    b = Browser(CHROMIUM, tmp_path / "cdp-profile")
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 @pytest.fixture()
