@@ -104,12 +104,19 @@ def test_issuer_page_walks_issue_change_suspend_register_objection_import(
             "contracting_dept": "定日县文化局", "post": "歌唱演员", "recruited_on": "2026-06-01",
             "contract_start": "2026-06-01", "contract_end": "2029-05-31",
             "filing_no": "RKZWHBA20269001"}
-    _fill(b, "i-form", form)
-    _click(b, "#i-go")
+    _fill(b, "i-form", {**form, "troupe": "定日县歌舞团"})
+    _click(b, "#i-go")  # the schema refuses first (pattern), in Chinese beside the field
+    err = b.wait("(function(){var p = document.querySelector("
+                 "'#i-form [data-field=\"troupe\"] .field-error');"
+                 "return p && !p.hidden && p.textContent;})()")
+    assert err == "格式不符", err
+    _fill(b, "i-form", {"troupe": form["troupe"]})
+    _click(b, "#i-go")  # then the type's rule
     err = b.wait("(function(){var p = document.querySelector("
                  "'#i-form [data-field=\"recruited_on\"] .field-error');"
                  "return p && !p.hidden && p.textContent;})()")
     assert err == "录用时年龄应在15-22岁之间", err  # the rule's message, in the page's language
+    assert b.js("document.querySelector('#i-form [data-field=\"troupe\"] .field-error').hidden")
     assert b.js("document.querySelector('#i-form [data-field=\"recruited_on\"] input')"
                 ".getAttribute('aria-invalid')") == "true"
     b.screenshot(tmp_path / "1-rule-error.png")
@@ -128,6 +135,7 @@ def test_issuer_page_walks_issue_change_suspend_register_objection_import(
                  "document.getElementById('i-pdf-link').href.slice(0, 5)])", timeout=30)
     kind, size, href = json.loads(pdf)
     assert (kind, href) == ("application/pdf", "blob:") and size > 10_000, pdf
+    b.js("document.getElementById('i-result').scrollIntoView()")
     b.screenshot(tmp_path / "2-issued.png")
 
     # the register lists it; open it, change it through the prefilled form, suspend it
@@ -150,8 +158,15 @@ def test_issuer_page_walks_issue_change_suspend_register_objection_import(
     row = b.wait(f"(function(){{var r = document.querySelector('#r-table tr[data-identifier=\"{changed}\"]');"
                  "return r && r.textContent.includes('02 暂停') && r.textContent;})()")
     assert right not in row  # the register masks the holder
+    b.js("document.getElementById('r-status').value = '02'")
+    _click(b, "#r-csv")  # the export of the same filter, fetched with the token
+    exported = b.wait("document.getElementById('r-csv-link') && "
+                      "document.getElementById('r-csv-link').dataset.type")
+    assert exported.startswith("text/csv"), exported
+    b.js("document.getElementById('r-status').value = ''")
     got = client.get(f"/api/v1/certificates/{changed}", headers=auth(troupe)).json()
     assert got["status"] == "02" and got["events"][-1]["reason"] == "涉嫌违规，暂停使用"
+    b.js("document.getElementById('cert-card').scrollIntoView()")
     b.screenshot(tmp_path / "3-suspended.png")
 
     # the holder objects; the department answers on the page
@@ -182,6 +197,7 @@ def test_issuer_page_walks_issue_change_suspend_register_objection_import(
     assert f"已处理 {n} / {n} 行" in text and f"签发 {n}" in text, text
     assert b.js("document.getElementById('m-bar').dataset.state") == "done"
     b.wait(f"document.querySelectorAll('#r-table tr[data-identifier]').length === {n + 1}")
+    b.js("document.getElementById('import-card').scrollIntoView()")
     b.screenshot(tmp_path / "4-imported.png")
     assert b.js("document.querySelector('#i-form [data-field]') !== null")
 

@@ -76,6 +76,14 @@ var EcertForm = (function () {
     form.appendChild(div);
   }
 
+  /* Stored definitions lose their key order (canonical JSON): `x-order` if the type gives one,
+   * else the required fields in the order `required` lists them, then the others. */
+  function order(schema, props, required) {
+    var first = Array.isArray(schema['x-order']) ? schema['x-order'] : required;
+    return first.filter(function (k) { return Object.prototype.hasOwnProperty.call(props, k); })
+      .concat(Object.keys(props).filter(function (k) { return first.indexOf(k) < 0; }));
+  }
+
   /* The form of `type` (a CertificateTypeOut); `record` (a certificate's record) prefills it. */
   function build(form, type, record) {
     form.textContent = '';
@@ -85,7 +93,7 @@ var EcertForm = (function () {
     box(form, 'holder.name', { type: 'string', title: '持证主体名称' }, true);
     box(form, 'holder.code', { type: 'string', title: HOLDER_CODE[def.holder_kind] ||
       '证件号码（公民身份号码或统一社会信用代码）' }, true);
-    Object.keys(props).forEach(function (k) { box(form, k, props[k], required.indexOf(k) >= 0); });
+    order(schema, props, required).forEach(function (k) { box(form, k, props[k], required.indexOf(k) >= 0); });
     META.forEach(function (k) { box(form, k, META_SPEC[k], false); });
     if (record) { fill(form, record); }
   }
@@ -161,5 +169,5 @@ var EcertForm = (function () {
     });
   }
 
-  return { build: build, collect: collect, showErrors: showErrors, clear: clear };
+  return { build: build, collect: collect, showErrors: showErrors, clear: clear, order: order };
 }());

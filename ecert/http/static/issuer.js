@@ -132,13 +132,13 @@ var EcertIssuer = (function () {
       ['状态', c.status + ' ' + ((EcertSpec.statuses[c.status] || {}).label || '')],
       ['版本', c.version], ['持证主体', (rec.holder || {}).name], ['证件号码', (rec.holder || {}).code],
       ['有效期', (c.valid_from || '') + ' – ' + (c.valid_to || E.T('长期'))]];
-    Object.keys(rec.fields || {}).forEach(function (k) {
-      var p = (((types[c.type_code] || {}).definition || {}).fields || {}).properties || {};
-      pairs.push([(p[k] || {}).title || k, rec.fields[k]]);
+    var schema = ((types[c.type_code] || {}).definition || {}).fields || {}, f = rec.fields || {};
+    F.order(schema, f, schema.required || []).forEach(function (k) {
+      pairs.push([((schema.properties || {})[k] || {}).title || k, f[k]]);
     });
     (c.events || []).forEach(function (ev) {
       pairs.push(['记录', E.when(ev.at) + ' ' + (NAMES[ev.event] ? E.T(NAMES[ev.event]) : ev.event) + ' ' +
-        ev.from_status + '→' + ev.to_status + ' ' + (ev.reason || '')]);
+        (ev.from_status ? ev.from_status + '→' : '') + ev.to_status + ' ' + (ev.reason || '')]);
     });
     E.fields($('c-fields'), pairs);
     $('c-fields').setAttribute('data-identifier', c.identifier);
