@@ -202,11 +202,26 @@ def test_issuer_page_walks_issue_change_suspend_register_objection_import(
     assert b.js("document.querySelector('#i-form [data-field]') !== null")
 
 
-def test_issuer_page_in_tibetan(live_url: str, browser: Any) -> None:
-    browser.goto(live_url + "/issuer?lang=bo")
-    h1 = browser.js("document.querySelector('h1').textContent")
+def test_issuer_page_in_tibetan(troupe: str, live_url: str, browser: Any) -> None:
+    from producers import art_troupe
+
+    b = browser
+    b.goto(live_url + "/issuer?lang=bo")
+    h1 = b.js("document.querySelector('h1').textContent")
     assert h1 and "签发" not in h1 and any("\u0f00" <= ch <= "\u0fff" for ch in h1), h1
-    assert browser.js("document.documentElement.lang") == "bo"
+    assert b.js("document.documentElement.lang") == "bo"
+    b.js(f"document.getElementById('token').value = {troupe!r};"
+         "document.getElementById('save-token').click()")
+    b.wait("document.querySelectorAll('#i-type option').length > 1")
+    b.js(f"var s = document.getElementById('i-type'); s.value = {art_troupe.TYPE_CODE!r};"
+         "s.dispatchEvent(new Event('change'))")
+    # the scripts' words come from the catalog; the type's own labels stay as defined
+    hint = b.wait("document.querySelector('#i-form [data-field=\"filing_no\"] .hint')"
+                  ".textContent")
+    assert hint == "ཡིག་འབྲུ་ 30 ལས་མི་བརྒལ།", hint
+    assert b.js("document.querySelector('#i-form [data-field=\"post\"] option').textContent") \
+        == "འདེམས་རོགས།"
+    assert b.js("document.querySelector('#c-event option').textContent") == "གནས་སྐབས་མཚམས་འཇོག"
 
 
 def test_every_chinese_text_of_the_issuer_scripts_is_in_the_tibetan_catalog() -> None:
