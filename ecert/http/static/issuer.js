@@ -4,7 +4,7 @@ var EcertIssuer = (function () {
   'use strict';
   var E = Ecert, F = EcertForm, $ = E.$, el = E.el;
   var EVENTS = [['suspend', '暂停'], ['release', '恢复'], ['pledge', '质押'], ['inspect', '年检'],
-    ['extend', '延期'], ['withdraw', '撤销'], ['cancel', '注销'], ['revoke', '吊销']];
+    ['extend', '延期'], ['withdraw', '撤销'], ['cancel', '注销'], ['revoke', '吊销'], ['transfer', '转移']];
   var NAMES = { issue: '签发', change: '变更' };
   EVENTS.forEach(function (e) { NAMES[e[0]] = e[1]; });
   var types = {}, current = null, cursor = null;
@@ -154,6 +154,9 @@ var EcertIssuer = (function () {
     if (!reason) { E.error('请填写理由'); return; }
     var body = { event: event, reason: reason, expected_row_version: current.row_version };
     if (event === 'extend') { body.valid_to = $('c-valid-to').value || null; }
+    if (event === 'transfer') {
+      body.transfer_to = { name: $('c-to-name').value.trim(), code: $('c-to-code').value.trim() };
+    }
     await E.api('POST', '/api/v1/certificates/' + encodeURIComponent(current.identifier) + '/status', body);
     $('c-reason').value = '';
     done('已执行：' + (NAMES[event] || event));
@@ -184,7 +187,10 @@ var EcertIssuer = (function () {
 
   function start() {
     options($('c-event'), EVENTS);
-    $('c-event').addEventListener('change', function () { $('c-extend').hidden = $('c-event').value !== 'extend'; });
+    $('c-event').addEventListener('change', function () {
+      $('c-extend').hidden = $('c-event').value !== 'extend';
+      $('c-transfer').hidden = $('c-event').value !== 'transfer';
+    });
     $('i-type').addEventListener('change', typeForm);
     function on(id, fn) {
       $(id).addEventListener('click', function () {
