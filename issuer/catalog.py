@@ -273,8 +273,29 @@ def _schema_errors(validator: Draft202012Validator, fields: Any) -> list[dict[st
                        for f in fields if f not in allowed)
         else:
             path = ".".join(str(p) for p in err.path) or "fields"
-            out.append({"field": path, "message": err.message})
+            out.append({"field": path, "message": f"{_zh_reason(err)} / {err.message}"})
     return out
+
+
+_ZH_TYPES = {"integer": "整数", "number": "数字", "string": "文本", "boolean": "是或否",
+             "object": "对象", "array": "列表"}
+_ZH_REASONS = {"maximum": "应不大于{v}", "minimum": "应不小于{v}", "exclusiveMaximum": "应小于{v}",
+               "exclusiveMinimum": "应大于{v}", "maxLength": "最多{v}个字符",
+               "minLength": "至少{v}个字符", "enum": "应为所列值之一", "const": "应为{v}",
+               "pattern": "格式不符", "format": "格式不符（{v}）", "maxItems": "最多{v}项",
+               "minItems": "至少{v}项"}
+
+
+def _zh_reason(err: Any) -> str:
+    """The Chinese half of a schema error's message (pages show it; the English follows)."""
+    v = err.validator_value
+    if err.validator == "type":
+        kinds = v if isinstance(v, list) else [v]
+        return "类型不符，应为" + "或".join(_ZH_TYPES.get(str(k), str(k)) for k in kinds)
+    if err.validator == "format" and v == "date":
+        return "日期格式应为 YYYY-MM-DD"
+    reason = _ZH_REASONS.get(str(err.validator))
+    return reason.format(v=v) if reason else "不符合要求"
 
 
 def validate_data(ctype: CertificateType, data: Any,

@@ -181,6 +181,7 @@ def _print_summary(p: Platform, result: DemoResult, tokens: dict[str, str]) -> N
     console.print(f"API docs:             {base}/api/docs")
     console.print(f"Root CA:              {base}/pki/ca.pem")
     console.print(f"审计 audit (auditor): {base}/api/v1/audit/get-sth")
+    console.print(f"签发部门 issuer page:  {base}/issuer  (paste the issuer token below)")
     console.print(f"持证主体 holder page:  {base}/holder  (demo login: a sample holder's name + "
                   "ID number; development adapter, NOT real-name authentication)")
     console.print(f"\ndemo tokens (shown once, valid 30 days):\n  admin   {tokens['admin']}\n"

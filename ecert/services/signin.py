@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 STAFF_SESSION_TTL = dt.timedelta(hours=8)
 METHOD = "oidc"
 HOLDER_LANDING = "/holder"
-STAFF_LANDINGS = {"/staff", "/audit"}
+STAFF_LANDINGS = {"/staff", "/issuer", "/audit"}
 ANONYMOUS = Actor(name="anonymous", role="none")
 _providers: dict[oidc.OidcClientConfig, oidc.Provider] = {}
 _lock = threading.Lock()

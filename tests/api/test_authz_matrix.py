@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/p/{token}"): PUBLIC,
     ("GET", "/holder"): PUBLIC,
     ("GET", "/staff"): PUBLIC,
+    ("GET", "/issuer"): PUBLIC,
     ("GET", "/audit"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/spec.js"): PUBLIC,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from tests.api.conftest import live_url  # noqa: F401 - re-exported fixture
 from tests.conftest import auth
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ISS = "91540000MA6T000001"
 ISS_NAME = "西藏自治区测试厅"
 
@@ -111,3 +115,15 @@ def template_world(template, admin_token) -> World:  # type: ignore[no-untyped-d
     assert r.status_code == 201, r.text
     return World(client, platform, type_code, ISS, user, personal_user, other, tokens,
                  holder_code, other_holder)
+
+
+@pytest.fixture()
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """Headless Chromium (tests/web/cdp.py) with its own profile in the test's tmp dir."""
+    from tests.web.cdp import Browser
+
+    b = Browser(CHROMIUM, tmp_path / "cdp-profile")
+    try:
+        yield b
+    finally:
+        b.close()

@@ -302,7 +302,7 @@ def test_objections_file_answer_list(world: World, cert: dict[str, Any]) -> None
 
 
 def test_pages_render_without_inline_script(world: World, cert: dict[str, Any]) -> None:
-    for path in (f"/v/{cert['identifier']}", "/holder", "/staff", "/audit"):
+    for path in (f"/v/{cert['identifier']}", "/holder", "/staff", "/issuer", "/audit"):
         r = world.client.get(path)
         assert r.status_code == 200, path
         assert r.headers["content-type"].startswith("text/html")
@@ -327,7 +327,7 @@ def test_every_new_route_declares_roles(platform) -> None:  # type: ignore[no-un
 
     prefixes = ("/api/v1/lookup", "/api/v1/verify", "/api/v1/holder", "/api/v1/objections",
                 "/api/v1/public", "/pki/trust-list", "/pki/status-list", "/v/", "/p/",
-                "/holder", "/staff", "/audit", "/sw.js")
+                "/holder", "/staff", "/issuer", "/audit", "/sw.js")
     mine = [r for path, r in api_routes(create_app(platform.settings, platform))
             if path.startswith(prefixes)]
     assert len(mine) >= 15

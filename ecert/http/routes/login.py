@@ -21,7 +21,7 @@ from ecert.services import oidc, signin
 router = APIRouter(prefix="/login/oidc", tags=["pages"], include_in_schema=False,
                    dependencies=[Depends(public()), Depends(client_limit)])
 COOKIE = "ecert_oidc"
-PAGES = "^(/holder|/staff|/audit)$"
+PAGES = "^(/holder|/staff|/issuer|/audit)$"
 
 
 def _failed(request: Request, message: str, status: int, page: str = "/holder") -> HTMLResponse:

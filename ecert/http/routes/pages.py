@@ -92,6 +92,12 @@ def staffpage(request: Request, platform: PlatformDep) -> HTMLResponse:
     return page(request, "staff.html", **_signin(platform, "/staff"))
 
 
+@router.get("/issuer", response_class=HTMLResponse)
+def issuerpage(request: Request, platform: PlatformDep) -> HTMLResponse:
+    """签发部门: issue from the type's schema, register, lifecycle, objections, imports."""
+    return page(request, "issuer.html", **_signin(platform, "/issuer"))
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def auditpage(request: Request, platform: PlatformDep) -> HTMLResponse:
     return page(request, "audit.html", **_signin(platform, "/audit"))

@@ -32,18 +32,20 @@ var Ecert = (function () {
     var init = { method: method, headers: headers, cache: 'no-store' };
     if (body instanceof Blob || body instanceof FormData) {
       init.body = body;
-      if (body instanceof Blob) { headers['Content-Type'] = 'application/pdf'; }
+      if (body instanceof Blob) { headers['Content-Type'] = body.type || 'application/pdf'; }
     } else if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
     var resp = await fetch(path, init);
     if (!resp.ok) {
-      var msg = resp.status + ' 请求失败';
+      var msg = resp.status + ' 请求失败', p = null;
       // problem titles are bilingual ("中文 / English"): a page shows its own language
-      try { var p = await resp.json(); msg = zh(p.title || '') + '：' + zh(p.detail || ''); } catch (e) { /* */ }
+      try { p = await resp.json(); msg = zh(p.title || '') + '：' + zh(p.detail || ''); } catch (e) { /* */ }
       error(msg);
-      throw new Error(msg);
+      var failed = new Error(msg);
+      failed.problem = p;  // the problem+json body (its `errors` name the fields)
+      throw failed;
     }
     error('');
     return raw ? resp : resp.json();
@@ -88,5 +90,5 @@ var Ecert = (function () {
   }
 
   return { $: $, el: el, api: api, fields: fields, when: when, verdictTag: verdictTag,
-    login: login, error: error, VERDICT: VERDICT, token: token, T: T };
+    login: login, error: error, VERDICT: VERDICT, token: token, T: T, zh: zh };
 }());
