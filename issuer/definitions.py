@@ -142,7 +142,7 @@ def _tibetan_or_none(value: Any) -> bool:
         "\u0f00" <= ch <= "\u0fff" or ch.isspace() for ch in value)
 
 
-def _grants(grants: Any) -> list[str]:
+def _grants(grants: Any, props: Mapping[str, Any]) -> list[str]:
     if not isinstance(grants, list):
         return ["grants must be a list"]
     p: list[str] = []
@@ -158,6 +158,10 @@ def _grants(grants: Any) -> list[str]:
             p.append(f"grants[{i}].purposes must be a non-empty list of strings")
         if not isinstance(g.get("personal", False), bool):
             p.append(f"grants[{i}].personal must be true or false")
+        shown = g.get("fields")  # optional: the fields a lookup under this grant shows
+        if shown is not None and (not isinstance(shown, list) or not all(
+                isinstance(f, str) and f in props for f in shown)):
+            p.append(f"grants[{i}].fields must be a list of field names of the type")
     return p
 
 
@@ -173,7 +177,7 @@ def definition_problems(d: Any) -> list[str]:
     p += _uses_of_fields(d, props)
     if "face" in d:
         p += _face(d["face"], props)
-    p += _grants(d.get("grants", []))
+    p += _grants(d.get("grants", []), props)
     p += rule_problems(d.get("rules"), props)
     if "annotated_copy_cap" in d and not _nonneg_int(d["annotated_copy_cap"]):
         p.append("annotated_copy_cap must be an integer >= 0")

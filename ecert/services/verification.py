@@ -308,6 +308,7 @@ def lookup_json(res: vlookup.LookupResult) -> dict[str, Any]:
         "personal_visible": res.personal_visible,
         "versions": [dataclasses.asdict(v) for v in res.versions],
         "verification": res.verification.to_dict(),
+        "labels": dict(res.labels),
     }
 
 
