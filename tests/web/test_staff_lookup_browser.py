@@ -20,14 +20,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which(
 
 
 @pytest.fixture()
-def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from tests.web.cdp import Browser
-
-    b = Browser(CHROMIUM, tmp_path / "cdp-profile")
-    try:
-        yield b
-    finally:
-        b.close()
+def browser(chromium_page):  # type: ignore[no-untyped-def]
+    return chromium_page
 
 
 def _search(browser: Any, w: World, purpose: str) -> str:
