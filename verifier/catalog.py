@@ -77,7 +77,7 @@ def _titles(schema: object, face: object) -> dict[str, str]:
     if not isinstance(props, Mapping):
         return {}
     rows = face.get("rows") if isinstance(face, Mapping) else None
-    first = [r.get("field") for r in rows or () if isinstance(r, Mapping)]
+    first = [str(r.get("field")) for r in rows or () if isinstance(r, Mapping)]
     order = [k for k in first if k in props] + [k for k in props if k not in first]
     return {k: (props[k].get("title") if isinstance(props[k], Mapping)
                 and isinstance(props[k].get("title"), str) else k) for k in order}

@@ -358,10 +358,11 @@ def lookup_by_holder(
                 audit.record_by(
                     uow, actor, now=now, action="certificate.lookup", cert_identifier=None,
                     purpose=clean,
-                    details={"by": "holder", "type": type_code, "holder_sha256": hh, "found": 0},
+                    details={"by": "holder", "type": type_code or "*", "holder_sha256": hh,
+                             "found": 0},
                 )
             return tuple(out)
     except (NotFound, Forbidden, NotGranted) as err:
-        details = {"by": "holder", "type": type_code, "holder_sha256": hh}
+        details = {"by": "holder", "type": type_code or "*", "holder_sha256": hh}
         _deny(store, audit, actor, now, None, clean, err, details)
         raise AssertionError("unreachable") from None

@@ -21,9 +21,9 @@ from ecert import tokens
 from ecert.errors import UsageError
 from ecert.services import oidc, realname
 from ecert.services.clientcerts import find_client_cert
-from formats.keyids import x5t_s256
 from ecert.services.holder import HOLDER_SESSION_TTL, SESSION_LABEL
 from formats.errors import Kind
+from formats.keyids import x5t_s256
 
 if TYPE_CHECKING:
     from ecert.platform import Platform

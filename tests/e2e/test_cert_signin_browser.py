@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_mtls import CLIENT_PASS, SERVER_PASS, _client_cert, _run, _throwaway
+from tests.e2e.test_mtls import CLIENT_PASS, SERVER_PASS, _run, _throwaway
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PORT = 18431  # this suite's range is 18400-18499
