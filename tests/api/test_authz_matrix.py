@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/archive"): {"issuer"},
     ("GET", "/api/v1/lookup/{identifier}"): {"user"},
     ("GET", "/api/v1/lookup"): {"user"},
+    ("POST", "/api/v1/lookups/by-holder"): {"user"},
     ("POST", "/api/v1/verify/pdf"): {"auditor", "user", "issuer"},
     ("GET", "/api/v1/verify/{identifier}"): {"auditor", "user", "issuer"},
     ("POST", "/api/v1/certificates/{identifier}/annotated-copies"): {"user"},
@@ -103,6 +104,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/operators/{operator_id}/actions"): STAFF,
     ("GET", "/login/oidc"): PUBLIC,
     ("GET", "/login/oidc/callback"): PUBLIC,
+    ("GET", "/login/client-cert"): PUBLIC,
     ("GET", "/api/v1/holder/inbox"): {"holder"},
     ("GET", "/api/v1/outbox/deliveries"): STAFF,
 }
