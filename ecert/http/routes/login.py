@@ -82,7 +82,7 @@ def client_cert(request: Request, platform: PlatformDep,
         session = signin.client_cert_session(platform, client_cert_from_scope(request.scope),
                                              page, getattr(request.state, "request_id", None))
     except oidc.SignInRefused as exc:
-        return _failed(request, exc.message, 401, page)
+        return _failed(request, exc.message, 400, page)  # a page, like the OIDC refusal
     resp = RedirectResponse(f"{session.landing}#ecert-login={session.token}", status_code=303)
     resp.headers["Cache-Control"] = "no-store"
     return resp
