@@ -13,7 +13,8 @@ A definition is a JSON object (see docs/issuing.md):
     face            {"title": str, "title_bo": str?, "rows": [{"label": str, "field": str,
                     "label_bo": str?}], "footer": str?}  (``*_bo``: Tibetan, printed under)
     seal            seal name (印章名称)
-    grants          [{"dept": USCC, "purposes": [str, ...], "personal": bool}]
+    grants          [{"dept": USCC, "purposes": [str, ...], "personal": bool,
+                    "fields": [field, ...]?}]  (``fields``: what a lookup shows; all if absent)
     annotated_copy_cap   annotated copies per certificate per 30 days (int >= 0)
     reminder_days   days before `validity.to` to remind the holder (list of int, may be empty)
     holder_kinds    optional: every holder kind accepted ("111" and "001": a person or an

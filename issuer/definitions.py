@@ -142,7 +142,7 @@ def _tibetan_or_none(value: Any) -> bool:
         "\u0f00" <= ch <= "\u0fff" or ch.isspace() for ch in value)
 
 
-def _grants(grants: Any) -> list[str]:
+def _grants(grants: Any, props: Mapping[str, Any]) -> list[str]:
     if not isinstance(grants, list):
         return ["grants must be a list"]
     p: list[str] = []
@@ -158,6 +158,10 @@ def _grants(grants: Any) -> list[str]:
             p.append(f"grants[{i}].purposes must be a non-empty list of strings")
         if not isinstance(g.get("personal", False), bool):
             p.append(f"grants[{i}].personal must be true or false")
+        shown = g.get("fields")  # optional: the fields a lookup under this grant shows
+        if shown is not None and (not isinstance(shown, list) or not all(
+                isinstance(f, str) and f in props for f in shown)):
+            p.append(f"grants[{i}].fields must be a list of field names of the type")
     return p
 
 
@@ -175,9 +179,10 @@ def scenario_problems(scenarios: Any) -> list[str]:
     return []
 
 
-def grant_problems(grants: Any) -> list[str]:
-    """The `grants` section alone (a grant proposal is checked as a one-grant list)."""
-    return _grants(grants)
+def grant_problems(grants: Any, props: Mapping[str, Any]) -> list[str]:
+    """The `grants` section alone (a grant proposal is checked as a one-grant list), against
+    the type's field schema `props` (a grant may name the fields it shows)."""
+    return _grants(grants, props)
 
 
 def definition_problems(d: Any) -> list[str]:
@@ -192,7 +197,7 @@ def definition_problems(d: Any) -> list[str]:
     p += _uses_of_fields(d, props)
     if "face" in d:
         p += _face(d["face"], props)
-    p += _grants(d.get("grants", []))
+    p += _grants(d.get("grants", []), props)
     if "presentation_scenarios" in d:
         p += scenario_problems(d["presentation_scenarios"])
     p += rule_problems(d.get("rules"), props)

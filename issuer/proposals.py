@@ -124,7 +124,7 @@ class ProposalService:
         if extra:
             raise _invalid([f"unknown key {k!r}" for k in sorted(extra)])
         if kind == "grant":
-            problems = grant_problems([p.get("grant")])
+            problems = grant_problems([p.get("grant")], ctype.schema.get("properties") or {})
             if problems:
                 raise _invalid(problems, "grant")
             grant = p["grant"]

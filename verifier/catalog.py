@@ -7,7 +7,10 @@ from the stored canonical JSON (``CertificateTypeRecord.definition``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 from certificate_store import UnitOfWork
 from certificate_store.records import CertificateTypeRecord
@@ -18,6 +21,8 @@ class Grant:
     dept: str
     purposes: tuple[str, ...]
     personal: bool
+    fields: tuple[str, ...] | None = None
+    """The type-specific fields this grant shows (``None``: all of them)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class TypeView:
     annotated_copy_cap: int
     scenarios: tuple[str, ...] | None = None
     """Approved presentation scenarios; None: the definition names none (any, as before)."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """Field key → its label (the schema's ``title``), in the schema's order."""
 
     def grant_for(self, dept_code: str | None) -> Grant | None:
         return next((g for g in self.grants if g.dept == dept_code), None)
@@ -46,7 +53,7 @@ def type_view(rec: CertificateTypeRecord) -> TypeView:
     for g in d.get("grants") or ():
         if isinstance(g, dict) and isinstance(g.get("dept"), str):
             purposes = tuple(p for p in g.get("purposes") or () if isinstance(p, str) and p)
-            grants.append(Grant(g["dept"], purposes, g.get("personal") is True))
+            grants.append(Grant(g["dept"], purposes, g.get("personal") is True, _shown(g)))
     personal = frozenset(p for p in d.get("personal") or () if isinstance(p, str))
     cap = d.get("annotated_copy_cap", 3)
     raw = d.get("presentation_scenarios")
@@ -58,7 +65,26 @@ def type_view(rec: CertificateTypeRecord) -> TypeView:
         tuple(grants),
         cap if isinstance(cap, int) and not isinstance(cap, bool) else 3,
         tuple(x for x in raw if isinstance(x, str)) if isinstance(raw, list) else None,
+        MappingProxyType(_titles(d.get("fields"), d.get("face"))),
     )
+
+
+def _shown(g: Mapping[str, Any]) -> tuple[str, ...] | None:
+    shown = g.get("fields")
+    return tuple(f for f in shown if isinstance(f, str)) if isinstance(shown, list) else None
+
+
+def _titles(schema: object, face: object) -> dict[str, str]:
+    """Each field's title, in the face's order and then the rest (stored definitions are
+    canonical JSON: their keys come sorted, so the schema itself keeps no order)."""
+    props = schema.get("properties") if isinstance(schema, Mapping) else None
+    if not isinstance(props, Mapping):
+        return {}
+    rows = face.get("rows") if isinstance(face, Mapping) else None
+    first = [str(r.get("field")) for r in rows or () if isinstance(r, Mapping)]
+    order = [k for k in first if k in props] + [k for k in props if k not in first]
+    return {k: (props[k].get("title") if isinstance(props[k], Mapping)
+                and isinstance(props[k].get("title"), str) else k) for k in order}
 
 
 def purpose_allowed(purpose: str, grant: Grant) -> bool:

@@ -23,7 +23,9 @@ from certificate_store.records import CertificateRecord
 from certificate_store.replica import Transactions
 from formats.errors import DomainError
 from formats.identifiers import parse_identifier
+from formats.idnumber import citizen_id_problems
 from formats.masking import display_holder, mask_value
+from formats.uscc import uscc_problems
 from verifier.catalog import TypeView, granted, type_view
 from verifier.errors import (
     Forbidden,
@@ -64,6 +66,20 @@ class LookupResult:
     personal_visible: bool
     versions: tuple[VersionInfo, ...]
     verification: VerificationResult
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Label (the schema's title) of each type-specific field shown, in the schema's order;
+    fields the grant does not show are left out of ``record`` altogether."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the caller may see of one certificate: personal parts, and which fields."""
+
+    personal: bool
+    fields: tuple[str, ...] | None = None  # None: every field of the type
+
+    def shows(self, key: str) -> bool:
+        return self.fields is None or key in self.fields
 
 
 def normalise_purpose(purpose: object) -> str:
@@ -82,9 +98,14 @@ def normalise_purpose(purpose: object) -> str:
     return text
 
 
-def _mask_record(record: Mapping[str, Any], view: TypeView, personal: bool) -> dict[str, Any]:
+def _mask_record(record: Mapping[str, Any], view: TypeView, access: Access) -> dict[str, Any]:
     out = dict(record)
-    if personal:
+    fields = record.get("fields")
+    if isinstance(fields, Mapping):  # only what the grant shows, in the schema's order
+        order = [k for k in view.titles if k in fields] + [k for k in fields
+                                                           if k not in view.titles]
+        out["fields"] = {k: fields[k] for k in order if access.shows(k)}
+    if access.personal:
         return out
     holder = record.get("holder")
     if isinstance(holder, Mapping):
@@ -93,24 +114,23 @@ def _mask_record(record: Mapping[str, Any], view: TypeView, personal: bool) -> d
             h["name"], h["code"] = display_holder(h["name"], h["code"], h.get("code_kind"),
                                                   bool(h.get("confidential")))
         out["holder"] = h
-    fields = record.get("fields")
-    if isinstance(fields, Mapping):
-        out["fields"] = {k: (mask_value(v) if k in view.personal else v) for k, v in fields.items()}
+    out["fields"] = {k: (mask_value(v) if k in view.personal else v)
+                     for k, v in (out.get("fields") or {}).items()}
     return out
 
 
 def _authorise(
     uow: UnitOfWork, actor: Actor, cert: CertificateRecord, purpose: str
-) -> tuple[TypeView, bool]:
+) -> tuple[TypeView, Access]:
     if actor.role not in LOOKUP_ROLES or not actor.dept_code:
         raise Forbidden("仅限使用部门查询 / lookups are for departments")
     view = type_view(uow.catalog.get(cert.type_code, cert.type_version))
     if actor.dept_code == uow.departments.current_holder(cert.issuer_code):
-        return view, True  # the department acting for the issuer sees its own certificates
+        return view, Access(True)  # the department acting for the issuer sees its own
     grant = granted(uow, view, actor.dept_code, purpose)
     if grant is None:
         raise NotGranted()
-    return view, grant.personal
+    return view, Access(grant.personal, grant.fields)
 
 
 def _result(
@@ -118,7 +138,7 @@ def _result(
     cert: CertificateRecord,
     identifier: str,
     view: TypeView,
-    personal: bool,
+    access: Access,
     now: dt.datetime,
 ) -> LookupResult:
     ident = parse_identifier(identifier)
@@ -134,19 +154,21 @@ def _result(
     except (UnicodeDecodeError, ValueError):
         record = {}
     verification = verify_stored_version(uow, ident, version, cert, now)
+    shown = _mask_record(record, view, access)
     return LookupResult(
         identifier=identifier,
         current_identifier=current,
         type_code=cert.type_code,
         type_name=view.name,
         status=cert.status,
-        record=MappingProxyType(_mask_record(record, view, personal)),
-        personal_visible=personal,
+        record=MappingProxyType(shown),
+        personal_visible=access.personal,
         versions=tuple(
             VersionInfo(v.version, v.identifier, v.created_at, v.superseded_at, v.change_reason)
             for v in versions
         ),
         verification=verification,
+        labels=MappingProxyType({k: view.titles.get(k, k) for k in shown.get("fields") or {}}),
     )
 
 
@@ -211,8 +233,8 @@ def lookup(
             if version is None:
                 raise NotFound()
             cert = uow.certificates.get(version.certificate_id)
-            view, personal = _authorise(uow, actor, cert, clean)
-            result = _result(uow, cert, ident.text, view, personal, now)
+            view, access = _authorise(uow, actor, cert, clean)
+            result = _result(uow, cert, ident.text, view, access, now)
             audit.record_by(
                 uow,
                 actor,
@@ -222,7 +244,7 @@ def lookup(
                 purpose=clean,
                 details={
                     "by": "identifier",
-                    "personal": personal,
+                    "personal": access.personal,
                     "verdict": result.verification.verdict.value,
                 },
             )
@@ -232,24 +254,41 @@ def lookup(
         raise AssertionError("unreachable") from None
 
 
-def _holder_query(purpose: object, holder_code: object, type_code: object) -> str:
-    """The cleaned purpose, once the holder and type codes are of the right shape."""
+def holder_code_kind(code: object) -> tuple[str, str]:
+    """(normalised code, kind: ``111`` citizen ID number or ``001`` USCC), checked by their
+    check characters (GB 11643, GB 32100); MalformedInput otherwise. The message never
+    repeats the code."""
+    clean = "".join(unicodedata.normalize("NFKC", code).split()).upper() if isinstance(
+        code, str) and len(code) <= 40 else ""
+    if clean and not citizen_id_problems(clean):
+        return clean, "111"
+    if clean and not uscc_problems(clean):
+        return clean, "001"
+    raise MalformedInput("身份证号码或统一社会信用代码无效 / "
+                         "not a valid citizen ID number or unified social credit code")
+
+
+def _holder_query(purpose: object, holder_code: object, type_code: object) -> tuple[str, str]:
+    """(cleaned purpose, normalised holder code), once both codes are of the right shape."""
     clean = normalise_purpose(purpose)
-    if not isinstance(holder_code, str) or not 1 <= len(holder_code.strip()) <= 40:
-        raise MalformedInput("持证主体代码格式错误 / malformed holder code")
-    if not isinstance(type_code, str) or len(type_code) != 21:
+    code, _kind = holder_code_kind(holder_code)
+    if type_code is not None and (not isinstance(type_code, str) or len(type_code) != 21):
         raise MalformedInput("证照类型代码格式错误 / malformed type code")
-    return clean
+    return clean, code
 
 
-def _held(uow: UnitOfWork, actor: Actor, hh: str, type_code: str,
+def _held(uow: UnitOfWork, actor: Actor, hh: str, type_code: str | None,
           purpose: str) -> list[CertificateRecord]:
-    """The holder's certificates of the type, once the caller may search them at all."""
+    """The holder's certificates the caller may search: of one type (refused outright when
+    the caller holds no grant of it), or of every type it holds a grant of for `purpose`."""
+    if actor.role not in LOOKUP_ROLES or not actor.dept_code:
+        raise Forbidden()
+    if type_code is None:  # only what may be read; nothing said about the rest
+        return [c for c in uow.certificates.by_holder(hh, None, limit=MAX_HOLDER_RESULTS * 4)
+                if _readable(uow, actor, c, purpose)][:MAX_HOLDER_RESULTS]
     rec = uow.catalog.latest(type_code)
     if rec is None:
         raise NotFound()
-    if actor.role not in LOOKUP_ROLES or not actor.dept_code:
-        raise Forbidden()
     certs = uow.certificates.by_holder(hh, type_code, limit=MAX_HOLDER_RESULTS)
     # a grant held by the caller or by a department it succeeded (Art. 9)
     grant = granted(uow, type_view(rec), actor.dept_code, purpose)
@@ -261,20 +300,28 @@ def _held(uow: UnitOfWork, actor: Actor, hh: str, type_code: str,
     return list(certs)
 
 
+def _readable(uow: UnitOfWork, actor: Actor, cert: CertificateRecord, purpose: str) -> bool:
+    try:
+        _authorise(uow, actor, cert, purpose)
+    except VerifierError:
+        return False
+    return True
+
+
 def _holder_results(uow: UnitOfWork, audit: AuditLog, actor: Actor,
                     certs: list[CertificateRecord], purpose: str,
                     now: dt.datetime) -> list[LookupResult]:
     """Each certificate's current version, authorised, verified and audited one by one."""
     out = []
     for cert in certs:
-        view, personal = _authorise(uow, actor, cert, purpose)
+        view, access = _authorise(uow, actor, cert, purpose)
         current = uow.certificates.version(cert.id, cert.current_version)
-        res = _result(uow, cert, current.identifier, view, personal, now)
+        res = _result(uow, cert, current.identifier, view, access, now)
         out.append(res)
         audit.record_by(
             uow, actor, now=now, action="certificate.lookup",
             cert_identifier=current.identifier, purpose=purpose,
-            details={"by": "holder", "personal": personal,
+            details={"by": "holder", "personal": access.personal,
                      "verdict": res.verification.verdict.value},
         )
     return out
@@ -284,25 +331,26 @@ def lookup_by_holder(
     store: Transactions,
     actor: Actor,
     holder_code: str,
-    type_code: str,
+    type_code: str | None,
     purpose: str,
     now: dt.datetime,
     *,
     audit: AuditLog | None = None,
 ) -> tuple[LookupResult, ...]:
-    """Certificates of ``type_code`` held by ``holder_code`` (current versions), for ``purpose``.
+    """Certificates held by `holder_code` (current versions), for ``purpose``: of
+    ``type_code``, or (``None``) of every type the caller is granted for that purpose.
 
-    The grant is checked against the type; one audit entry per certificate returned (an empty
-    answer is audited once). The holder code is never written to the log, only its hash.
+    One audit entry per certificate returned (an empty answer is audited once). The holder
+    code is never written to the log, only its keyed hash.
     """
     audit = audit or _DEFAULT_AUDIT
     try:
-        clean = _holder_query(purpose, holder_code, type_code)
+        clean, code = _holder_query(purpose, holder_code, type_code)
     except (VerifierError, DomainError) as err:
         details = {"by": "holder", "type": str(type_code)[:21]}
         _deny(store, audit, actor, now, None, _clip(purpose), err, details)
         raise AssertionError("unreachable") from None
-    hh = store.holder_hash(holder_code)
+    hh = store.holder_hash(code)
     try:
         with store.transaction() as uow:
             certs = _held(uow, actor, hh, type_code, clean)
@@ -311,10 +359,11 @@ def lookup_by_holder(
                 audit.record_by(
                     uow, actor, now=now, action="certificate.lookup", cert_identifier=None,
                     purpose=clean,
-                    details={"by": "holder", "type": type_code, "holder_sha256": hh, "found": 0},
+                    details={"by": "holder", "type": type_code or "*", "holder_sha256": hh,
+                             "found": 0},
                 )
             return tuple(out)
     except (NotFound, Forbidden, NotGranted) as err:
-        details = {"by": "holder", "type": type_code, "holder_sha256": hh}
+        details = {"by": "holder", "type": type_code or "*", "holder_sha256": hh}
         _deny(store, audit, actor, now, None, clean, err, details)
         raise AssertionError("unreachable") from None

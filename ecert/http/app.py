@@ -42,7 +42,8 @@ log = logging.getLogger("ecert.http")
 # The problem responses are documented on every router but the home page's.
 ROUTERS = (pki.router, admin.router, audit.router, issuing.router, bulk.router, lists.router,
            verifying.router, verifying.public_router, holder.router, pages.router,
-           operators.router, login.router, inbox.router, inbox.outbox_router, proposals.router)
+           operators.router, login.router, login.cert_router, inbox.router, inbox.outbox_router,
+           proposals.router)
 
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:

@@ -46,6 +46,18 @@ class VersionInfoOut(BaseModel):
     change_reason: str | None
 
 
+class StampOut(BaseModel):
+    """Who looked the certificate up, for whom, when and for what (the printout's stamp)."""
+
+    looked_up_by: str = Field(description="the operator, as the audit log names them")
+    department: str
+    department_code: str | None
+    at: dt.datetime
+    at_text: str = Field(description="`at` in Beijing time, the zone named")
+    purpose: str
+    use_only: str = Field(description="仅供「purpose」使用，他用无效")
+
+
 class LookupOut(BaseModel):
     identifier: str
     current_identifier: str
@@ -57,10 +69,25 @@ class LookupOut(BaseModel):
     personal_visible: bool
     versions: list[VersionInfoOut]
     verification: VerificationOut
+    labels: dict[str, str] = Field(default_factory=dict, description=(
+        "label (the schema's title) of each field in record.fields, in the schema's order; "
+        "fields the grant does not show are absent"))
+    stamp: StampOut | None = None
 
 
 class LookupListOut(BaseModel):
     results: list[LookupOut]
+    stamp: StampOut | None = None
+
+
+class HolderLookupIn(Strict):
+    """A search by holder: the number travels in the body only, never in a URL or a log."""
+
+    holder_code: str = Field(min_length=1, max_length=40,
+                             description="citizen ID number (18) or USCC (18)")
+    type: str | None = Field(None, min_length=21, max_length=21, description=(
+        "certificate type code; omitted: every type granted to the caller for the purpose"))
+    purpose: str = Field(max_length=400, description="用证事由 (required)")
 
 
 class PublicStatusIn(Strict):

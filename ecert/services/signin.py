@@ -2,8 +2,11 @@
 
 `start` and `finish` wrap the OpenID Connect flow of `ecert.services.oidc`: a holder gets a
 12-hour holder token for the ID number or USCC the provider vouched for; staff get an 8-hour
-token of the named operator whose registered subject the provider asserted. Each session is
-created in one transaction with its audit entry; a refused sign-in is audited too.
+token of the named operator whose registered subject the provider asserted.
+`client_cert_session` does the same for staff whose browser presented a department client
+certificate that the TLS layer verified (mutual TLS): the session belongs to the operator the
+certificate was issued to. Each session is created in one transaction with its audit entry; a
+refused sign-in is audited too.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ from audit_log.actor import Actor
 from ecert import tokens
 from ecert.errors import UsageError
 from ecert.services import oidc, realname
+from ecert.services.clientcerts import find_client_cert
 from ecert.services.holder import HOLDER_SESSION_TTL, SESSION_LABEL
 from formats.errors import Kind
+from formats.keyids import x5t_s256
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
 
 STAFF_SESSION_TTL = dt.timedelta(hours=8)
 METHOD = "oidc"
+CERT_METHOD = "client-certificate"
 HOLDER_LANDING = "/holder"
 STAFF_LANDINGS = {"/staff", "/issuer", "/audit"}
 ANONYMOUS = Actor(name="anonymous", role="none")
@@ -145,8 +151,53 @@ def _staff_session(p: Platform, claims: dict[str, Any], landing: str,
         return Session(new.secret, landing, new.record.expires_at)
 
 
-def _refused(p: Platform, reason: str, message: str, request_id: str | None) -> None:
+class NoClientCert(oidc.SignInRefused):
+    """未出示有效的部门数字证书 / No usable department client certificate was presented."""
+
+    slug = "client-cert-refused"
+
+
+def client_cert_session(p: Platform, der: bytes | None, landing: str,
+                        request_id: str | None) -> Session:
+    """An 8-hour session of the operator a verified client certificate belongs to.
+
+    `der` is the certificate the TLS layer (uvicorn's, or a trusted proxy's) verified, never
+    anything the browser sent as data. Refused, and audited, when there is none, or when it is
+    unknown, revoked, expired, of a succeeded department or of a disabled operator
+    (`ecert.services.clientcerts.find_client_cert`: the same rule as for API calls).
+    """
+    if landing not in STAFF_LANDINGS:
+        raise UsageError("unknown page to sign in to")
+    now = p.now()
+    try:
+        if der is None:
+            raise NoClientCert("浏览器未出示部门数字证书 / the browser presented no client "
+                               "certificate")
+        with p.writing() as uow:
+            ident = find_client_cert(uow, der, now)
+            op = ident.operator if ident else None
+            if ident is None or op is None:
+                raise NoClientCert("部门数字证书未被认可（未登记、已过期、已作废或持有人已停用）/ "
+                                   "the client certificate is unknown, expired or revoked")
+            new = tokens.create_token(uow, role=ident.role, dept_code=ident.dept_code,
+                                      holder_code=None, label=f"{CERT_METHOD} session", now=now,
+                                      ttl=STAFF_SESSION_TTL, operator_id=op.id)
+            p.audit.record(uow, now=now, actor=op.display, actor_dept=ident.dept_code,
+                           role=ident.role, action="operator.signin", request_id=request_id,
+                           details={"operator": op.id, "method": CERT_METHOD,
+                                    "serial": str(ident.serial), "prefix": new.record.prefix,
+                                    "expires_at": new.record.expires_at.isoformat()})
+            return Session(new.secret, landing, new.record.expires_at)
+    except NoClientCert as exc:
+        extra = {"x5t#S256": x5t_s256(der)} if der else {}
+        _refused(p, exc.slug, str(exc)[:200], request_id, CERT_METHOD, extra)
+        raise
+
+
+def _refused(p: Platform, reason: str, message: str, request_id: str | None,
+             method: str = METHOD, extra: dict[str, str] | None = None) -> None:
     with p.writing() as uow:
         p.audit.record(uow, now=p.now(), actor=ANONYMOUS.name, actor_dept=None, role="none",
                        action="signin.failure", request_id=request_id,
-                       details={"method": METHOD, "reason": reason, "message": message})
+                       details={"method": method, "reason": reason, "message": message,
+                                **(extra or {})})

@@ -307,7 +307,7 @@ def lookup_json(res: vlookup.LookupResult) -> dict[str, Any]:
         "record": json.loads(json.dumps(dict(res.record), default=str)),
         "personal_visible": res.personal_visible,
         "versions": [dataclasses.asdict(v) for v in res.versions],
-        "verification": res.verification.to_dict(),
+        "verification": res.verification.to_dict(), "labels": dict(res.labels),
     }
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 
 class Browser:
-    def __init__(self, chromium: str, profile: Path) -> None:
+    def __init__(self, chromium: str, profile: Path, env: dict[str, str] | None = None,
+                 args: tuple[str, ...] = ()) -> None:
         to_child_r, self._w = os.pipe()
         self._r, from_child_w = os.pipe()
 
@@ -27,9 +28,9 @@ class Browser:
             [chromium, "--headless", "--no-sandbox", "--disable-gpu",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--no-first-run", f"--user-data-dir={profile}", "--remote-debugging-pipe",
-             "--window-size=412,915", "about:blank"],
+             "--window-size=412,915", *args, "about:blank"],
             pass_fds=(3, 4, to_child_r, from_child_w), preexec_fn=fds,  # noqa: PLW1509
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         os.close(to_child_r)
         os.close(from_child_w)
         self._buf = b""

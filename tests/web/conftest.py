@@ -76,6 +76,20 @@ def type_definition(type_code: str, iss: str, user: str, personal_user: str) -> 
     }
 
 
+@pytest.fixture()
+def chromium_page(tmp_path):  # type: ignore[no-untyped-def]
+    """Headless Chromium driven over the DevTools pipe (tests/web/cdp.py), closed after."""
+    import shutil
+
+    from tests.web.cdp import Browser
+
+    b = Browser(shutil.which("chromium") or "/usr/bin/chromium", tmp_path / "cdp-profile")
+    try:
+        yield b
+    finally:
+        b.close()
+
+
 @pytest.fixture
 def world(template_world: World, client, platform) -> World:  # type: ignore[no-untyped-def]
     """The module's world, bound to this test's own copy of the platform."""

@@ -5,6 +5,10 @@ PKCE challenge (kept in an HttpOnly cookie scoped to /login/oidc); the provider 
 to `/login/oidc/callback`, which trades the code, checks the ID token and returns the browser
 to the page with the new session token in the URL fragment (static/signin.js keeps it in
 sessionStorage and clears the address bar). A refused sign-in is a page saying so.
+
+`/login/client-cert?page=/staff` does the same for a department client certificate the
+browser presented in the TLS handshake (`ecert serve --client-certs optional`, or nginx in
+front): the session is its operator's.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from ecert.http.auth import public
 from ecert.http.deps import PlatformDep
 from ecert.http.routes.pages import page as render_page
 from ecert.http.routes.verifying import client_limit
+from ecert.http.tls import client_cert_from_scope
 from ecert.services import oidc, signin
 
 router = APIRouter(prefix="/login/oidc", tags=["pages"], include_in_schema=False,
                    dependencies=[Depends(public()), Depends(client_limit)])
+cert_router = APIRouter(prefix="/login", tags=["pages"], include_in_schema=False,
+                        dependencies=[Depends(public()), Depends(client_limit)])
 COOKIE = "ecert_oidc"
 PAGES = "^(/holder|/staff|/issuer|/audit)$"
 
@@ -64,4 +71,18 @@ def callback(request: Request, platform: PlatformDep,
     resp = RedirectResponse(f"{session.landing}#ecert-login={session.token}", status_code=303)
     resp.headers["Cache-Control"] = "no-store"
     resp.delete_cookie(COOKIE, path="/login/oidc")
+    return resp
+
+
+@cert_router.get("/client-cert", response_class=RedirectResponse)
+def client_cert(request: Request, platform: PlatformDep,
+                page: str = Query("/staff", pattern="^(/staff|/audit)$")) -> Response:
+    """Staff sign-in with the department client certificate the TLS layer verified."""
+    try:
+        session = signin.client_cert_session(platform, client_cert_from_scope(request.scope),
+                                             page, getattr(request.state, "request_id", None))
+    except oidc.SignInRefused as exc:
+        return _failed(request, exc.message, 400, page)  # a page, like the OIDC refusal
+    resp = RedirectResponse(f"{session.landing}#ecert-login={session.token}", status_code=303)
+    resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -15,6 +15,7 @@ from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
 from ecert.http.schemas_verify import (
     AnnotatedCopyIn,
+    HolderLookupIn,
     LookupListOut,
     LookupOut,
     PublicQrStatusOut,
@@ -22,7 +23,7 @@ from ecert.http.schemas_verify import (
     PublicStatusOut,
     VerificationOut,
 )
-from ecert.services import verification
+from ecert.services import lookups, verification
 from verifier.results import VerificationResult
 
 router = APIRouter(prefix="/api/v1", tags=["verifying"])
@@ -53,18 +54,31 @@ def lookup(identifier: str, p: PlatformDep, purpose: str | None = PURPOSE,
            actor: Actor = USER) -> LookupOut:
     """Look up one certificate version (Art. 13). Refusals (no purpose 422 `purpose-required`,
     outside the grant 403 `not-granted`) are audited."""
-    return LookupOut.model_validate(verification.lookup_json(
-        verification.lookup(p, actor, identifier, purpose)))
+    res = verification.lookup(p, actor, identifier, purpose)
+    return LookupOut.model_validate({**verification.lookup_json(res), "stamp": vars(
+        lookups.stamp(p, actor, purpose, p.now()))})
 
 
-@router.get("/lookup", response_model=LookupListOut)
+@router.get("/lookup", response_model=LookupListOut, deprecated=True)
 def lookup_by_holder(p: PlatformDep, holder_code: str = Query(max_length=40),
                      type: str = Query(max_length=21),  # noqa: A002 - the API's name
                      purpose: str | None = PURPOSE, actor: Actor = USER) -> LookupListOut:
-    """Current certificates of one type held by `holder_code` (stated purpose, granted type)."""
+    """Deprecated: the holder's number in the URL. Use `POST /api/v1/lookups/by-holder`."""
     found = verification.lookup_by_holder(p, actor, holder_code, type, purpose)
     return LookupListOut(results=[LookupOut.model_validate(verification.lookup_json(r))
                                   for r in found])
+
+
+@router.post("/lookups/by-holder", response_model=LookupListOut)
+def search_by_holder(body: HolderLookupIn, p: PlatformDep, actor: Actor = USER) -> LookupListOut:
+    """The holder's current certificates (citizen ID number or USCC, checked by its check
+    character; 422 `malformed-input` otherwise), of `type` or of every type granted to the
+    caller for the stated purpose; each one returned and every refusal is audited, with the
+    holder's keyed hash only. Fields are those the grant shows, with their labels."""
+    found = lookups.by_holder(p, actor, body.holder_code, body.type, body.purpose)
+    return LookupListOut.model_validate({
+        "results": [verification.lookup_json(r) for r in found.results],
+        "stamp": vars(found.stamp)})
 
 
 @router.post("/verify/pdf", response_model=VerificationOut,
