@@ -16,7 +16,7 @@ from certificate_store.records import OperatorRecord, TokenRecord
 from ecert.errors import UsageError
 from formats import errors as generic
 
-ROLES = ("issuer", "user", "holder", "auditor", "admin")
+ROLES = ("issuer", "user", "holder", "auditor", "admin", "authority")
 PREFIX = "ect"
 
 

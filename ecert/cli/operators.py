@@ -21,7 +21,7 @@ def operator_add(name: Annotated[str, typer.Option("--name", help="the person's 
                  subject: Annotated[str | None, typer.Option(
                      "--subject", help="identity-provider subject (OIDC `sub`) for sign-in")] = None,
                  role: Annotated[str | None, typer.Option(
-                     "--role", help="issuer|user|auditor|admin: what a sign-in gives")] = None,
+                     "--role", help="issuer|user|auditor|admin|authority: what a sign-in gives")] = None,
                  data_dir: DataDir = None, demo: Demo = False) -> None:
     """Register an operator; then `ecert token create --operator ID` or `ecert dept
     client-cert --operator ID` gives them credentials."""

@@ -12,7 +12,8 @@ app = typer.Typer(help="API tokens (stored hashed)", no_args_is_help=True)
 
 
 @app.command("create")
-def token_create(role: Annotated[str, typer.Option("--role", help="issuer|user|holder|auditor|admin")],
+def token_create(role: Annotated[str, typer.Option(
+                     "--role", help="issuer|user|holder|auditor|admin|authority")],
                  dept: Annotated[str | None, typer.Option("--dept")] = None,
                  holder: Annotated[str | None, typer.Option("--holder")] = None,
                  label: Annotated[str, typer.Option("--label")] = "",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ecert.http.textfields import Line, Text
 
-Role = Literal["issuer", "user", "holder", "auditor", "admin"]
+Role = Literal["issuer", "user", "holder", "auditor", "admin", "authority"]
 USCC = Field(min_length=18, max_length=18, pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ecert.platform import Platform
 
 MAX_TEXT = 60
-STAFF_ROLES = ("issuer", "user", "auditor", "admin")
+STAFF_ROLES = ("issuer", "user", "auditor", "admin", "authority")
 
 
 class OperatorNotVisible(generic.NotFound):
