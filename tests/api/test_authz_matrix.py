@@ -105,8 +105,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/login/oidc/callback"): PUBLIC,
     ("GET", "/api/v1/holder/inbox"): {"holder"},
     ("GET", "/api/v1/outbox/deliveries"): STAFF,
+    # issue 13: objection evidence and the supervising authority's escalation queue
+    ("POST", "/api/v1/objections/{objection_id}/evidence"): {"holder", "user"},
+    ("GET", "/api/v1/objections/{objection_id}/evidence"): {"holder", "user", "issuer",
+                                                            "authority"},
+    ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): {
+        "holder", "user", "issuer", "authority"},
+    ("GET", "/api/v1/objections/escalated"): {"authority"},
+    ("POST", "/api/v1/objections/{objection_id}/coordinate"): {"authority"},
 }
-ROLES = ("issuer", "user", "holder", "auditor", "admin")
+ROLES = ("issuer", "user", "holder", "auditor", "admin", "authority")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
 
 
@@ -121,6 +129,7 @@ def world(template, admin_token):  # type: ignore[no-untyped-def]
     w["holder"] = token(client, admin_token, "holder", holder=holder_code)
     w["other_holder"] = token(client, admin_token, "holder", holder="540102199001011234")
     w["admin"] = admin_token
+    w["authority"] = token(client, admin_token, "authority")
     w["dept"] = issued["record"]["issuer"]["code"]
     return w
 
@@ -154,7 +163,7 @@ def _fill(path: str, w: dict[str, str]) -> str:
     values = {"code": w["dept"], "identifier": w["identifier"], "token_id": "999999",
               "type_code": w["type"], "objection_id": "999999", "ca": "root",
               "encoded:path": "MAA=", "token": "x", "sha": "0" * 64, "shard": "0",
-              "operator_id": "999999"}
+              "operator_id": "999999", "evidence_id": "999999"}
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
 
 
