@@ -75,7 +75,7 @@ def check_file(data: bytes, filename: str, limits: EvidenceLimits) -> CheckedFil
                                f"at most {limits.max_bytes} bytes per file")
     kind = sniff(data)
     if kind is None:
-        raise EvidenceTypeNotAllowed("仅接受 PDF、JPEG、PNG 文件（按文件内容判断）/ "
+        raise EvidenceTypeNotAllowed("仅接受 PDF、JPEG、PNG 文件（按文件内容判断） / "
                                      "only PDF, JPEG or PNG content")
     if kind == PDF:
         try:
@@ -96,7 +96,7 @@ def _check_image(data: bytes, kind: str, max_pixels: int) -> None:
         if fmt != _PIL_FORMAT[kind]:
             raise EvidenceDoesNotParse("图片格式与内容不符 / the image does not parse")
         if w * h > max_pixels:
-            raise EvidenceTooLarge(f"图片像素过多（不超过 {max_pixels} 像素）/ "
+            raise EvidenceTooLarge(f"图片像素过多（不超过 {max_pixels} 像素） / "
                                    f"at most {max_pixels} pixels")
         if kind == PNG:
             with Image.open(io.BytesIO(data)) as img:
