@@ -146,3 +146,24 @@ def test_a_late_issuer_answer_stays_beside_the_authoritys(client, world, platfor
     coordinated = [e for e in _actions(client, world, "objection.coordinate")
                    if _details(e)["objection_id"] == oid]
     assert _details(coordinated[0])["issuer_answered"] is True
+
+
+def test_the_authority_is_a_named_operator_in_the_log(client, world, platform, clock,
+                                                      admin_token) -> None:  # type: ignore[no-untyped-def]
+    from ecert.cli.common import cli_actor
+    from ecert.services.operators import add_operator
+
+    op = add_operator(platform, dept_code=None, name="次仁", post="督办岗", subject=None,
+                      actor=cli_actor(), role="authority")
+    obj, _holder = _file(client, world, admin_token, 9203)
+    clock.now = _due(obj) + dt.timedelta(hours=1)
+    run_once(platform)
+    person = platform.create_token(role="authority", dept_code=None, holder_code=None,
+                                   label="次仁", ttl_days=1, actor=cli_actor(),
+                                   operator_id=op.id).secret
+    r = client.post(f"/api/v1/objections/{obj['id']}/coordinate", json={"answer": "已督促更正"},
+                    headers=auth(person))
+    assert r.status_code == 200, r.text
+    mine = next(e for e in _actions(client, world, "objection.coordinate")
+                if _details(e)["objection_id"] == obj["id"])
+    assert mine["actor"] == f"次仁（督办岗）#{op.id}" and mine["actor_dept"] is None
