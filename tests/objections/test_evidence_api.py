@@ -129,3 +129,17 @@ def test_a_settled_objection_takes_no_more_evidence(client, world, admin_token) 
     assert r.status_code == 200, r.text
     r = _upload(client, oid, holder, "late.png", files.png(), "image/png")
     assert r.status_code == 409, r.text
+
+
+def test_references_out_of_range_are_not_found(client, world, admin_token) -> None:  # type: ignore[no-untyped-def]
+    oid, holder, _ = _objection(client, world, admin_token, 9105)
+    huge = 2 ** 70
+    for url in (f"/api/v1/objections/{huge}/evidence", f"/api/v1/objections/{oid}/evidence/{huge}",
+                f"/api/v1/objections/{-huge}/evidence"):
+        r = client.get(url, headers=auth(holder))
+        assert r.status_code in (404, 422), (url, r.status_code, r.text)
+    r = _upload(client, huge, holder, "x.png", files.png(), "image/png")
+    assert r.status_code in (404, 422), r.text
+    r = client.post(f"/api/v1/objections/{huge}/coordinate", json={"answer": "x"},
+                    headers=auth(world["authority"]))
+    assert r.status_code in (404, 422), r.text
