@@ -83,6 +83,7 @@ def test_holder_uploads_evidence_and_the_authority_answers(
                  ".length === 2")
     text = browser.js("document.getElementById('objections').textContent")
     assert "诊断证明.pdf" in text and "photo.png" in text and "处理中" in text
+    browser.js("document.getElementById('objections').scrollIntoView()")
     browser.screenshot(tmp_path / "holder-evidence.png")
 
     listed = world.client.get("/api/v1/objections", headers=world.h("holder")).json()
@@ -116,11 +117,12 @@ def test_holder_uploads_evidence_and_the_authority_answers(
     browser.wait("!document.getElementById('escalated-box').hidden && document.querySelector("
                  f"'#escalated li[data-objection=\"{obj['id']}\"] .evidence') !== null")
     item = f"#escalated li[data-objection=\"{obj['id']}\"]"
+    browser.js(f"document.querySelector({item!r}).scrollIntoView()")
+    browser.screenshot(tmp_path / "authority-queue.png")
     browser.js(f"document.querySelector({item + ' textarea'!r}).value = '经协调，签发部门已更正等级';"
                f"document.querySelector({item + ' select'!r}).value = 'true';"
                f"document.querySelector({item + ' .coordinate button'!r}).click()")
     browser.wait(f"!document.querySelector({item!r})")
-    browser.screenshot(tmp_path / "authority-queue.png")
 
     # a week later the holder signs in again (the first token was for one day)
     holder = world.platform.create_token(role="holder", dept_code=None,
@@ -130,11 +132,13 @@ def test_holder_uploads_evidence_and_the_authority_answers(
     browser.wait("document.querySelector('#objections .coordination') !== null")
     text = browser.js("document.getElementById('objections').textContent")
     assert "经协调，签发部门已更正等级" in text and "主管部门已协调答复" in text
+    browser.js("document.querySelector('#objections .coordination').scrollIntoView()")
     browser.screenshot(tmp_path / "holder-coordinated.png")
     # the Tibetan page names the evidence field in Tibetan
     browser.goto(live_url + "/holder?lang=bo")
     label = browser.js("document.querySelector('label[for=obj-files]').textContent")
     assert "དཔང་རྟགས" in label and "{0}" not in label, label
+    browser.js("document.querySelector('label[for=obj-files]').hidden = false")
     entries = world.client.get("/api/v1/audit/entries", params={"action": "objection.coordinate"},
                                headers={"Authorization": f"Bearer {fresh_auditor(world)}"}
                                ).json()["entries"]
