@@ -31,6 +31,7 @@ from ecert.settings import Settings
 from ecert.tokens import NewToken, authenticate, create_token
 from issuer.catalog import CatalogService
 from issuer.documents import DocumentService
+from issuer.faceview import face_problems
 from issuer.issuance import IssuanceService
 
 log = logging.getLogger("ecert")
@@ -198,7 +199,7 @@ class Platform:
 
     @functools.cached_property
     def catalog(self) -> CatalogService:
-        return CatalogService(self.audit)
+        return CatalogService(self.audit, face_check=face_problems)
 
     @functools.cached_property
     def documents(self) -> DocumentService:

@@ -28,7 +28,7 @@ A definition is a JSON object (see docs/issuing.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -154,8 +154,10 @@ class CertificateType:
 
 
 class CatalogService:
-    def __init__(self, audit: AuditRecorder) -> None:
+    def __init__(self, audit: AuditRecorder,
+                 face_check: Callable[[CertificateType], list[str]] | None = None) -> None:
         self._audit = audit
+        self._face_check = face_check  # issuer.faceview.face_problems (it imports this module)
 
     def add(self, uow: UnitOfWork, definition: Mapping[str, Any], actor: Actor,
             now: datetime) -> CertificateType:
@@ -166,6 +168,11 @@ class CatalogService:
                 "证照目录定义无效 / invalid catalog definition",
                 errors=[{"field": "definition", "message": m} for m in problems])
         d = dict(definition)
+        face = self._face_check(CertificateType.from_definition(d)) if self._face_check else []
+        if face:
+            raise InvalidCatalogDefinition(
+                "证照目录定义无效 / invalid catalog definition",
+                errors=[{"field": "definition.face", "message": m} for m in face])
         if actor.role not in ("admin", "system") and actor.dept_code != d["defining_dept"]:
             raise Forbidden("only the defining department or an administrator may define a type")
         if uow.departments.find(d["defining_dept"]) is None:

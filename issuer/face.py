@@ -140,9 +140,12 @@ def _table(tx: FaceText, rows: Sequence[tuple[str, str]], top: float, bottom: fl
     """Ruled two-column table from ``top`` down; returns its bottom y. Shrinks the type
     size until it fits above ``bottom``; raises :class:`FaceError` if it never does."""
     c = tx.c
-    x0, x1, x2 = 20 * mm, 58 * mm, 190 * mm
-    pad = 2.6 * mm
-    for size in (12.0, 11.0, 10.0, 9.0, 8.0):
+    # bilingual labels (Tibetan under Chinese) get a wider label column: Tibetan words are
+    # longer than their Chinese, and a narrow column stacks them into many lines
+    bilingual = any("\n" in label for label, _ in rows)
+    x0, x1, x2 = 20 * mm, (68 if bilingual else 58) * mm, 190 * mm
+    pad = (1.8 if bilingual else 2.6) * mm
+    for size in (12.0, 11.0, 10.0, 9.0, 8.0, 7.5, 7.0):
         lead = size * 1.45
         layout = []
         for label, value in rows:
@@ -258,7 +261,9 @@ def render_face(view: FaceInput) -> bytes:
 
     rows = [(view.holder_label, view.holder_name), *view.rows,
             ("有效期限", validity_text(view.valid_from, view.valid_to))]
-    table_bottom = _table(tx, rows, PAGE_H - 64 * mm, 112 * mm)
+    # a bilingual table may reach further down: the seal block under it then sits at its lowest
+    bilingual = any("\n" in label for label, _ in rows)
+    table_bottom = _table(tx, rows, PAGE_H - 64 * mm, (100 if bilingual else 112) * mm)
 
     # issuer block under the table, the seal over issuer name and date
     right = 182 * mm

@@ -17,12 +17,14 @@ from typing import Any
 from formats.chinatime import china_date as china_date_of
 from formats.chinatime import parse_utc_z
 from formats.errors import Kind
+from formats.masking import display_holder
 from issuer.catalog import CertificateType
 from issuer.errors import IssuerError
-from issuer.face import FaceInput, chinese_date
+from issuer.face import FaceError, FaceInput, chinese_date, render_face
+from issuer.seal import make_seal
 
-__all__ = ["DocumentError", "FaceIssuer", "face_input_from_record", "show_value",
-           "specimen_input", "yuan"]
+__all__ = ["DocumentError", "FaceIssuer", "face_input_from_record", "face_problems",
+           "show_value", "specimen_input", "yuan"]
 
 DEFAULT_FOOTER = ("本电子证照由签发部门依法签发并加盖电子印章，与纸质证照具有同等法律效力。"
                   "扫描二维码可核验真伪及当前状态。")
@@ -40,10 +42,20 @@ def _cn_date(value: str | None) -> str:
     return "" if not value else chinese_date(dt.date.fromisoformat(value))
 
 
+def _printed_holder(record: Mapping[str, Any]) -> tuple[str, str]:
+    """(name, code) as printed. A PDF is forwarded, printed and shown: for a confidential holder
+    (an informant, 举报人信息保密) it is a public surface, so neither is printed; the holder proves
+    who they are by signing in (holder page), not by the face."""
+    h = record["holder"]
+    if h.get("confidential"):
+        return display_holder(h["name"], h["code"], h.get("code_kind"), True)
+    return h["name"], h["code"]
+
+
 _RESERVED: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "holder": lambda r: r["holder"]["name"],
-    "holder_name": lambda r: r["holder"]["name"],
-    "holder_code": lambda r: r["holder"]["code"],
+    "holder": lambda r: _printed_holder(r)[0],
+    "holder_name": lambda r: _printed_holder(r)[0],
+    "holder_code": lambda r: _printed_holder(r)[1],
     "licence_number": lambda r: r.get("licence_number") or "",
     "valid_from": lambda r: _cn_date(r["validity"]["from"]),
     "valid_to": lambda r: _cn_date(r["validity"]["to"]) or "长期",
@@ -130,7 +142,7 @@ def face_input_from_record(record: Mapping[str, Any], ctype: CertificateType, se
             issuer_note=who.note,
             issue_date=issued,
             digitised_on=signed if record.get("version") == 1 and signed > issued else None,
-            holder_name=record["holder"]["name"],
+            holder_name=_printed_holder(record)[0],
             holder_label=_holder_label(record, ctype),
             rows=tuple(rows),
             valid_from=dt.date.fromisoformat(validity["from"]) if validity.get("from") else None,
@@ -164,3 +176,15 @@ def specimen_input(ctype: CertificateType, issuer_name: str, seal_png: bytes, qr
         seal_png=seal_png, qr_url=qr_url, licence_number="〔证照编号〕",
         footer="样本：仅示意版式与记载事项，不是有效证照，不能用于任何办事或证明。",
         specimen=True)
+
+
+def face_problems(ctype: CertificateType) -> list[str]:
+    """Whether the type's face can be printed at all: its specimen is rendered once when the
+    type is defined, so a template with more rows (or longer bilingual labels) than one page
+    holds is refused then, not at the first download of a certificate."""
+    try:
+        render_face(specimen_input(ctype, "〔发证机关〕", make_seal("〔发证机关〕", ctype.seal),
+                                   "https://example.invalid/v/样本", dt.date(2020, 1, 1)))
+    except FaceError as exc:
+        return [f"face: {exc}"]
+    return []

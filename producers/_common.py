@@ -8,6 +8,7 @@ from typing import Any
 
 from formats.idnumber import make_citizen_id
 from formats.uscc import make_uscc
+from producers.tibetan import label_bo, title_bo
 
 
 def gov_uscc(n: int) -> str:
@@ -87,8 +88,11 @@ def company(rng: random.Random) -> tuple[str, str]:
 
 
 def face(title: str, rows: list[tuple[str, str]], footer: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": title,
-                           "rows": [{"label": lbl, "field": f} for lbl, f in rows]}
+    """A face template with the Tibetan title and labels (producers/tibetan.py, drafts)
+    printed under the Chinese ones."""
+    out: dict[str, Any] = {"title": title, "title_bo": title_bo(title),
+                           "rows": [{"label": lbl, "field": f, "label_bo": label_bo(lbl)}
+                                    for lbl, f in rows]}
     if footer:
         out["footer"] = footer
     return out

@@ -3,6 +3,7 @@ surface and masked in lookups, unless the looking department's grant is personal
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 from producers import medical_fraud_reward as m
@@ -32,6 +33,13 @@ def test_informant_never_public_masked_unless_granted(client: Any, clients: dict
         pub = client.get(f"/api/v1/public/verify/{r.identifier}")
         if pub.status_code == 200:
             assert holder["name"] not in pub.text and holder["code"] not in pub.text
+        pdf = client.get(f"/api/v1/certificates/{r.identifier}/pdf",
+                         headers=auth(clients[m.DEPT].token))
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        face = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True,
+                              check=True).stdout.decode().replace(" ", "")
+        assert "（保密）" in face and "举报奖励" in face  # the face says so; the notice is intact
+        assert holder["name"] not in face and holder["code"] not in face  # forwarded PDF: public
         q = {"purpose": "举报奖励资金监督检查"}
         seen = client.get(f"/api/v1/lookup/{r.identifier}", params=q,
                           headers=auth(_user(client, admin_token, "auditoffice")))

@@ -26,7 +26,8 @@ def _catalog() -> dict[str, str]:
 def test_every_page_message_of_citizen_holder_and_staff_pages_is_translated() -> None:
     cat = _catalog()
     missing = []
-    for name in ("base.html", "verify.html", "presentation.html", "holder.html", "staff.html"):
+    for name in ("base.html", "verify.html", "presentation.html", "holder.html", "staff.html",
+                 "_signin.html"):
         for _q, msgid in MSGID.findall((TEMPLATES / name).read_text(encoding="utf-8")):
             if not cat.get(msgid):
                 missing.append((name, msgid))
