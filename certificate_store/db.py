@@ -37,6 +37,7 @@ from certificate_store.repos.core import (
     TokenRepo,
 )
 from certificate_store.repos.cosign import CoSignatureRepo
+from certificate_store.repos.evidence import EvidenceRepo
 from certificate_store.repos.operators import OperatorRepo
 from certificate_store.repos.outbox import OutboxRepo
 from certificate_store.repos.proposals import ProposalRepo
@@ -216,6 +217,10 @@ class UnitOfWork:
     @property
     def objections(self) -> ObjectionRepo:
         return self._repo("objections", ObjectionRepo)  # type: ignore[no-any-return]
+
+    @property
+    def evidence(self) -> EvidenceRepo:
+        return self._repo("evidence", EvidenceRepo)  # type: ignore[no-any-return]
 
     @property
     def notifications(self) -> NotificationRepo:

@@ -166,6 +166,25 @@ class ObjectionRecord:
     answered_at: dt.datetime | None
     answer: str | None
     overdue_flagged_at: dt.datetime | None
+    escalated_at: dt.datetime | None = None
+    coordinated_at: dt.datetime | None = None
+    coordinated_by: str | None = None
+    coordination: str | None = None
+    coordination_state: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """An objection's evidence attachment (without its bytes)."""
+
+    id: int
+    objection_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    uploaded_by: str
 
 
 @dataclass(frozen=True)

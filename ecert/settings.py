@@ -65,6 +65,9 @@ class Settings:
     # when empty. A read waits at most replica_max_wait_ms for it to catch up, then the primary.
     database_replica_url: str = ""
     replica_max_wait_ms: int = 100
+    # evidence attached to objections (verifier/attachments.py): per file, files per objection
+    evidence_max_bytes: int = 5 * 1024 * 1024
+    evidence_max_files: int = 3
 
     @property
     def keys_dir(self) -> Path:
@@ -127,6 +130,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         rate_limit_per_minute=_int(env, "ECERT_RATE_LIMIT_PER_MINUTE", 600),
         list_ttl_seconds=_int(env, "ECERT_LIST_TTL_SECONDS", 3600),
         reminder_days=_int(env, "ECERT_REMINDER_DAYS", 30),
+        evidence_max_bytes=_int(env, "ECERT_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024),
+        evidence_max_files=_int(env, "ECERT_EVIDENCE_MAX_FILES", 3),
         realname=_realname(env, is_demo),
         trusted_proxies=_proxies(env),
         metrics_allow=_networks(env, "ECERT_METRICS_ALLOW") or ("127.0.0.1/32", "::1/128"),

@@ -79,3 +79,32 @@ class ScenarioNotApproved(VerifierError, generic.Forbidden):
 
     slug = "scenario-not-approved"
     kind = Kind.FORBIDDEN
+
+
+class EvidenceTooLarge(VerifierError):
+    """证据文件过大 / The evidence file is larger than allowed (size or image dimensions)."""
+
+    slug = "evidence-too-large"
+    kind = Kind.INPUT
+
+
+class EvidenceTypeNotAllowed(VerifierError):
+    """证据文件类型不允许（仅限 PDF、JPEG、PNG）/ Only PDF, JPEG and PNG files (by content)."""
+
+    slug = "evidence-type-not-allowed"
+    kind = Kind.INPUT
+
+
+class EvidenceDoesNotParse(VerifierError):
+    """证据文件已损坏或无法读取 / The file has the signature of an allowed type but does not
+    parse (truncated or damaged)."""
+
+    slug = "evidence-does-not-parse"
+    kind = Kind.INPUT
+
+
+class EvidenceLimitReached(VerifierError):
+    """证据文件数量已达上限 / The objection already has the most attachments allowed."""
+
+    slug = "evidence-limit-reached"
+    kind = Kind.CONFLICT

@@ -138,6 +138,12 @@ class Objection(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     answer: Mapped[str | None] = mapped_column(Text)
     overdue_flagged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # escalation to the supervising authority (migration 0009_objection_evidence)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
+    coordinated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    coordinated_by: Mapped[str | None] = mapped_column(String(200))
+    coordination: Mapped[str | None] = mapped_column(Text)
+    coordination_state: Mapped[str | None] = mapped_column(String(12))
 
 
 class Notification(Base):

@@ -87,6 +87,40 @@ class ObjectionRepo:
             raise NotFound(f"objection {objection_id}")
         row.overdue_flagged_at = now
 
+    def due_for_escalation(self, now: dt.datetime) -> list[ObjectionRecord]:
+        """Open objections past their deadline that no one escalated yet."""
+        rows = self._s.scalars(select(Objection).where(
+            Objection.state == "open", Objection.due_at < now,
+            Objection.escalated_at.is_(None)).order_by(Objection.id))
+        return [to_record(r, ObjectionRecord) for r in rows]
+
+    def escalate(self, objection_id: int, now: dt.datetime) -> None:
+        row = self._s.get(Objection, objection_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"objection {objection_id}")
+        row.escalated_at = now
+
+    def escalated(self, *, pending_only: bool, limit: int) -> list[ObjectionRecord]:
+        """The authority's queue: escalated objections, oldest deadline first."""
+        q = select(Objection).where(Objection.escalated_at.is_not(None))
+        if pending_only:
+            q = q.where(Objection.coordinated_at.is_(None))
+        rows = self._s.scalars(q.order_by(Objection.due_at, Objection.id).limit(limit))
+        return [to_record(r, ObjectionRecord) for r in rows]
+
+    def coordinate(self, objection_id: int, *, text: str, state: str, by: str,
+                   now: dt.datetime, close: bool) -> ObjectionRecord:
+        """Record the authority's coordinated answer; `close` ends an objection still open."""
+        row = self._s.get(Objection, objection_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"objection {objection_id}")
+        row.coordination, row.coordination_state = text, state
+        row.coordinated_by, row.coordinated_at = by, now
+        if close:
+            row.state = "coordinated"
+        self._s.flush()
+        return to_record(row, ObjectionRecord)
+
 
 class NotificationRepo:
     def __init__(self, session: Session) -> None:

@@ -177,19 +177,43 @@ class AnswerIn(Strict):
     upheld: bool | None = None
 
 
+class EvidenceOut(BaseModel):
+    """An evidence attachment: its type as verified from its content, never as declared."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
 class ObjectionOut(BaseModel):
     id: int
     identifier: str
     filed_by_role: str
     reason: str
     evidence: str
-    state: str
+    state: str = Field(description="open | answered | upheld | rejected (the issuer's answer) "
+                                   "| coordinated (settled by the supervising authority)")
     filed_at: dt.datetime
     due_at: dt.datetime
     due_provisional: bool
     answered_at: dt.datetime | None
     answer: str | None
     overdue: bool
+    escalated_at: dt.datetime | None = Field(
+        default=None, description="when it entered the supervising authority's queue")
+    coordinated_at: dt.datetime | None = None
+    coordination: str | None = Field(default=None,
+                                     description="the supervising authority's coordinated answer")
+    coordination_state: str | None = Field(default=None, description="answered|upheld|rejected")
+    attachments: list[EvidenceOut] = []
+
+
+class CoordinateIn(Strict):
+    answer: Text = Field(min_length=1, max_length=2000)
+    upheld: bool | None = None
 
 
 class HolderLoginIn(Strict):

@@ -16,15 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 from audit_log.actor import Actor
 from certificate_store import UnitOfWork
-from certificate_store.records import ObjectionRecord
 from ecert import tokens
 from ecert.errors import UsageError
-from ecert.services import outbox, realname, resign
+from ecert.services import realname, resign
+from ecert.services.objections import (
+    ObjectionView,
+    answer_objection,
+    file_objection,
+    list_objections,
+)
 from ecert.services.realname import RealNameAuthenticator
 from issuer import qr
 from issuer.catalog import CertificateType
 from verifier import holder as vholder
-from verifier import objections as vobjections
 from verifier import presentation as vpresentation
 from verifier.errors import Conflict, Forbidden
 from verifier.verify import verify_identifier
@@ -197,89 +201,9 @@ def holder_logout(p: Platform, actor: Actor, bearer: str) -> None:
 
 
 # ---------------------------------------------------------------------------- objections
-
-
-@dataclass(frozen=True)
-class ObjectionView:
-    id: int
-    identifier: str
-    filed_by_role: str
-    reason: str
-    evidence: str
-    state: str
-    filed_at: dt.datetime
-    due_at: dt.datetime
-    due_provisional: bool
-    answered_at: dt.datetime | None
-    answer: str | None
-    overdue: bool
-
-
-def _objection_view(uow: UnitOfWork, o: ObjectionRecord, now: dt.datetime) -> ObjectionView:
-    cert = uow.certificates.get(o.certificate_id)
-    return ObjectionView(o.id, cert.base_identifier, o.filed_by_role, o.reason, o.evidence,
-                         o.state, o.filed_at, o.due_at, o.due_provisional, o.answered_at,
-                         o.answer, o.state == "open" and now > o.due_at)
-
-
-def file_objection(p: Platform, actor: Actor, identifier: str, reason: str,
-                   evidence: str | None) -> ObjectionView:
-    now = p.now()
-    with p.store.transaction() as uow:
-        rec = vobjections.file(uow, actor, identifier, reason, evidence, now, audit=p.audit)
-        cert = uow.certificates.get(rec.certificate_id)
-        outbox.emit(uow, kind="objection.received", identifier=cert.base_identifier,
-                    version=rec.id, data={"objection_id": rec.id, "due_at": rec.due_at.isoformat()},
-                    now=now, dept_code=uow.departments.current_holder(cert.issuer_code))
-        p.after_write(uow)
-        return _objection_view(uow, rec, now)
-
-
-def answer_objection(p: Platform, actor: Actor, objection_id: int, text: str,
-                     upheld: bool | None) -> ObjectionView:
-    now = p.now()
-    with p.store.transaction() as uow:
-        rec = vobjections.answer(uow, actor, objection_id, text, now, upheld=upheld,
-                                 audit=p.audit)
-        cert = uow.certificates.get(rec.certificate_id)
-        outbox.emit(uow, kind="objection.answered", identifier=cert.base_identifier,
-                    version=rec.id, data={"objection_id": rec.id, "state": rec.state},
-                    now=now, holder_hash=cert.holder_hash)
-        p.after_write(uow)
-        return _objection_view(uow, rec, now)
-
-
-def list_objections(p: Platform, actor: Actor, limit: int = 200) -> list[ObjectionView]:
-    """Holder: objections they filed; user: its department filed; issuer: on its certificates."""
-    now = p.now()
-    with p.store.transaction() as uow:
-        recs: list[ObjectionRecord] = []
-        if actor.role == "holder" and actor.holder_hash:
-            ids = [c.id for c in uow.certificates.by_holder(actor.holder_hash, limit=500)]
-            mine = f"holder:{actor.holder_hash}"
-            recs = [o for o in uow.objections.for_certificates(ids) if o.filed_by == mine]
-        elif actor.role == "user" and actor.dept_code:
-            page = p.audit.list_entries(uow, actor_dept=actor.dept_code, action="objection.file",
-                                        limit=limit)
-            for e in page.entries:
-                oid = json.loads(e.details).get("objection_id")
-                if isinstance(oid, int):
-                    recs.append(uow.objections.get(oid))
-        elif actor.role in ("issuer", "admin") and actor.dept_code:
-            ids = []
-            after = 0
-            while len(ids) < 5000:
-                page_c = uow.certificates.page(issuer_code=actor.dept_code, after_id=after,
-                                               limit=1000)
-                if not page_c:
-                    break
-                ids += [c.id for c in page_c]
-                after = page_c[-1].id
-            recs = uow.objections.for_certificates(ids) if ids else []
-        recs.sort(key=lambda o: o.filed_at, reverse=True)
-        return [_objection_view(uow, o, now) for o in recs[:limit]]
-
+# (ecert/services/objections.py; kept importable from here for the holder routes)
 
 __all__ = ["holder_certificates", "holder_certificate", "holder_accesses", "present",
            "presentation_qr_png", "check_presentation", "holder_login", "holder_logout",
-           "HolderSession", "file_objection", "answer_objection", "list_objections"]
+           "HolderSession", "ObjectionView", "file_objection", "answer_objection",
+           "list_objections"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecert.services import resign, status_backfill
+from ecert.services.objections import escalate_due
 from verifier import objections
 
 LAPSE_BATCH = 500
@@ -18,7 +19,8 @@ LAPSE_BATCH = 500
 
 def run_once(platform: Any) -> None:
     """One round: tree head on time, lapses (Art. 9), expiry reminders (Art. 16), overdue
-    objections flagged to the supervising department (Art. 17), and what a compromised key
+    objections flagged to the supervising department and escalated to the supervising
+    authority's queue (Art. 17), and what a compromised key
     sealed re-signed."""
     now = platform.now()
     status_backfill.run(platform)  # status indexes of certificates issued before they existed
@@ -35,4 +37,5 @@ def run_once(platform: Any) -> None:
     with platform.writing() as uow:
         objections.recompute_provisional(uow, now, audit=platform.audit)
         objections.flag_overdue(uow, now, audit=platform.audit)
+    escalate_due(platform)  # unanswered after 5 working days: the authority's queue
     resign.run(platform)  # resumes re-signing after a key compromise (usually nothing left)

@@ -25,6 +25,8 @@ SUBJECTS = {
     "certificate.resigned": "您的电子证照已重新签名",
     "objection.received": "收到异议",
     "objection.answered": "您的异议已答复",
+    "objection.escalated": "异议逾期未答复，已转主管部门督办",
+    "objection.coordinated": "主管部门已就异议作出协调答复",
 }
 
 

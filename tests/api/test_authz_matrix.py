@@ -114,6 +114,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/proposals/{proposal_id}/withdraw"): {"issuer", "user"},
     ("POST", "/api/v1/proposals/{proposal_id}/approve"): {"authority"},
     ("POST", "/api/v1/proposals/{proposal_id}/refuse"): {"authority"},
+    # issue 13: objection evidence and the supervising authority's escalation queue
+    ("POST", "/api/v1/objections/{objection_id}/evidence"): {"holder", "user"},
+    ("GET", "/api/v1/objections/{objection_id}/evidence"): {"holder", "user", "issuer",
+                                                            "authority"},
+    ("GET", "/api/v1/objections/{objection_id}/evidence/{evidence_id}"): {
+        "holder", "user", "issuer", "authority"},
+    ("GET", "/api/v1/objections/escalated"): {"authority"},
+    ("POST", "/api/v1/objections/{objection_id}/coordinate"): {"authority"},
 }
 ROLES = ("issuer", "user", "holder", "auditor", "admin", "authority")
 ROLE_REFUSAL = "this token's role may not use this endpoint"
@@ -164,7 +172,7 @@ def _fill(path: str, w: dict[str, str]) -> str:
     values = {"code": w["dept"], "identifier": w["identifier"], "token_id": "999999",
               "type_code": w["type"], "objection_id": "999999", "ca": "root",
               "encoded:path": "MAA=", "token": "x", "sha": "0" * 64, "shard": "0",
-              "operator_id": "999999", "proposal_id": "999999"}
+              "operator_id": "999999", "proposal_id": "999999", "evidence_id": "999999"}
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
 
 

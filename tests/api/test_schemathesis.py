@@ -12,7 +12,7 @@ from tests.api.helpers import setup_training, token, training_request
 from tests.api.test_authz_matrix import EXPECTED
 from tests.conftest import auth
 
-ROLE_ORDER = ("issuer", "user", "holder", "auditor", "admin")
+ROLE_ORDER = ("issuer", "user", "holder", "auditor", "admin", "authority")
 # Zero 5xx and zero schema violations. Not `positive_data_acceptance`: a schema-valid request
 # may still name a department or certificate that does not exist, which is a correct 4xx.
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
@@ -27,7 +27,7 @@ def tokens(template, admin_token):  # type: ignore[no-untyped-def]
     issued = client.post("/api/v1/certificates", json=training_request(9001),
                          headers=auth(w["issuer"])).json()
     return {"issuer": w["issuer"], "user": w["user"], "auditor": w["auditor"],
-            "admin": admin_token,
+            "admin": admin_token, "authority": token(client, admin_token, "authority"),
             "holder": token(client, admin_token, "holder",
                             holder=issued["record"]["holder"]["code"])}
 

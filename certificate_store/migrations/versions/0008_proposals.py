@@ -1,6 +1,6 @@
 """proposals: catalog entries, grants and presentation scenarios awaiting the authority
 
-Revision ID: 0008_proposals
+Revision ID: 0008
 Revises: 0007
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from certificate_store.models.base import UtcDateTime
 
 
-revision = '0008_proposals'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -11,6 +11,7 @@ from ecert.http.auth import RateLimiter, allow, public
 from ecert.http.deps import PlatformDep
 from ecert.http.edge import client_address
 from ecert.http.problems import ProblemError
+from ecert.http.routes import objections as objection_routes
 from ecert.http.routes.verifying import client_limit
 from ecert.http.schemas_verify import (
     AccessOut,
@@ -144,3 +145,6 @@ def list_objections(platform: PlatformDep, actor: Actor = Depends(allow("holder"
     """Own objections: filed by the holder / the department; for issuers, on its certificates."""
     return [ObjectionOut(**dataclasses.asdict(v))
             for v in holder_services.list_objections(platform, actor)]
+
+
+router.include_router(objection_routes.router)  # evidence and the authority's queue

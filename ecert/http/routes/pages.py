@@ -84,7 +84,7 @@ def holderpage(request: Request, platform: PlatformDep) -> HTMLResponse:
     # the development adapter's login form says, on the page, that it is NOT real-name login
     return page(request, "holder.html",
                 development_login=platform.settings.realname == "development",
-                **_signin(platform, "/holder"))
+                **_evidence_limits(platform), **_signin(platform, "/holder"))
 
 
 @router.get("/staff", response_class=HTMLResponse)
@@ -101,6 +101,13 @@ def issuerpage(request: Request, platform: PlatformDep) -> HTMLResponse:
 @router.get("/audit", response_class=HTMLResponse)
 def auditpage(request: Request, platform: PlatformDep) -> HTMLResponse:
     return page(request, "audit.html", **_signin(platform, "/audit"))
+
+
+def _evidence_limits(platform: PlatformDep) -> dict[str, object]:
+    """What the objection form tells the holder (the server checks again: verifier/attachments)."""
+    s = platform.settings
+    return {"evidence_max_bytes": s.evidence_max_bytes, "evidence_max_files": s.evidence_max_files,
+            "evidence_max_mb": f"{s.evidence_max_bytes / (1024 * 1024):g}"}
 
 
 def _signin(platform: PlatformDep, page: str) -> dict[str, object]:

@@ -80,12 +80,50 @@
     reader.readAsDataURL(blob);
   }
 
+  /* File the objection, then upload each chosen file (one request each, checked by content
+   * on the server); a refused file leaves the objection filed and says why. */
   async function fileObjection() {
     var reason = $('obj-reason').value.trim();
     if (!current || !reason) { E.error('请填写异议理由'); return; }
-    await E.api('POST', '/api/v1/objections', { identifier: current, reason: reason });
+    var input = $('obj-files'), problem = EcertEvidence.precheck(input);
+    if (problem) { E.error(problem); return; }
+    var files = Array.prototype.slice.call(input.files || []);
+    var o = await E.api('POST', '/api/v1/objections', { identifier: current, reason: reason });
     $('obj-reason').value = '';
+    var refused = '';
+    for (var i = 0; i < files.length && !refused; i++) {
+      try { await EcertEvidence.upload(o.id, files[i]); } catch (e) { refused = e.message; }
+    }
+    input.value = '';
     await objections();
+    if (refused) { E.error('异议已提交，证据文件未被接受：' + refused); }
+  }
+
+  var STATE = { open: '处理中', answered: '已答复', upheld: '异议成立', rejected: '异议不成立',
+    coordinated: '主管部门已协调答复' };
+  var OUTCOME = { answered: '已答复', upheld: '异议成立', rejected: '异议不成立' };
+
+  function objectionItem(o) {
+    var li = el('li', null, { 'data-objection': String(o.id), 'data-state': o.state });
+    li.appendChild(el('div', E.when(o.filed_at) + ' · ' + o.reason));
+    var state = el('div');
+    state.appendChild(el('span', STATE[o.state] || o.state, { 'class': 'tag' }));
+    if (o.escalated_at) {
+      state.appendChild(document.createTextNode(' '));
+      state.appendChild(el('span', '已转主管部门督办', { 'class': 'tag escalated' }));
+    }
+    li.appendChild(state);
+    li.appendChild(el('div', '答复期限：' + E.when(o.due_at)));
+    if (o.answer) { li.appendChild(el('p', '签发部门答复：' + o.answer)); }
+    if (o.coordination) {
+      li.appendChild(el('p', '主管部门协调答复：' + o.coordination, { 'class': 'coordination' }));
+      li.appendChild(el('div', '协调结论：' + (OUTCOME[o.coordination_state] || o.coordination_state)));
+    }
+    if ((o.attachments || []).length) {
+      li.appendChild(el('div', '证据材料'));
+      li.appendChild(EcertEvidence.list(o));
+    }
+    return li;
   }
 
   async function objections() {
@@ -93,11 +131,7 @@
     var ul = $('objections');
     ul.textContent = '';
     if (!list.length) { ul.appendChild(el('li', '暂无异议')); }
-    list.forEach(function (o) {
-      ul.appendChild(el('li', E.when(o.filed_at) + ' · ' + o.reason + ' · ' +
-        ({ open: '处理中', answered: '已答复', upheld: '异议成立', rejected: '异议不成立' }[o.state] || o.state) +
-        ' · 答复期限 ' + E.when(o.due_at) + (o.answer ? ' · 答复：' + o.answer : '')));
-    });
+    list.forEach(function (o) { ul.appendChild(objectionItem(o)); });
   }
 
   /* Sign-in: real-name login (when the server offers it) or a pasted token. The token lives
