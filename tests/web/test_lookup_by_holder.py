@@ -96,9 +96,9 @@ def test_a_grant_can_show_only_some_fields(world: World) -> None:
     d["grants"][0]["fields"] = ["level"]
     bad = copy.deepcopy(d)
     bad["grants"][0]["fields"] = ["no_such_field"]
-    r = world.client.post("/api/v1/catalog/types", headers=world.h("issuer"), json=bad)
+    r = world.client.post("/api/v1/catalog/types", headers=world.h("admin"), json=bad)
     assert r.status_code == 422 and "grants[0].fields" in r.text, r.text
-    r = world.client.post("/api/v1/catalog/types", headers=world.h("issuer"), json=d)
+    r = world.client.post("/api/v1/catalog/types", headers=world.h("admin"), json=d)
     assert r.status_code == 201, r.text
     r = world.client.post("/api/v1/certificates", headers=world.h("issuer"), json={
         "type": code, "data": {"holder": {"name": "扎西", "code": world.other_holder_code},
