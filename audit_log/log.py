@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit_log import merkle
+from audit_log import merkle, tiles
 from audit_log.actor import Actor
 from audit_log.append import AuditEntryInput, AuditReceipt, append_entries
 from audit_log.errors import AuditError, CosignatureInvalid, InvalidEntry, TreeSizeError
@@ -156,7 +156,7 @@ class AuditLog:
 
     def _subtree_fn(self, uow: UnitOfWork, fn: Callable[..., Any], *args: int) -> merkle.SubtreeFn:
         coords = merkle.needed_subtrees(fn, *args)
-        nodes = uow.audit.get_nodes(coords)
+        nodes = tiles.nodes_from(coords, uow.audit.get_tiles(tiles.needed(coords)))
         missing = [c for c in coords if c not in nodes]
         if missing:
             raise AuditError(f"stored node {missing[0]} missing; run the audit verifier")
@@ -223,7 +223,7 @@ class AuditLog:
     # ------------------------------------------------------------------ proofs
 
     def _check_size(self, uow: UnitOfWork, tree_size: int) -> None:
-        if tree_size < 0 or (tree_size > 0 and uow.audit.get_entry(tree_size - 1) is None):
+        if tree_size < 0 or (tree_size > 0 and not uow.audit.has_entry(tree_size - 1)):
             raise TreeSizeError(f"tree size {tree_size} is beyond the log")
 
     def inclusion_proof(self, uow: UnitOfWork, leaf: int | bytes, tree_size: int) -> InclusionProof:

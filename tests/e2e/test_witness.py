@@ -41,10 +41,16 @@ def rewrite_history(platform: Any, keep: int) -> None:
         s.execute(text("DELETE FROM audit_cosignatures WHERE tree_size > :k"), {"k": keep})
         s.execute(text("DELETE FROM audit_tree_heads WHERE tree_size > :k"), {"k": keep})
         s.execute(text("DELETE FROM audit_entries WHERE idx >= :k"), {"k": keep})
-        for level, index in s.execute(text("SELECT level, node_index FROM audit_nodes")).all():
-            if (index + 1) * (1 << level) > keep:
-                s.execute(text("DELETE FROM audit_nodes WHERE level = :l AND node_index = :i"),
-                          {"l": level, "i": index})
+        # tiles (level L, index N) hold the hashes of level 8L, indices 256N...: cut them at keep
+        for level, index, hashes in s.execute(
+                text("SELECT level, tile_index, hashes FROM audit_tiles")).all():
+            width = max(0, (keep >> (8 * level)) - 256 * index)
+            s.execute(text("DELETE FROM audit_tiles WHERE level = :l AND tile_index = :i"),
+                      {"l": level, "i": index})
+            if width:
+                s.execute(text("INSERT INTO audit_tiles (level, tile_index, hashes) "
+                               "VALUES (:l, :i, :h)"),
+                          {"l": level, "i": index, "h": bytes(hashes)[: 32 * min(width, 256)]})
     engine.dispose()
     platform.clock.advance(seconds=5)
     for i in range(40):
