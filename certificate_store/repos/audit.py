@@ -220,11 +220,12 @@ class AuditRepo:
         )
         return [_entry(r) for r in self._s.execute(q)]
 
-    def iter_entries(self, batch: int = 2000) -> Iterator[AuditEntryRecord]:
+    def iter_entries(self, batch: int = 5000) -> Iterator[AuditEntryRecord]:
+        conn = self._s.connection()  # Core rows: no ORM loading for a full scan (audit verify)
         after = -1
         while True:
             q = select(*_ENTRY_COLS).where(AuditEntryRow.idx > after).order_by(AuditEntryRow.idx)
-            rows = self._s.execute(q.limit(batch)).all()
+            rows = conn.execute(q.limit(batch)).all()
             if not rows:
                 return
             for r in rows:
