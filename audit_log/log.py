@@ -192,20 +192,29 @@ class AuditLog:
         every_n: int,
         every_seconds: float,
     ) -> TreeHead | None:
-        """Sign when ``every_n`` entries or ``every_seconds`` have passed since the newest head."""
+        """Sign when ``every_n`` entries or ``every_seconds`` have passed since the newest head.
+
+        Decided first on what this transaction sees, without the append lock: a head that is
+        not due then is not due (every entry this transaction wrote, or saw committed, is
+        counted; later ones take their own decision). Only a due head takes the lock and
+        decides again."""
         repo = uow.audit
-        size = repo.reserve_index()
-        latest = repo.latest_head()
-        if latest is None:
-            return self.sign_head(uow, signer, now) if size > 0 else None
-        if size == latest.tree_size:
+        if not self._head_due(repo.size(), repo.latest_head(), now, every_n, every_seconds):
             return None
-        if (
-            size - latest.tree_size >= every_n
-            or _ms(now) - latest.timestamp_ms >= every_seconds * 1000
-        ):
+        size = repo.reserve_index()
+        if self._head_due(size, repo.latest_head(), now, every_n, every_seconds):
             return self.sign_head(uow, signer, now)
         return None
+
+    @staticmethod
+    def _head_due(size: int, latest: TreeHeadRecord | None, now: dt.datetime, every_n: int,
+                  every_seconds: float) -> bool:
+        if latest is None:
+            return size > 0
+        if size == latest.tree_size:
+            return False
+        return (size - latest.tree_size >= every_n
+                or _ms(now) - latest.timestamp_ms >= every_seconds * 1000)
 
     def latest_head(self, uow: UnitOfWork) -> TreeHead | None:
         r = uow.audit.latest_head()
