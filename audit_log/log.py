@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit_log import merkle
+from audit_log import merkle, tiles
 from audit_log.actor import Actor
 from audit_log.append import AuditEntryInput, AuditReceipt, append_entries
 from audit_log.errors import AuditError, CosignatureInvalid, InvalidEntry, TreeSizeError
@@ -156,7 +156,7 @@ class AuditLog:
 
     def _subtree_fn(self, uow: UnitOfWork, fn: Callable[..., Any], *args: int) -> merkle.SubtreeFn:
         coords = merkle.needed_subtrees(fn, *args)
-        nodes = uow.audit.get_nodes(coords)
+        nodes = tiles.nodes_from(coords, uow.audit.get_tiles(tiles.needed(coords)))
         missing = [c for c in coords if c not in nodes]
         if missing:
             raise AuditError(f"stored node {missing[0]} missing; run the audit verifier")
@@ -192,20 +192,29 @@ class AuditLog:
         every_n: int,
         every_seconds: float,
     ) -> TreeHead | None:
-        """Sign when ``every_n`` entries or ``every_seconds`` have passed since the newest head."""
+        """Sign when ``every_n`` entries or ``every_seconds`` have passed since the newest head.
+
+        Decided first on what this transaction sees, without the append lock: a head that is
+        not due then is not due (every entry this transaction wrote, or saw committed, is
+        counted; later ones take their own decision). Only a due head takes the lock and
+        decides again."""
         repo = uow.audit
-        size = repo.reserve_index()
-        latest = repo.latest_head()
-        if latest is None:
-            return self.sign_head(uow, signer, now) if size > 0 else None
-        if size == latest.tree_size:
+        if not self._head_due(repo.size(), repo.latest_head(), now, every_n, every_seconds):
             return None
-        if (
-            size - latest.tree_size >= every_n
-            or _ms(now) - latest.timestamp_ms >= every_seconds * 1000
-        ):
+        size = repo.reserve_index()
+        if self._head_due(size, repo.latest_head(), now, every_n, every_seconds):
             return self.sign_head(uow, signer, now)
         return None
+
+    @staticmethod
+    def _head_due(size: int, latest: TreeHeadRecord | None, now: dt.datetime, every_n: int,
+                  every_seconds: float) -> bool:
+        if latest is None:
+            return size > 0
+        if size == latest.tree_size:
+            return False
+        return (size - latest.tree_size >= every_n
+                or _ms(now) - latest.timestamp_ms >= every_seconds * 1000)
 
     def latest_head(self, uow: UnitOfWork) -> TreeHead | None:
         r = uow.audit.latest_head()
@@ -223,7 +232,7 @@ class AuditLog:
     # ------------------------------------------------------------------ proofs
 
     def _check_size(self, uow: UnitOfWork, tree_size: int) -> None:
-        if tree_size < 0 or (tree_size > 0 and uow.audit.get_entry(tree_size - 1) is None):
+        if tree_size < 0 or (tree_size > 0 and not uow.audit.has_entry(tree_size - 1)):
             raise TreeSizeError(f"tree size {tree_size} is beyond the log")
 
     def inclusion_proof(self, uow: UnitOfWork, leaf: int | bytes, tree_size: int) -> InclusionProof:

@@ -1,7 +1,7 @@
 """Full audit of the stored log, and exports.
 
 ``verify_log`` trusts nothing stored except the entry fields: it recomputes every leaf from the
-fields, rebuilds the tree, compares every stored subtree node and every signed head, checks the
+fields, rebuilds the tree, compares every hash of every stored tile and every signed head, checks the
 heads' signatures and that consecutive heads are consistent (with proofs built from the stored
 nodes, exactly as served to clients). Findings name the entry, node or head.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from audit_log import merkle
+from audit_log import merkle, tiles
 from audit_log.entry import details_sha256, leaf_bytes
 from audit_log.errors import AuditError, InvalidEntry, ProofError
 from audit_log.formats import HeadVerifier, TreeHead
@@ -99,10 +99,9 @@ def verify_log(
         _Findings("head_consistency"),
         _Findings("version_hashes"),
     )
-    stored_leaf0 = dict(repo.iter_nodes(0))
-    leaves = _check_entries(repo, stored_leaf0, entries, vers_f, check_version_hashes)
+    leaves = _check_entries(repo, entries, vers_f, check_version_hashes)
     size = len(leaves)
-    levels = _check_nodes(repo, leaves, stored_leaf0, nodes_f)
+    levels = _check_nodes(repo, leaves, nodes_f)
     heads = [
         TreeHead(hd.tree_size, hd.timestamp_ms, hd.root_hash, hd.signature, hd.key_id)
         for hd in repo.heads()
@@ -117,7 +116,6 @@ def verify_log(
 
 def _check_entries(
     repo: AuditRepo,
-    stored_leaf0: dict[int, bytes],
     entries: _Findings,
     vers_f: _Findings,
     check_version_hashes: VersionCheck | None,
@@ -128,7 +126,7 @@ def _check_entries(
     for rec in repo.iter_entries():
         while expected < rec.idx:
             entries.add(f"entry {expected} missing")
-            leaves.append(stored_leaf0.get(expected, merkle.EMPTY_ROOT))
+            leaves.append(_stored_leaf(repo, expected))
             expected += 1
         expected = rec.idx + 1
         if details_sha256(rec.details.encode("utf-8")) != rec.details_hash:
@@ -151,33 +149,39 @@ def _check_entries(
     return leaves
 
 
-def _check_nodes(
-    repo: AuditRepo, leaves: list[bytes], stored_leaf0: dict[int, bytes], nodes_f: _Findings
-) -> list[list[bytes]]:
-    """2. Every perfect subtree, recomputed, against the stored nodes; returns the levels."""
+def _stored_leaf(repo: AuditRepo, idx: int) -> bytes:
+    """The stored leaf hash of a missing entry (from its tile), or the empty root."""
+    key = (0, idx // tiles.WIDTH)
+    got = tiles.nodes_from([(0, idx)], repo.get_tiles([key]))
+    return got.get((0, idx), merkle.EMPTY_ROOT)
+
+
+def _check_nodes(repo: AuditRepo, leaves: list[bytes], nodes_f: _Findings) -> list[list[bytes]]:
+    """2. Every hash of every stored tile, recomputed from the leaves; returns the levels."""
     levels = [leaves]
     while len(levels[-1]) > 1:
-        lv = levels[-1]
-        levels.append([merkle.node_hash(lv[i], lv[i + 1]) for i in range(0, len(lv) - 1, 2)])
-    stored_levels = set(repo.node_levels())
-    for level in sorted(stored_levels | set(range(len(levels)))):
-        want = levels[level] if level < len(levels) else []
-        seen = 0
-        stored_iter = stored_leaf0.items() if level == 0 else repo.iter_nodes(level)
-        for ix, h in stored_iter:
-            if ix >= len(want):
-                nodes_f.add(f"stored node ({level},{ix}) is beyond the log")
-                continue
-            seen += 1
-            if h != want[ix]:
-                nodes_f.add(f"stored node ({level},{ix}) differs")
-        if seen < len(want):
-            present = {
-                ix for ix, _ in (stored_leaf0.items() if level == 0 else repo.iter_nodes(level))
-            }
-            for ix in range(len(want)):
-                if ix not in present:
-                    nodes_f.add(f"stored node ({level},{ix}) missing")
+        top = levels[-1]
+        levels.append([merkle.node_hash(top[i], top[i + 1]) for i in range(0, len(top) - 1, 2)])
+    expected = dict(tiles.tile_keys(len(leaves)))
+    for lv, ix, data in repo.iter_tiles():
+        width = expected.pop((lv, ix), 0)
+        try:
+            stored = tiles.unpack(data)
+        except ValueError:
+            nodes_f.add(f"stored tile ({lv},{ix}) is malformed")
+            continue
+        for k, got in enumerate(stored):
+            level, base = lv * tiles.HEIGHT + k, ix * (tiles.WIDTH >> k)
+            want = levels[level][base : base + (width >> k)] if level < len(levels) else []
+            for j, h in enumerate(got):
+                if j >= len(want):
+                    nodes_f.add(f"stored node ({level},{base + j}) is beyond the log")
+                elif h != want[j]:
+                    nodes_f.add(f"stored node ({level},{base + j}) differs")
+            for j in range(len(got), len(want)):
+                nodes_f.add(f"stored node ({level},{base + j}) missing")
+    for lv, ix in sorted(expected):
+        nodes_f.add(f"stored tile ({lv},{ix}) missing")
     return levels
 
 

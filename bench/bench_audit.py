@@ -30,7 +30,7 @@ from certificate_store.models.base import Base  # noqa: E402
 T0 = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 TABLES = [
     t.__table__
-    for t in (m.AuditEntryRow, m.AuditNodeRow, m.AuditTreeHeadRow, m.AuditCosignatureRow)
+    for t in (m.AuditEntryRow, m.AuditTileRow, m.AuditTreeHeadRow, m.AuditCosignatureRow)
 ]
 LOG = AuditLog()
 

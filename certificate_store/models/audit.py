@@ -1,4 +1,4 @@
-"""Audit-log tables: entries (Merkle leaves), stored perfect subtrees, signed heads, cosignatures.
+"""Audit-log tables: entries (Merkle leaves), hash tiles, signed heads, cosignatures.
 
 Rows are append-only. Nothing here is trusted by the verifier: every stored hash is recomputed
 from the entry fields by `audit_log.verify`.
@@ -43,14 +43,15 @@ class AuditEntryRow(Base):
     )
 
 
-class AuditNodeRow(Base):
-    """Hash of the perfect subtree over leaves [i * 2**level, (i + 1) * 2**level), i = node_index."""
+class AuditTileRow(Base):
+    """Tile (level, tile_index): the hashes at Merkle level 8 * level with indices
+    256 * tile_index ... 256 * tile_index + w - 1, concatenated (w <= 256; see audit_log.tiles)."""
 
-    __tablename__ = "audit_nodes"
+    __tablename__ = "audit_tiles"
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    node_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tile_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditTreeHeadRow(Base):

@@ -13,7 +13,15 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from certificate_store.bulkinsert import insert_rows
@@ -21,7 +29,7 @@ from certificate_store.errors import Conflict
 from certificate_store.models.audit import (
     AuditCosignatureRow,
     AuditEntryRow,
-    AuditNodeRow,
+    AuditTileRow,
     AuditTreeHeadRow,
     AuditWitnessRow,
 )
@@ -85,7 +93,10 @@ class EntryFilter:
     until: dt.datetime | None = None  # exclusive
 
 
-_ENTRY_COLS = [getattr(AuditEntryRow, f) for f in AuditEntryRecord.__dataclass_fields__]
+_FIELDS = tuple(AuditEntryRecord.__dataclass_fields__)
+_ENTRY_COLS = [getattr(AuditEntryRow, f) for f in _FIELDS]
+_ENTRY_TABLE = cast(Table, AuditEntryRow.__table__)
+_TILE_TABLE = cast(Table, AuditTileRow.__table__)
 
 
 def _entry(row: Sequence[object]) -> AuditEntryRecord:
@@ -96,7 +107,7 @@ class AuditRepo:
     def __init__(self, session: Session) -> None:
         self._s = session
         self._next: int | None = None  # next index, known once the append lock is held
-        self._fresh: dict[tuple[int, int], bytes] = {}  # nodes written in this transaction
+        self._fresh: dict[tuple[int, int], bytes] = {}  # tiles written in this transaction
 
     # ------------------------------------------------------------------ append
 
@@ -109,36 +120,44 @@ class AuditRepo:
         return self._next
 
     def size(self) -> int:
-        top = self._s.execute(select(func.max(AuditEntryRow.idx))).scalar()
+        top = self._s.connection().exec_driver_sql("SELECT max(idx) FROM audit_entries").scalar()
         return 0 if top is None else int(top) + 1
 
     def insert_entries(
-        self, recs: Sequence[AuditEntryRecord], nodes: Sequence[tuple[int, int, bytes]]
+        self,
+        recs: Sequence[AuditEntryRecord],
+        tiles: Sequence[tuple[int, int, bytes]],
+        replaced: Collection[tuple[int, int]] = (),
     ) -> None:
-        """Insert entries ``recs``, contiguous from the reserved index, and ``nodes``: every
-        subtree they complete."""
+        """Insert entries ``recs``, contiguous from the reserved index, and write ``tiles``
+        (level, tile index, hashes): the new ones, and the grown partial tiles ``replaced``."""
         if not recs:
             return
         first = self.reserve_index()
         if [r.idx for r in recs] != list(range(first, first + len(recs))):
             raise ValueError(f"entries are not contiguous from the reserved index {first}")
-        fields = AuditEntryRecord.__dataclass_fields__
-        # Core inserts (COPY on PostgreSQL): no ORM bookkeeping for rows nobody reads back.
-        insert_rows(self._s, cast(Table, AuditEntryRow.__table__),
-                    [{f: getattr(r, f) for f in fields} for r in recs])
-        if nodes:
-            insert_rows(self._s, cast(Table, AuditNodeRow.__table__),
-                        [{"level": lv, "node_index": ix, "hash": h} for lv, ix, h in nodes])
-            for lv, ix, h in nodes:
+        # Core-free inserts (COPY on PostgreSQL, the driver's executemany on SQLite): no ORM
+        # bookkeeping for rows nobody reads back (certificate_store.bulkinsert).
+        insert_rows(self._s, _ENTRY_TABLE, [{f: getattr(r, f) for f in _FIELDS} for r in recs])
+        conn = self._s.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        if replaced:  # grown partial tiles: rewritten (delete + insert: one form on both dialects)
+            conn.exec_driver_sql(
+                f"DELETE FROM audit_tiles WHERE level = {mark} AND tile_index = {mark}",  # noqa: S608
+                list(replaced))
+        if tiles:
+            insert_rows(self._s, _TILE_TABLE,
+                        [{"level": lv, "tile_index": ix, "hashes": h} for lv, ix, h in tiles])
+            for lv, ix, h in tiles:
                 self._fresh[(lv, ix)] = h
         self._next = first + len(recs)
 
-    # ------------------------------------------------------------------ nodes
+    # ------------------------------------------------------------------ tiles
 
-    def get_nodes(self, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """Stored subtree hashes for (level, index) pairs; missing pairs are simply absent."""
-        want = set(coords)
-        out = {c: self._fresh[c] for c in want if c in self._fresh}
+    def get_tiles(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Stored tiles for (level, tile index) pairs; missing pairs are simply absent."""
+        want = set(keys)
+        out = {k: self._fresh[k] for k in want if k in self._fresh}
         rest = sorted(want - out.keys())
         conn = self._s.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -146,38 +165,41 @@ class AuditRepo:
             chunk = rest[i : i + 200]
             # Plain driver SQL: an OR of primary-key equalities uses the index on both SQLite and
             # PostgreSQL (a row-value IN made SQLite scan) and skips per-shape SQL compilation.
-            cond = " OR ".join([f"(level = {mark} AND node_index = {mark})"] * len(chunk))
+            cond = " OR ".join([f"(level = {mark} AND tile_index = {mark})"] * len(chunk))
             params = tuple(x for c in chunk for x in c)
-            sql = f"SELECT level, node_index, hash FROM audit_nodes WHERE {cond}"  # noqa: S608
+            sql = f"SELECT level, tile_index, hashes FROM audit_tiles WHERE {cond}"  # noqa: S608
             for lv, ix, h in conn.exec_driver_sql(sql, params):
                 out[(int(lv), int(ix))] = bytes(h)
         return out
 
-    def iter_nodes(self, level: int, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
-        """(index, hash) of every stored node at ``level``, ascending."""
-        after = -1
+    def iter_tiles(self, batch: int = 500) -> Iterator[tuple[int, int, bytes]]:
+        """(level, tile index, hashes) of every stored tile, in (level, index) order."""
+        after = (-1, -1)
         while True:
             q = (
-                select(AuditNodeRow.node_index, AuditNodeRow.hash)
-                .where(AuditNodeRow.level == level, AuditNodeRow.node_index > after)
-                .order_by(AuditNodeRow.node_index)
+                select(AuditTileRow.level, AuditTileRow.tile_index, AuditTileRow.hashes)
+                .where(tuple_(AuditTileRow.level, AuditTileRow.tile_index) > tuple_(*after))
+                .order_by(AuditTileRow.level, AuditTileRow.tile_index)
                 .limit(batch)
             )
             rows = self._s.execute(q).all()
             if not rows:
                 return
-            for ix, h in rows:
-                yield int(ix), bytes(h)
-            after = int(rows[-1][0])
-
-    def node_levels(self) -> list[int]:
-        return [int(v) for v in self._s.execute(select(AuditNodeRow.level).distinct()).scalars()]
+            for lv, ix, h in rows:
+                yield int(lv), int(ix), bytes(h)
+            after = (int(rows[-1][0]), int(rows[-1][1]))
 
     # ------------------------------------------------------------------ entries
 
     def get_entry(self, idx: int) -> AuditEntryRecord | None:
         row = self._s.execute(select(*_ENTRY_COLS).where(AuditEntryRow.idx == idx)).first()
         return None if row is None else _entry(row)
+
+    def has_entry(self, idx: int) -> bool:
+        conn = self._s.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"SELECT 1 FROM audit_entries WHERE idx = {mark}"  # noqa: S608 - fixed text
+        return conn.exec_driver_sql(sql, (idx,)).first() is not None
 
     def find_by_leaf_hash(self, leaf_hash: bytes) -> AuditEntryRecord | None:
         q = (
@@ -197,11 +219,12 @@ class AuditRepo:
         )
         return [_entry(r) for r in self._s.execute(q)]
 
-    def iter_entries(self, batch: int = 2000) -> Iterator[AuditEntryRecord]:
+    def iter_entries(self, batch: int = 5000) -> Iterator[AuditEntryRecord]:
+        conn = self._s.connection()  # Core rows: no ORM loading for a full scan (audit verify)
         after = -1
         while True:
             q = select(*_ENTRY_COLS).where(AuditEntryRow.idx > after).order_by(AuditEntryRow.idx)
-            rows = self._s.execute(q.limit(batch)).all()
+            rows = conn.execute(q.limit(batch)).all()
             if not rows:
                 return
             for r in rows:

@@ -26,7 +26,7 @@ AUDIT_TABLES = [
     m.__table__
     for m in (
         audit_models.AuditEntryRow,
-        audit_models.AuditNodeRow,
+        audit_models.AuditTileRow,
         audit_models.AuditTreeHeadRow,
         audit_models.AuditCosignatureRow,
     )

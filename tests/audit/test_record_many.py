@@ -12,7 +12,7 @@ from audit_log import AuditLog, merkle
 from audit_log.append import AuditEntryInput
 from audit_log.verify import verify_log
 from certificate_store.db import Store, sqlite_url
-from certificate_store.models.audit import AuditNodeRow
+from certificate_store.models.audit import AuditTileRow
 from certificate_store.models.base import Base
 
 from .conftest import AUDIT_TABLES, T0, HmacSigner
@@ -37,12 +37,12 @@ def _entry(i: int) -> AuditEntryInput:
 def _dump(store: Store) -> tuple[list[object], list[tuple[int, int, bytes]]]:
     with store.transaction() as uow:
         entries = list(uow.audit.iter_entries())
-        s = uow._session  # noqa: SLF001 - test reads the raw node table
+        s = uow._session  # noqa: SLF001 - test reads the raw tile table
         nodes = [
             (int(lv), int(ix), bytes(h))
             for lv, ix, h in s.execute(
-                select(AuditNodeRow.level, AuditNodeRow.node_index, AuditNodeRow.hash).order_by(
-                    AuditNodeRow.level, AuditNodeRow.node_index
+                select(AuditTileRow.level, AuditTileRow.tile_index, AuditTileRow.hashes).order_by(
+                    AuditTileRow.level, AuditTileRow.tile_index
                 )
             )
         ]

@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from audit_log import AuditLog, merkle
+from audit_log import AuditLog, merkle, tiles
 from audit_log.verify import export_csv, export_jsonl, verify_log
 from certificate_store.db import Store
 
@@ -91,26 +91,8 @@ def test_consistent_rewrite_is_caught_by_signed_heads(store: Store, signer: Hmac
         li=forged,
         lh=leaves[5],
     )
-    level, lv = 0, leaves
-    while len(lv) > 1:
-        for i, h in enumerate(lv):
-            sql(
-                store,
-                "UPDATE audit_nodes SET hash=:h WHERE level=:l AND node_index=:i",
-                h=h,
-                l=level,
-                i=i,
-            )
-        lv = [merkle.node_hash(lv[i], lv[i + 1]) for i in range(0, len(lv) - 1, 2)]
-        level += 1
-    for i, h in enumerate(lv):
-        sql(
-            store,
-            "UPDATE audit_nodes SET hash=:h WHERE level=:l AND node_index=:i",
-            h=h,
-            l=level,
-            i=i,
-        )
+    # 40 entries: the whole stored tree is tile (0,0) (audit_log/tiles.py)
+    _set_tile(store, tiles.pack(tiles.grow([], leaves)))
     res = run(store, signer)
     assert res.check("entries").ok and res.check("nodes").ok
     assert set(res.check("head_roots").findings) == {
@@ -159,13 +141,23 @@ def test_swapped_rows_are_named(store: Store, signer: HmacSigner) -> None:
     assert not res.check("head_roots").ok
 
 
+def _tile(store: Store) -> list[list[bytes]]:
+    with store.engine.begin() as c:
+        return tiles.unpack(bytes(c.execute(text(
+            "SELECT hashes FROM audit_tiles WHERE level=0 AND tile_index=0")).scalar_one()))
+
+
+def _set_tile(store: Store, data: bytes) -> None:
+    sql(store, "UPDATE audit_tiles SET hashes=:h WHERE level=0 AND tile_index=0", h=data)
+
+
 def test_bad_signature_and_bad_node_are_named(store: Store, signer: HmacSigner) -> None:
     signed_log(store, signer)
     sql(store, "UPDATE audit_tree_heads SET signature = :s WHERE tree_size = 40", s=b"\x00" * 32)
     # Node (3,4) covers leaves 32..39: the whole 32→40 consistency proof.
-    sql(
-        store, "UPDATE audit_nodes SET hash = :h WHERE level = 3 AND node_index = 4", h=b"\x11" * 32
-    )
+    levels = _tile(store)
+    levels[3][4] = b"\x11" * 32
+    _set_tile(store, tiles.pack(levels))
     res = run(store, signer)
     assert res.check("head_signatures").findings == ("tree head 40: signature invalid",)
     assert res.check("nodes").findings == ("stored node (3,4) differs",)
@@ -175,9 +167,16 @@ def test_bad_signature_and_bad_node_are_named(store: Store, signer: HmacSigner) 
 
 def test_missing_node_is_named(store: Store, signer: HmacSigner) -> None:
     signed_log(store, signer)
-    sql(store, "DELETE FROM audit_nodes WHERE level = 2 AND node_index = 3")
+    levels = _tile(store)
+    _set_tile(store, tiles.pack(tiles.grow([], levels[0][:37])))  # the tile cut to 37 leaves
     res = run(store, signer)
-    assert res.check("nodes").findings == ("stored node (2,3) missing",)
+    assert res.check("nodes").findings == tuple(
+        f"stored node {n} missing"
+        for n in ("(0,37)", "(0,38)", "(0,39)", "(1,18)", "(1,19)", "(2,9)", "(3,4)"))
+    _set_tile(store, tiles.pack(levels)[:-1])
+    assert run(store, signer).check("nodes").findings == ("stored tile (0,0) is malformed",)
+    sql(store, "DELETE FROM audit_tiles WHERE level = 0 AND tile_index = 0")
+    assert run(store, signer).check("nodes").findings == ("stored tile (0,0) missing",)
 
 
 def test_version_hash_callback(store: Store, signer: HmacSigner) -> None:

@@ -36,15 +36,25 @@ def rewrite_history(platform: Any, keep: int) -> None:
     heads covering them), append different ones and sign a new, larger head with the real key."""
     from sqlalchemy import create_engine, text
 
+    from audit_log import tiles
+
     engine = create_engine(platform.settings.database_url)
     with engine.begin() as s:
         s.execute(text("DELETE FROM audit_cosignatures WHERE tree_size > :k"), {"k": keep})
         s.execute(text("DELETE FROM audit_tree_heads WHERE tree_size > :k"), {"k": keep})
         s.execute(text("DELETE FROM audit_entries WHERE idx >= :k"), {"k": keep})
-        for level, index in s.execute(text("SELECT level, node_index FROM audit_nodes")).all():
-            if (index + 1) * (1 << level) > keep:
-                s.execute(text("DELETE FROM audit_nodes WHERE level = :l AND node_index = :i"),
-                          {"l": level, "i": index})
+        # tile (L, N) covers hashes 256N... of level 8L and the nodes above them in the tile
+        # (audit_log/tiles.py): cut every tile back to the first `keep` leaves
+        for level, index, hashes in s.execute(
+                text("SELECT level, tile_index, hashes FROM audit_tiles")).all():
+            width = min(256, max(0, (keep >> (8 * level)) - 256 * index))
+            s.execute(text("DELETE FROM audit_tiles WHERE level = :l AND tile_index = :i"),
+                      {"l": level, "i": index})
+            if width:
+                cut = [hs[: width >> k] for k, hs in enumerate(tiles.unpack(bytes(hashes)))]
+                s.execute(text("INSERT INTO audit_tiles (level, tile_index, hashes) "
+                               "VALUES (:l, :i, :h)"),
+                          {"l": level, "i": index, "h": tiles.pack(cut)})
     engine.dispose()
     platform.clock.advance(seconds=5)
     for i in range(40):

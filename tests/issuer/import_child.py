@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # this tree's code, not the installed one
 
 from issuer_helpers import (  # noqa: E402
     DEPT_A,

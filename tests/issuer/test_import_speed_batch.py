@@ -31,7 +31,7 @@ from sqlalchemy import select
 from audit_log.verify import verify_log
 from certificate_store import errors as store_errors
 from certificate_store.db import Store
-from certificate_store.models.audit import AuditEntryRow, AuditNodeRow
+from certificate_store.models.audit import AuditEntryRow, AuditTileRow
 from certificate_store.models.certificates import (
     Certificate,
     CertificateVersion,
@@ -97,7 +97,7 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         "events": (StatusEvent, StatusEvent.id),
         "counters": (SerialCounter, SerialCounter.name),
         "audit": (AuditEntryRow, AuditEntryRow.idx),
-        "nodes": (AuditNodeRow, (AuditNodeRow.level, AuditNodeRow.node_index)),
+        "tiles": (AuditTileRow, (AuditTileRow.level, AuditTileRow.tile_index)),
         "jobs": (ImportJob, ImportJob.id),
     }
     out: dict[str, list[tuple[Any, ...]]] = {}

@@ -89,6 +89,7 @@ def _copy(src: Engine, dst: Engine) -> list[str]:
             if dst.dialect.name == "postgresql" and "id" in cols:
                 d.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                f"(SELECT coalesce(max(id), 1) FROM {table.name}))"))
+        _old_audit_nodes(s, d)
         cert_id = d.execute(text("SELECT min(id) FROM certificates")).scalar_one()
         now = dt.datetime.now(dt.UTC)
         for name in [t for t in empty if t != "audit_cosignatures"]:
@@ -105,6 +106,19 @@ def _copy(src: Engine, dst: Engine) -> list[str]:
         still = [t for t in have.get_table_names() if t != "alembic_version"
                  and d.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() == 0]
     return still
+
+
+def _old_audit_nodes(s: Any, d: Any) -> None:
+    """Before 0008 the tree was stored one row per subtree node (`audit_nodes`): the source's
+    tiles (audit_log/tiles.py) regrouped into those rows, for 0008's backfill to regroup back."""
+    from audit_log import tiles
+
+    rows = [{"level": lv * tiles.HEIGHT + k, "node_index": t * (tiles.WIDTH >> k) + i, "hash": h}
+            for lv, t, data in s.execute(text("SELECT level, tile_index, hashes FROM audit_tiles"))
+            for k, hs in enumerate(tiles.unpack(bytes(data))) for i, h in enumerate(hs)]
+    target = MetaData()
+    target.reflect(d, only=["audit_nodes"])
+    d.execute(insert(target.tables["audit_nodes"]), rows)
 
 
 def test_first_revision_upgrades_and_old_certificates_verify(
