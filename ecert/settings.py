@@ -61,6 +61,9 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "ecert@localhost"
+    # an external RFC 3161 time-stamping service for PDF signatures; the platform's own TSA
+    # in-process when empty (docs/reliability.md: what happens while it is unreachable)
+    tsa_url: str = ""
 
     @property
     def keys_dir(self) -> Path:
@@ -132,6 +135,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         smtp_host=env.get("ECERT_SMTP_HOST", ""),
         smtp_port=_int(env, "ECERT_SMTP_PORT", 25),
         mail_from=env.get("ECERT_MAIL_FROM", "") or "ecert@localhost",
+        tsa_url=_tsa_url(env),
     )
 
 
@@ -247,3 +251,11 @@ def _oidc(env: Mapping[str, str], base_url: str) -> dict[str, Any]:
             "oidc_redirect_uri": env.get("ECERT_OIDC_REDIRECT_URI", "")
             or base_url + "/login/oidc/callback",
             "oidc_staff_claim": env.get("ECERT_OIDC_STAFF_CLAIM", "") or "sub"}
+
+
+def _tsa_url(env: Mapping[str, str]) -> str:
+    """ECERT_TSA_URL: an RFC 3161 time-stamping service over HTTP (empty: the platform's own)."""
+    url = env.get("ECERT_TSA_URL", "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("ECERT_TSA_URL must be an http:// or https:// URL")
+    return url

@@ -1,6 +1,6 @@
 """ORM tables. Every module is imported here so that `Base.metadata` is complete."""
 
-from certificate_store.models import audit, certificates, core, operators, outbox
+from certificate_store.models import audit, certificates, core, operators, outbox, pdfjobs
 from certificate_store.models.base import Base
 
-__all__ = ["Base", "audit", "certificates", "core", "operators", "outbox"]
+__all__ = ["Base", "audit", "certificates", "core", "operators", "outbox", "pdfjobs"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecert.services import resign, status_backfill
+from ecert.services import pdfjobs, resign, status_backfill
 from verifier import objections
 
 LAPSE_BATCH = 500
@@ -18,8 +18,8 @@ LAPSE_BATCH = 500
 
 def run_once(platform: Any) -> None:
     """One round: tree head on time, lapses (Art. 9), expiry reminders (Art. 16), overdue
-    objections flagged to the supervising department (Art. 17), and what a compromised key
-    sealed re-signed."""
+    objections flagged to the supervising department (Art. 17), what a compromised key
+    sealed re-signed, and PDFs withheld for want of a time stamp signed."""
     now = platform.now()
     status_backfill.run(platform)  # status indexes of certificates issued before they existed
     with platform.writing():
@@ -36,3 +36,4 @@ def run_once(platform: Any) -> None:
         objections.recompute_provisional(uow, now, audit=platform.audit)
         objections.flag_overdue(uow, now, audit=platform.audit)
     resign.run(platform)  # resumes re-signing after a key compromise (usually nothing left)
+    pdfjobs.run(platform)  # PDFs withheld while the time-stamping service was unreachable
