@@ -74,8 +74,9 @@ class _PyHankoSigner(_HankoSigner):
             embed_roots=True,
         )
         self._ours = signer
-        self._cert_attr = bytes(simple_cms_attribute(
-            "signing_certificate_v2", as_signing_certificate_v2(cert)).dump())
+        attr = simple_cms_attribute(  # type: ignore[no-untyped-call]
+            "signing_certificate_v2", as_signing_certificate_v2(cert))
+        self._cert_attr = bytes(attr.dump())
 
     def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Any:
         for provider in super()._signed_attr_providers(*args, **kwargs):

@@ -242,4 +242,4 @@ def http_timestamper(url: str, timeout: float = 10.0) -> TimeStamper:
     :func:`ca.pdf.sign_pdf` raise :class:`ca.errors.TimestampUnavailable`."""
     from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 
-    return HTTPTimeStamper(url, timeout=timeout)  # type: ignore[no-untyped-call]
+    return HTTPTimeStamper(url, timeout=timeout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecert.services import pdfjobs, resign, status_backfill
+from ecert.services import pdfretry, resign, status_backfill
 from verifier import objections
 
 LAPSE_BATCH = 500
@@ -36,4 +36,4 @@ def run_once(platform: Any) -> None:
         objections.recompute_provisional(uow, now, audit=platform.audit)
         objections.flag_overdue(uow, now, audit=platform.audit)
     resign.run(platform)  # resumes re-signing after a key compromise (usually nothing left)
-    pdfjobs.run(platform)  # PDFs withheld while the time-stamping service was unreachable
+    pdfretry.run(platform)  # PDFs withheld while the time-stamping service was unreachable

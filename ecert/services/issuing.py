@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit_log.actor import Actor
-from certificate_store import UnitOfWork
 from ca.errors import TimestampUnavailable
+from certificate_store import UnitOfWork
 from ecert.services import outbox, pdfjobs
 from formats.text import csv_row
 from issuer.archive import ArchiveResult

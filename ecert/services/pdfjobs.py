@@ -37,7 +37,8 @@ BATCH = 20
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait after the `attempts`-th failure: 30 s, 60 s, 120 s … at most 30 minutes."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    delay: dt.timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return delay
 
 
 def _audit(p: Platform, uow: UnitOfWork, action: str, job: PdfJobRecord,
@@ -102,22 +103,9 @@ def with_state(uow: UnitOfWork, view: CertificateView) -> CertificateView:
         for j in jobs))
 
 
-def run(p: Platform, limit: int = BATCH) -> tuple[int, int]:
-    """Retry the due jobs (a housekeeping step); returns (signed, still pending)."""
-    from ecert.services import issuing
-
+def retry_later(p: Platform, job: PdfJobRecord, error: str) -> None:
+    """A retry that failed for another reason than the TSA: counted, pushed back."""
     now = p.now()
-    with p.store.transaction() as uow:
-        due = uow.pdf_jobs.due(now, limit)
-    signed = failed = 0
-    for job in due:
-        try:
-            issuing.document(p, None, job.identifier, job.what)
-        except PdfPending:
-            failed += 1
-            continue
-        with p.writing() as uow:  # a newer version superseded it: nothing left to sign
-            if uow.pdf_jobs.close(job.key, "obsolete", p.now()) is not None:
-                log.info("PDF job %s closed: the certificate has a newer version", job.key)
-        signed += 1
-    return signed, failed
+    with p.writing() as uow:
+        uow.pdf_jobs.failed(job.key, job.identifier, job.what, error, now,
+                            now + backoff(job.attempts + 1))

@@ -93,7 +93,7 @@ def _pem(client: Any, path: str, out: Path) -> Path:
 def test_tsa_down_withholds_the_pdf_and_the_job_signs_it_when_back(  # type: ignore[no-untyped-def]
         client, admin_token, platform, clock, tmp_path, monkeypatch) -> None:
     from ca.pdf_validate import validate_pdf
-    from ecert.services import pdfjobs
+    from ecert.services import pdfjobs, pdfretry
 
     # Backoff in seconds, so that the test clock stays behind the wall clock: pyHanko's
     # validation takes "now" from the wall clock as the proof of existence of the PDF, and a
@@ -121,14 +121,14 @@ def test_tsa_down_withholds_the_pdf_and_the_job_signs_it_when_back(  # type: ign
     _problem(client.get(pdf_url, headers=auth(w["issuer"])))
     # the job retries when due; the TSA is still down: attempts grow, backoff doubles
     clock.advance(seconds=1.5)
-    assert pdfjobs.run(platform) == (0, 1)
+    assert pdfretry.run(platform) == (0, 1)
     (job2,) = client.get(f"/api/v1/certificates/{ident}", headers=auth(w["issuer"])).json()["pdf"]
     assert job2["attempts"] == 2 and job2["next_attempt_at"] > job["next_attempt_at"]
-    assert pdfjobs.run(platform) == (0, 0)  # not due yet
+    assert pdfretry.run(platform) == (0, 0)  # not due yet
 
     with tsa_server(platform):
         clock.advance(seconds=2.5)
-        assert pdfjobs.run(platform) == (1, 0)
+        assert pdfretry.run(platform) == (1, 0)
     (done,) = client.get(f"/api/v1/certificates/{ident}", headers=auth(w["issuer"])).json()["pdf"]
     assert done["state"] == "signed" and done["attempts"] == 3 and done["completed_at"]
     with platform.store.transaction() as uow:
