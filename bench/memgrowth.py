@@ -65,7 +65,7 @@ def main() -> None:
     warm = max(a.rounds // 3, 1)
     for i in range(warm):
         one(i)
-    tracemalloc.start(12)
+    tracemalloc.start(8)
     first = tracemalloc.take_snapshot()
     for i in range(warm, warm + a.rounds):
         one(i)
