@@ -116,6 +116,8 @@ def test_tsa_down_withholds_the_pdf_and_the_job_signs_it_when_back(  # type: ign
     (job,) = view["pdf"]
     assert job["state"] == "pending" and job["attempts"] == 1 and job["last_error"]
     assert job["what"] == "pdf" and job["next_attempt_at"] is not None
+    with platform.store.transaction() as uow:
+        assert uow.pdf_jobs.pending_count() == 1  # the ecert_pdfs_withheld gauge
 
     # before the next attempt is due, a request does not ask the TSA again
     _problem(client.get(pdf_url, headers=auth(w["issuer"])))
@@ -131,6 +133,8 @@ def test_tsa_down_withholds_the_pdf_and_the_job_signs_it_when_back(  # type: ign
         assert pdfretry.run(platform) == (1, 0)
     (done,) = client.get(f"/api/v1/certificates/{ident}", headers=auth(w["issuer"])).json()["pdf"]
     assert done["state"] == "signed" and done["attempts"] == 3 and done["completed_at"]
+    with platform.store.transaction() as uow:
+        assert uow.pdf_jobs.pending_count() == 0
     with platform.store.transaction() as uow:
         entries = uow.audit.entries(0, uow.audit.size())
     actions = [e.action for e in entries if e.cert_identifier == ident]
