@@ -95,9 +95,9 @@ def test_tsa_down_withholds_the_pdf_and_the_job_signs_it_when_back(  # type: ign
     from ca.pdf_validate import validate_pdf
     from ecert.services import pdfjobs, pdfretry
 
-    # Backoff in seconds, so that the test clock stays behind the wall clock: pyHanko's
-    # validation takes "now" from the wall clock as the proof of existence of the PDF, and a
-    # time stamp from the future has none.
+    # Backoff in seconds, so that the test clock runs at most a few seconds ahead of the wall
+    # clock: pyHanko's validation takes the wall clock as the proof of existence of the PDF,
+    # and a time stamp from its future has none (the test waits for the wall clock below).
     monkeypatch.setattr(pdfjobs, "BACKOFF_BASE", dt.timedelta(seconds=1))
 
     w = setup_training(client, admin_token)
@@ -148,6 +148,8 @@ def test_tsa_down_withholds_the_pdf_and_the_job_signs_it_when_back(  # type: ign
     assert client.get(pdf_url, headers=auth(w["issuer"])).content == pdf
 
     root_der = client.get("/pki/ca.crt").content
+    while dt.datetime.now(dt.UTC) <= platform.now():  # see BACKOFF_BASE above (≤ 4 s)
+        time.sleep(0.1)
     report = validate_pdf(pdf, root_der, platform.now())
     assert report.valid is True and report.signatures[-1].timestamped, report
 
