@@ -75,8 +75,11 @@ def _stamp(now: dt.datetime) -> str:
 
 class PlatformPki(RevocationServices):
     def __init__(self, keys: KeyStore, audit: AuditLog, base_url: str,
-                 root_crls: RootCrlSeries | None = None) -> None:
+                 root_crls: RootCrlSeries | None = None, tsa_url: str = "") -> None:
         self.keys = keys
+        self.tsa_url = tsa_url
+        """An external RFC 3161 service for PDF time stamps; empty: the platform's own TSA,
+        called in-process."""
         self.root_crls = root_crls or RootCrlSeries(None)
         self.audit = audit
         self.base_url = base_url.rstrip("/")
@@ -362,8 +365,9 @@ class PlatformPki(RevocationServices):
         root_der = self.root_cert(uow)
         _issuer_signer, _issuer_der, chain = self.issuer(uow)
         tsa_signer, tsa_der = self.service(uow, "tsa")
-        stamper = ca_tsa.InProcessTimeStamper(tsa_signer, tsa_der, list(chain),
-                                              clock if callable(clock) else (lambda: now))
+        stamper = ca_tsa.http_timestamper(self.tsa_url) if self.tsa_url else \
+            ca_tsa.InProcessTimeStamper(tsa_signer, tsa_der, list(chain),
+                                        clock if callable(clock) else (lambda: now))
         # Revocation data for every certificate a validator will meet: the department's and the
         # TSA's (both carry AIA), so B-LT validates offline.
         ocsps = (self.ocsp_for(uow, key.cert_der, now), self.ocsp_for(uow, tsa_der, now))

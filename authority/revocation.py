@@ -68,11 +68,15 @@ class RevocationServices:
                                    sign)
 
     def ocsp_for(self, uow: UnitOfWork, cert_der: bytes, now: dt.datetime) -> bytes:
+        """The OCSP answer a PDF embeds for `cert_der` (B-LT): reused like the responder's
+        answers while the status holds (authority.reuse), not signed per document."""
         signer, der = self.service(uow, "ocsp")
         root_der = self._issuer_cert(uow)
         serial = ca_certs.describe_cert(cert_der).serial
-        return ca_ocsp.ocsp_response_for(signer, der, root_der, cert_der,
-                                         self._status_of(uow, serial), now)
+        status = self._status_of(uow, serial)
+        return self._ocsp_kept.get(b"embed:" + cert_der, (der, status), now,
+                                   lambda: ca_ocsp.ocsp_response_for(signer, der, root_der,
+                                                                     cert_der, status, now))
 
     def _issuer_cert(self, uow: UnitOfWork) -> bytes:
         rec = uow.pki.active("issuing") or self._active(uow, "root")

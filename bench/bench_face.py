@@ -26,7 +26,6 @@ from ca.pdf import PadesOptions, sign_pdf  # noqa: E402
 from ca.signer import MemorySigner  # noqa: E402
 from issuer import qr  # noqa: E402
 from issuer.face import SIGNATURE_BOX, FaceInput, render_face  # noqa: E402
-from issuer.fonts import stamp_font_path  # noqa: E402
 from issuer.seal import make_seal  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
@@ -81,7 +80,8 @@ def main() -> None:
               ("培训时间", "2026年9月1日至2026年10月30日，共计240学时")),
         valid_from=NOW.date(), valid_to=dt.date(2029, 11, 28), seal_png=seal,
         qr_url=citizen_url(), licence_number="藏人社培〔2026〕000001号",
-        footer="本证照与纸质证照具有同等法律效力。")
+        footer="本证照与纸质证照具有同等法律效力。",
+        signature_words=(DEPT, "电子签名  2026年11月29日 16:00"))
 
     root = MemorySigner.generate("root")
     root_der = cert_profiles.issue_root_ca(root, "Bench Root", NOW - dt.timedelta(days=1))
@@ -99,7 +99,6 @@ def main() -> None:
             for d in (dept_der, tsa_der)]
     stamper = tsa.InProcessTimeStamper(tsa_k, tsa_der, [root_der], lambda: NOW)
     box = tuple(int(round(v)) for v in SIGNATURE_BOX)
-    font = stamp_font_path(DEPT, minimal=True)
     face_pdf = render_face(view)
 
     def signed(level: str) -> Callable[[int], object]:
@@ -108,8 +107,8 @@ def main() -> None:
     def options(level: str) -> PadesOptions:
         return PadesOptions(level=level, field_name="sig", chain_ders=[root_der],  # type: ignore[arg-type]
                             timestamper=stamper, ocsp_responses_der=resp, trust_root_der=root_der,
-                            box=box, stamp_text=f"{DEPT}\n%(ts)s",  # type: ignore[arg-type]
-                            font_path=font)
+                            box=box, stamp_text="",  # type: ignore[arg-type]
+                            font_path=None)  # the words are on the face, as issuer/documents.py
 
     def render_signed(i: int) -> object:
         return signed("B-LT")(i)

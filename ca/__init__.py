@@ -5,3 +5,7 @@ This package imports nothing else of ecert and is the only one that touches
 function takes its trust anchors and its time (``now``/``at``, aware UTC) as
 arguments; nothing here reads the clock or settings.
 """
+
+from ca.der import install as _install_der_fix
+
+_install_der_fix()  # asn1crypto's false "indefinite length" re-encodings (ca/der.py)

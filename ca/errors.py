@@ -22,6 +22,7 @@ __all__ = [
     "KeyNotFound",
     "KeyExists",
     "KeyStoreError",
+    "TimestampUnavailable",
     "SignatureInvalid",
     "HsmUnavailable",
     "ChainInvalid",
@@ -84,6 +85,14 @@ class KeyStoreError(CaError):
     slug = "key-store-error"
     kind = Kind.INTERNAL
     public_detail = None
+
+
+class TimestampUnavailable(CaError, Unavailable):
+    """The time-stamping service did not answer with a time stamp (down, refused, timed out)."""
+
+    slug = "timestamp-unavailable"
+    kind = Kind.UNAVAILABLE
+    public_detail = "the time-stamping service is unavailable; retry later"
 
 
 class HsmUnavailable(CaError, Unavailable):

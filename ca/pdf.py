@@ -20,21 +20,23 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from asn1crypto import algos, crl, ocsp
+from asn1crypto import algos, cms, crl, ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import Signer as _HankoSigner
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from ca.errors import CaError, MalformedPdf
+from ca.errors import CaError, MalformedPdf, TimestampUnavailable
 from ca.signer import Signer
 
 __all__ = ["PadesLevel", "PadesOptions", "sign_pdf", "DEFAULT_CJK_FONT"]
@@ -42,6 +44,19 @@ __all__ = ["PadesLevel", "PadesOptions", "sign_pdf", "DEFAULT_CJK_FONT"]
 PadesLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 DEFAULT_CJK_FONT = Path("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf")
 _MECHANISM = algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+
+
+class _KeptAttribute(CMSAttributeProvider):
+    """A signed attribute that is the same in every signature (signing-certificate-v2),
+    kept as DER: asn1crypto re-serialises one built from Python values on every dump."""
+
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, der: bytes) -> None:
+        self._der = der
+
+    async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
+        return cms.CMSAttribute.load(self._der)
 
 
 class _PyHankoSigner(_HankoSigner):
@@ -59,6 +74,16 @@ class _PyHankoSigner(_HankoSigner):
             embed_roots=True,
         )
         self._ours = signer
+        attr = simple_cms_attribute(  # type: ignore[no-untyped-call]
+            "signing_certificate_v2", as_signing_certificate_v2(cert))
+        self._cert_attr = bytes(attr.dump())
+
+    def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Any:
+        for provider in super()._signed_attr_providers(*args, **kwargs):
+            if isinstance(provider, SigningCertificateV2Provider):
+                yield _KeptAttribute(self._cert_attr)
+            else:
+                yield provider
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
@@ -128,7 +153,9 @@ class PadesOptions:
     :func:`ca.ocsp.ocsp_response_for`). ``trust_root_der`` is required from B-LT
     on: pyHanko validates the chain before embedding it. ``timestamper`` is required
     from B-T on. ``box`` (page points) makes the signature visible, with
-    ``stamp_text`` in the CJK font at ``font_path``.
+    ``stamp_text`` in the CJK font at ``font_path``; ``stamp_text=""`` draws only a frame
+    (the caller printed the words on the page: pyHanko embeds a new subset of the stamp
+    font in every signature, a third of the CPU of a B-LT signature).
     """
 
     level: PadesLevel
@@ -177,6 +204,8 @@ def _validation_context(options: PadesOptions, now: dt.datetime) -> ValidationCo
 def _stamp_style(options: PadesOptions) -> TextStampStyle | None:
     if options.box is None or options.stamp_text is None:
         return None
+    if not options.stamp_text:  # a frame only: the words are on the page under it
+        return TextStampStyle(stamp_text="", border_width=1)
     font_path = options.font_path
     text_style = TextBoxStyle(font=_font(font_path)) if font_path is not None else TextBoxStyle()
     return TextStampStyle(stamp_text=options.stamp_text, text_box_style=text_style,
@@ -221,9 +250,13 @@ def sign_pdf(pdf_bytes: bytes, signer: Signer, cert_der: bytes, options: PadesOp
                 appearance_text_params=None,
             )
         )
+    except TimestampRequestError as exc:
+        raise TimestampUnavailable(f"no time stamp: {exc}; {exc.__cause__ or ''}") from exc
     except (PdfError, KeyError, IndexError) as exc:
         raise MalformedPdf("PDF could not be signed") from exc
     except SigningError as exc:
+        if isinstance(exc.__cause__, TimestampRequestError):
+            raise TimestampUnavailable(f"no time stamp: {exc.__cause__}") from exc
         raise CaError(f"PDF signing failed: {exc}") from exc
     data: bytes = out.getvalue()
     return data

@@ -5,7 +5,8 @@ SHA-256/384/512 imprints only, the ecert TSA policy (a request naming another
 policy is rejected), the nonce echoed, ESSCertIDv2 (signing-certificate-v2) in the
 signed attributes, certificates included only when ``certReq`` is true. Anything
 unacceptable gets a ``rejection`` with the matching PKIFailureInfo bit.
-``InProcessTimeStamper`` lets pyHanko stamp PDFs without HTTP.
+``InProcessTimeStamper`` lets pyHanko stamp PDFs without HTTP; ``http_timestamper`` asks an
+external RFC 3161 service over HTTP instead (``ECERT_TSA_URL``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "timestamp_response",
     "parse_timestamp_request",
     "InProcessTimeStamper",
+    "http_timestamper",
     "MAX_REQUEST_BYTES",
 ]
 
@@ -232,3 +234,12 @@ class InProcessTimeStamper(TimeStamper):
         der = timestamp_response(self._signer, self._cert_der, self._chain, req.dump(),
                                  self._serials(), self._clock())
         return tsp.TimeStampResp.load(der)
+
+
+def http_timestamper(url: str, timeout: float = 10.0) -> TimeStamper:
+    """A pyHanko ``TimeStamper`` that POSTs RFC 3161 requests to ``url`` (one request per
+    signature, ``timeout`` seconds). A service that does not answer with a time stamp makes
+    :func:`ca.pdf.sign_pdf` raise :class:`ca.errors.TimestampUnavailable`."""
+    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=timeout)

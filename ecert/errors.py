@@ -36,3 +36,12 @@ class NotInitialised(EcertError, generic.Unavailable):
 
     slug = "not-initialised"
     kind = Kind.UNAVAILABLE
+
+
+class PdfPending(EcertError, generic.Unavailable):
+    """The PDF waits for its time stamp: the time-stamping service did not answer. The
+    certificate is issued and verifiable (record, QR); the PDF is signed by a background job
+    once the service is back (`ecert.services.pdfjobs`)."""
+
+    slug = "pdf-pending"
+    kind = Kind.UNAVAILABLE

@@ -87,7 +87,8 @@ class Platform:
         self.keys = make_keystore(settings)
         self.audit = AuditLog(origin=settings.base_url.split("://", 1)[1] + "/audit")
         self.pki = PlatformPki(self.keys, self.audit, settings.base_url,
-                               RootCrlSeries(settings.data_dir / ROOT_CRLS_DIR))
+                               RootCrlSeries(settings.data_dir / ROOT_CRLS_DIR),
+                               tsa_url=settings.tsa_url)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -68,6 +68,9 @@ class Settings:
     # evidence attached to objections (verifier/attachments.py): per file, files per objection
     evidence_max_bytes: int = 5 * 1024 * 1024
     evidence_max_files: int = 3
+    # an external RFC 3161 time-stamping service for PDF signatures; the platform's own TSA
+    # in-process when empty (docs/reliability.md: what happens while it is unreachable)
+    tsa_url: str = ""
 
     @property
     def keys_dir(self) -> Path:
@@ -143,6 +146,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         mail_from=env.get("ECERT_MAIL_FROM", "") or "ecert@localhost",
         database_replica_url=_replica_url(env),
         replica_max_wait_ms=_int(env, "ECERT_REPLICA_MAX_WAIT_MS", 100),
+        tsa_url=_tsa_url(env),
     )
 
 
@@ -266,3 +270,11 @@ def _oidc(env: Mapping[str, str], base_url: str) -> dict[str, Any]:
             "oidc_redirect_uri": env.get("ECERT_OIDC_REDIRECT_URI", "")
             or base_url + "/login/oidc/callback",
             "oidc_staff_claim": env.get("ECERT_OIDC_STAFF_CLAIM", "") or "sub"}
+
+
+def _tsa_url(env: Mapping[str, str]) -> str:
+    """ECERT_TSA_URL: an RFC 3161 time-stamping service over HTTP (empty: the platform's own)."""
+    url = env.get("ECERT_TSA_URL", "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("ECERT_TSA_URL must be an http:// or https:// URL")
+    return url

@@ -20,6 +20,7 @@ no transaction open and stores the result with `keep` in the next one. `pdf`, `q
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -38,7 +39,6 @@ from issuer.catalog import CertificateType
 from issuer.errors import MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, chinese_date, render_face
 from issuer.faceview import DocumentError, FaceIssuer, face_input_from_record, specimen_input
-from issuer.fonts import stamp_font_path
 from issuer.seal import make_seal
 
 __all__ = [
@@ -52,7 +52,7 @@ __all__ = [
     "face_input_from_record",
 ]
 
-LAYOUT = "f3"
+LAYOUT = "f4"
 """Version of the face layout; part of every cache key, bump it when the face changes."""
 SIGNATURE_FIELD = "ecert-signature"
 PdfLevel = Literal["B-LT", "B-LTA"]
@@ -354,10 +354,10 @@ class DocumentService:
 
         def render() -> bytes:
             seal_png = seal or make_seal(acting_name, record.get("seal") or "电子证照专用章")
-            face = render_face(face_input_from_record(
+            face = render_face(dataclasses.replace(face_input_from_record(
                 record, loaded.ctype, seal_png, url, annotation,
-                issuer=FaceIssuer(acting_name, original)))
-            words = f"{acting_name}\n{_STAMP_WORDS}  {signed_at}"
+                issuer=FaceIssuer(acting_name, original)),
+                signature_words=(acting_name, f"{_STAMP_WORDS}  {signed_at}")))
             face = co_sign(face)  # co-signing departments first, the issuer last
             return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
                 level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
@@ -365,8 +365,7 @@ class DocumentService:
                 ocsp_responses_der=material.ocsp_responses, crls_der=material.crls,
                 trust_root_der=material.root_der,
                 box=tuple(int(round(v)) for v in SIGNATURE_BOX),  # type: ignore[arg-type]
-                stamp_text=words,
-                font_path=stamp_font_path(words, minimal=True),
+                stamp_text="",  # a frame: the words are on the face (render_face)
                 reason=reason or f"签发电子证照 {loaded.identifier}",
                 location=self._location), now)
         return render

@@ -92,6 +92,9 @@ class FaceInput:
     """A legacy certificate's digitising date (Art. 9), printed apart from its issue date."""
     specimen: bool = False
     """A specimen (样本, Art. 8): watermarked, says it is not a valid certificate."""
+    signature_words: tuple[str, ...] = field(default=())
+    """Lines printed inside :data:`SIGNATURE_BOX` (signer and signing time), under the frame
+    the PAdES signer draws there: printed with the face's fonts instead of by pyHanko."""
 
     def __post_init__(self) -> None:
         for name in ("title", "identifier", "issuer_name", "holder_name", "qr_url"):
@@ -219,6 +222,17 @@ def _annotation(tx: FaceText, lines: Sequence[str]) -> None:
     c.restoreState()
 
 
+def _signature_words(tx: FaceText, lines: Sequence[str]) -> None:
+    x1, y1, x2, y2 = SIGNATURE_BOX
+    size = 9.0
+    while size > 5 and max(tx.width(line, size) for line in lines) > x2 - x1 - 4 * mm:
+        size -= 0.5
+    lead = size * 1.4
+    top = (y1 + y2) / 2 + lead * (len(lines) - 1) / 2 - size / 3
+    for i, line in enumerate(lines):
+        tx.draw(x1 + 2 * mm, top - i * lead, line, size)
+
+
 def _notes(tx: FaceText, view: FaceInput, right: float, base: float) -> None:
     """Small lines under the issue date: the digitising date, the original issuer."""
     notes = [f"数字化日期：{chinese_date(view.digitised_on)}（据原证照数字化）"] \
@@ -292,6 +306,8 @@ def render_face(view: FaceInput) -> bytes:
         for i, line in enumerate(tx.wrap(view.footer, 7.5, 95 * mm)[:3]):
             tx.draw(20 * mm, (24 - 3.6 * i) * mm, line, 7.5, _GREY)
 
+    if view.signature_words:
+        _signature_words(tx, view.signature_words)
     if view.annotation:
         _annotation(tx, view.annotation)
     if view.specimen:

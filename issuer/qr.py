@@ -94,7 +94,13 @@ def _build(url: str, mask_pattern: int | None) -> qrcode.QRCode:
     return code
 
 
-@functools.lru_cache(maxsize=256)
+# A version's PNG, SVG and PDF face are usually made together, then kept in the blob cache;
+# every certificate version has its own URL, so a long cache only fills up: ≈ 100-250 KiB a
+# URL (tuples of bools, the path string) made 256 entries 25-60 MiB per worker (issue 12 soak).
+_RECENT = 16
+
+
+@functools.lru_cache(maxsize=_RECENT)
 def _matrix(url: str, mask_pattern: int | None) -> tuple[int, tuple[tuple[bool, ...], ...]]:
     code = _build(url, mask_pattern)
     return code.version, tuple(tuple(bool(m) for m in row) for row in code.modules)
@@ -176,7 +182,7 @@ def qr_svg(url: str) -> str:
     )
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=_RECENT)
 def pdf_path_ops(url: str) -> str:
     """PDF path operators for the dark modules, in module units, origin top-left of the
     symbol (quiet zone included), y pointing up: one ``re`` per horizontal run."""

@@ -64,6 +64,20 @@ class EventSummary:
 
 
 @dataclass(frozen=True)
+class PdfState:
+    """A PDF of the current version withheld for want of a time stamp (issue 12), or signed
+    after such a wait: ``state`` pending | signed | obsolete."""
+
+    what: str
+    state: str
+    attempts: int
+    last_error: str
+    since: dt.datetime
+    next_attempt_at: dt.datetime | None
+    completed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class CertificateView:
     identifier: str
     base_identifier: str
@@ -81,3 +95,5 @@ class CertificateView:
     row_version: int
     versions: tuple[VersionSummary, ...]
     events: tuple[EventSummary, ...]
+    pdf: tuple[PdfState, ...] = ()
+    """Time-stamp waits of this version's PDFs (empty: none ever waited)."""

@@ -26,16 +26,32 @@ def rate_limiter(request: Request) -> RateLimiter:
 
 
 class RateLimiter:
-    """Sliding one-minute window per credential, per process."""
+    """Sliding one-minute window per credential (or client address), per process. Keys idle
+    for a minute are dropped every :data:`SWEEP_EVERY` checks: the limiters keyed by address
+    would otherwise keep one entry per client ever seen (issue 12, soak)."""
+
+    SWEEP_EVERY = 1024
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._checks = 0
 
-    def check(self, key: str) -> None:
-        now = time.monotonic()
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def _sweep(self, now: float) -> None:
+        idle = [k for k, q in self._hits.items() if not q or now - q[-1] > 60]
+        for k in idle:
+            del self._hits[k]
+
+    def check(self, key: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         with self._lock:
+            self._checks += 1
+            if self._checks % self.SWEEP_EVERY == 0:
+                self._sweep(now)
             q = self._hits.setdefault(key, deque())
             while q and now - q[0] > 60:
                 q.popleft()

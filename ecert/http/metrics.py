@@ -179,6 +179,7 @@ class PlatformCollector(Collector):
             head = uow.audit.latest_head()
             pending = uow.notifications.pending_count()
             running = uow.imports.running()
+            withheld = uow.pdf_jobs.pending_count()
         yield GaugeMetricFamily("ecert_audit_log_entries", "Entries in the audit log", value=size)
         if head is not None:
             yield GaugeMetricFamily("ecert_audit_tree_head_size",
@@ -195,6 +196,9 @@ class PlatformCollector(Collector):
         yield g
         yield GaugeMetricFamily("ecert_imports_running", "Import jobs not finished",
                                 value=len(running))
+        yield GaugeMetricFamily("ecert_pdfs_withheld",
+                                "PDFs waiting for the time-stamping service (pdf_jobs pending)",
+                                value=withheld)
 
     def _lists(self, now: float) -> Iterator[GaugeMetricFamily]:
         age = GaugeMetricFamily("ecert_list_age_seconds",

@@ -193,6 +193,18 @@ class EventOut(BaseModel):
     sha256: str
 
 
+class PdfStateOut(BaseModel):
+    """A PDF withheld while the time-stamping service was unreachable, or signed after it."""
+
+    what: str
+    state: str  # pending | signed | obsolete
+    attempts: int
+    last_error: str
+    since: dt.datetime
+    next_attempt_at: dt.datetime | None
+    completed_at: dt.datetime | None
+
+
 class CertificateOut(BaseModel):
     identifier: str
     base_identifier: str
@@ -210,6 +222,7 @@ class CertificateOut(BaseModel):
     row_version: int
     versions: list[VersionOut]
     events: list[EventOut]
+    pdf: list[PdfStateOut] = []
 
 
 class CertificateSummaryOut(BaseModel):

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit_log.actor import Actor
+from ca.errors import TimestampUnavailable
 from certificate_store import UnitOfWork
-from ecert.services import outbox
+from ecert.services import outbox, pdfjobs
 from formats.text import csv_row
 from issuer.archive import ArchiveResult
 from issuer.archive import archive as archive_zip
@@ -92,12 +93,12 @@ def get(p: Platform, actor: Actor, identifier: str) -> CertificateView:
     in the same transaction. Administrators and auditors read through their own logged paths."""
     if actor.role != "issuer":
         with p.store.transaction() as uow:
-            return p.issuance.get(uow, actor, identifier)
+            return pdfjobs.with_state(uow, p.issuance.get(uow, actor, identifier))
     with p.writing() as uow:
         view = p.issuance.get(uow, actor, identifier)
         p.audit.record_by(uow, actor, now=p.now(), action="certificate.view",
                           cert_identifier=view.identifier, details={"what": "record"})
-        return view
+        return pdfjobs.with_state(uow, view)
 
 
 def search(p: Platform, actor: Actor, f: SearchFilter, before: int | None = None,
@@ -234,9 +235,16 @@ def document(p: Platform, actor: Actor | None, identifier: str, what: str) -> Do
         if pending.data is not None:
             _downloaded(p, uow, actor, pending.identifier, what)
             return Document(pending.identifier, pending.data, pending.content_type)
-    data = pending.render()  # slow: no transaction open (see the module docstring)
+        job = pdfjobs.waiting(uow, pending, now)
+    if job is not None:  # the TSA failed lately: don't make the caller wait for it again
+        raise pdfjobs.pending_error(job)
+    try:
+        data = pending.render()  # slow: no transaction open (see the module docstring)
+    except TimestampUnavailable as exc:  # issue 12: the PDF is withheld, a job retries
+        raise pdfjobs.withheld(p, pending, what, exc, now) from exc
     with p.writing() as uow:
         data = p.documents.keep(uow, pending, data, now)
+        pdfjobs.completed(p, uow, pending, now)
         _downloaded(p, uow, actor, pending.identifier, what)
     return Document(pending.identifier, data, pending.content_type)
 

@@ -66,6 +66,7 @@ def test_requests_issuance_verification_and_platform_figures(stack: Stack) -> No
         assert value(m, "ecert_list_seconds_to_next_update", list=kind) > 0
     assert value(m, "ecert_notifications_pending") >= 0
     assert value(m, "ecert_imports_running") == 0
+    assert value(m, "ecert_pdfs_withheld") == 0
     for check in ("database", "keys", "lists"):
         assert value(m, "ecert_ready", check=check) == 1
     # label values are route templates, never paths with values in them
