@@ -253,6 +253,22 @@ def _specimen(tx: FaceText) -> None:
     tx.centred(PAGE_H - 20 * mm, "样本 · 仅供展示版式，不是有效证照，不能作为证照使用", 10, color=_RED)
 
 
+def _issuer_block(tx: FaceText, view: FaceInput, table_bottom: float) -> None:
+    """Issuer name and date under the table, the seal over them, the notes below."""
+    c = tx.c
+    right = 182 * mm
+    base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
+    tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
+    tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
+    _notes(tx, view, right, base)
+    seal = pdfimages.preregister(c, hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
+    d = 42 * mm
+    c.saveState()
+    c.setFillAlpha(0.88)  # lets the printed name show through, as ink does on paper
+    c.drawImage(seal, right - 24 * mm - d / 2, base + 5 * mm - d / 2, d, d, mask="auto")
+    c.restoreState()
+
+
 def render_face(view: FaceInput) -> bytes:
     """One A4 page as PDF bytes (deterministic for the same ``view``)."""
     fonts = register_fonts()
@@ -279,18 +295,7 @@ def render_face(view: FaceInput) -> bytes:
     bilingual = any("\n" in label for label, _ in rows)
     table_bottom = _table(tx, rows, PAGE_H - 64 * mm, (100 if bilingual else 112) * mm)
 
-    # issuer block under the table, the seal over issuer name and date
-    right = 182 * mm
-    base = max(72 * mm, min(table_bottom - 42 * mm, 120 * mm))
-    tx.right(right, base + 11 * mm, f"发证机关：{view.issuer_name}", 13)
-    tx.right(right, base, f"发证日期：{chinese_date(view.issue_date)}", 13)
-    _notes(tx, view, right, base)
-    seal = pdfimages.preregister(c, hashlib.sha256(view.seal_png).hexdigest(), view.seal_png)
-    d = 42 * mm
-    c.saveState()
-    c.setFillAlpha(0.88)  # lets the printed name show through, as ink does on paper
-    c.drawImage(seal, right - 24 * mm - d / 2, base + 5 * mm - d / 2, d, d, mask="auto")
-    c.restoreState()
+    _issuer_block(tx, view, table_bottom)
 
     # QR, caption and identifier
     qx, qy = 22 * mm, 36 * mm
