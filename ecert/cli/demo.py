@@ -145,6 +145,13 @@ def _demo_tokens(p: Platform, first_dept: str) -> dict[str, str]:
                                     label=f"demo {role}", ttl_days=30, actor=actor).secret
     made["authority"] = demo_authority_token(p, "demo authority")
     made["dept"] = first_dept
+    # a using department with a grant of the first producer's type: the staff page's lookups
+    from producers import ALL
+
+    grant = ALL[0].DEFINITION["grants"][0]
+    made["user"] = p.create_token(role="user", dept_code=grant["dept"], holder_code=None,
+                                  label="demo user", ttl_days=30, actor=actor).secret
+    made["user_dept"], made["purpose"] = grant["dept"], grant["purposes"][0]
     return made
 
 
@@ -187,4 +194,6 @@ def _print_summary(p: Platform, result: DemoResult, tokens: dict[str, str]) -> N
     console.print(f"\ndemo tokens (shown once, valid 30 days):\n  admin   {tokens['admin']}\n"
                   f"  auditor {tokens['auditor']}\n  issuer  {tokens['issuer']}  "
                   f"(department {tokens['dept']})\n  authority {tokens['authority']}  "
-                  "(主管部门: approves proposals on the staff page)")
+                  "(主管部门: approves proposals on the staff page)\n"
+                  f"  user    {tokens['user']}  (using department {tokens['user_dept']}: "
+                  f"{base}/staff, purpose 「{tokens['purpose']}」)")

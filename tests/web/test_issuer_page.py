@@ -41,7 +41,9 @@ def troupe(client: Any, admin_token: str) -> str:
                                             "label": "issuer page"}, headers=auth(admin_token))
     assert r.status_code == 201, r.text
     token: str = r.json()["token"]
-    r = client.post("/api/v1/catalog/types", json=art_troupe.DEFINITION, headers=auth(token))
+    # a type takes effect when an administrator adds it (a department proposes it: approvals)
+    r = client.post("/api/v1/catalog/types", json=art_troupe.DEFINITION,
+                    headers=auth(admin_token))
     assert r.status_code == 201, r.text
     return token
 
