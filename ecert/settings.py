@@ -61,6 +61,8 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "ecert@localhost"
+    # text messages to holders (ecert/services/sms.py): the SMS gateway's URL; off when empty
+    sms_url: str = ""
     # read replica (certificate_store/replica.py): read-only lookups and verifications; off
     # when empty. A read waits at most replica_max_wait_ms for it to catch up, then the primary.
     database_replica_url: str = ""
@@ -144,6 +146,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, data_dir: Path | None
         smtp_host=env.get("ECERT_SMTP_HOST", ""),
         smtp_port=_int(env, "ECERT_SMTP_PORT", 25),
         mail_from=env.get("ECERT_MAIL_FROM", "") or "ecert@localhost",
+        sms_url=_sms_url(env),
         database_replica_url=_replica_url(env),
         replica_max_wait_ms=_int(env, "ECERT_REPLICA_MAX_WAIT_MS", 100),
         tsa_url=_tsa_url(env),
@@ -277,4 +280,13 @@ def _tsa_url(env: Mapping[str, str]) -> str:
     url = env.get("ECERT_TSA_URL", "").strip()
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError("ECERT_TSA_URL must be an http:// or https:// URL")
+    return url
+
+
+def _sms_url(env: Mapping[str, str]) -> str:
+    """ECERT_SMS_URL: the SMS gateway (https; plain http only to a gateway on this machine)."""
+    url = env.get("ECERT_SMS_URL", "").strip()
+    loopback = url.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:"))
+    if url and not (url.startswith("https://") or loopback):
+        raise ConfigError("ECERT_SMS_URL must be an https:// URL (http:// only on loopback)")
     return url

@@ -41,11 +41,13 @@ class Delivery(Base):
 
 
 class HolderContact(Base):
-    """Where a holder is told (Art. 16): the e-mail address the identity service vouched for
-    at their last sign-in (claim `email` with `email_verified`), by keyed holder hash."""
+    """Where a holder is told (Art. 16): the e-mail address and mobile number the identity
+    service vouched for at their last sign-in (claims `email`/`email_verified`,
+    `phone_number`/`phone_number_verified`), by keyed holder hash. "" when only the other."""
 
     __tablename__ = "holder_contacts"
 
     holder_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

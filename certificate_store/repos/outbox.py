@@ -77,7 +77,20 @@ class OutboxRepo:
 
     def contact(self, holder_hash: str) -> str | None:
         row = self._s.get(HolderContact, holder_hash)
-        return None if row is None else row.email
+        return None if row is None or not row.email else row.email
+
+    def set_phone(self, holder_hash: str, phone: str, now: dt.datetime) -> None:
+        row = self._s.get(HolderContact, holder_hash)
+        if row is None:
+            self._s.add(HolderContact(holder_hash=holder_hash, email="", phone=phone,
+                                      updated_at=now))
+        else:
+            row.phone, row.updated_at = phone, now
+        self._s.flush()
+
+    def phone(self, holder_hash: str) -> str | None:
+        row = self._s.get(HolderContact, holder_hash)
+        return None if row is None or not row.phone else row.phone
 
     def inbox(self, holder_hash: str, limit: int = 100) -> list[tuple[int, str, str, dt.datetime]]:
         """(id, kind, payload, created_at) of the holder's events, newest first."""

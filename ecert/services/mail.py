@@ -13,14 +13,15 @@ from email.utils import formatdate
 from typing import Any
 
 from ecert.settings import Settings
+from issuer.lifecycle import TRANSITIONS
 
+# status moves take the lifecycle's own word (撤销 is not 吊销, 转移 is not 注销: issue 14)
 SUBJECTS = {
+    **{f"certificate.{event}": f"您的电子证照已{t.label}" for event, t in TRANSITIONS.items()
+       if event not in ("issue", "change")},
     "certificate.issued": "您的电子证照已签发",
     "certificate.changed": "您的电子证照已变更",
-    "certificate.suspend": "您的电子证照已暂停使用",
-    "certificate.revoke": "您的电子证照已注销",
     "expiry-reminder": "您的电子证照即将到期",
-    "certificate.restore": "您的电子证照已恢复使用",
     "objection-overdue": "异议处理已超期",
     "certificate.resigned": "您的电子证照已重新签名",
     "objection.received": "收到异议",

@@ -32,7 +32,7 @@ from audit_log.actor import Actor
 from certificate_store import UnitOfWork
 from certificate_store.repos.outbox import DeliveryRecord
 from ecert.errors import UsageError
-from ecert.services import mail
+from ecert.services import mail, sms
 
 if TYPE_CHECKING:
     from ecert.platform import Platform
@@ -119,6 +119,9 @@ def route_due(p: Platform) -> int:
                 email = uow.outbox.contact(key)
                 if email and p.settings.smtp_host:
                     channels.append(("email", email))
+                phone = uow.outbox.phone(key)
+                if phone and p.settings.sms_url:
+                    channels.append(("sms", phone))
             uow.outbox.route(nid, channels, now)
     return len(due)
 
@@ -127,6 +130,10 @@ def _attempt(p: Platform, http: httpx.Client, d: DeliveryRecord) -> tuple[bool, 
     if d.channel == "email":
         return mail.send(p.settings, d.target, d.kind, json.loads(d.payload),
                          message_id(d.dedupe_key))
+    if d.channel == "sms":
+        gateway: sms.SmsGateway = sms.HttpSmsGateway(p.settings.sms_url, http)
+        return gateway.send(d.target, sms.text(d.kind, json.loads(d.payload)),
+                            message_id(d.dedupe_key))
     with p.store.transaction() as uow:
         endpoint = uow.outbox.endpoint(d.recipient.removeprefix("dept:"))
     if endpoint is None:

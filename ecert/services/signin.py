@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from audit_log.actor import Actor
 from ecert import tokens
 from ecert.errors import UsageError
-from ecert.services import oidc, realname
+from ecert.services import oidc, realname, sms
 from ecert.services.clientcerts import find_client_cert
 from ecert.services.holder import HOLDER_SESSION_TTL, SESSION_LABEL
 from formats.errors import Kind
 from formats.keyids import x5t_s256
 
 if TYPE_CHECKING:
+    from certificate_store.db import UnitOfWork
     from ecert.platform import Platform
 
 STAFF_SESSION_TTL = dt.timedelta(hours=8)
@@ -108,6 +109,22 @@ def _holder_identity(claims: dict[str, Any]) -> tuple[realname.VerifiedHolder, s
     return realname.VerifiedHolder(clean, kind, METHOD), acting
 
 
+def _remember_contacts(uow: UnitOfWork, claims: dict[str, Any], details: dict[str, Any],
+                       now: dt.datetime) -> None:
+    """Where notifications reach the holder (ecert.services.outbox, Art. 16): the e-mail
+    address and mobile number the identity service vouched for, and only those."""
+    email = claims.get("email")
+    if isinstance(email, str) and "@" in email and claims.get("email_verified") is True:
+        uow.outbox.set_contact(details["holder_hash"], email[:254], now)
+        details["email"] = True
+    phone = claims.get("phone_number")
+    if isinstance(phone, str) and claims.get("phone_number_verified") is True:
+        phone = phone.replace(" ", "").replace("-", "")
+        if sms.PHONE.fullmatch(phone):
+            uow.outbox.set_phone(details["holder_hash"], phone, now)
+            details["phone"] = True
+
+
 def _holder_session(p: Platform, claims: dict[str, Any], landing: str,
                     request_id: str | None) -> Session:
     verified, acting = _holder_identity(claims)
@@ -122,11 +139,7 @@ def _holder_session(p: Platform, claims: dict[str, Any], landing: str,
                                    "expires_at": new.record.expires_at.isoformat()}
         if acting:
             details.update(agent_hash=uow.holder_hash(acting), agent_role=claims["role_of"])
-        email = claims.get("email")
-        if isinstance(email, str) and "@" in email and claims.get("email_verified") is True:
-            # where notifications reach the holder (ecert.services.outbox, Art. 16)
-            uow.outbox.set_contact(details["holder_hash"], email[:254], now)
-            details["email"] = True
+        _remember_contacts(uow, claims, details, now)
         p.audit.record(uow, now=now, actor=f"token:{new.record.prefix}", actor_dept=None,
                        role="holder", action="holder.login", request_id=request_id,
                        details=details)
