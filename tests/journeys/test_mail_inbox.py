@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.api.conftest import free_port
-from tests.api.helpers import setup_training, training_request
+from tests.api.helpers import training_request
 from tests.conftest import auth
 
 SMTP_PORT = free_port()
@@ -30,11 +30,6 @@ class Mailbox:
 def platform_env() -> dict[str, str]:
     return {"ECERT_SMTP_HOST": "127.0.0.1", "ECERT_SMTP_PORT": str(SMTP_PORT),
             "ECERT_MAIL_FROM": "notice@ecert.test"}
-
-
-@pytest.fixture(scope="module")
-def world(template: Any, admin_token: str) -> dict[str, Any]:
-    return dict(setup_training(template.client, admin_token))
 
 
 def test_mail_arrives_after_the_server_comes_back(platform: Any, client: Any, clock: Any,

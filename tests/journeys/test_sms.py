@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import free_port
-from tests.api.helpers import setup_training, training_request
+from tests.api.helpers import training_request
 from tests.conftest import auth
 
 SMS_PORT = free_port()
@@ -50,11 +50,6 @@ class Gateway:
 @pytest.fixture(scope="module")
 def platform_env() -> dict[str, str]:
     return {"ECERT_SMS_URL": f"http://127.0.0.1:{SMS_PORT}/send"}
-
-
-@pytest.fixture(scope="module")
-def world(template: Any, admin_token: str) -> dict[str, Any]:
-    return dict(setup_training(template.client, admin_token))
 
 
 def test_sms_arrives_once_after_the_gateway_comes_back(platform: Any, client: Any, clock: Any,
