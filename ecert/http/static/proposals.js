@@ -47,16 +47,21 @@
     return li;
   }
 
+  var latest = 0;   // a filter change while a list is on its way: only the newest one is shown
+
   async function load() {
     var state = $('proposal-state').value;
+    var mine = ++latest;
     var list;
     try {
       list = await E.api('GET', '/api/v1/proposals' + (state ? '?state=' + state : ''));
     } catch (e) {
+      if (mine !== latest) { return; }
       $('proposals-card').hidden = true;   // a credential that sees no proposals
       E.error('');
       return;
     }
+    if (mine !== latest) { return; }
     $('proposals-card').hidden = false;
     var ul = $('proposals');
     ul.textContent = '';
