@@ -23,17 +23,6 @@ def backend() -> str:
     return "sqlite"
 
 
-@pytest.fixture()
-def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from tests.web.cdp import Browser
-
-    b = Browser(CHROMIUM, tmp_path / "cdp-profile")
-    try:
-        yield b
-    finally:
-        b.close()
-
-
 def _propose(world: World, who: str, kind: str, payload: dict[str, Any]) -> int:
     r = world.client.post("/api/v1/proposals", json={"kind": kind, "payload": payload},
                           headers=world.h(who))
