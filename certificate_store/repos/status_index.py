@@ -27,8 +27,11 @@ class StatusIndexRepo:
         """
         if count <= 0:
             return []
-        used = int(self._s.scalar(
-            select(func.count()).where(Certificate.status_index.is_not(None))) or 0)
+        # The largest id bounds the number of indexed certificates from above (ids only grow;
+        # a rolled-back id or an old certificate without an index only overestimates, opening
+        # shards a little early, which keeps them emptier). It is one index probe, where a
+        # count(*) read the whole register: 1M entries per issuance at regional scale.
+        used = int(self._s.scalar(select(func.max(Certificate.id))) or 0)
         shards = max(1, -(-((used + count) * MAX_FILL) // shard_size))
         chosen: set[int] = set()
         while len(chosen) < count:
