@@ -5,7 +5,8 @@
 Measured interleaved in one run on one platform: B2 `/pki/ca.pem` against a bare FastAPI app
 returning the same bytes on the same uvicorn; B3 issue and verify-by-identifier against the
 server's own `/healthz`, with 1 and 2 workers; B7 verify and lookup latency with the database
-at a small and a large size (the large one built by `ecert import`, the platform's bulk path).
+at a small and a large size (built by `ecert import`, the platform's bulk path; the full run's
+million-certificate world is built once and reused: bench/big_world.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import http_world as hw  # noqa: E402
+
+BIG = 1_000_000
 
 
 def _auth(w: hw.World) -> dict[str, str]:
@@ -94,6 +97,13 @@ def b7(w: hw.World, small: int, large: int, seconds: float) -> dict[str, object]
     have = len(w.identifiers)
     rate_small = _import(w, have, small - have)
     at_small = _latency(w, seconds)
+    if large >= BIG:  # the full run: the million-certificate world, built once and reused
+        import big_world
+
+        meta = big_world.ensure(large)
+        at_large = _latency(big_world.world(meta), seconds)
+        return {"small": small, "large": meta["size"], "at_small": at_small,
+                "at_large": at_large, "import_rate": [rate_small], "big_builds": meta["builds"]}
     rate_large = _import(w, small, large - small)
     at_large = _latency(w, seconds)
     return {"small": small, "large": large, "at_small": at_small, "at_large": at_large,

@@ -48,14 +48,28 @@ def row(rid: str, figure: str, reference: str, ratio: float, target: str, ok: bo
 def b1(quick: bool) -> Row:
     from http_world import pg_database
 
-    n_sqlite, n_pg = (5_000, 5_000) if quick else (100_000, 1_000_000)
-    lite = measure("bench_issue.py", str(n_sqlite))
-    with pg_database() as url:
-        pg = measure("bench_issue.py", str(n_pg), "--db", url)
-    ok = lite["ratio"] >= 0.20 and pg["ratio"] >= 0.15 and pg["rss_mb"] < 300
-    return row("B1", f"SQLite {lite['rate']:,.0f} rows/s ({lite['ratio']:.3f}×); PostgreSQL "
-               f"{pg['rate']:,.0f} rows/s ({pg['ratio']:.3f}×) at {n_pg:,} rows, RSS "
-               f"{pg['rss_mb']:.0f} MB", f"raw ES256 {lite['raw']:,.0f}/s",
+    if quick:
+        lite = measure("bench_issue.py", "5000")
+        with pg_database() as url:
+            pg = measure("bench_issue.py", "5000", "--db", url)
+        ok = lite["ratio"] >= 0.20 and pg["ratio"] >= 0.15
+        return row("B1", f"SQLite {lite['rate']:,.0f} rows/s ({lite['ratio']:.3f}×); PostgreSQL "
+                   f"{pg['rate']:,.0f} rows/s ({pg['ratio']:.3f}×) at 5,000 rows, RSS "
+                   f"{pg['rss_mb']:.0f} MB (RSS at 1M: full run)", f"raw ES256 {lite['raw']:,.0f}/s",
+                   lite["ratio"], "≥ 0.20× SQLite, ≥ 0.15× PostgreSQL, RSS < 300 MB at 1M", ok)
+    # Full: SQLite at 100k; PostgreSQL from the million-certificate world (bench/big_world.py),
+    # whose build is `ecert import` of 1M rows in one process — built here or reused.
+    lite = measure("bench_issue.py", "100000")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    big = measure("big_world.py", "--size", "1000000")
+    build = max(big["builds"], key=lambda b: b["to"] - b["from"])
+    when = "built in this run" if build["finished"] >= started else \
+        f"built {build['finished'][:10]} at {build['commit']}, reused"
+    ok = lite["ratio"] >= 0.20 and build["ratio"] >= 0.15 and build["rss_mb"] < 300
+    return row("B1", f"SQLite {lite['rate']:,.0f} rows/s ({lite['ratio']:.3f}×) at 100,000; "
+               f"PostgreSQL {build['rate']:,.0f} rows/s ({build['ratio']:.3f}×) importing "
+               f"{build['to'] - build['from']:,} rows in one `ecert import`, RSS "
+               f"{build['rss_mb']:.0f} MB ({when})", f"raw ES256 {lite['raw']:,.0f}/s",
                lite["ratio"], "≥ 0.20× SQLite, ≥ 0.15× PostgreSQL, RSS < 300 MB at 1M", ok)
 
 
