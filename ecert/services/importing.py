@@ -29,12 +29,18 @@ if TYPE_CHECKING:
 UnitsOfWork = Callable[[], AbstractContextManager[UnitOfWork]]
 """Opens one transaction per call: `Platform.writing` (or `Store.transaction`)."""
 
+ANALYZE_AFTER = 1_000
+"""Rows issued by one import from which the grown tables' statistics are refreshed (seconds
+at any size; a small import does not move the planner's picture of the register)."""
+
 
 def drive_import(units: UnitsOfWork, service: IssuanceService, path: Path | str,
                  type_code: str, actor: Actor, now_fn: Callable[[], dt.datetime],
                  progress: Callable[[ImportProgress], None] | None = None,
-                 rejects_path: Path | str | None = None, batch_size: int = 500) -> ImportResult:
-    """Import `path` as certificates of `type_code` issued by the actor's department."""
+                 rejects_path: Path | str | None = None, batch_size: int = 500,
+                 analyze_after: int = ANALYZE_AFTER) -> ImportResult:
+    """Import `path` as certificates of `type_code` issued by the actor's department; an
+    import that issued `analyze_after` rows or more refreshes the planner's statistics."""
     t0 = time.perf_counter()
     run = ImportRun(service, ImportSource.read(path, rejects_path), type_code, actor)
     with units() as uow:
@@ -52,7 +58,11 @@ def drive_import(units: UnitsOfWork, service: IssuanceService, path: Path | str,
             run.finish(uow, now_fn())
     finally:
         run.close()
-    return run.result(time.perf_counter() - t0)
+    result = run.result(time.perf_counter() - t0)
+    if result.issued >= analyze_after:
+        with units() as uow:
+            uow.refresh_statistics()
+    return result
 
 
 def run_import(p: Platform, path: Path, type_code: str, actor: Actor) -> ImportResult:

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from issuer_helpers import (
     NOW,
     TYPE_A,
@@ -112,3 +114,52 @@ def test_killed_import_resumes_exactly_once(tmp_path: Path) -> None:
     assert total == distinct == versions == n - 2
     with rejects.open(encoding="utf-8") as f:
         assert [x["row"] for x in csv.DictReader(f)] == ["10", "1400"]
+
+
+def _last_analyze(store: Any, table: str) -> Any:
+    from sqlalchemy import text
+
+    with store.engine.connect() as c:
+        return c.execute(text("SELECT last_analyze FROM pg_stat_user_tables "
+                              "WHERE schemaname = current_schema() AND relname = :t"),
+                         {"t": table}).scalar()
+
+
+@pytest.mark.postgres
+def test_large_import_refreshes_the_planner_statistics(tmp_path: Path) -> None:
+    """After a bulk load PostgreSQL must plan for the grown register (a lookup by certificate
+    is an index probe, not a parallel scan chosen for an empty table): the import ANALYZEs
+    the tables it grew once it issued `analyze_after` rows; a small import leaves them."""
+    from issuer_helpers import drop_pg_schema, pg_schema_store
+    from sqlalchemy import text
+
+    store, schema = pg_schema_store()
+    try:
+        world = make_world(store)
+        small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+        write_csv(small, 5)
+        run_import(world, small, TYPE_A, A, lambda: NOW, analyze_after=50)
+        assert _last_analyze(store, "certificates") is None
+        write_csv(big, 80)  # rows 1-5 skipped: 75 issued
+        r = run_import(world, big, TYPE_A, A, lambda: NOW, analyze_after=50)
+        assert r.issued == 75
+        for table in ("certificates", "certificate_versions", "status_events", "audit_entries"):
+            assert _last_analyze(store, table) is not None, table
+        with store.engine.connect() as c:  # the planner knows the register's size now
+            rows = c.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'certificates' "
+                                  "AND relnamespace = current_schema()::regnamespace")).scalar()
+        assert rows == 80
+    finally:
+        drop_pg_schema(store, schema)
+
+
+def test_sqlite_import_optimizes_without_error(tmp_path: Path) -> None:
+    world: World = make_world(sqlite_store(tmp_path / "db.sqlite"))
+    src = tmp_path / "in.csv"
+    write_csv(src, 12)
+    r = run_import(world, src, TYPE_A, A, lambda: NOW, analyze_after=10)
+    assert r.issued == 12
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "db.sqlite") as c:  # PRAGMA optimize gathered statistics
+        assert c.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0
