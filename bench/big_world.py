@@ -9,7 +9,7 @@ mode) survive between runs and checkouts. A reused world is first migrated to th
 schema (`ecert upgrade`); a world short of the wanted size (an interrupted build, or a larger
 --size) is grown from where it stopped: the import is idempotent by `source_key`, and rows are
 generated deterministically per chunk. The build's own figures (rows/s of `ecert import`, that
-process's peak RSS, raw ES256 signing measured beside it, the commit and the date) are kept in
+processes' peak RSS, raw ES256 signing measured beside it, the commit and the date) are kept in
 `world.json`: they are B1's PostgreSQL figures at 1M when the world is built in the run, and
 are reported with their date when it is reused.
 """
@@ -103,18 +103,39 @@ def _raw_sign_rate() -> float:
     return sign_rate(MemorySigner.generate("raw"), 2.0)
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (an import may draft in a child)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(ln.split()[1]) for ln in status.splitlines()
+                          if ln.startswith("VmRSS:"))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue  # exited between the reads
+    return total / 1024
+
+
 def _import_chunk(env: dict[str, str], meta: dict[str, Any], path: Path) -> tuple[float, float]:
-    """One `ecert import` process over the whole file: (seconds, its peak RSS in MB)."""
+    """One `ecert import` process over the whole file: (seconds, peak RSS in MB of the import
+    and any child process it runs, sampled every half second)."""
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "ecert", "import", str(path), "--type",
-                             meta["type_code"], "--dept", meta["dept"]], env=env, cwd=hw.REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage: its peak RSS
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode != 0:
-        raise RuntimeError(f"ecert import failed ({proc.returncode}): {err[-3000:]}")
-    return time.perf_counter() - t, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: nobody reads while it runs
+        proc = subprocess.Popen([sys.executable, "-m", "ecert", "import", str(path), "--type",
+                                 meta["type_code"], "--dept", meta["dept"]], env=env,
+                                cwd=hw.REPO, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_mb(proc.pid))
+            time.sleep(0.5)
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"ecert import failed ({proc.returncode}): {tail}")
+    return time.perf_counter() - t, peak
 
 
 def _write_rows(path: Path, start: int, stop: int) -> None:
