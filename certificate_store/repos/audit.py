@@ -119,6 +119,11 @@ class AuditRepo:
             self._next = self.size()
         return self._next
 
+    def known_size(self) -> int:
+        """``size()``, without a query once this transaction holds the append lock (nobody
+        else can append then, so the index reserved next is the size)."""
+        return self._next if self._next is not None else self.size()
+
     def size(self) -> int:
         top = self._s.connection().exec_driver_sql("SELECT max(idx) FROM audit_entries").scalar()
         return 0 if top is None else int(top) + 1
