@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import http_world as hw  # noqa: E402
 
+PG_STATES = False  # --pg-states: sample pg_stat_activity under the verify load
 SPY_ARGS: list[str] = []  # e.g. ["--gil"]: only the thread holding the GIL (CPU work)
 
 
@@ -40,6 +41,44 @@ def _spy(pid: int, out: Path, seconds: float) -> Iterator[None]:
         yield
     finally:
         proc.wait(timeout=seconds + 60)
+
+
+@contextlib.contextmanager
+def _pg_states(url: str, into: dict[str, float]) -> Iterator[None]:
+    """Sample pg_stat_activity of the bench database every 10 ms while the block runs: the
+    mean number of its backends per state (waiting on the audit append lock, running a
+    statement, idle in a transaction = waiting for the server's Python)."""
+    import threading
+
+    import psycopg
+
+    stop = threading.Event()
+    counts: dict[str, int] = {}
+    n = [0]
+
+    def sample() -> None:
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        db = dsn.rsplit("/", 1)[1]
+        with psycopg.connect(dsn.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+            while not stop.is_set():
+                rows = c.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()", (db,)).fetchall()
+                n[0] += 1
+                for state, wtype, wevent in rows:
+                    key = ("lock:" + str(wevent) if wtype == "Lock"
+                           else f"{state}:{wevent}" if wtype else str(state))
+                    counts[key] = counts.get(key, 0) + 1
+                time.sleep(0.01)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join()
+        into.update({k: v / max(1, n[0]) for k, v in sorted(counts.items())})
 
 
 def _cpu(pids: list[int]) -> float:
@@ -78,7 +117,10 @@ def measure(w: hw.World, tree: str, workers: int, seconds: float,
                 else contextlib.nullcontext():
             pids = _tree_pids(_server_pid(base))
         c0 = _cpu(pids)
-        ver = hw.wrk(base + verify, seconds, headers=auth)
+        ver_pg: dict[str, float] = {}
+        with _pg_states(w.env["ECERT_DATABASE_URL"], ver_pg) if PG_STATES \
+                else contextlib.nullcontext():
+            ver = hw.wrk(base + verify, seconds, headers=auth)
         ver_cpu = (_cpu(pids) - c0) / max(1.0, ver.rps * seconds)
         with _spy(_server_pid(base), profile / f"{tag}-issue.txt", seconds) if spy \
                 else contextlib.nullcontext():
@@ -88,6 +130,8 @@ def measure(w: hw.World, tree: str, workers: int, seconds: float,
             iss_cpu = (_cpu(pids) - c0) / max(1.0, iss.rps * seconds)
     out = {name: {**vars(load), "ratio": load.rps / health.rps if health.rps else 0.0}
            for name, load in (("healthz", health), ("verify", ver), ("issue", iss))}
+    if ver_pg:
+        out["verify_pg"] = ver_pg
     out["verify"]["cpu_ms"] = ver_cpu * 1000  # server CPU per request (all its processes)
     out["issue"]["cpu_ms"] = iss_cpu * 1000
     return out
@@ -100,8 +144,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--profile", type=Path)
+    ap.add_argument("--pg-states", action="store_true")
     ap.add_argument("--gil", action="store_true", help="profile only GIL-holding threads")
     a = ap.parse_args()
+    if a.pg_states:
+        global PG_STATES
+        PG_STATES = True
     if a.gil:
         SPY_ARGS.append("--gil")
     if a.profile:
