@@ -6,7 +6,7 @@ department's system sends many requests with one token, so a worker keeps what
 `ecert.tokens.authenticate` returned, keyed by the token's SHA-256 (the secret itself is not
 kept), for at most :data:`CACHE_SECONDS`.
 
-How soon a change takes effect (docs/operations.md):
+How soon a change takes effect (also in docs/performance.md, B3):
 
 * expiry: exactly — every hit checks ``expires_at`` against the request's time;
 * revoking a token, disabling an operator, a department's succession made by THIS process:
