@@ -42,11 +42,30 @@ def _print_statements(client: object, verify: str, auth: dict[str, str]) -> None
     event.remove(Engine, "before_cursor_execute", log)
 
 
+def _gc_pauses() -> list[float]:
+    """Durations of the garbage collections from now on (gc.callbacks)."""
+    import gc
+
+    pauses: list[float] = []
+    started = [0.0]
+
+    def cb(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(cb)
+    return pauses
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--statements", action="store_true",
                     help="print the SQL statements of one request of each kind")
+    ap.add_argument("--freeze", action="store_true",
+                    help="gc.freeze() after start-up (what a server could do)")
     a = ap.parse_args()
     with hw.world(5) as w:
         os.environ.update(w.env)
@@ -61,6 +80,12 @@ def main() -> None:
                 client.get(verify, headers=auth).raise_for_status()
             if a.statements:
                 _print_statements(client, verify, auth)
+            if a.freeze:
+                import gc
+
+                gc.collect()
+                gc.freeze()
+            pauses = _gc_pauses()
             out = {}
             for name, call in (
                 ("verify", lambda i: client.get(verify, headers=auth)),
@@ -74,6 +99,9 @@ def main() -> None:
                              (time.perf_counter() - t) / a.n * 1000)
         for name, (cpu, wall) in out.items():
             print(f"{name}: {cpu:.2f} ms CPU, {wall:.2f} ms wall per request (client included)")
+        print(f"gc: {len(pauses)} collections, {sum(pauses) * 1000:.0f} ms in all, "
+              f"longest {max(pauses, default=0) * 1000:.1f} ms, generation-2: "
+              f"{sum(1 for p in pauses if p > 0.005)} over 5 ms")
 
 
 if __name__ == "__main__":
