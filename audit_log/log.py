@@ -187,7 +187,7 @@ class AuditLog:
     def maybe_sign_head(
         self,
         uow: UnitOfWork,
-        signer: HeadSigner,
+        signer: HeadSigner | Callable[[], HeadSigner],
         now: dt.datetime,
         every_n: int,
         every_seconds: float,
@@ -197,13 +197,15 @@ class AuditLog:
         Decided first on what this transaction sees, without the append lock: a head that is
         not due then is not due (every entry this transaction wrote, or saw committed, is
         counted; later ones take their own decision). Only a due head takes the lock and
-        decides again."""
+        decides again. ``signer`` may be a function making it: then it is made (a key lookup)
+        only when a head is due, not on every audited request (issue 11, B3)."""
         repo = uow.audit
-        if not self._head_due(repo.size(), repo.latest_head(), now, every_n, every_seconds):
+        if not self._head_due(repo.known_size(), repo.latest_head(), now, every_n,
+                              every_seconds):
             return None
         size = repo.reserve_index()
         if self._head_due(size, repo.latest_head(), now, every_n, every_seconds):
-            return self.sign_head(uow, signer, now)
+            return self.sign_head(uow, signer() if callable(signer) else signer, now)
         return None
 
     @staticmethod

@@ -25,11 +25,13 @@ from ca.keystore import FileKeyStore, KeyStore
 from certificate_store import Store, UnitOfWork
 from certificate_store.records import DepartmentRecord, PkiCertRecord, TokenRecord
 from certificate_store.replica import PrimaryReads, ReplicaReads
+from ecert import credentials
 from ecert.authfail import AuthFailures
+from ecert.credentials import CredentialCache
 from ecert.errors import NotInitialised
 from ecert.keyadapters import KeyedSigner, KeyVerifier
 from ecert.settings import Settings
-from ecert.tokens import NewToken, authenticate, create_token
+from ecert.tokens import AuthenticatedToken, NewToken, authenticate, create_token
 from issuer.catalog import CatalogService
 from issuer.documents import DocumentService
 from issuer.faceview import face_problems
@@ -119,7 +121,7 @@ class Platform:
 
     def after_write(self, uow: UnitOfWork) -> TreeHead | None:
         """Sign a tree head when N entries or T seconds have passed (settings)."""
-        return self.audit.maybe_sign_head(uow, self.head_signer(uow), self.now(),
+        return self.audit.maybe_sign_head(uow, lambda: self.head_signer(uow), self.now(),
                                           self.settings.sth_every_n,
                                           self.settings.sth_every_seconds)
 
@@ -136,12 +138,22 @@ class Platform:
     def authenticate(self, token: str, request_id: str | None, path: str,
                      source: str = "unknown") -> TokenRecord | None:
         now = self.now()
-        with self.store.transaction() as uow:
-            rec = authenticate(uow, token, now)
-            if rec is None:
-                # Art. 21: failures are logged, counted per source and window (authfail).
-                self.auth_failures.record(uow, source, path, request_id, now)
-            return rec
+
+        def load() -> AuthenticatedToken | None:
+            with self.store.transaction() as uow:
+                rec = authenticate(uow, token, now)
+                if rec is None:
+                    # Art. 21: failures are logged, counted per source and window (authfail).
+                    self.auth_failures.record(uow, source, path, request_id, now)
+                return rec
+
+        # Kept a few seconds per process (ecert/credentials.py states how soon a revocation
+        # takes effect); failures are looked up and audited every time.
+        return self.credentials.authenticate(token, now, load)
+
+    @functools.cached_property
+    def credentials(self) -> CredentialCache:
+        return CredentialCache()
 
     @functools.cached_property
     def auth_failures(self) -> AuthFailures:
@@ -168,7 +180,9 @@ class Platform:
     def succeed(self, old: str, new: str, actor: Actor) -> DepartmentRecord:
         with self.writing() as uow:
             self.pki.succeed(uow, old, new, actor, self.now())
-            return uow.departments.get(old)
+            rec = uow.departments.get(old)
+        credentials.forget()  # the predecessor's tokens stop now, not in CACHE_SECONDS
+        return rec
 
     def list_departments(self) -> list[DepartmentRecord]:
         with self.store.transaction() as uow:
@@ -201,7 +215,8 @@ class Platform:
             self.audit.record(uow, now=now, actor=actor.name, actor_dept=actor.dept_code,
                               role=actor.role, action="token.revoke", request_id=actor.request_id,
                               details={"prefix": rec.prefix})
-            return rec
+        credentials.forget()  # committed: this process refuses the token from now on
+        return rec
 
     # -- domain services (built once, on first use; each works in a caller's unit of work) ----
     # The issuing departments' operations that open the transactions are in

@@ -19,7 +19,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     tuple_,
 )
 from sqlalchemy.orm import Session
@@ -33,9 +32,13 @@ from certificate_store.models.audit import (
     AuditTreeHeadRow,
     AuditWitnessRow,
 )
+from certificate_store.repos.audit_pg import (
+    UPSERT_MAX,
+    locked_read,
+    upsert_tiles,
+)
 
-# pg_advisory_xact_lock key for "append to the audit log" (ASCII "ecertAUD" as a signed int64).
-AUDIT_APPEND_LOCK = 0x6563657274415544
+_UNREAD = object()  # the newest head is not known to this transaction yet (audit_pg.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,10 @@ class AuditRepo:
     def __init__(self, session: Session) -> None:
         self._s = session
         self._next: int | None = None  # next index, known once the append lock is held
-        self._fresh: dict[tuple[int, int], bytes] = {}  # tiles written in this transaction
+        # tiles as this transaction sees them: read under the lock or written by it
+        self._fresh: dict[tuple[int, int], bytes] = {}
+        # the newest head, read under the append lock (then nobody else can add one)
+        self._head: TreeHeadRecord | None | object = _UNREAD
 
     # ------------------------------------------------------------------ append
 
@@ -115,9 +121,25 @@ class AuditRepo:
         """Index the next entry gets; takes the append lock on first use in this transaction."""
         if self._next is None:
             if self._s.get_bind().dialect.name == "postgresql":
-                self._s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_APPEND_LOCK})
-            self._next = self.size()
+                self._locked_read()
+            else:
+                self._next = self.size()
+        assert self._next is not None
         return self._next
+
+    def _locked_read(self) -> None:
+        """Take the append lock and read size, newest tiles and newest head in one round
+        trip (`audit_pg.locked_read`)."""
+        size, tiles, head = locked_read(self._s.connection())
+        self._next = size
+        for key, h in tiles.items():
+            self._fresh.setdefault(key, h)
+        self._head = None if head is None else TreeHeadRecord(*head)
+
+    def known_size(self) -> int:
+        """``size()``, without a query once this transaction holds the append lock (nobody
+        else can append then, so the index reserved next is the size)."""
+        return self._next if self._next is not None else self.size()
 
     def size(self) -> int:
         top = self._s.connection().exec_driver_sql("SELECT max(idx) FROM audit_entries").scalar()
@@ -140,6 +162,11 @@ class AuditRepo:
         # bookkeeping for rows nobody reads back (certificate_store.bulkinsert).
         insert_rows(self._s, _ENTRY_TABLE, [{f: getattr(r, f) for f in _FIELDS} for r in recs])
         conn = self._s.connection()
+        if conn.dialect.name == "postgresql" and len(tiles) <= UPSERT_MAX:
+            upsert_tiles(conn, tiles)  # grown and new tiles alike, one round trip
+            self._fresh.update({(lv, ix): h for lv, ix, h in tiles})
+            self._next = first + len(recs)
+            return
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         if replaced:  # grown partial tiles: rewritten (delete + insert: one form on both dialects)
             conn.exec_driver_sql(
@@ -294,12 +321,16 @@ class AuditRepo:
         self._s.execute(
             insert(AuditTreeHeadRow), [{f: getattr(head, f) for f in head.__dataclass_fields__}]
         )
+        if self._head is not _UNREAD:
+            self._head = head  # heads are added under the append lock, in size order
 
     def get_head(self, tree_size: int) -> TreeHeadRecord | None:
         row = self._s.get(AuditTreeHeadRow, tree_size)
         return None if row is None else _head(row)
 
     def latest_head(self) -> TreeHeadRecord | None:
+        if self._head is not _UNREAD:  # read under the append lock: still the newest
+            return cast("TreeHeadRecord | None", self._head)
         q = select(AuditTreeHeadRow).order_by(AuditTreeHeadRow.tree_size.desc()).limit(1)
         row = self._s.execute(q).scalar_one_or_none()
         return None if row is None else _head(row)

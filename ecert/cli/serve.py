@@ -73,6 +73,7 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     from ecert.http.app import create_app
     from ecert.http.edge import uvicorn_proxy_options
     from ecert.http.logsetup import log_config
+    from ecert.http.nodelay import NoDelayHTTPProtocol
     from ecert.http.tls import uvicorn_tls_options
 
     p = platform_for(data_dir, demo)
@@ -84,6 +85,7 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
                   "(API docs: /api/docs, metrics: /metrics)")
     logging = log_config(p.settings.log_format)
     opts = {"host": host, "port": port, "log_level": "info", **tls,
+            "http": NoDelayHTTPProtocol,  # Nagle off also with --workers (ecert/http/nodelay.py)
             **({"log_config": logging} if logging else {}),
             **uvicorn_proxy_options(p.settings.trusted_proxies)}
     if worker:  # the single-machine default; run `ecert worker` apart with --no-worker

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from audit_log.actor import Actor
 from certificate_store import UnitOfWork
-from ecert import tokens
+from ecert import credentials, tokens
 from ecert.errors import UsageError
 from ecert.services import realname, resign
 from ecert.services.objections import (
@@ -198,6 +198,7 @@ def holder_logout(p: Platform, actor: Actor, bearer: str) -> None:
         p.audit.record_by(uow, actor, now=now, action="holder.logout",
                           details={"prefix": rec.prefix, "holder_hash": rec.holder_hash})
         p.after_write(uow)
+    credentials.forget()  # committed: the session's token stops now
 
 
 # ---------------------------------------------------------------------------- objections

@@ -6,7 +6,8 @@ work in its unit of work, the audit entry is written in it, and the tree-head de
 (`Platform.after_write`) is taken in it last. The one exception is a document that is not
 yet cached: rendering and PAdES signing are slow and must not hold SQLite's single write
 lock, so it is looked up in one transaction, rendered with none open, and stored (with the
-download's audit entry) in a second.
+download's audit entry) in a second. Likewise issuing and changing sign the new version's QR
+URL (a cache entry) after their transaction has committed (`_kept_qr_url`).
 """
 
 from __future__ import annotations
@@ -78,14 +79,26 @@ def add_type(p: Platform, definition: Mapping[str, Any], actor: Actor) -> Certif
 # -- certificates -------------------------------------------------------------------------------
 def issue(p: Platform, actor: Actor, type_code: str, data: Mapping[str, Any],
           idempotency_key: str | None = None) -> Issued:
-    """Issue, sign the QR of version 001 and decide the tree head, in one transaction."""
+    """Issue and decide the tree head in one transaction; then sign the QR of version 001."""
     now = p.now()
     with p.writing() as uow:
         issued = p.issuance.issue(uow, actor, type_code, data, now,
                                   idempotency_key=idempotency_key)
         _event(uow, "certificate.issued", actor.dept_code, issued.identifier, issued.version, now,
                holder=issued.record)
-        return Issued(issued, p.documents.qr_url(uow, issued.identifier, now))
+    return Issued(issued, _kept_qr_url(p, issued.identifier, now))
+
+
+def _kept_qr_url(p: Platform, identifier: str, now: dt.datetime) -> str:
+    """The QR URL of a version just committed, signed and kept in a transaction of its own.
+
+    Not in the issuing transaction: that one holds the audit append lock (and the serial
+    counter's row) from its audit entry to COMMIT, and signing and storing the URL was a
+    third of an issuance's time — every other audited request of every worker waited for it
+    (issue 11, B3). The URL is a cache entry made on first request anyway (`qr_url`): were
+    this transaction lost, the next request for the QR would make it."""
+    with p.store.transaction() as uow:
+        return p.documents.qr_url(uow, identifier, now)
 
 
 def get(p: Platform, actor: Actor, identifier: str) -> CertificateView:
@@ -157,14 +170,14 @@ def cosignatures(p: Platform, actor: Actor, identifier: str
 
 def change(p: Platform, actor: Actor, identifier: str, data: Mapping[str, Any], reason: str,
            expected_row_version: int | None = None) -> Issued:
-    """变更: a new signed version and its QR, in one transaction."""
+    """变更: a new signed version in one transaction, then its QR (`_kept_qr_url`)."""
     now = p.now()
     with p.writing() as uow:
         issued = p.issuance.change(uow, actor, identifier, data, reason, now,
                                    expected_row_version=expected_row_version)
         _event(uow, "certificate.changed", actor.dept_code, issued.identifier, issued.version, now,
                holder=issued.record)
-        return Issued(issued, p.documents.qr_url(uow, issued.identifier, now))
+    return Issued(issued, _kept_qr_url(p, issued.identifier, now))
 
 
 def transition(p: Platform, actor: Actor, identifier: str, event: str, reason: str,

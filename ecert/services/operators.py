@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from audit_log.actor import Actor
 from certificate_store.records import OperatorRecord
 from certificate_store.repos.audit import AuditEntryRecord, EntryFilter
+from ecert import credentials
 from ecert.errors import UsageError
 from ecert.tokens import DepartmentSucceeded, department_acts
 from formats import errors as generic
@@ -74,7 +75,8 @@ def disable_operator(p: Platform, operator_id: int, actor: Actor) -> OperatorRec
         rec = uow.operators.disable(operator_id, now)
         _audit(p, uow, actor, "operator.disable", rec,
                {"tokens": uow.operators.token_count(operator_id)})
-        return rec
+    credentials.forget()  # committed: the operator's tokens stop in this process now
+    return rec
 
 
 def list_operators(p: Platform, dept_code: str | None = None) -> list[OperatorRecord]:
