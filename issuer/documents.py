@@ -52,7 +52,7 @@ __all__ = [
     "face_input_from_record",
 ]
 
-LAYOUT = "f4"
+LAYOUT = "f5"
 """Version of the face layout; part of every cache key, bump it when the face changes."""
 SIGNATURE_FIELD = "ecert-signature"
 PdfLevel = Literal["B-LT", "B-LTA"]
