@@ -295,21 +295,23 @@ def sign_pdf(pdf_bytes: bytes, signer: Signer, cert_der: bytes, options: PadesOp
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise MalformedPdf("not a readable PDF") from exc
+    out = run_pdf_job(pdf_signer.async_sign_pdf(
+        writer, bytes_reserved=_reserve(cert_der, chain, level != "B-B"),
+        appearance_text_params=None), "PDF signing")
+    data: bytes = out.getvalue()
+    return data
+
+
+def run_pdf_job(coro: Coroutine[Any, Any, _T], what: str) -> _T:
+    """Run a pyHanko signing or time-stamping coroutine; its errors as ours: no answer from
+    the TSA → TimestampUnavailable, a broken file → MalformedPdf, the rest → CaError."""
     try:
-        out = run_sync(
-            pdf_signer.async_sign_pdf(
-                writer,
-                bytes_reserved=_reserve(cert_der, chain, level != "B-B"),
-                appearance_text_params=None,
-            )
-        )
+        return run_sync(coro)
     except TimestampRequestError as exc:
         raise TimestampUnavailable(f"no time stamp: {exc}; {exc.__cause__ or ''}") from exc
     except (PdfError, KeyError, IndexError) as exc:
-        raise MalformedPdf("PDF could not be signed") from exc
+        raise MalformedPdf(f"{what}: the PDF could not be processed") from exc
     except SigningError as exc:
         if isinstance(exc.__cause__, TimestampRequestError):
             raise TimestampUnavailable(f"no time stamp: {exc.__cause__}") from exc
-        raise CaError(f"PDF signing failed: {exc}") from exc
-    data: bytes = out.getvalue()
-    return data
+        raise CaError(f"{what} failed: {exc}") from exc

@@ -19,14 +19,12 @@ from asn1crypto import crl, ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
-from ca.errors import CaError, MalformedPdf, TimestampUnavailable
-from ca.pdf import run_sync
+from ca.errors import CaError, MalformedPdf
+from ca.pdf import run_pdf_job
 
 __all__ = ["ArchiveStamp", "add_archive_timestamp"]
 
@@ -78,16 +76,8 @@ def add_archive_timestamp(pdf_bytes: bytes, timestamper: TimeStamper, *,
         raise MalformedPdf("not a readable PDF") from exc
     out = BytesIO()
     try:
-        run_sync(PdfTimeStamper(timestamper).async_update_archival_timestamp_chain(
-            reader, context, in_place=False, output=out))
-    except TimestampRequestError as exc:
-        raise TimestampUnavailable(f"no time stamp: {exc}; {exc.__cause__ or ''}") from exc
-    except (PdfError, KeyError, IndexError) as exc:
-        raise MalformedPdf("PDF could not be time-stamped") from exc
-    except SigningError as exc:
-        if isinstance(exc.__cause__, TimestampRequestError):
-            raise TimestampUnavailable(f"no time stamp: {exc.__cause__}") from exc
-        raise CaError(f"archive time stamp failed: {exc}") from exc
+        run_pdf_job(PdfTimeStamper(timestamper).async_update_archival_timestamp_chain(
+            reader, context, in_place=False, output=out), "archive time stamp")
     except ValueError as exc:  # the previous time stamp did not validate
         raise CaError(f"archive time stamp refused: {exc}") from exc
     data = out.getvalue()

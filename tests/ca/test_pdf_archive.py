@@ -58,9 +58,9 @@ def test_b_lt_becomes_b_lta_and_a_second_stamp_extends_it(pki: Pki, small_pdf: b
     if shutil.which("pdfsig"):
         (tmp_path / "lta.pdf").write_bytes(second.pdf)
         out = run("pdfsig", tmp_path / "lta.pdf", check=False).stdout
-        print(out)
         assert "Signature is Valid." in out  # the department's signature, still intact
-        assert out.count("ETSI.RFC3161") == 2  # and both archive time stamps listed
+        # both archive time stamps are listed (pdfsig does not check RFC 3161 ones)
+        assert out.count("Signature Field Name: Timestamp-") == 2
 
 
 def test_unsigned_or_garbage_refused(pki: Pki, small_pdf: bytes) -> None:
