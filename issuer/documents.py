@@ -358,8 +358,9 @@ class DocumentService:
             face = render_face(dataclasses.replace(face_input_from_record(
                 record, loaded.ctype, seal_png, url, annotation,
                 issuer=FaceIssuer(acting_name, original)),
-                signature_words=(acting_name, f"{_STAMP_WORDS}  {signed_at}")))
-            face = co_sign(face)  # co-signing departments first, the issuer last
+                signature_words=(acting_name, f"{_STAMP_WORDS}  {signed_at}"),
+                cosignature_words=co_sign.words(signed_at)))
+            face = co_sign.apply(face)  # co-signing departments first, the issuer last
             return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
                 level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
                 timestamper=material.timestamper,  # type: ignore[arg-type]
