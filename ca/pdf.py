@@ -29,8 +29,8 @@ from pyhanko.sign import fields
 from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
 from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.signers.pdf_cms import Signer as _HankoSigner
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
@@ -150,7 +150,7 @@ class _TimedPdfSigner(PdfSigner):
                                    keeping.ocsp_ders, keeping.crl_ders)
                 return status
 
-            session.perform_presign_validation = presign
+            setattr(session, "perform_presign_validation", presign)  # noqa: B010 (one session)
         return session
 
 

@@ -60,7 +60,7 @@ def co_signing(uow: UnitOfWork, materials: Any, identifier: str, now: dt.datetim
               materials.signing_material(uow, r.dept_code, now)) for r in _rows(uow, identifier)]
 
     def apply(face: bytes) -> bytes:
-        for i, (name, m) in enumerate(plans, 1):
+        for i, (_name, m) in enumerate(plans, 1):
             face = sign_pdf(face, m.key.signer, m.key.cert_der, PadesOptions(
                 level="B-B" if level == "B-B" else "B-LT", field_name=f"ecert-cosign-{i}",
                 chain_ders=m.chain_ders, timestamper=m.timestamper,

@@ -9,7 +9,6 @@ from certificate_store import Store
 from certificate_store.migrations import alembic_config, current_revision
 
 
-
 def _down_revision() -> str:
     from alembic.script import ScriptDirectory
 
