@@ -58,13 +58,21 @@ def _one(p: Platform, task: ArchiveTask) -> ArchiveRun:
     if stamping is None:
         return ArchiveRun(skipped=1)
     stamp = stamping()  # asks the TSA: no transaction open
-    with p.writing() as uow:
-        if not archiver.keep(uow, task, stamp, now):
-            return ArchiveRun(skipped=1)
-        p.audit.record(uow, now=now, actor=WORKER.name, actor_dept=None, role=WORKER.role,
-                       action="certificate.pdf-archived", cert_identifier=task.identifier,
-                       details={"stamps": stamp.stamps, "stamped_at": stamp.stamped_at.isoformat(),
-                                "tsa_not_after": stamp.tsa_not_after.isoformat()})
+    try:
+        with p.writing() as uow:
+            if not archiver.keep(uow, task, stamp, now):
+                return ArchiveRun(skipped=1)
+            p.audit.record(uow, now=now, actor=WORKER.name, actor_dept=None, role=WORKER.role,
+                           action="certificate.pdf-archived", cert_identifier=task.identifier,
+                           details={"stamps": stamp.stamps,
+                                    "stamped_at": stamp.stamped_at.isoformat(),
+                                    "tsa_not_after": stamp.tsa_not_after.isoformat()})
+    except Exception:  # another worker stored the same copy first (PostgreSQL: unique key)
+        with p.store.transaction() as uow:
+            other = uow.pdf_archives.get(task.key)
+        if other is None or other.stamps <= task.stamps:
+            raise
+        return ArchiveRun(skipped=1)
     return ArchiveRun(archived=1) if task.stamps == 0 else ArchiveRun(restamped=1)
 
 

@@ -43,7 +43,7 @@ def _archived_actions(platform: Any) -> list[str | None]:
 def test_batch_job_archives_kept_pdfs_and_requests_get_its_copies(  # type: ignore[no-untyped-def]
         client, admin_token, platform, clock, tmp_path: Path) -> None:
     from ecert.services import pdfarchive
-    from issuer.pdfarchive import ArchivePolicy
+    from issuer.pdfarchive import ArchivePolicy, ArchiveTask
 
     w = setup_training(client, admin_token)
     idents = [client.post("/api/v1/certificates", json=training_request(40 + i),
@@ -56,6 +56,12 @@ def test_batch_job_archives_kept_pdfs_and_requests_get_its_copies(  # type: igno
     assert (first.archived, first.restamped, first.failed) == (2, 0, 0)  # only kept PDFs
     assert pdfarchive.run(platform) == pdfarchive.ArchiveRun()  # nothing left: idempotent
     assert sorted(_archived_actions(platform)) == sorted(idents[:2])
+    # a worker that took the same task before another stored it: left alone, not audited
+    with platform.store.transaction() as uow:
+        done = uow.pdf_archives.due(platform.now() + dt.timedelta(days=1), platform.now(), 1)[0]
+    stale = ArchiveTask(done.key, done.source_key, done.identifier, 0)
+    assert pdfarchive._one(platform, stale) == pdfarchive.ArchiveRun(skipped=1)
+    assert len(_archived_actions(platform)) == 2
 
     copies = {}
     for i in idents[:2]:
