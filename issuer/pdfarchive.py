@@ -82,9 +82,11 @@ class PdfArchiver:
 
     def due(self, uow: UnitOfWork, now: dt.datetime, policy: ArchivePolicy,
             limit: int) -> list[ArchiveTask]:
-        """Kept PDFs without a copy first (in key order), then copies due for a stamp."""
+        """Kept PDFs without a copy first (in key order), then copies due for a stamp; those
+        with a pending retry job (`pdf_jobs`, after a failure) wait for it instead."""
         tasks = [ArchiveTask(archive_key(k), k, _identifier(k), 0)
-                 for k, _ct in uow.pdf_archives.unarchived(self._prefix, SOURCE_MARKER, limit)]
+                 for k, _ct in uow.pdf_archives.unarchived(self._prefix, SOURCE_MARKER,
+                                                           _ARCHIVED_MARKER, limit)]
         if len(tasks) < limit:
             tasks += [ArchiveTask(r.key, r.source_key, r.identifier, r.stamps)
                       for r in uow.pdf_archives.due(now - policy.restamp_after,

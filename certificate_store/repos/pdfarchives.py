@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, load_only
 
 from certificate_store.models.certificates import BlobCache
 from certificate_store.models.pdfarchives import PdfArchive
+from certificate_store.models.pdfjobs import PdfJob
 from certificate_store.repos._convert import to_record
 
 
@@ -54,25 +55,32 @@ class PdfArchiveRepo:
         self._s.flush()
         return to_record(row, PdfArchiveRecord)
 
-    def unarchived(self, prefix: str, marker: str, limit: int) -> list[tuple[str, str]]:
+    def unarchived(self, prefix: str, marker: str, archived_marker: str,
+                   limit: int) -> list[tuple[str, str]]:
         """(blob key, content type) of kept PDFs under ``prefix`` whose key contains
-        ``marker`` and that have no archived copy yet, in key order."""
+        ``marker`` and that have no archived copy yet (key: ``marker`` replaced by
+        ``archived_marker``) nor a pending retry job for it (`pdf_jobs`), in key order."""
         taken = select(PdfArchive.source_key).where(PdfArchive.source_key == BlobCache.key)
+        waiting = select(PdfJob.key).where(
+            PdfJob.key == func.replace(BlobCache.key, marker, archived_marker),
+            PdfJob.state == "pending")
         rows = self._s.execute(
             select(BlobCache.key, BlobCache.content_type)
             .where(BlobCache.key.startswith(prefix), BlobCache.key.contains(marker),
-                   ~taken.exists())
+                   ~taken.exists(), ~waiting.exists())
             .order_by(BlobCache.key).limit(limit))
         return [(k, ct) for k, ct in rows]
 
     def due(self, stamped_before: dt.datetime, tsa_expires_before: dt.datetime,
             limit: int) -> list[PdfArchiveRecord]:
         """Copies whose last stamp is older than ``stamped_before`` or whose TSA certificate
-        expires before ``tsa_expires_before``, oldest stamp first."""
+        expires before ``tsa_expires_before`` (and no pending retry job), oldest stamp first."""
+        waiting = select(PdfJob.key).where(PdfJob.key == PdfArchive.key,
+                                           PdfJob.state == "pending")
         rows = self._s.scalars(
             select(PdfArchive).options(load_only(*_FIELDS))
             .where(or_(PdfArchive.stamped_at < stamped_before,
-                       PdfArchive.tsa_not_after < tsa_expires_before))
+                       PdfArchive.tsa_not_after < tsa_expires_before), ~waiting.exists())
             .order_by(PdfArchive.stamped_at, PdfArchive.key).limit(limit))
         return [to_record(r, PdfArchiveRecord) for r in rows]
 

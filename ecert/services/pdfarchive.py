@@ -6,7 +6,10 @@ nears its end). Each document is one unit: its input is read in one transaction,
 asked with none open, and the copy is stored with its audit entry
 (`certificate.pdf-archived`) in a second — so a run killed at any point loses at most the
 document in flight, which the next run finds still due. Runs are idempotent (nothing due,
-nothing done) and safe beside another worker's (a copy changed meanwhile is left alone).
+nothing done) and safe beside another worker's (a copy changed meanwhile is left alone). A
+document that fails for another reason than the TSA gets a retry job with backoff
+(`ecert.services.pdfjobs`, retried by `pdfretry` through the request path) and is passed by
+meanwhile, so it cannot hold up the batch.
 The housekeeping round runs one batch (`run`); `ecert pdf archive` runs until nothing is due.
 """
 
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from audit_log.actor import Actor
 from ca.errors import TimestampUnavailable
+from ecert.services import pdfjobs
 from formats.errors import DomainError
 from issuer.pdfarchive import ArchivePolicy, ArchiveTask
 
@@ -90,8 +94,20 @@ def run(p: Platform, limit: int = BATCH, policy: ArchivePolicy | None = None) ->
             return total + ArchiveRun(failed=1)
         except (DomainError, ValueError) as exc:  # a department without a key, say
             log.warning("archived copy %s not made: %s", task.key, exc)
+            _failed(p, task, str(exc))
             total += ArchiveRun(failed=1)
     return total
+
+
+def _failed(p: Platform, task: ArchiveTask, error: str) -> None:
+    """A retry job (`pdf_jobs`, what ``pdf-archived``) with backoff: the batch passes the
+    document by until `pdfretry` has made the copy through the request path."""
+    now = p.now()
+    with p.writing() as uow:
+        prev = uow.pdf_jobs.get(task.key)
+        attempts = (prev.attempts if prev is not None and prev.state == "pending" else 0) + 1
+        uow.pdf_jobs.failed(task.key, task.identifier, "pdf-archived", error, now,
+                            now + pdfjobs.backoff(attempts))
 
 
 def run_all(p: Platform, policy: ArchivePolicy | None = None, batch: int = BATCH,

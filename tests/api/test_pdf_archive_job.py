@@ -102,3 +102,30 @@ def test_batch_job_archives_kept_pdfs_and_requests_get_its_copies(  # type: igno
     assert pdfarchive.run(platform).done == 0
     with platform.store.transaction() as uow:
         assert uow.pdf_archives.count() == 3
+
+
+def test_a_failing_document_gets_a_retry_job_and_does_not_hold_up_the_batch(  # type: ignore[no-untyped-def]
+        client, admin_token, platform, clock) -> None:
+    from ecert.services import pdfarchive, pdfretry
+
+    w = setup_training(client, admin_token)
+    ident = client.post("/api/v1/certificates", json=training_request(50),
+                        headers=auth(w["issuer"])).json()["identifier"]
+    assert client.get(f"/api/v1/certificates/{ident}/pdf",
+                      headers=auth(w["issuer"])).status_code == 200
+    with platform.writing() as uow:  # a kept PDF that cannot be stamped (a broken file)
+        [(key, _ct)] = uow.pdf_archives.unarchived("doc/", "/pdf-B-LT-", "/pdf-B-LTA-", 10)
+        broken = key.replace(".pdf", "-broken.pdf")
+        uow.certificates.put_blob(broken, "application/pdf", b"%PDF-1.7 broken", platform.now())
+    run = pdfarchive.run(platform)
+    assert (run.archived, run.failed) == (1, 1)
+    job_key = broken.replace("/pdf-B-LT-", "/pdf-B-LTA-")
+    with platform.store.transaction() as uow:
+        job = uow.pdf_jobs.get(job_key)
+    assert job is not None and job.state == "pending" and job.what == "pdf-archived"
+    assert job.attempts == 1 and job.last_error
+    assert pdfarchive.run(platform) == pdfarchive.ArchiveRun()  # passed by while it waits
+    clock.advance(seconds=31)  # the job is due: pdfretry asks for the version's archived copy
+    assert pdfretry.run(platform) == (1, 0)
+    with platform.store.transaction() as uow:
+        assert uow.pdf_jobs.get(job_key).state != "pending"  # type: ignore[union-attr]
