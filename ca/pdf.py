@@ -30,6 +30,7 @@ from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Pr
 from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import Signer as _HankoSigner
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
@@ -37,6 +38,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ca.errors import CaError, MalformedPdf, TimestampUnavailable
+from ca.pdf_presign import KeptValidation, ValidationKeeper, keeper
 from ca.signer import Signer
 
 __all__ = ["PadesLevel", "PadesOptions", "sign_pdf", "DEFAULT_CJK_FONT"]
@@ -44,6 +46,8 @@ __all__ = ["PadesLevel", "PadesOptions", "sign_pdf", "DEFAULT_CJK_FONT"]
 PadesLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 DEFAULT_CJK_FONT = Path("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf")
 _MECHANISM = algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+_ONE_REVISION = DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
+                                   include_vri=False)
 
 
 class _KeptAttribute(CMSAttributeProvider):
@@ -109,16 +113,44 @@ def _font(path: Path) -> Any:
     return GlyphAccumulatorFactory(str(path))
 
 
-class _TimedPdfSigner(PdfSigner):
-    """A PdfSigner whose signing time is given, not read from the clock."""
+@dataclass(frozen=True)
+class _Keeping:
+    """Where a B-LT signature finds or keeps its pre-signing validation (ca/pdf_presign.py)."""
 
-    def __init__(self, now: dt.datetime, *args: Any, **kwargs: Any) -> None:
+    keeper: ValidationKeeper
+    key: bytes
+    hit: KeptValidation | None
+    cert_ders: tuple[bytes, ...]
+    ocsp_ders: tuple[bytes, ...]
+    crl_ders: tuple[bytes, ...]
+
+
+class _TimedPdfSigner(PdfSigner):
+    """A PdfSigner whose signing time is given, not read from the clock, and whose
+    pre-signing validation may be a kept one."""
+
+    def __init__(self, now: dt.datetime, keeping: _Keeping | None, *args: Any,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._now = now
+        self._keeping = keeping
 
     def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
         session = super().init_signing_session(pdf_out, existing_fields_only)
         session.system_time = self._now
+        keeping, now, context = self._keeping, self._now, self.signature_meta.validation_context
+        if keeping is not None:
+            validate = session.perform_presign_validation
+
+            async def presign(out: Any = None) -> Any:
+                if keeping.hit is not None:
+                    return keeping.hit.status
+                status = await validate(out)
+                keeping.keeper.put(keeping.key, status, context, now, keeping.cert_ders,
+                                   keeping.ocsp_ders, keeping.crl_ders)
+                return status
+
+            setattr(session, "perform_presign_validation", presign)  # noqa: B010 (one session)
         return session
 
 
@@ -185,10 +217,26 @@ def _check(options: PadesOptions, now: dt.datetime) -> None:
         raise ValueError(f"{level} needs the trust root")
 
 
-def _validation_context(options: PadesOptions, now: dt.datetime) -> ValidationContext | None:
+def _keeping(options: PadesOptions, cert_der: bytes, now: dt.datetime) -> _Keeping | None:
+    """B-LT with the in-process TSA: the validation of the same inputs may be reused."""
+    tsa_der = getattr(options.timestamper, "cert_der", None)
+    if options.level != "B-LT" or not isinstance(tsa_der, bytes):
+        return None
+    assert options.trust_root_der is not None
+    certs = (cert_der, tsa_der, options.trust_root_der, *options.chain_ders)
+    ocsps, crls = tuple(options.ocsp_responses_der), tuple(options.crls_der)
+    key = keeper.key(certs, ocsps, crls)
+    return _Keeping(keeper, key, keeper.get(key, now), certs, ocsps, crls)
+
+
+def _validation_context(options: PadesOptions, now: dt.datetime,
+                        keeping: _Keeping | None) -> ValidationContext | None:
     """What B-LT and B-LTA embed, offline: the caller's chain, OCSP responses and CRLs."""
     if options.level not in ("B-LT", "B-LTA"):
         return None
+    if keeping is not None and keeping.hit is not None:
+        context: ValidationContext = keeping.hit.context
+        return context
     assert options.trust_root_der is not None
     return ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(options.trust_root_der)],
@@ -219,18 +267,23 @@ def sign_pdf(pdf_bytes: bytes, signer: Signer, cert_der: bytes, options: PadesOp
     _check(options, now)
     level = options.level
     chain = tuple(options.chain_ders)
+    keeping = _keeping(options, cert_der, now)
     meta = PdfSignatureMetadata(
         field_name=options.field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=level in ("B-LT", "B-LTA"),
-        validation_context=_validation_context(options, now),
+        validation_context=_validation_context(options, now, keeping),
         use_pades_lta=level == "B-LTA",
+        # the DSS goes into the signed revision (one revision, not two; the validation data
+        # is known before signing): without the deprecated VRI, which needs the signature
+        dss_settings=_ONE_REVISION,
         reason=options.reason,
         location=options.location,
     )
     pdf_signer = _TimedPdfSigner(
         now,
+        keeping,
         meta,
         signer=_adapter(signer, cert_der, chain),  # type: ignore[arg-type]
         timestamper=options.timestamper if level != "B-B" else None,
@@ -242,21 +295,23 @@ def sign_pdf(pdf_bytes: bytes, signer: Signer, cert_der: bytes, options: PadesOp
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise MalformedPdf("not a readable PDF") from exc
+    out = run_pdf_job(pdf_signer.async_sign_pdf(
+        writer, bytes_reserved=_reserve(cert_der, chain, level != "B-B"),
+        appearance_text_params=None), "PDF signing")
+    data: bytes = out.getvalue()
+    return data
+
+
+def run_pdf_job(coro: Coroutine[Any, Any, _T], what: str) -> _T:
+    """Run a pyHanko signing or time-stamping coroutine; its errors as ours: no answer from
+    the TSA → TimestampUnavailable, a broken file → MalformedPdf, the rest → CaError."""
     try:
-        out = run_sync(
-            pdf_signer.async_sign_pdf(
-                writer,
-                bytes_reserved=_reserve(cert_der, chain, level != "B-B"),
-                appearance_text_params=None,
-            )
-        )
+        return run_sync(coro)
     except TimestampRequestError as exc:
         raise TimestampUnavailable(f"no time stamp: {exc}; {exc.__cause__ or ''}") from exc
     except (PdfError, KeyError, IndexError) as exc:
-        raise MalformedPdf("PDF could not be signed") from exc
+        raise MalformedPdf(f"{what}: the PDF could not be processed") from exc
     except SigningError as exc:
         if isinstance(exc.__cause__, TimestampRequestError):
             raise TimestampUnavailable(f"no time stamp: {exc.__cause__}") from exc
-        raise CaError(f"PDF signing failed: {exc}") from exc
-    data: bytes = out.getvalue()
-    return data
+        raise CaError(f"{what} failed: {exc}") from exc

@@ -230,6 +230,11 @@ class InProcessTimeStamper(TimeStamper):
     def __repr__(self) -> str:
         return f"InProcessTimeStamper(signer={self._signer.label!r})"
 
+    @property
+    def cert_der(self) -> bytes:
+        """The TSA's certificate (lets ``ca.pdf`` reuse validations of the same TSA)."""
+        return self._cert_der
+
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         der = timestamp_response(self._signer, self._cert_der, self._chain, req.dump(),
                                  self._serials(), self._clock())

@@ -40,6 +40,7 @@ from certificate_store.repos.cosign import CoSignatureRepo
 from certificate_store.repos.evidence import EvidenceRepo
 from certificate_store.repos.operators import OperatorRepo
 from certificate_store.repos.outbox import OutboxRepo
+from certificate_store.repos.pdfarchives import PdfArchiveRepo
 from certificate_store.repos.pdfjobs import PdfJobRepo
 from certificate_store.repos.proposals import ProposalRepo
 from certificate_store.repos.status_index import StatusIndexRepo
@@ -217,6 +218,10 @@ class UnitOfWork:
     @property
     def pdf_jobs(self) -> PdfJobRepo:
         return self._repo("pdf_jobs", PdfJobRepo)  # type: ignore[no-any-return]
+
+    @property
+    def pdf_archives(self) -> PdfArchiveRepo:
+        return self._repo("pdf_archives", PdfArchiveRepo)  # type: ignore[no-any-return]
 
     @property
     def operators(self) -> OperatorRepo:

@@ -7,8 +7,9 @@ never renders anything and later requests are served byte-identical. Annotated c
 (加注件) are made anew every time and never cached.
 
 PDFs are signed PAdES through :func:`ca.pdf.sign_pdf` with the issuing (or succeeding)
-department's key: B-LT (time stamp from the platform TSA, chain and OCSP response embedded)
-or B-LTA for archived copies, with a visible signature in the face's reserved box.
+department's key at B-LT (time stamp from the platform TSA, chain and OCSP response embedded),
+with a visible signature in the face's reserved box. Archived copies (B-LTA) are that PDF with
+archive time stamps appended, kept apart (`issuer.pdfarchive`).
 
 Every method works in the caller's unit of work. Making a document is split in two so that
 slow work (rendering, PAdES signing, time stamping) can run outside any transaction (SQLite
@@ -27,10 +28,9 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from ca.pdf import PadesOptions, sign_pdf
-from ca.signer import Signer
 from certificate_store.db import UnitOfWork
 from formats.chinatime import beijing_text, china_date
 from formats.identifiers import parse_identifier
@@ -39,7 +39,9 @@ from issuer.catalog import CertificateType
 from issuer.errors import MalformedIdentifier, NotFound
 from issuer.face import SIGNATURE_BOX, chinese_date, render_face
 from issuer.faceview import DocumentError, FaceIssuer, face_input_from_record, specimen_input
+from issuer.pdfarchive import PdfArchiver, archive_key
 from issuer.seal import make_seal
+from issuer.signing_material import SigningKeyLike, SigningMaterialLike, SigningMaterialSource
 
 __all__ = [
     "LAYOUT",
@@ -52,47 +54,11 @@ __all__ = [
     "face_input_from_record",
 ]
 
-LAYOUT = "f4"
+LAYOUT = "f5"
 """Version of the face layout; part of every cache key, bump it when the face changes."""
 SIGNATURE_FIELD = "ecert-signature"
 PdfLevel = Literal["B-LT", "B-LTA"]
 _STAMP_WORDS = "电子签名"
-
-
-# -- what we need from the platform PKI (authority.pki.PlatformPki provides it) -----------
-class SigningKeyLike(Protocol):
-    @property
-    def signer(self) -> Signer: ...
-    @property
-    def cert_der(self) -> bytes: ...
-
-
-class SigningMaterialLike(Protocol):
-    """Everything a PAdES B-LT/B-LTA signature needs, without network access."""
-
-    @property
-    def key(self) -> SigningKeyLike: ...
-    @property
-    def chain_ders(self) -> tuple[bytes, ...]: ...
-    @property
-    def root_der(self) -> bytes: ...
-    @property
-    def timestamper(self) -> object:
-        """A pyHanko ``TimeStamper`` (``ca.tsa.InProcessTimeStamper``)."""
-        ...
-    @property
-    def ocsp_responses(self) -> tuple[bytes, ...]:
-        """For the department certificate (and the TSA certificate, if it has AIA)."""
-        ...
-    @property
-    def crls(self) -> tuple[bytes, ...]: ...
-
-
-class SigningMaterialSource(Protocol):
-    def signing_material(self, uow: UnitOfWork, dept_code: str,
-                         now: dt.datetime) -> SigningMaterialLike:
-        """The key that signs for ``dept_code`` now (its successor's after a merger)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -117,6 +83,8 @@ class Pending:
     content_type: str
     data: bytes | None
     render: Callable[[], bytes]
+    store: Callable[[UnitOfWork, bytes, dt.datetime], bytes] | None = None
+    """How `keep` stores what `render` made, if not in the blob cache (archived copies)."""
 
 
 def _cached(data: bytes) -> Callable[[], bytes]:
@@ -152,6 +120,7 @@ class DocumentService:
         self._seal_for = seal_for
         self._location = location
         self._lock = threading.Lock()
+        self.archiver = PdfArchiver(material, LAYOUT)
         self.renders = 0
         """Faces and QR images rendered by this instance (cache misses); for tests/metrics."""
 
@@ -230,6 +199,8 @@ class DocumentService:
         the bytes to serve."""
         if pending.key is None:
             return data
+        if pending.store is not None:
+            return pending.store(uow, data, now)
         return self._put(uow, pending.key, pending.content_type, data, now)
 
     def make(self, uow: UnitOfWork, pending: Pending, now: dt.datetime) -> bytes:
@@ -286,14 +257,44 @@ class DocumentService:
     # -- PDF ------------------------------------------------------------------------------
     def prepare_pdf(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
                     archived: bool = False) -> Pending:
-        """The signed PDF of the current version: B-LT, or B-LTA when ``archived``."""
-        level: PdfLevel = "B-LTA" if archived else "B-LT"
-        return self._prepare(uow, identifier,
-                             lambda u, loaded: cosign_pdf.variant(
-                                 u, loaded.identifier, self._pdf_variant(u, loaded, level)),
-                             "application/pdf",
-                             lambda u, loaded, url: self._pdf_maker(u, loaded, url, now, level,
-                                                                    ()), now)
+        """The signed PDF of the current version: B-LT, or its archived copy (B-LTA) when
+        ``archived`` (issuer.pdfarchive)."""
+        pending = self._prepare(uow, identifier,
+                                lambda u, loaded: cosign_pdf.variant(
+                                    u, loaded.identifier, self._pdf_variant(u, loaded, "B-LT")),
+                                "application/pdf",
+                                lambda u, loaded, url: self._pdf_maker(u, loaded, url, now,
+                                                                       "B-LT", ()), now)
+        return self._archived(uow, pending, now) if archived else pending
+
+    def _archived(self, uow: UnitOfWork, source: Pending, now: dt.datetime) -> Pending:
+        """The archived copy of the B-LT ``source``: the batch job's, or stamped now (and the
+        B-LT kept too, if it was not)."""
+        assert source.key is not None
+        key = archive_key(source.key)
+        kept = uow.pdf_archives.data(key)
+        if kept is not None:
+            return Pending(source.identifier, key, "application/pdf", kept, _cached(kept))
+        stamp = self.archiver.stamper(uow, source.identifier, now)
+        made: dict[str, Any] = {}
+
+        def render() -> bytes:
+            made["b-lt"] = source.data if source.data is not None else source.render()
+            made["b-lta"] = stamp(made["b-lt"])
+            return bytes(made["b-lta"].pdf)
+
+        def store(u: UnitOfWork, data: bytes, at: dt.datetime) -> bytes:
+            if source.data is None:
+                self.keep(u, source, made["b-lt"], at)
+            first = u.pdf_archives.data(key)
+            if first is not None:  # another request (or the batch job) was first
+                return first
+            lta = made["b-lta"]
+            u.pdf_archives.put(key, source.key or "", source.identifier, data, lta.stamps,
+                               lta.stamped_at, lta.tsa_not_after, at)
+            return data
+
+        return Pending(source.identifier, key, "application/pdf", None, render, store)
 
     def pdf(self, uow: UnitOfWork, identifier: str, now: dt.datetime,
             archived: bool = False) -> bytes:
@@ -357,8 +358,9 @@ class DocumentService:
             face = render_face(dataclasses.replace(face_input_from_record(
                 record, loaded.ctype, seal_png, url, annotation,
                 issuer=FaceIssuer(acting_name, original)),
-                signature_words=(acting_name, f"{_STAMP_WORDS}  {signed_at}")))
-            face = co_sign(face)  # co-signing departments first, the issuer last
+                signature_words=(acting_name, f"{_STAMP_WORDS}  {signed_at}"),
+                cosignature_words=co_sign.words(signed_at)))
+            face = co_sign.apply(face)  # co-signing departments first, the issuer last
             return sign_pdf(face, material.key.signer, material.key.cert_der, PadesOptions(
                 level=level, field_name=SIGNATURE_FIELD, chain_ders=material.chain_ders,
                 timestamper=material.timestamper,  # type: ignore[arg-type]

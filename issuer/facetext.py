@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -78,6 +80,26 @@ def label_tokens(text: str) -> list[str]:
     return out
 
 
+# Runs and widths are pure functions of (text, size, fonts) and most strings of a face
+# (labels, fixed words, line-breaking trials of the same values) recur from document to
+# document: kept per process, they were a sixth of rendering a face.
+@functools.lru_cache(maxsize=8192)
+def _runs(text: str, fonts: FontSet) -> tuple[tuple[str, str], ...]:
+    return tuple(font_runs(text, fonts))
+
+
+@functools.lru_cache(maxsize=16384)
+def _width(text: str, size: float, fonts: FontSet) -> float:
+    total = 0.0
+    for font, run in _runs(text, fonts):
+        if font == fonts.tibetan:
+            total += bidiShapedText(run, None, fontName=font,
+                                    fontSize=size * TIBETAN_SCALE, shaping=True)[1]
+        else:
+            total += stringWidth(run, font, size)
+    return total
+
+
 class FaceText:
     """Draws mixed-script text on one canvas."""
 
@@ -86,21 +108,14 @@ class FaceText:
         self.fonts = fonts
         self.page_w = page_w
 
-    def _pieces(self, text: str) -> list[tuple[str, str]]:
-        return font_runs(text, self.fonts)
+    def _pieces(self, text: str) -> tuple[tuple[str, str], ...]:
+        return _runs(text, self.fonts)
 
     def _shaped(self, font: str) -> bool:
         return font == self.fonts.tibetan
 
     def width(self, text: str, size: float) -> float:
-        total = 0.0
-        for font, run in self._pieces(text):
-            if self._shaped(font):
-                total += bidiShapedText(run, None, fontName=font,
-                                        fontSize=size * TIBETAN_SCALE, shaping=True)[1]
-            else:
-                total += stringWidth(run, font, size)
-        return total
+        return _width(text, size, self.fonts)
 
     def draw(self, x: float, y: float, text: str, size: float, color: Color = INK,
              bold: bool = False) -> float:

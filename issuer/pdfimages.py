@@ -4,7 +4,9 @@ reportlab's `Canvas.drawImage` deflates an image's pixels (and its alpha mask) i
 XObject for every document; for the seal, the same picture on every certificate, that was
 about a fifth of rendering a face. `preregister` puts a copy of an XObject prepared once
 into the canvas's document under the name `drawImage` would give it, so `drawImage` finds
-it there and only draws it: the PDF is the same, byte for byte.
+it there and only draws it: the PDF is the same, byte for byte. `draw` goes one step further
+and writes what `drawImage` writes without it: `drawImage` hashes the image's raw pixels
+(MD5 of about a megabyte for the seal) on every call only to learn that name.
 """
 
 from __future__ import annotations
@@ -60,3 +62,18 @@ def preregister(c: Canvas, digest: str, png: bytes) -> ImageReader:
                 obj.smask = PDFObjectReference(mreg)
             del obj._smask
     return reader(digest, png)
+
+
+def draw(c: Canvas, digest: str, png: bytes, x: float, y: float, width: float,
+         height: float) -> None:
+    """What `c.drawImage(reader, x, y, width, height, mask="auto")` draws (the same bytes;
+    `width` and `height` positive), without hashing the pixels for the XObject's name."""
+    preregister(c, digest, png)
+    name, _template_obj = _template(digest, png)
+    c._currentPageHasImages = 1
+    c.saveState()
+    c.translate(x, y)
+    c.scale(width, height)
+    c._code.append(f"/{c._doc.getXObjectName(name)} Do")
+    c.restoreState()
+    c._formsinuse.append(name)

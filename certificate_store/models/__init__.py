@@ -7,10 +7,11 @@ from certificate_store.models import (
     evidence,
     operators,
     outbox,
+    pdfarchives,
     pdfjobs,
     proposals,
 )
 from certificate_store.models.base import Base
 
-__all__ = ["Base", "audit", "certificates", "core", "evidence", "operators", "outbox", "pdfjobs",
-           "proposals"]
+__all__ = ["Base", "audit", "certificates", "core", "evidence", "operators", "outbox",
+           "pdfarchives", "pdfjobs", "proposals"]

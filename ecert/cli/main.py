@@ -18,6 +18,7 @@ from ecert.cli import (
     operators,
     ops,
     outbox,
+    pdfarchive,
     proposals,
     root,
     serve,
@@ -42,6 +43,7 @@ app.command()(certs.issue)
 app.command("import")(certs.import_)
 app.command()(certs.archive)
 app.command()(certs.pdf)
+app.command("archive-pdfs")(pdfarchive.archive_pdfs)
 app.command()(demo.demo)
 app.command()(outbox.worker)
 app.command("trust-bundle")(verify.trust_bundle)

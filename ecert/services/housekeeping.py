@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecert.services import pdfretry, resign, status_backfill
+from ecert.services import pdfarchive, pdfretry, resign, status_backfill
 from ecert.services.objections import escalate_due
 from verifier import objections
 
@@ -21,7 +21,7 @@ def run_once(platform: Any) -> None:
     """One round: tree head on time, lapses (Art. 9), expiry reminders (Art. 16), overdue
     objections flagged to the supervising department and escalated to the supervising
     authority's queue (Art. 17), what a compromised key sealed re-signed, and PDFs withheld
-    for want of a time stamp signed."""
+    for want of a time stamp signed, and a batch of archive time stamps (B-LTA) on kept PDFs."""
     now = platform.now()
     status_backfill.run(platform)  # status indexes of certificates issued before they existed
     with platform.writing():
@@ -40,3 +40,4 @@ def run_once(platform: Any) -> None:
     escalate_due(platform)  # unanswered after 5 working days: the authority's queue
     resign.run(platform)  # resumes re-signing after a key compromise (usually nothing left)
     pdfretry.run(platform)  # PDFs withheld while the time-stamping service was unreachable
+    pdfarchive.run(platform)  # archived copies of kept PDFs, off the request path

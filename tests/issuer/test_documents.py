@@ -206,6 +206,7 @@ def test_second_request_is_served_from_the_cache(env: Env, signed: bytes) -> Non
 def test_archived_copy_is_b_lta(env: Env, signed: bytes) -> None:
     lta = env.docs.pdf(env.identifier, NOW, archived=True)
     assert lta != signed
+    assert lta.startswith(signed)  # the kept B-LT with an archive time stamp appended
     report = validate_pdf(lta, env.root_der, LATER)
     assert report.signatures[0].valid is True, report.signatures[0].message
     assert report.document_timestamps == 1

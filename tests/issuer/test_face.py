@@ -199,3 +199,18 @@ def test_signature_box_is_on_the_page_and_clear_of_the_qr() -> None:
     x1, y1, x2, y2 = SIGNATURE_BOX
     assert 0 < x1 < x2 < 595 and 0 < y1 < y2 < 842
     assert x1 > 22 * 72 / 25.4 + 40 * 72 / 25.4  # right of the widest QR
+
+
+def test_face_streams_are_deflated_at_level_one() -> None:
+    """issuer/pdfflate.py: still FlateDecode and deterministic, deflated at level 1."""
+    import re
+    import zlib
+
+    pdf = render_face(face())
+    assert pdf == render_face(face())
+    streams = [m.group(1) for m in re.finditer(
+        rb"/FlateDecode.*?stream\r?\n(.*?)endstream", pdf, re.S)]
+    fast = [s for s in streams if s[:2] == b"\x78\x01"]  # the zlib header of level 1
+    assert len(fast) >= 3  # page content, font file, ToUnicode map
+    for s in fast:
+        assert zlib.decompress(s.rstrip(b"\r\n"))

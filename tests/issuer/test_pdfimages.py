@@ -13,10 +13,13 @@ from issuer import pdfimages
 from issuer.seal import make_seal
 
 
-def _pdf(png: bytes, cached: bool) -> bytes:
+def _pdf(png: bytes, cached: bool, drawn: bool = False) -> bytes:
     buf = io.BytesIO()
     c = Canvas(buf, invariant=1)
     for i in range(2):  # twice on the page: the second use finds the first
+        if drawn:
+            pdfimages.draw(c, hashlib.sha256(png).hexdigest(), png, 50 + 100 * i, 50, 80, 80)
+            continue
         img = (pdfimages.preregister(c, hashlib.sha256(png).hexdigest(), png) if cached
                else pdfimages.ImageReader(io.BytesIO(png)))
         c.drawImage(img, 50 + 100 * i, 50, 80, 80, mask="auto")
@@ -36,3 +39,4 @@ def test_prepared_xobject_gives_the_same_pdf() -> None:
         first = _pdf(png, cached=True)
         assert first == _pdf(png, cached=False)
         assert _pdf(png, cached=True) == first  # the template is not changed by use
+        assert _pdf(png, cached=True, drawn=True) == first  # drawn without drawImage

@@ -5,6 +5,7 @@ both signatures are verified, either department can read the certificate, no oth
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
 import pytest
@@ -92,6 +93,12 @@ def test_both_signatures_on_the_pdf(client: Any, clients: dict[str, Any]) -> Non
     sigs = PdfFileReader(io.BytesIO(both.content)).embedded_signatures
     assert [s.field_name for s in sigs] == ["ecert-cosign-1", "ecert-signature"]
     assert "拉萨市城关区住房和城乡建设局" in sigs[0].signer_cert.subject.human_friendly
+    # the co-signer's stamp words are page text (printed with the face, under pyHanko's
+    # frame), not a stamp with its own font subset
+    text = subprocess.run(["pdftotext", "-", "-"], input=both.content, capture_output=True,
+                          check=True).stdout.decode()
+    assert "拉萨市城关区住房和城乡建设局" in text and "共同签署" in text
+    assert both.content.count(b"/FontFile2") == alone.content.count(b"/FontFile2")
     v = client.post("/api/v1/verify/pdf", content=both.content,
                     headers={**h, "content-type": "application/pdf"})
     assert v.status_code == 200, v.text
