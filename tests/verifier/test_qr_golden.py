@@ -1,0 +1,29 @@
+"""Offline QR verification gives, for 714 inputs × 8–9 check settings, exactly the outcome it
+gave before its inner steps were rewritten for speed (issue 11, B5): the whole result —
+verdict, every check's name, reason and message, display fields, list ages — or the same
+error. Inputs and how the golden file was made: tests/verifier/qr_golden.py."""
+
+from __future__ import annotations
+
+import json
+
+from qr_golden import GOLDEN, outcomes, summary
+
+from verifier.qr import verify_qr
+
+
+def test_every_golden_outcome_is_unchanged():
+    golden = json.loads(GOLDEN.read_text())
+    seen = {}
+    for key, outs in outcomes(verify_qr):
+        seen[key] = summary(outs)
+    assert seen.keys() == golden.keys()
+    differ = {k: (golden[k], v) for k, v in seen.items() if golden[k] != v}
+    assert not differ, list(differ.items())[:5]
+
+
+def test_golden_inputs_cover_every_kind_of_outcome():
+    kinds = "".join(v.split()[0] for v in json.loads(GOLDEN.read_text()).values())
+    # valid, invalid, unknown, expired, revoked, suspended, cancelled, superseded; malformed
+    # input and malformed identifier errors
+    assert set("vx?erscoMI") <= set(kinds)
