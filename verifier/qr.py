@@ -126,7 +126,7 @@ def _named(parsed: ParsedJws, x5t: str | None) -> ParsedJws:
     """``parsed`` with the thumbprint its ``kid`` resolved to, for the signature check."""
     if x5t is None or parsed.x5t_s256 is not None:
         return parsed
-    return dataclasses.replace(parsed, x5t_s256=x5t)
+    return parsed.naming(x5t)
 
 
 def _shard_status(claims: Mapping[str, Any] | None, ident: Identifier,

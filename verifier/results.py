@@ -9,6 +9,7 @@ are `formats.status`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,7 @@ class Check:
 
     @classmethod
     def ok(cls, name: str, message: str) -> Check:
-        return cls(name, True, "ok", message, Verdict.INVALID)
+        return _passed(cls, name, message)
 
     @classmethod
     def fail(
@@ -59,7 +60,19 @@ class Check:
 
     @classmethod
     def not_run(cls, name: str) -> Check:
-        return cls(name, None, "not-run", "未执行（前置检查未通过）", Verdict.UNKNOWN)
+        return _not_run(cls, name)
+
+
+# A passed or skipped check is one of a few fixed values (immutable): each is made once, not
+# on every verification.
+@functools.lru_cache(maxsize=512)
+def _passed(cls: type[Check], name: str, message: str) -> Check:
+    return cls(name, True, "ok", message, Verdict.INVALID)
+
+
+@functools.lru_cache(maxsize=256)
+def _not_run(cls: type[Check], name: str) -> Check:
+    return cls(name, None, "not-run", "未执行（前置检查未通过）", Verdict.UNKNOWN)
 
 
 def derive_verdict(checks: Iterable[Check]) -> Verdict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from qr_golden import GOLDEN, outcomes, summary
+from qr_golden import GOLDEN, _qr2_lists, outcomes, summary
 
 from verifier.qr import verify_qr
 
@@ -27,3 +27,16 @@ def test_golden_inputs_cover_every_kind_of_outcome():
     # valid, invalid, unknown, expired, revoked, suspended, cancelled, superseded; malformed
     # input and malformed identifier errors
     assert set("vx?erscoMI") <= set(kinds)
+
+
+def test_deeply_nested_header_is_malformed_input_not_a_crash():
+    """A header nested beyond the JSON parser's recursion limit (it fits in a QR's 4,096
+    characters) is refused like any other malformed code; it used to raise RecursionError."""
+    import pytest
+
+    from ca.jws import b64url
+    from verifier.errors import MalformedInput
+
+    at, trust, status, _ = _qr2_lists()
+    with pytest.raises(MalformedInput):
+        verify_qr("#" + b64url(b"[" * 2900) + ".e30." + "A" * 86, trust, status, at)
