@@ -66,6 +66,11 @@ def _prefix_state(prefix: str) -> int:
     return _mod_state(_M, prefix)
 
 
+@functools.lru_cache(maxsize=1024)
+def _code_problems(code: str) -> tuple[str, ...]:
+    return tuple(uscc_problems(code))
+
+
 def mod37_36_valid(data_with_check: str) -> bool:
     if len(data_with_check) < 2:
         return False
@@ -171,14 +176,16 @@ def _parse_str(value: str) -> Identifier:
 def _parse(value: object) -> Identifier:
     type_code, issuer_code, serial, version, check = _parts(value)
     problems: list[str] = []
-    expected = mod37_36_check_char(type_code + issuer_code + serial + version)
+    # type + issuer code recur across a platform's identifiers: their MOD 37,36 state and
+    # USCC findings are remembered (every QR verification parses a new identifier)
+    expected = _check_from(_prefix_state(type_code + issuer_code), serial + version)
     standard = expected == check
     if not standard:
         problems.append(f"check character {check!r} is not the ISO/IEC 7064 MOD 37,36 "
                         f"value {expected!r} (foreign or mistyped identifier)")
     for label, code in (("type code's defining authority", type_code[:18]),
                         ("issuer code", issuer_code)):
-        for p in uscc_problems(code):
+        for p in _code_problems(code):
             problems.append(f"{label} is not a valid USCC: {p}")
     return Identifier(type_code=type_code, issuer_code=issuer_code, serial=serial,
                       version=int(version), check=check, check_standard=standard,

@@ -46,7 +46,7 @@ class Check:
 
     @classmethod
     def ok(cls, name: str, message: str) -> Check:
-        return _passed(cls, name, message)
+        return _passed(name, message) if cls is Check else cls(name, True, "ok", message)
 
     @classmethod
     def fail(
@@ -60,19 +60,23 @@ class Check:
 
     @classmethod
     def not_run(cls, name: str) -> Check:
-        return _not_run(cls, name)
+        return _not_run(name) if cls is Check else cls(
+            name, None, "not-run", _NOT_RUN, Verdict.UNKNOWN)
 
 
 # A passed or skipped check is one of a few fixed values (immutable): each is made once, not
 # on every verification.
+_NOT_RUN = "未执行（前置检查未通过）"
+
+
 @functools.lru_cache(maxsize=512)
-def _passed(cls: type[Check], name: str, message: str) -> Check:
-    return cls(name, True, "ok", message, Verdict.INVALID)
+def _passed(name: str, message: str) -> Check:
+    return Check(name, True, "ok", message, Verdict.INVALID)
 
 
 @functools.lru_cache(maxsize=256)
-def _not_run(cls: type[Check], name: str) -> Check:
-    return cls(name, None, "not-run", "未执行（前置检查未通过）", Verdict.UNKNOWN)
+def _not_run(name: str) -> Check:
+    return Check(name, None, "not-run", _NOT_RUN, Verdict.UNKNOWN)
 
 
 def derive_verdict(checks: Iterable[Check]) -> Verdict:
