@@ -96,11 +96,12 @@ class Identifier:
     """False for a check character that is not MOD 37,36 (foreign or mistyped): flagged."""
     problems: tuple[str, ...] = ()
 
-    @property
+    # written once per (remembered) Identifier: every verification reads them several times
+    @functools.cached_property
     def base(self) -> str:
         return base_identifier(self.type_code, self.issuer_code, self.serial)
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         return f"{self.base}.{self.version:03d}.{self.check}"
 

@@ -22,7 +22,9 @@ def display_fields(
     out: dict[str, str] = {}
 
     def put(key: str, value: Any) -> None:
-        if isinstance(value, str | int) and not isinstance(value, bool):
+        if type(value) is str:  # the common case first (runs for every field shown)
+            out[key] = value
+        elif isinstance(value, str | int) and not isinstance(value, bool):
             out[key] = str(value)
 
     if "spec" in claims and str(claims.get("spec", "")).startswith(QR_SPEC_PREFIX):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -144,7 +145,7 @@ class TrustList:
     keys: Mapping[str, TrustedKey]
     stale: bool
 
-    @property
+    @functools.cached_property  # read on every offline verification
     def info(self) -> ListInfo:
         return ListInfo("trust-list", self.issued_at, self.next_update)
 
@@ -163,7 +164,7 @@ class StatusList:
     entries: Mapping[str, StatusEntry]
     stale: bool
 
-    @property
+    @functools.cached_property  # read on every offline verification
     def info(self) -> ListInfo:
         return ListInfo("status-list", self.issued_at, self.next_update)
 
