@@ -99,7 +99,9 @@ def qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str, 
     if claims is None or claims.get("spec") not in (QR2_SPEC, QR3_SPEC):
         return QR1_TYP, claims
     typ = QR3_TYP if claims.get("spec") == QR3_SPEC else QR2_TYP
-    view = {k: v for k, v in claims.items() if k not in ("t", "iss", "tn", "in")}
+    view = dict(claims)
+    for name in ("t", "iss", "tn", "in"):
+        view.pop(name, None)
     try:
         signed_id = parse_identifier(claims.get("id"))
     except MalformedIdentifier:
@@ -155,7 +157,8 @@ def _offline_evidence(
     expected_typ, claims = qr_claims_view(raw_claims)
     when = signed_at(claims)
     if parsed.x5t_s256 is None:
-        parsed = _named(parsed, _by_kid(trust_list.keys, _qr_kid(parsed)))
+        kid = _qr_kid(parsed)
+        parsed = _named(parsed, None if kid is None else trust_list.by_kid.get(kid))
     trusted = trust_list.keys.get(parsed.x5t_s256 or "")
     note = None
     if trusted is None:

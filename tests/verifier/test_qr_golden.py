@@ -40,3 +40,20 @@ def test_deeply_nested_header_is_malformed_input_not_a_crash():
     at, trust, status, _ = _qr2_lists()
     with pytest.raises(MalformedInput):
         verify_qr("#" + b64url(b"[" * 2900) + ".e30." + "A" * 86, trust, status, at)
+
+
+def test_trust_list_kid_index_answers_as_the_scan():
+    """`TrustList.by_kid` (made once per list) names the key the per-verification scan of
+    `verifier.qr._by_kid` named: the one thumbprint with that prefix, none when two share it."""
+    import dataclasses
+
+    from verifier.qr import _by_kid
+
+    _, trust, _, _ = _qr2_lists()
+    a, b = sorted(trust.keys)[:2]
+    twin = a[:12] + ("A" if a[12] != "A" else "B") + a[13:]  # shares a's kid
+    for keys in (trust.keys, {**trust.keys, twin: trust.keys[a]}):
+        lst = dataclasses.replace(trust, keys=keys)
+        for kid in {t[:12] for t in keys} | {"x" * 12}:  # a kid has 12 characters (is_kid)
+            assert lst.by_kid.get(kid) == _by_kid(keys, kid)
+        assert all(lst.by_kid.get(k) is None for k in ("", b[:11], b[:13], b))
