@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from qr_golden import GOLDEN, _qr2_lists, outcomes, summary
 
 from verifier.qr import verify_qr
@@ -57,3 +59,30 @@ def test_trust_list_kid_index_answers_as_the_scan():
         for kid in {t[:12] for t in keys} | {"x" * 12}:  # a kid has 12 characters (is_kid)
             assert lst.by_kid.get(kid) == _by_kid(keys, kid)
         assert all(lst.by_kid.get(k) is None for k in ("", b[:11], b[:13], b))
+
+
+_URLISH = "aAhtps:/.-_~0129?#%[]@ \t\nvé"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(["", "https://", "http://", "HTTPS://", "https:", "//"]),
+       st.text(alphabet=_URLISH, max_size=12) | st.from_regex(r"[a-z0-9.-]{0,9}", fullmatch=True),
+       st.sampled_from(["", ":443", ":", ":99999"]),
+       st.sampled_from(["", "/", "/v/", "/a/v/", "/v//"]),
+       st.text(alphabet=_URLISH, max_size=12) | st.from_regex(r"[A-Z0-9._~/-]{0,30}", fullmatch=True))
+def test_plain_urls_split_as_urlsplit_splits_them(scheme, host, port, path, tail):
+    """The shortcut for plain URLs gives urlsplit's scheme, path and query, or urlsplit runs."""
+    import urllib.parse
+
+    from verifier.qr import _PLAIN_URL, _url_parts
+
+    before = scheme + host + port + path + tail
+    if "#" in before:
+        return
+    try:
+        parts = urllib.parse.urlsplit(before)
+    except ValueError:
+        return
+    assert _url_parts(before) == (parts.scheme, parts.path, parts.query)
+    if _PLAIN_URL.fullmatch(before):
+        assert parts.netloc and not parts.fragment
