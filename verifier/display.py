@@ -33,7 +33,10 @@ def display_fields(
                            ("issuer", claims.get("in") or issuer_name),
                            ("issuer_code", claims.get("iss")), ("valid_from", claims.get("vf")),
                            ("valid_to", claims.get("vt") or "长期")):
-            put(key, value)
+            if type(value) is str:  # put(key, value), inline: this runs for every QR check
+                out[key] = value
+            else:
+                put(key, value)
         return out
     put("name", claims.get("name"))
     t = claims.get("type")

@@ -108,9 +108,18 @@ def parse_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
+_JSON = json.JSONDecoder()
+
+
 def decode_claims(payload: bytes) -> Mapping[str, Any] | None:
     try:
-        obj = json.loads(payload.decode("utf-8"))
+        text = payload.decode("utf-8")
+        try:  # a signed claim set is compact JSON: the scanner alone reads it
+            obj, end = _JSON.raw_decode(text)
+        except ValueError:
+            end = -1
+        if end != len(text):  # blanks, BOM, extra data, not JSON: json.loads decides as before
+            obj = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None

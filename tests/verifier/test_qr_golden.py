@@ -86,3 +86,23 @@ def test_plain_urls_split_as_urlsplit_splits_them(scheme, host, port, path, tail
     assert _url_parts(before) == (parts.scheme, parts.path, parts.query)
     if _PLAIN_URL.fullmatch(before):
         assert parts.netloc and not parts.fragment
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet='{}[]":,0123 \\ntrue\ufeffé\ud800', max_size=20).map(
+    lambda t: t.encode("utf-8", "surrogatepass")) | st.binary(max_size=20)
+    | st.sampled_from([b'{"a":1}', b' {"a":1}', b'{"a":1} ', b'{"a":1}x', b'[1]', b'{"a":NaN}',
+                       b'\xef\xbb\xbf{"a":1}', b'{"a":1}{}', b"[" * 3000]))
+def test_claims_decode_as_json_loads(payload):
+    """decode_claims (which reads compact JSON with the scanner alone) answers as
+    json.loads did: the object, or None for anything else."""
+    import json
+
+    from verifier.evidence import decode_claims
+
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+        want = obj if isinstance(obj, dict) else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        want = None
+    assert decode_claims(payload) == want
