@@ -46,13 +46,21 @@ def mod37_36_check_char(data: str) -> str:
     return _check_from(_M, data)
 
 
+# The hybrid system's step as a table: _STEP[p][ch] is the state after ``ch`` in state p
+# (1..36; 37 is prime, so the state never becomes 0). One dict lookup per character instead
+# of a search and the arithmetic (every new identifier is checked, every issued one made).
+_STEP: tuple[dict[str, int], ...] = tuple(
+    {ch: (((p + v) % _M or _M) * 2) % (_M + 1) for v, ch in enumerate(MOD3736_ALPHABET)}
+    for p in range(_M + 1))
+
+
 def _mod_state(p: int, data: str) -> int:
-    for ch in data:
-        v = MOD3736_ALPHABET.find(ch)
-        if v < 0:
-            raise ValueError(f"character {ch!r} is outside 0-9A-Z")
-        s = (p + v) % _M or _M
-        p = (s * 2) % (_M + 1)
+    ch = ""
+    try:
+        for ch in data:
+            p = _STEP[p][ch]
+    except KeyError:
+        raise ValueError(f"character {ch!r} is outside 0-9A-Z") from None
     return p
 
 
