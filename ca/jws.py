@@ -15,7 +15,6 @@ import base64
 import binascii
 import functools
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -44,7 +43,6 @@ __all__ = [
 
 MAX_JWS_CHARS = 4 * 1024 * 1024
 MAX_HEADER_CHARS = 16 * 1024
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def canonical_json(obj: object) -> bytes:
@@ -56,17 +54,25 @@ def canonical_json(obj: object) -> bytes:
         raise ValueError(f"cannot canonicalise: {exc}") from exc
 
 
+# Strict base64url in one C call: '-' and '_' become the standard alphabet's '+' and '/', while
+# '+', '/' and '=' in the input become '!', which strict mode refuses like any other stranger.
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
+_PADDING = (b"", b"", b"==", b"=")
+# The last character of a text of length 2 or 3 (mod 4) carries 4 or 2 unused bits, which
+# must be zero in the canonical form: only these characters may end it.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
 def b64url_decode(text: str) -> bytes:
     """Strict base64url without padding; raises :class:`MalformedJws`."""
-    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    rest = len(text) % 4
+    if rest == 1 or rest and text[-1] not in _CANONICAL_LAST[rest]:
         raise MalformedJws("bad base64url")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
+        return binascii.a2b_base64(
+            text.encode("ascii").translate(_TO_STANDARD) + _PADDING[rest], strict_mode=True)
+    except ValueError as exc:  # binascii.Error, or text that is not ASCII
         raise MalformedJws("bad base64url") from exc
-    if b64url(data) != text:  # non-canonical trailing bits
-        raise MalformedJws("bad base64url")
-    return data
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,12 @@ class ParsedJws:
     x5t_s256: str | None = None
     x5c: tuple[bytes, ...] = field(default=())
     """DER certificates from the ``x5c`` header, leaf first."""
+
+    def naming(self, x5t_s256: str) -> ParsedJws:
+        """This JWS with the certificate a short ``kid`` resolved to (cheaper than
+        `dataclasses.replace`, which runs once per QR verification)."""
+        return ParsedJws(self.header, self.payload, self.signing_input, self.signature,
+                         x5t_s256, self.x5c)
 
 
 def sign_jws(
@@ -144,49 +156,81 @@ def parse_jws(compact: str, max_chars: int = MAX_JWS_CHARS) -> ParsedJws:
     h64, p64, s64 = parts
     if not h64 or not s64 or len(h64) > MAX_HEADER_CHARS:
         raise MalformedJws("not a compact JWS")
-    header_bytes = b64url_decode(h64)
+    head = _header(h64)
+    if head.bad_base64:
+        raise MalformedJws("bad base64url")
     payload = b64url_decode(p64)
     signature = b64url_decode(s64)
+    # the refusals in the order they were always checked in (the first one is reported)
+    if head.refusal is not None:
+        raise MalformedJws(head.refusal)
+    if len(signature) != 64:
+        raise MalformedJws("ES256 signature must be 64 bytes")
+    if head.late_refusal is not None:
+        raise MalformedJws(head.late_refusal)
+    return ParsedJws(
+        header=head.header,
+        payload=payload,
+        signing_input=(h64 + "." + p64).encode("ascii"),
+        signature=signature,
+        x5t_s256=head.x5t,
+        x5c=head.x5c,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """A header's text checked once: refused (why, and at which step) or read."""
+
+    bad_base64: bool = False
+    refusal: str | None = None
+    """Not a JSON object, duplicate members, ``alg`` not ES256, ``crit``."""
+    late_refusal: str | None = None
+    """``x5t#S256`` or ``x5c`` malformed (checked after the signature's length)."""
+    header: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    x5t: str | None = None
+    x5c: tuple[bytes, ...] = ()
+
+
+# A platform's JWS share a few headers (one per signing certificate and typ): each text is read
+# once. What is remembered is immutable and depends on the text alone.
+@functools.lru_cache(maxsize=256)
+def _header(h64: str) -> _Header:
+    try:
+        header_bytes = b64url_decode(h64)
+    except MalformedJws:
+        return _Header(bad_base64=True)
     try:
         header = json.loads(
             header_bytes.decode("utf-8"),
             object_pairs_hook=_no_duplicates,
             parse_constant=_reject_constant,
         )
-    except MalformedJws:
-        raise
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise MalformedJws("header is not JSON") from exc
+    except MalformedJws as exc:
+        return _Header(refusal=str(exc))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _Header(refusal="header is not JSON")
     if not isinstance(header, dict):
-        raise MalformedJws("header is not a JSON object")
+        return _Header(refusal="header is not a JSON object")
     if header.get("alg") != "ES256":
-        raise MalformedJws("alg must be ES256")
+        return _Header(refusal="alg must be ES256")
     if "crit" in header:
-        raise MalformedJws("crit is not supported")
-    if len(signature) != 64:
-        raise MalformedJws("ES256 signature must be 64 bytes")
+        return _Header(refusal="crit is not supported")
     x5t = header.get("x5t#S256")
     if x5t is not None and not isinstance(x5t, str):
-        raise MalformedJws("x5t#S256 must be a string")
+        return _Header(late_refusal="x5t#S256 must be a string")
     x5c: tuple[bytes, ...] = ()
     if "x5c" in header:
         raw_chain = header["x5c"]
         if not isinstance(raw_chain, list) or not raw_chain or not all(
             isinstance(c, str) for c in raw_chain
         ):
-            raise MalformedJws("x5c must be a list of strings")
+            return _Header(late_refusal="x5c must be a list of strings")
         try:
             x5c = tuple(base64.b64decode(c, validate=True) for c in raw_chain)
-        except (binascii.Error, ValueError) as exc:
-            raise MalformedJws("x5c is not base64") from exc
-    return ParsedJws(
-        header=MappingProxyType(header),
-        payload=payload,
-        signing_input=(h64 + "." + p64).encode("ascii"),
-        signature=signature,
-        x5t_s256=x5t,
-        x5c=x5c,
-    )
+        except (binascii.Error, ValueError):
+            return _Header(late_refusal="x5c is not base64")
+    return _Header(header=MappingProxyType(header), x5t=x5t, x5c=x5c)
 
 
 def verify_jws(compact: str, public_key_der: bytes, max_chars: int = MAX_JWS_CHARS) -> bytes:

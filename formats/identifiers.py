@@ -46,13 +46,21 @@ def mod37_36_check_char(data: str) -> str:
     return _check_from(_M, data)
 
 
+# The hybrid system's step as a table: _STEP[p][ch] is the state after ``ch`` in state p
+# (1..36; 37 is prime, so the state never becomes 0). One dict lookup per character instead
+# of a search and the arithmetic (every new identifier is checked, every issued one made).
+_STEP: tuple[dict[str, int], ...] = tuple(
+    {ch: (((p + v) % _M or _M) * 2) % (_M + 1) for v, ch in enumerate(MOD3736_ALPHABET)}
+    for p in range(_M + 1))
+
+
 def _mod_state(p: int, data: str) -> int:
-    for ch in data:
-        v = MOD3736_ALPHABET.find(ch)
-        if v < 0:
-            raise ValueError(f"character {ch!r} is outside 0-9A-Z")
-        s = (p + v) % _M or _M
-        p = (s * 2) % (_M + 1)
+    ch = ""
+    try:
+        for ch in data:
+            p = _STEP[p][ch]
+    except KeyError:
+        raise ValueError(f"character {ch!r} is outside 0-9A-Z") from None
     return p
 
 
@@ -64,6 +72,11 @@ def _check_from(p: int, data: str) -> str:
 def _prefix_state(prefix: str) -> int:
     """The MOD 37,36 state after ``prefix`` (type + issuer code: the same for a whole import)."""
     return _mod_state(_M, prefix)
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_problems(code: str) -> tuple[str, ...]:
+    return tuple(uscc_problems(code))
 
 
 def mod37_36_valid(data_with_check: str) -> bool:
@@ -91,11 +104,12 @@ class Identifier:
     """False for a check character that is not MOD 37,36 (foreign or mistyped): flagged."""
     problems: tuple[str, ...] = ()
 
-    @property
+    # written once per (remembered) Identifier: every verification reads them several times
+    @functools.cached_property
     def base(self) -> str:
         return base_identifier(self.type_code, self.issuer_code, self.serial)
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         return f"{self.base}.{self.version:03d}.{self.check}"
 
@@ -171,14 +185,16 @@ def _parse_str(value: str) -> Identifier:
 def _parse(value: object) -> Identifier:
     type_code, issuer_code, serial, version, check = _parts(value)
     problems: list[str] = []
-    expected = mod37_36_check_char(type_code + issuer_code + serial + version)
+    # type + issuer code recur across a platform's identifiers: their MOD 37,36 state and
+    # USCC findings are remembered (every QR verification parses a new identifier)
+    expected = _check_from(_prefix_state(type_code + issuer_code), serial + version)
     standard = expected == check
     if not standard:
         problems.append(f"check character {check!r} is not the ISO/IEC 7064 MOD 37,36 "
                         f"value {expected!r} (foreign or mistyped identifier)")
     for label, code in (("type code's defining authority", type_code[:18]),
                         ("issuer code", issuer_code)):
-        for p in uscc_problems(code):
+        for p in _code_problems(code):
             problems.append(f"{label} is not a valid USCC: {p}")
     return Identifier(type_code=type_code, issuer_code=issuer_code, serial=serial,
                       version=int(version), check=check, check_standard=standard,

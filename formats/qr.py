@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -171,13 +172,20 @@ def unpack_fragment(path_identifier: str | None, fragment: str) -> str:
     return f"{head}.{b64url(canonical_bytes(claims))}.{sig}"
 
 
-def fragment_typ(fragment: str) -> object:
-    """The ``typ`` of a fragment's JWS header (None if unreadable), before any check."""
+def fragment_typ(fragment: str) -> str | None:
+    """The ``typ`` of a fragment's JWS header (None if unreadable or not a string), before any
+    check."""
+    return _header_typ(fragment.partition(".")[0])
+
+
+@functools.lru_cache(maxsize=256)  # a platform's QR codes share a few headers
+def _header_typ(head: str) -> str | None:
     try:
-        header = json.loads(_b64url_decode(fragment.split(".")[0]))
-    except (ValueError, UnicodeDecodeError):
+        header = json.loads(_b64url_decode(head))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-    return header.get("typ") if isinstance(header, dict) else None
+    typ = header.get("typ") if isinstance(header, dict) else None
+    return typ if isinstance(typ, str) else None
 
 
 def citizen_url(base_url: str, identifier: str, fragment: str) -> str:

@@ -22,18 +22,21 @@ def display_fields(
     out: dict[str, str] = {}
 
     def put(key: str, value: Any) -> None:
-        if isinstance(value, str | int) and not isinstance(value, bool):
+        if type(value) is str:  # the common case first (runs for every field shown)
+            out[key] = value
+        elif isinstance(value, str | int) and not isinstance(value, bool):
             out[key] = str(value)
 
     if "spec" in claims and str(claims.get("spec", "")).startswith(QR_SPEC_PREFIX):
-        put("name", claims.get("tn"))
-        put("type_code", claims.get("t"))
-        put("holder", claims.get("h"))
-        put("holder_code", claims.get("hc"))
-        put("issuer", claims.get("in") or issuer_name)
-        put("issuer_code", claims.get("iss"))
-        put("valid_from", claims.get("vf"))
-        put("valid_to", claims.get("vt") or "长期")
+        for key, value in (("name", claims.get("tn")), ("type_code", claims.get("t")),
+                           ("holder", claims.get("h")), ("holder_code", claims.get("hc")),
+                           ("issuer", claims.get("in") or issuer_name),
+                           ("issuer_code", claims.get("iss")), ("valid_from", claims.get("vf")),
+                           ("valid_to", claims.get("vt") or "长期")):
+            if type(value) is str:  # put(key, value), inline: this runs for every QR check
+                out[key] = value
+            else:
+                put(key, value)
         return out
     put("name", claims.get("name"))
     t = claims.get("type")

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ca.jws import ParsedJws
 from formats.identifiers import Identifier
@@ -78,16 +78,24 @@ def claim_identifier(claims: Mapping[str, Any]) -> Any:
     return claims.get("identifier", claims.get("id"))
 
 
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """isinstance(value, Mapping) without the ABC machinery for the usual answers (a claim is
+    mostly a str, None or a dict; this runs on every verification)."""
+    if value is None or type(value) is str:
+        return False
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def claim_issuer(claims: Mapping[str, Any]) -> Any:
     issuer = claims.get("issuer")
-    if isinstance(issuer, Mapping):
+    if _is_mapping(issuer):
         return issuer.get("code")
     return claims.get("iss")
 
 
 def claim_validity(claims: Mapping[str, Any]) -> tuple[Any, Any]:
     validity = claims.get("validity")
-    if isinstance(validity, Mapping):
+    if _is_mapping(validity):
         return validity.get("from"), validity.get("to")
     return claims.get("vf"), claims.get("vt")
 
@@ -100,9 +108,18 @@ def parse_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
+_JSON = json.JSONDecoder()
+
+
 def decode_claims(payload: bytes) -> Mapping[str, Any] | None:
     try:
-        obj = json.loads(payload.decode("utf-8"))
+        text = payload.decode("utf-8")
+        try:  # a signed claim set is compact JSON: the scanner alone reads it
+            obj, end = _JSON.raw_decode(text)
+        except ValueError:
+            end = -1
+        if end != len(text):  # blanks, BOM, extra data, not JSON: json.loads decides as before
+            obj = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None

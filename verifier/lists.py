@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from ca.jws import b64url
 from certificate_store import UnitOfWork
 from certificate_store.records import PkiCertRecord
 from formats.chinatime import parse_utc_z, utc_z, valid_to_date
+from formats.keyids import KID_CHARS, kid_of
 from verifier.errors import ListInvalid, MalformedInput, StaleList
 from verifier.evidence import ListInfo, SigningKeyInfo
 
@@ -144,9 +146,19 @@ class TrustList:
     keys: Mapping[str, TrustedKey]
     stale: bool
 
-    @property
+    @functools.cached_property  # read on every offline verification
     def info(self) -> ListInfo:
         return ListInfo("trust-list", self.issued_at, self.next_update)
+
+    @functools.cached_property
+    def by_kid(self) -> Mapping[str, str]:
+        """The thumbprint a short ``kid`` (`formats.keyids`) names: the one key whose
+        thumbprint starts with it (a kid that two keys share names neither)."""
+        found: dict[str, list[str]] = {}
+        for t in self.keys:
+            found.setdefault(kid_of(t), []).append(t)
+        return MappingProxyType({k: ts[0] for k, ts in found.items()
+                                 if len(ts) == 1 and len(k) == KID_CHARS})
 
 
 @dataclass(frozen=True)
@@ -163,7 +175,7 @@ class StatusList:
     entries: Mapping[str, StatusEntry]
     stale: bool
 
-    @property
+    @functools.cached_property  # read on every offline verification
     def info(self) -> ListInfo:
         return ListInfo("status-list", self.issued_at, self.next_update)
 

@@ -76,6 +76,17 @@ class Renamed(Generic[_E]):
 
 # ------------------------------------------------------------------ checks
 
+# The passed checks of the common paths, made once (immutable; Check.ok would give equal ones).
+_SIGNATURE_OK = Check.ok("signature", "电子签名有效")
+_TRUST_OK = Check.ok("trust", "签名证书由本平台根证书签发，签名时有效")
+_ISSUER_OK = Check.ok("issuer", "签发部门与签名证书一致")
+_IDENTIFIER_OK = Check.ok("identifier", "证照标识与签名内容一致")
+_STATUS_OK = Check.ok("status", "证照状态：有效")
+_CURRENT_OK = Check.ok("current-version", "为最新版本")
+_VALID_OK = Check.ok("validity", "在有效期内")
+_VALID_OPEN_OK = Check.ok("validity", "长期有效")
+_LISTS_OK = Check.ok("list-freshness", "信任列表和状态列表在有效期内")
+
 
 class SignatureCheck:
     """The JWS verifies (ES256) with the key its ``x5t#S256`` names, with the expected typ."""
@@ -103,7 +114,7 @@ class SignatureCheck:
             return Check.fail(self.name, "bad-signature", "电子签名校验不通过")
         if ev.claims is None:
             return Check.fail(self.name, "malformed", "签名内容格式错误")
-        return Check.ok(self.name, "电子签名有效")
+        return _SIGNATURE_OK
 
 
 class TrustCheck:
@@ -133,7 +144,7 @@ class TrustCheck:
                 return Check.ok(self.name, "签名密钥已泄露，但库中记录在泄露前签发且与之一致")
             if k.revoked_at is None or k.revoked_at <= ev.signed_at:
                 return Check.fail(self.name, "key-revoked", "签名证书已被吊销")
-        return Check.ok(self.name, "签名证书由本平台根证书签发，签名时有效")
+        return _TRUST_OK
 
 
 def is_compromised(k: SigningKeyInfo) -> bool:
@@ -154,7 +165,7 @@ class IssuerBindingCheck:
         if ev.key.dept_code is None:
             return Check.fail(self.name, "issuer-mismatch", "签发部门与签名证书不符")
         if issuer == ev.key.dept_code:
-            return Check.ok(self.name, "签发部门与签名证书一致")
+            return _ISSUER_OK
         if issuer in ev.key.acts_for:
             return Check.ok(self.name, "由承继签发部门职责的部门签名（机构改革）")
         return Check.fail(self.name, "issuer-mismatch", "签发部门与签名证书不符")
@@ -170,7 +181,7 @@ class IdentifierMatchCheck:
             return Check.not_run(self.name)
         if claim_identifier(ev.claims) != ev.identifier.text:
             return Check.fail(self.name, "identifier-mismatch", "证照标识与签名内容不符")
-        return Check.ok(self.name, "证照标识与签名内容一致")
+        return _IDENTIFIER_OK
 
 
 class RecordHashCheck:
@@ -233,7 +244,7 @@ class StatusCheck:
         if st is None:
             return Check.undecided(self.name, "status-unavailable", "无法获取证照当前状态")
         if st.code == "01":
-            return Check.ok(self.name, "证照状态：有效")
+            return _STATUS_OK
         verdict = status_verdict(st.code)
         if verdict is None:
             return Check.undecided(self.name, "status-unrecognised", "证照状态无法识别")
@@ -255,7 +266,7 @@ class NotSupersededCheck:
             return Check.fail(self.name, "superseded", "此版本已被新版本取代", Verdict.SUPERSEDED)
         if ev.identifier.version > cur:
             return Check.fail(self.name, "version-unknown", "该版本不存在")
-        return Check.ok(self.name, "为最新版本")
+        return _CURRENT_OK
 
 
 class ValidityCheck:
@@ -281,7 +292,7 @@ class ValidityCheck:
             return Check.undecided(self.name, "not-yet-valid", "尚未到有效期起始日")
         if vt is not None and today > vt:
             return Check.fail(self.name, "expired", f"已于 {vt.isoformat()} 到期", Verdict.EXPIRED)
-        return Check.ok(self.name, "在有效期内" if vt else "长期有效")
+        return _VALID_OK if vt else _VALID_OPEN_OK
 
 
 _LIST_WORDS = {"trust-list": "信任列表", "status-list": "状态列表"}
@@ -303,7 +314,7 @@ class FreshnessCheck:
             if lst.issued_at > ev.now + CLOCK_SKEW:
                 word = _LIST_WORDS.get(lst.name, lst.name)
                 return Check.undecided(self.name, "list-from-future", f"{word} 时间异常")
-        return Check.ok(self.name, "信任列表和状态列表在有效期内")
+        return _LISTS_OK
 
 
 class SignerInServiceCheck:

@@ -55,19 +55,34 @@ def parse_qr(text: object) -> tuple[str | None, str]:
     before, _, fragment = text.partition("#")
     ident: str | None = None
     if before:
-        try:
-            parts = urllib.parse.urlsplit(before)
-        except ValueError as exc:
-            raise MalformedInput(_NOT_QR) from exc
-        if parts.scheme and parts.scheme not in ("https", "http"):
+        scheme, path, query = _url_parts(before)
+        if scheme and scheme not in ("https", "http"):
             raise MalformedInput(_NOT_QR)
-        m = _PATH_RE.fullmatch(parts.path)
-        if m is None or parts.query:
+        m = _PATH_RE.fullmatch(path)
+        if m is None or query:
             raise MalformedInput(_NOT_QR)
         ident = urllib.parse.unquote(m.group(1))
     if not fragment or not fragment.isascii() or fragment.count(".") != 2:
         raise MalformedInput(_NOT_QR)
     return ident, fragment
+
+
+# A printed code's URL as ecert makes it: lower-case scheme, a plain host name, a path of
+# URL-safe characters, nothing else. For such text `urlsplit` gives exactly these parts; every
+# other URL goes through `urlsplit` (tests/verifier/test_qr_golden.py compares the two).
+_PLAIN_URL = re.compile(r"(https?)://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)")
+
+
+def _url_parts(before: str) -> tuple[str, str, str]:
+    """(scheme, path, query) of the URL before the fragment; raises :class:`MalformedInput`."""
+    m = _PLAIN_URL.fullmatch(before)
+    if m is not None:
+        return m.group(1), m.group(2), ""
+    try:
+        parts = urllib.parse.urlsplit(before)
+    except ValueError as exc:
+        raise MalformedInput(_NOT_QR) from exc
+    return parts.scheme, parts.path, parts.query
 
 
 def _qr_input(
@@ -99,7 +114,9 @@ def qr_claims_view(claims: Mapping[str, Any] | None) -> tuple[str, Mapping[str, 
     if claims is None or claims.get("spec") not in (QR2_SPEC, QR3_SPEC):
         return QR1_TYP, claims
     typ = QR3_TYP if claims.get("spec") == QR3_SPEC else QR2_TYP
-    view = {k: v for k, v in claims.items() if k not in ("t", "iss", "tn", "in")}
+    view = dict(claims)
+    for name in ("t", "iss", "tn", "in"):
+        view.pop(name, None)
     try:
         signed_id = parse_identifier(claims.get("id"))
     except MalformedIdentifier:
@@ -126,7 +143,7 @@ def _named(parsed: ParsedJws, x5t: str | None) -> ParsedJws:
     """``parsed`` with the thumbprint its ``kid`` resolved to, for the signature check."""
     if x5t is None or parsed.x5t_s256 is not None:
         return parsed
-    return dataclasses.replace(parsed, x5t_s256=x5t)
+    return parsed.naming(x5t)
 
 
 def _shard_status(claims: Mapping[str, Any] | None, ident: Identifier,
@@ -155,7 +172,8 @@ def _offline_evidence(
     expected_typ, claims = qr_claims_view(raw_claims)
     when = signed_at(claims)
     if parsed.x5t_s256 is None:
-        parsed = _named(parsed, _by_kid(trust_list.keys, _qr_kid(parsed)))
+        kid = _qr_kid(parsed)
+        parsed = _named(parsed, None if kid is None else trust_list.by_kid.get(kid))
     trusted = trust_list.keys.get(parsed.x5t_s256 or "")
     note = None
     if trusted is None:

@@ -9,6 +9,7 @@ are `formats.status`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,7 @@ class Check:
 
     @classmethod
     def ok(cls, name: str, message: str) -> Check:
-        return cls(name, True, "ok", message, Verdict.INVALID)
+        return _passed(name, message) if cls is Check else cls(name, True, "ok", message)
 
     @classmethod
     def fail(
@@ -59,7 +60,23 @@ class Check:
 
     @classmethod
     def not_run(cls, name: str) -> Check:
-        return cls(name, None, "not-run", "未执行（前置检查未通过）", Verdict.UNKNOWN)
+        return _not_run(name) if cls is Check else cls(
+            name, None, "not-run", _NOT_RUN, Verdict.UNKNOWN)
+
+
+# A passed or skipped check is one of a few fixed values (immutable): each is made once, not
+# on every verification.
+_NOT_RUN = "未执行（前置检查未通过）"
+
+
+@functools.lru_cache(maxsize=512)
+def _passed(name: str, message: str) -> Check:
+    return Check(name, True, "ok", message, Verdict.INVALID)
+
+
+@functools.lru_cache(maxsize=256)
+def _not_run(name: str) -> Check:
+    return Check(name, None, "not-run", _NOT_RUN, Verdict.UNKNOWN)
 
 
 def derive_verdict(checks: Iterable[Check]) -> Verdict:
@@ -67,6 +84,11 @@ def derive_verdict(checks: Iterable[Check]) -> Verdict:
     checks = tuple(checks)
     if not checks:
         return Verdict.UNKNOWN
+    for c in checks:  # the common answer first: every check passed
+        if c.passed is not True:
+            break
+    else:
+        return Verdict.VALID
     implied: set[Verdict] = set()
     for c in checks:
         if c.passed is None:

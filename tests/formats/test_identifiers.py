@@ -144,3 +144,28 @@ def test_parse_raises_only_malformed_identifier(text: str) -> None:
     except MalformedIdentifier:
         return
     assert p.text == text.strip()
+
+
+@given(uscc17.map(make_uscc) | st.text(MOD3736_ALPHABET, min_size=18, max_size=18),
+       st.text("0123456789", min_size=3, max_size=3),
+       uscc17.map(make_uscc) | st.text(MOD3736_ALPHABET, min_size=18, max_size=18),
+       st.text(MOD3736_ALPHABET, min_size=1, max_size=40), st.integers(1, 999),
+       st.sampled_from(MOD3736_ALPHABET))
+def test_parse_flags_exactly_what_the_definitions_find(definer: str, n: str, issuer: str,
+                                                      serial: str, version: int,
+                                                      check: str) -> None:
+    """The check character and both codes' USCC findings (remembered per type and issuer
+    code since issue 11) are those of the plain definitions, on every parse."""
+    from formats.uscc import uscc_problems
+
+    v = f"{version:03d}"
+    for _ in range(2):
+        p = parse_identifier(f"{PREFIX}{definer + n}.{issuer}.{serial}.{v}.{check}")
+        want = _reference_mod37_36(definer + n + issuer + serial + v)
+        assert p.check_standard is (want == check)
+        assert [x for x in p.problems if "USCC" in x] == [
+            f"{label} is not a valid USCC: {x}" for label, code in (
+                ("type code's defining authority", definer), ("issuer code", issuer))
+            for x in uscc_problems(code)]
+        assert len(p.problems) == len(uscc_problems(definer)) + len(uscc_problems(issuer)) + (
+            want != check)
