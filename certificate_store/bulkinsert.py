@@ -41,7 +41,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                 if c.name not in names and c.default is not None and c.default.is_scalar}
     names += list(defaults)
     procs: list[Callable[[Any], Any] | None] = [
-        table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+        _last_value(p) for p in (table.c[n].type.dialect_impl(dialect).bind_processor(dialect)
+                                 for n in names)]
     cols = ", ".join(_quoted(n) for n in names)
     raw: Any = conn.connection.driver_connection
     values = ([v if p is None or v is None else p(v)
@@ -62,6 +63,24 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     except dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
     generations.touch(session, table.name)
+
+
+def _last_value(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """`process`, remembering its last result: a batch's rows share values such as their
+    `now` (the same object), which then are converted once per batch instead of per row."""
+    if process is None:
+        return None
+    last: list[Any] = [_NOTHING, None]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return convert
+
+
+_NOTHING = object()
 
 
 def _quoted(name: str) -> str:

@@ -14,6 +14,7 @@ record with placeholders for them and its canonical bytes as a template with slo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,21 +60,29 @@ class Draft:
     def complete(self, ctx: DraftContext, counter: int, now: dt.datetime,
                  status_index: int | None) -> tuple[FirstVersion, bytes]:
         """`first_version(...)` of this draft and the canonical bytes of its record."""
-        if self.template is None or status_index is None:
+        if self.template is None or type(status_index) is not int or \
+                not 0 <= status_index <= _MAX_SAFE:
             fv = first_version(ctx.ctype, ctx.dept, ctx.dept_name, self.data, counter,
                                ctx.today, now, status_index)
             return fv, canonical_bytes(fv.record)
         serial = make_serial(ctx.today.year, counter)
         identifier = make_identifier(ctx.ctype.type_code, ctx.dept, serial, 1)
-        values = {"serial": serial, "identifier": identifier, "signed_at": utc_z(now),
+        signed_at = _signed_at(now)
+        values = {"serial": serial, "identifier": identifier, "signed_at": signed_at,
                   "status_index": status_index}
         record = dict(self.record)
         for key in _SLOT_KEYS:
             slot = _SLOT_OF.get(record[key])
             if slot is not None:
                 record[key] = values[slot]
-        filled = {slot: canonical_bytes(v) for slot, v in values.items()}
-        payload = b"".join(p if type(p) is bytes else filled[p] for p in self.template)
+        # JCS of each value, written directly: serials and identifiers are [0-9A-Z.] (checked
+        # by make_serial, make_identifier), the time is ASCII digits and separators, the index
+        # a safe integer — none needs an escape
+        filled = {"serial": b'"%s"' % serial.encode("ascii"),
+                  "identifier": b'"%s"' % identifier.encode("ascii"),
+                  "signed_at": b'"%s"' % signed_at.encode("ascii"),
+                  "status_index": b"%d" % status_index}
+        payload = b"".join(p if isinstance(p, bytes) else filled[p] for p in self.template)
         fv = FirstVersion(serial, identifier,
                           base_identifier(ctx.ctype.type_code, ctx.dept, serial), record,
                           self.valid_from, self.valid_to, status_index)
@@ -81,6 +90,8 @@ class Draft:
 
 
 _SLOT_OF = {mark: slot for slot, mark in _MARK.items()}
+_MAX_SAFE = 2**53 - 1
+_signed_at = functools.lru_cache(maxsize=4)(utc_z)  # one `now` per batch
 _SLOT_KEYS = ("identifier", "licence_number", "signed_at", "status_index")
 """The record members that may hold a placeholder (`licence_number`: the serial stands in
 when the row has no licence number)."""

@@ -30,8 +30,8 @@ from formats.statuslist import SHARD_SIZE
 from issuer import cosign, lifecycle, moves
 from issuer.bulk import BulkIssuer, Outcome, Request
 from issuer.catalog import CertificateData, CertificateType, validate_data
-from issuer.errors import Conflict, IdempotencyConflict, InvalidCertificateData
 from issuer.drafts import DraftContext, Drafted
+from issuer.errors import Conflict, IdempotencyConflict, InvalidCertificateData
 from issuer.ledger import Ledger, Loaded, first_version
 from issuer.records import AuditRecorder
 from issuer.rules import audit_detail

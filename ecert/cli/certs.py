@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,6 +69,10 @@ def issue(type_code: Annotated[str, typer.Argument(help="type code")],
 
 def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept: Dept,
             rejects: Annotated[Path | None, typer.Option("--rejects")] = None,
+            processes: Annotated[int | None, typer.Option(
+                "--processes", min=1, help="processes in all: the others validate and draft "
+                "records while this one signs and writes (default: 2 where there are 2 "
+                "cores or more)")] = None,
             data_dir: DataDir = None, demo: Demo = False) -> None:
     """Digitise certificates already in force from CSV or JSONL: resumable and idempotent;
     rejected rows go to a rejects file with their reason."""
@@ -88,7 +93,8 @@ def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept:
                        skipped=pr.skipped, rejected=pr.rejected)
 
         result = drive_import(p.writing, p.issuance, file, type_code, _issuer(dept), p.now,
-                              progress=progress, rejects_path=rejects)
+                              progress=progress, rejects_path=rejects,
+                              processes=processes or min(2, os.cpu_count() or 1))
     note = " (resumed)" if result.resumed_from else ""
     console.print(f"job {result.job_id}{note}: {result.rows_done} rows, {result.issued} issued, "
                   f"{result.skipped} already present, {result.rejected} rejected "

@@ -33,16 +33,21 @@ UnitsOfWork = Callable[[], AbstractContextManager[UnitOfWork]]
 def drive_import(units: UnitsOfWork, service: IssuanceService, path: Path | str,
                  type_code: str, actor: Actor, now_fn: Callable[[], dt.datetime],
                  progress: Callable[[ImportProgress], None] | None = None,
-                 rejects_path: Path | str | None = None, batch_size: int = 500) -> ImportResult:
-    """Import `path` as certificates of `type_code` issued by the actor's department."""
+                 rejects_path: Path | str | None = None, batch_size: int = 500,
+                 processes: int = 1) -> ImportResult:
+    """Import `path` as certificates of `type_code` issued by the actor's department.
+
+    `processes` > 1: rows are validated and their records drafted in `processes - 1` child
+    processes while this one signs and writes (`ImportRun.batches`); the result is the same."""
     t0 = time.perf_counter()
-    run = ImportRun(service, ImportSource.read(path, rejects_path), type_code, actor)
+    run = ImportRun(service, ImportSource.read(path, rejects_path), type_code, actor,
+                    processes)
     with units() as uow:
         run.start(uow, now_fn())
     if run.done:
         return run.result(time.perf_counter() - t0)
     try:
-        with contextlib.closing(run.batches(batch_size)) as batches:
+        with contextlib.closing(run.batches(batch_size, now_fn)) as batches:
             for batch in batches:
                 with units() as uow:
                     seen = run.run_batch(uow, batch, now_fn())
