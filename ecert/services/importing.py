@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -58,6 +59,15 @@ def drive_import(units: UnitsOfWork, service: IssuanceService, path: Path | str,
     finally:
         run.close()
     return run.result(time.perf_counter() - t0)
+
+
+def default_processes() -> int:
+    """`ecert import`'s process count: 2 (one drafting, one signing and writing) where a core
+    is idle, else 1. On a host whose cores are busy with other work a child process adds no
+    CPU — Linux shares the CPU between sessions, and the child's share comes out of the
+    parent's — and only costs its start-up and the drafts' transfer (docs/performance.md, B1)."""
+    cores = os.cpu_count() or 1
+    return 2 if cores >= 2 and os.getloadavg()[0] <= cores - 1 else 1
 
 
 def run_import(p: Platform, path: Path, type_code: str, actor: Actor) -> ImportResult:
