@@ -13,7 +13,8 @@ are for the statements they see.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -45,9 +46,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                                  for n in names)]
     cols = ", ".join(_quoted(n) for n in names)
     raw: Any = conn.connection.driver_connection
-    values = ([v if p is None or v is None else p(v)
-               for p, v in zip(procs, (row.get(n, defaults.get(n)) for n in names), strict=True)]
-              for row in rows)
+    values = _values(rows, names, defaults, procs)
     if pg:
         statement = f"COPY {_quoted(table.name)} ({cols}) FROM STDIN"
     else:
@@ -63,6 +62,24 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     except dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
     generations.touch(session, table.name)
+
+
+def _values(rows: Sequence[Mapping[str, Any]], names: list[str], defaults: Mapping[str, Any],
+            procs: list[Callable[[Any], Any] | None]) -> Iterator[list[Any]]:
+    """Each row's values in the order of `names` (defaults for the keys it lacks), bound."""
+    own = names[:len(names) - len(defaults)]
+    take = operator.itemgetter(*own)  # one C call per row for the keys of the first row
+    bound = [(i, p) for i, p in enumerate(procs) if p is not None]
+    for row in rows:
+        try:
+            got = take(row)
+            values = [*got, *defaults.values()] if len(own) > 1 else [got, *defaults.values()]
+        except KeyError:  # a row without some key of the first: absent means None
+            values = [row.get(n, defaults.get(n)) for n in names]
+        for i, p in bound:
+            if values[i] is not None:
+                values[i] = p(values[i])
+        yield values
 
 
 def _last_value(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
