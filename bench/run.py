@@ -52,10 +52,11 @@ def b1(quick: bool) -> Row:
         lite = measure("bench_issue.py", "5000")
         with pg_database() as url:
             pg = measure("bench_issue.py", "5000", "--db", url)
+        rss = pg["rss_mb"] + pg.get("child_rss_mb", 0)  # the import's child process counts too
         ok = lite["ratio"] >= 0.20 and pg["ratio"] >= 0.15
         return row("B1", f"SQLite {lite['rate']:,.0f} rows/s ({lite['ratio']:.3f}×); PostgreSQL "
                    f"{pg['rate']:,.0f} rows/s ({pg['ratio']:.3f}×) at 5,000 rows, RSS "
-                   f"{pg['rss_mb']:.0f} MB (RSS at 1M: full run)", f"raw ES256 {lite['raw']:,.0f}/s",
+                   f"{rss:.0f} MB (RSS at 1M: full run)", f"raw ES256 {lite['raw']:,.0f}/s",
                    lite["ratio"], "≥ 0.20× SQLite, ≥ 0.15× PostgreSQL, RSS < 300 MB at 1M", ok)
     # Full: SQLite at 100k; PostgreSQL from the million-certificate world (bench/big_world.py),
     # whose build is `ecert import` of 1M rows in one process — built here or reused.

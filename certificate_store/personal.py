@@ -9,6 +9,7 @@ format: `formats.masking`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 
@@ -18,4 +19,11 @@ UNKEYED = b"ecert-unkeyed-holder-index"
 
 def holder_hash(holder_code: str, key: bytes) -> str:
     """HMAC-SHA-256 (hex) of the trimmed, upper-cased holder code under the index key."""
-    return hmac.new(key, holder_code.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+    h = _keyed(key).copy()  # the key schedule once per key, not per holder (bulk imports)
+    h.update(holder_code.strip().upper().encode("utf-8"))
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)

@@ -58,10 +58,14 @@ def _jcs(value: Any) -> str:
         return _string(value)
     if kind is dict:
         keys = list(value)
-        if not all(type(k) is str for k in keys):
-            raise _NotPlain
+        try:  # one C call checks that every key is text and whether all of it is ASCII
+            ascii_keys = "".join(keys).isascii()
+        except TypeError:
+            raise _NotPlain from None
+        if not ascii_keys and not all(type(k) is str for k in keys):
+            raise _NotPlain  # a str subclass (with ASCII names both writers agree)
         # members in the order of their names' UTF-16 code units (plain order for ASCII)
-        keys.sort(key=None if all(k.isascii() for k in keys) else _utf16)
+        keys.sort(key=None if ascii_keys else _utf16)
         return "{" + ",".join([_string(k) + ":" + _jcs(value[k]) for k in keys]) + "}"
     if kind is int and -_MAX_SAFE <= value <= _MAX_SAFE:
         return str(value)

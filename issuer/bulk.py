@@ -25,9 +25,9 @@ from formats.chinatime import china_date, require_utc, utc_z
 from formats.record import RECORD_TYP, canonical_bytes, sha256_hex
 from formats.status import VALID
 from formats.statuslist import SHARD_SIZE
-from issuer.catalog import CertificateData, CertificateType, validate_data
+from issuer.drafts import Draft, DraftContext, Drafted, draft
 from issuer.errors import InvalidCertificateData
-from issuer.ledger import Ledger, first_version, issued_from
+from issuer.ledger import Ledger, issued_from
 from issuer.rules import audit_detail
 from issuer.views import IssuedCertificate
 
@@ -82,8 +82,8 @@ class _Sorted:
 
     out: list[Any]  # position -> outcome; None: still to issue, or a repeat of a source_key
     first_of: dict[str, int]  # source_key -> position of the request that issues it
-    todo: list[tuple[int, CertificateData, str | None]]
-    ctype: CertificateType | None
+    todo: list[tuple[int, Draft, str | None]]
+    ctx: DraftContext | None
 
 
 class BulkIssuer:
@@ -92,7 +92,9 @@ class BulkIssuer:
         self._single = single
 
     def issue_many(self, uow: UnitOfWork, actor: Actor, type_code: str,
-                   requests: Sequence[Request], now: dt.datetime) -> list[Outcome]:
+                   requests: Sequence[Request], now: dt.datetime,
+                   drafted: tuple[DraftContext, Sequence[Drafted]] | None = None
+                   ) -> list[Outcome]:
         """`issue` for each (data, source_key) in order, in the caller's unit of work.
 
         Stores exactly what calling `issue` once per request would (same serials,
@@ -103,16 +105,18 @@ class BulkIssuer:
         other errors (Forbidden, NotFound) propagate. Anything unusual (a concurrent insert of
         the same source_key, a record that cannot be canonicalised) makes the batch fall back to
         one `issue` per request, undoing the fast path's writes first.
+
+        `drafted`: the requests already drafted (`issuer.drafts.draft_all`, one per request,
+        e.g. in another process) for a context; used when it is this batch's context.
         """
         require_utc(now)
         dept = self._ledger.issuer_dept(uow, actor)
-        s = self._sort(uow, dept, type_code, requests, china_date(now))
+        s = self._sort(uow, dept, type_code, requests, china_date(now), drafted)
         if s.todo:
-            assert s.ctype is not None
+            assert s.ctx is not None
             try:
                 with uow.certificates.savepoint():
-                    made = self._create_many(uow, dept, s.ctype,
-                                             [(cd, sk) for _, cd, sk in s.todo], now)
+                    made = self._create_many(uow, s.ctx, [(d, sk) for _, d, sk in s.todo], now)
             except (store_errors.Conflict, ValueError):
                 return self.issue_each(uow, actor, type_code, requests, now)
             self._store_many(uow, actor, made, now)
@@ -124,14 +128,23 @@ class BulkIssuer:
                 s.out[pos] = dataclasses.replace(s.out[s.first_of[sk]], skipped=True)
         return s.out
 
+    def draft_context(self, uow: UnitOfWork, dept: str, type_code: str, today: dt.date
+                      ) -> tuple[DraftContext, Draft202012Validator]:
+        """The context the drafts of a batch issued today are made for (Forbidden, NotFound
+        as `issue`)."""
+        ctype, validator = self._ledger.issuable_type(uow, dept, type_code)
+        return DraftContext(ctype, dept, uow.departments.get(dept).name, today), validator
+
     def _sort(self, uow: UnitOfWork, dept: str, type_code: str,
-              requests: Sequence[Request], today: dt.date) -> _Sorted:
+              requests: Sequence[Request], today: dt.date,
+              drafted: tuple[DraftContext, Sequence[Drafted]] | None) -> _Sorted:
         """Already issued (by source_key), refused by validation, or to issue."""
         certs = uow.certificates
         existing = certs.by_sources(dept, {sk for _, sk in requests if sk is not None})
         stored = certs.current_versions(existing.values())
         s = _Sorted([None] * len(requests), {}, [], None)
         validator: Draft202012Validator | None = None
+        ready: Sequence[Drafted] | None = None
         for pos, (data, sk) in enumerate(requests):
             if sk is not None and sk in existing:
                 cert = existing[sk]
@@ -139,14 +152,21 @@ class BulkIssuer:
                 continue
             if sk is not None and sk in s.first_of:
                 continue  # resolved by issue_many: skipped, as the first one is issued
-            if s.ctype is None:
-                s.ctype, validator = self._ledger.issuable_type(uow, dept, type_code)
+            if s.ctx is None:
+                s.ctx, validator = self.draft_context(uow, dept, type_code, today)
+                if drafted is not None and drafted[0] == s.ctx:
+                    ready = drafted[1]
             try:
-                cd = validate_data(s.ctype, data, validator, today=today)
+                if ready is None:
+                    d = draft(s.ctx, data, validator)
+                elif isinstance(ready[pos], Draft):
+                    d = ready[pos]  # type: ignore[assignment]
+                else:
+                    raise ready[pos]  # type: ignore[misc]
             except (InvalidCertificateData, ValueError) as exc:
                 s.out[pos] = exc
                 continue
-            s.todo.append((pos, cd, sk))
+            s.todo.append((pos, d, sk))
             if sk is not None:
                 s.first_of[sk] = pos
         return s
@@ -162,28 +182,25 @@ class BulkIssuer:
                 out.append(exc)
         return out
 
-    def _create_many(self, uow: UnitOfWork, dept: str, ctype: CertificateType,
-                     items: Sequence[tuple[CertificateData, str | None]], now: dt.datetime
+    def _create_many(self, uow: UnitOfWork, ctx: DraftContext,
+                     items: Sequence[tuple[Draft, str | None]], now: dt.datetime
                      ) -> list[_Made]:
-        """Serials, signed records and certificate rows for validated `items` (see `issue`)."""
-        issue_date = china_date(now)
-        first = uow.counters.take(f"cert:{dept}:{ctype.type_code}:{issue_date.year}", len(items))
-        dept_name = uow.departments.get(dept).name
+        """Serials, signed records and certificate rows for drafted `items` (see `issue`)."""
+        ctype, dept = ctx.ctype, ctx.dept
+        first = uow.counters.take(f"cert:{dept}:{ctype.type_code}:{ctx.today.year}", len(items))
         key = self._ledger.signing_key(uow, dept)
         made: list[_Made] = []
         rows: list[dict[str, Any]] = []
         indexes = uow.status_index.pick(len(items), SHARD_SIZE)  # in this transaction
-        for k, (cd, sk) in enumerate(items):
-            fv = first_version(ctype, dept, dept_name, cd, first + k, issue_date, now,
-                               indexes[k])
-            payload = canonical_bytes(fv.record)
+        for k, (d, sk) in enumerate(items):
+            fv, payload = d.complete(ctx, first + k, now, indexes[k])
             jws = sign_jws(payload, key.signer, key.cert_der, typ=RECORD_TYP, include_x5c=True)
             issued = IssuedCertificate(identifier=fv.identifier, base_identifier=fv.base,
                                        version=1, status=VALID,
                                        sha256=sha256_hex(payload), jws=jws, record=fv.record)
             made.append(_Made(issued, payload, key.x5t_s256, ctype.type_code, ctype.version, sk,
-                              overrides=audit_detail(cd.overrides)))
-            rows.append({**fv.row(ctype, dept, uow.holder_hash(cd.holder_code), sk, now),
+                              overrides=audit_detail(d.data.overrides)))
+            rows.append({**fv.row(ctype, dept, uow.holder_hash(d.data.holder_code), sk, now),
                          "created_at": now, "updated_at": now})
         for m, cert_id in zip(made, uow.certificates.create_many(rows), strict=True):
             m.cert_id = cert_id

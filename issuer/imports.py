@@ -23,27 +23,26 @@ shape `{"holder": {...}, "fields": {...}, "source_key": ...}`.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import datetime as dt
 import hashlib
-import json
-import os
-from collections.abc import Generator, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from audit_log.actor import Actor
 from certificate_store.db import UnitOfWork
 from certificate_store.records import ImportJobRecord
-from formats.record import canonical_bytes, sha256_hex
-from formats.text import csv_row
+from formats.chinatime import china_date
 from issuer.catalog import CertificateType
+from issuer.draftpool import DraftJob, DraftPool
+from issuer.drafts import DraftContext
 from issuer.errors import Forbidden, ImportFailed, InvalidCertificateData, IssuerError
+from issuer.importrows import read_rows, requests_of
 from issuer.issuance import IssuanceService
-
-_META = ("source_key", "holder_name", "holder_code", "valid_from", "valid_to",
-         "licence_number", "issue_date")
+from issuer.rejects import Rejects
 
 
 @dataclass(frozen=True)
@@ -88,149 +87,6 @@ def _fmt(path: Path) -> str:
     raise ImportFailed(f"unsupported file type {suffix!r}: use .csv or .jsonl")
 
 
-def _rows(f: TextIO, fmt: str) -> Iterator[tuple[dict[str, Any] | None, str | None, Any]]:
-    """(row dict or None, parse error or None, raw input for the rejects file)."""
-    if fmt == "csv":
-        reader = csv.DictReader(f)
-        for raw in reader:
-            if None in raw:  # more cells than header columns
-                yield None, "more cells than header columns", raw
-            else:
-                yield {k: v for k, v in raw.items() if k is not None}, None, raw
-        return
-    for line in f:
-        if not line.strip():
-            yield None, "empty line", line.rstrip("\n")
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield None, f"invalid JSON: {exc.msg}", line.rstrip("\n")
-            continue
-        if not isinstance(obj, dict):
-            yield None, "line is not a JSON object", line.rstrip("\n")
-        else:
-            yield obj, None, obj
-
-
-def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
-    if not isinstance(value, str):
-        return value
-    t = schema.get("type")
-    v = value.strip()
-    try:
-        if t == "integer":
-            return int(v)
-        if t == "number":
-            f = float(v)
-            return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
-    except ValueError:
-        return value  # the schema check reports it with the field name
-    if t == "boolean":
-        low = v.lower()
-        if low in ("true", "1", "yes", "是", "y"):
-            return True
-        if low in ("false", "0", "no", "否", "n"):
-            return False
-    return value
-
-
-def row_to_request(ctype: CertificateType, row: Mapping[str, Any]) -> tuple[dict[str, Any],
-                                                                             str | None]:
-    """(issuance data, source_key or None) from a flat or API-shaped row."""
-    if "fields" in row or "holder" in row:
-        api = {k: v for k, v in row.items() if k != "source_key"}
-        sk0 = row.get("source_key")
-        return api, (str(sk0) if sk0 not in (None, "") else None)
-    props = ctype.schema.get("properties", {})
-    fields: dict[str, Any] = {}
-    data: dict[str, Any] = {}
-    for k, v in row.items():
-        if v is None or (isinstance(v, str) and v.strip() == ""):
-            continue
-        if k in _META:
-            continue
-        if k in props:
-            fields[k] = _coerce(v, props[k])
-        else:
-            data[k] = v  # unknown column: validate_data names it
-    data["holder"] = {"name": row.get("holder_name") or "", "code": row.get("holder_code") or ""}
-    data["fields"] = fields
-    for k in ("valid_from", "valid_to", "licence_number", "issue_date"):
-        if row.get(k) not in (None, ""):
-            data[k] = row[k]
-    sk = row.get("source_key")
-    return data, (str(sk).strip() if sk not in (None, "") else None)
-
-
-class _Rejects:
-    """Rejects writer; on resume drops lines of rows >= the committed `rows_done`."""
-
-    def __init__(self, path: Path, fmt: str, resume_from: int) -> None:
-        self.path, self.fmt = path, fmt
-        self._f: TextIO | None = None
-        self._writer: Any = None
-        self._header: list[str] | None = None
-        if path.exists() and resume_from > 0:
-            self._truncate(resume_from)
-        elif path.exists():
-            path.unlink()
-
-    def _truncate(self, resume_from: int) -> None:
-        keep: list[Any] = []
-        with self.path.open(encoding="utf-8", newline="") as f:
-            if self.fmt == "csv":
-                reader = csv.DictReader(f)
-                self._header = list(reader.fieldnames or [])
-                keep = [r for r in reader if int(r.get("row") or 0) <= resume_from]
-            else:
-                keep = [json.loads(x) for x in f if x.strip()]
-                keep = [r for r in keep if int(r.get("row", 0)) <= resume_from]
-        self.path.unlink()
-        for r in keep:
-            if self.fmt == "csv":
-                self._write_csv(r)
-            else:
-                self._write_line(r)
-
-    def _open(self) -> TextIO:
-        if self._f is None:
-            new = not self.path.exists()
-            self._f = self.path.open("a", encoding="utf-8", newline="")
-            self._new = new
-        return self._f
-
-    def _write_csv(self, rec: Mapping[str, Any]) -> None:
-        f = self._open()
-        if self._writer is None:
-            if self._header is None:
-                self._header = ["row", "reason", *[k for k in rec if k not in ("row", "reason")]]
-            self._writer = csv.DictWriter(f, fieldnames=self._header, extrasaction="ignore")
-            if self._new:
-                self._writer.writeheader()
-        self._writer.writerow(csv_row(rec))  # formula prefixes neutralised (formats.text)
-
-    def _write_line(self, rec: Mapping[str, Any]) -> None:
-        self._open().write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-    def add(self, row_no: int, reason: str, raw: Any) -> None:
-        if self.fmt == "csv":
-            base = raw if isinstance(raw, Mapping) else {}
-            self._write_csv({"row": row_no, "reason": reason,
-                             **{k: v for k, v in base.items() if k is not None}})
-        else:
-            self._write_line({"row": row_no, "reason": reason, "input": raw})
-
-    def sync(self) -> None:
-        if self._f is not None:
-            self._f.flush()
-            os.fsync(self._f.fileno())
-
-    def close(self) -> None:
-        if self._f is not None:
-            self._f.close()
-
-
 def _reason(exc: IssuerError) -> str:
     if exc.errors:
         return "; ".join(f"{e.get('field')}: {e.get('message')}" for e in exc.errors)
@@ -239,6 +95,16 @@ def _reason(exc: IssuerError) -> str:
 
 Row = tuple[dict[str, Any] | None, str | None, Any]
 """(row dict or None, parse error or None, raw input for the rejects file)."""
+
+
+@dataclass
+class ImportBatch:
+    """Rows read from the file, the issuance requests of the readable ones, and their drafts
+    when a child process makes them."""
+
+    rows: list[Row]
+    requests: list[tuple[dict[str, Any], str]] | None  # None: the child process makes them
+    drafts: DraftJob | None = None
 
 
 @dataclass(frozen=True)
@@ -267,14 +133,16 @@ class ImportRun:
     for each of `batches()` (one transaction each), then `finish`; `close` at the end."""
 
     def __init__(self, service: IssuanceService, source: ImportSource, type_code: str,
-                 actor: Actor) -> None:
+                 actor: Actor, processes: int = 1) -> None:
         self._service = service
         self.source = source
         self.type_code = type_code
         self.actor = actor
+        self.processes = processes
         self._job: ImportJobRecord | None = None
         self._ctype: CertificateType | None = None
-        self._rejects: _Rejects | None = None
+        self._draft_ctx: DraftContext | None = None
+        self._rejects: Rejects | None = None
         self.resumed_from = 0
         self.row_no = 0
         self.counts = {"issued": 0, "skipped": 0, "rejected": 0}
@@ -302,6 +170,8 @@ class ImportRun:
                           {"job": job.id, "file": src.path.name, "sha256": src.digest,
                            "type_code": self.type_code})
         self._job, self._ctype = job, ctype
+        self._draft_ctx, _ = self._service.bulk.draft_context(uow, dept, self.type_code,
+                                                              china_date(now))
         self.resumed_from = self.row_no = job.rows_done
         self.counts = {"issued": job.issued, "skipped": job.skipped, "rejected": job.rejected}
 
@@ -310,31 +180,65 @@ class ImportRun:
         """The job had finished before this run (a repeated upload)."""
         return self.job.state == "done"
 
-    def batches(self, size: int) -> Generator[list[Row], None, None]:
-        """The rows not yet committed, `size` at a time (no database access)."""
-        src = self.source
-        self._rejects = _Rejects(src.rejects, src.fmt, self.resumed_from)
-        with src.path.open(encoding="utf-8-sig", newline="" if src.fmt == "csv" else None) as f:
-            it = _rows(f, src.fmt)
-            for _ in range(self.resumed_from):  # resume: skip committed rows
-                if next(it, None) is None:
-                    break
-            while batch := [x for _, x in zip(range(size), it, strict=False)]:
-                yield batch
+    def batches(self, size: int, now_fn: Callable[[], dt.datetime] | None = None
+                ) -> Generator[ImportBatch, None, None]:
+        """The rows not yet committed, `size` at a time (no database access).
 
-    def run_batch(self, uow: UnitOfWork, batch: list[Row], now: dt.datetime) -> ImportProgress:
+        With `processes` > 1 and more than two batches to go, batches are drafted
+        (`issuer.drafts`) by `processes - 1` child processes (`issuer.draftpool`) once they
+        have started, up to `processes` batches ahead of the one being written; `now_fn` gives
+        the day they are drafted for (a batch written on another day, or after the catalog or
+        department changed, drafts its rows again in-process)."""
+        src = self.source
+        self._rejects = Rejects(src.rejects, src.fmt, self.resumed_from)
+        pool = None
+        if self.processes > 1 and now_fn is not None and \
+                src.rows_total - self.resumed_from > 2 * size:
+            pool = DraftPool(self.processes - 1)
+        ahead: deque[ImportBatch] = deque()
+        try:
+            with src.path.open(encoding="utf-8-sig",
+                               newline="" if src.fmt == "csv" else None) as f:
+                it = read_rows(f, src.fmt)
+                for _ in range(self.resumed_from):  # resume: skip committed rows
+                    if next(it, None) is None:
+                        break
+                while rows := [x for _, x in zip(range(size), it, strict=False)]:
+                    batch = ImportBatch(rows, None)
+                    if pool is not None and pool.ready:  # before: made in-process
+                        assert self._draft_ctx is not None and now_fn is not None
+                        ctx = dataclasses.replace(self._draft_ctx, today=china_date(now_fn()))
+                        batch.drafts = pool.submit(ctx, [r for r, _, _ in rows if r is not None])
+                    if batch.drafts is None:
+                        batch.requests = self._requests(rows)
+                    ahead.append(batch)
+                    if len(ahead) > self.processes:
+                        yield ahead.popleft()
+                while ahead:
+                    yield ahead.popleft()
+        finally:
+            for b in ahead:
+                if b.drafts is not None:
+                    b.drafts.cancel()
+            if pool is not None:
+                pool.close()
+
+    def _requests(self, rows: list[Row]) -> list[tuple[dict[str, Any], str]]:
+        assert self._ctype is not None
+        return requests_of(self._ctype, [row for row, _, _ in rows if row is not None])
+
+    def run_batch(self, uow: UnitOfWork, batch: ImportBatch, now: dt.datetime
+                  ) -> ImportProgress:
         """Issue one batch and record the job's progress in `uow` (they commit together)."""
-        assert self._ctype is not None and self._rejects is not None
-        requests: list[tuple[Mapping[str, Any], str | None]] = []
-        for row, _err, _raw in batch:
-            if row is not None:
-                data, sk = row_to_request(self._ctype, row)
-                if sk is None:
-                    sk = "sha256:" + sha256_hex(canonical_bytes(row))
-                requests.append((data, sk))
-        results = iter(self._service.issue_many(uow, self.actor, self.type_code, requests, now)
+        assert self._rejects is not None
+        shipped = None if batch.drafts is None else batch.drafts.result()
+        drafted = None if shipped is None else (shipped.ctx, shipped.drafts)
+        requests = shipped.requests if shipped is not None else (
+            batch.requests if batch.requests is not None else self._requests(batch.rows))
+        results = iter(self._service.issue_many(uow, self.actor, self.type_code, requests, now,
+                                                drafted)
                        if requests else [])
-        for row, err, raw in batch:
+        for row, err, raw in batch.rows:
             self.row_no += 1
             if row is None:
                 self.counts["rejected"] += 1

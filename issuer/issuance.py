@@ -30,6 +30,7 @@ from formats.statuslist import SHARD_SIZE
 from issuer import cosign, lifecycle, moves
 from issuer.bulk import BulkIssuer, Outcome, Request
 from issuer.catalog import CertificateData, CertificateType, validate_data
+from issuer.drafts import DraftContext, Drafted
 from issuer.errors import Conflict, IdempotencyConflict, InvalidCertificateData
 from issuer.ledger import Ledger, Loaded, first_version
 from issuer.records import AuditRecorder
@@ -79,9 +80,11 @@ class IssuanceService:
         return issued
 
     def issue_many(self, uow: UnitOfWork, actor: Actor, type_code: str,
-                   requests: Sequence[Request], now: dt.datetime) -> list[Outcome]:
+                   requests: Sequence[Request], now: dt.datetime,
+                   drafted: tuple[DraftContext, Sequence[Drafted]] | None = None
+                   ) -> list[Outcome]:
         """`issue` for each (data, source_key), batched (see `BulkIssuer.issue_many`)."""
-        return self.bulk.issue_many(uow, actor, type_code, requests, now)
+        return self.bulk.issue_many(uow, actor, type_code, requests, now, drafted)
 
     def _create(self, uow: UnitOfWork, actor: Actor, dept: str, ctype: CertificateType,
                 cd: CertificateData, now: dt.datetime, source_key: str | None

@@ -83,11 +83,22 @@ def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: Certifi
     original issue date in the record (``cd.issue_date``) and its signing time (``signed_at``)
     is the digitising date (Art. 9). `status_index` is its random slot in the status list
     (`StatusIndexRepo.pick`), signed."""
+    serial = make_serial(issue_date.year, counter)
+    identifier = make_identifier(ctype.type_code, dept, serial, 1)
+    record, valid_from, valid_to = first_record(ctype, dept, dept_name, cd, serial, identifier,
+                                                issue_date, now, status_index)
+    return FirstVersion(serial, identifier, base_identifier(ctype.type_code, dept, serial),
+                        record, valid_from, valid_to, status_index)
+
+
+def first_record(ctype: CertificateType, dept: str, dept_name: str, cd: CertificateData,
+                 serial: str, identifier: str, issue_date: dt.date, now: dt.datetime,
+                 status_index: int | None) -> tuple[dict[str, Any], dt.date, dt.date | None]:
+    """(record, valid from, valid to) of `first_version`, given its serial and identifier
+    (`issuer.drafts` builds it with placeholders for them)."""
     original = cd.issue_date or issue_date
     valid_from = cd.valid_from or original
     valid_to = cd.valid_to or validity_end(ctype, valid_from)
-    serial = make_serial(issue_date.year, counter)
-    identifier = make_identifier(ctype.type_code, dept, serial, 1)
     licence = cd.licence_number or (
         str(cd.fields.get(ctype.licence_number_field)) if ctype.licence_number_field
         else serial)
@@ -99,8 +110,7 @@ def first_version(ctype: CertificateType, dept: str, dept_name: str, cd: Certifi
                       ctype.confidential_holder),
         valid_from=valid_from, valid_to=valid_to, signer_name=dept_name, signed_at=now,
         seal=ctype.seal, fields=cd.fields, status_index=status_index)
-    return FirstVersion(serial, identifier, base_identifier(ctype.type_code, dept, serial),
-                        record, valid_from, valid_to, status_index)
+    return record, valid_from, valid_to
 
 
 def issued_from(cert: CertificateRecord, ver: VersionRecord,

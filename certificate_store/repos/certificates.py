@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, String, Table, and_, bindparam, func, select
+from sqlalchemy import ARRAY, String, Table, and_, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -94,14 +94,23 @@ class CertificateRepo:
         """
         if not rows:
             return []
-        params = [{**r, "current_version": 1, "row_version": 1} for r in rows]
+        pg = self._s.get_bind().dialect.name == "postgresql"
+        # PostgreSQL: the ids drawn from the table's sequence in one statement and sent with
+        # the rows (no read-back). Elsewhere a plain executemany, then the ids by base
+        # identifier (unique): an ordered RETURNING makes SQLite's dialect send one INSERT
+        # per row.
+        ids_given = sorted(int(i) for i in self._s.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": Certificate.__tablename__, "n": len(rows)})) if pg else []
+        params = [{**r, **({"id": ids_given[k]} if pg else {}), "current_version": 1,
+                   "row_version": 1} for k, r in enumerate(rows)]
         try:
             with self._s.begin_nested():
-                # Plain executemany, then the ids by base identifier (unique): an ordered
-                # RETURNING makes SQLite's dialect send one INSERT per row.
                 insert_rows(self._s, cast(Table, Certificate.__table__), params)
         except IntegrityError as exc:
             raise Conflict("certificate already exists") from exc
+        if pg:
+            return ids_given
         bases = [r["base_identifier"] for r in rows]
         ids: dict[str, int] = {}
         for i in range(0, len(bases), 500):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -68,10 +69,14 @@ def issue(type_code: Annotated[str, typer.Argument(help="type code")],
 
 def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept: Dept,
             rejects: Annotated[Path | None, typer.Option("--rejects")] = None,
+            processes: Annotated[int | None, typer.Option(
+                "--processes", min=1, help="processes in all: the others validate and draft "
+                "records while this one signs and writes (default: 2 where a core is idle, "
+                "else 1)")] = None,
             data_dir: DataDir = None, demo: Demo = False) -> None:
     """Digitise certificates already in force from CSV or JSONL: resumable and idempotent;
     rejected rows go to a rejects file with their reason."""
-    from ecert.services.importing import drive_import
+    from ecert.services.importing import default_processes, drive_import
     from issuer.imports import ImportProgress
 
     if not file.is_file():
@@ -87,8 +92,12 @@ def import_(file: Path, type_code: Annotated[str, typer.Option("--type")], dept:
             bar.update(task, completed=pr.rows_done, total=pr.rows_total, issued=pr.issued,
                        skipped=pr.skipped, rejected=pr.rejected)
 
+        # What is alive now (modules, the ORM's metadata, settings) lives until the command
+        # ends: the collector need not scan it again at every batch (≈ 10 % of an import's CPU)
+        gc.freeze()
         result = drive_import(p.writing, p.issuance, file, type_code, _issuer(dept), p.now,
-                              progress=progress, rejects_path=rejects)
+                              progress=progress, rejects_path=rejects,
+                              processes=processes or default_processes())
     note = " (resumed)" if result.resumed_from else ""
     console.print(f"job {result.job_id}{note}: {result.rows_done} rows, {result.issued} issued, "
                   f"{result.skipped} already present, {result.rejected} rejected "

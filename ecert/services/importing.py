@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -38,17 +39,21 @@ def drive_import(units: UnitsOfWork, service: IssuanceService, path: Path | str,
                  type_code: str, actor: Actor, now_fn: Callable[[], dt.datetime],
                  progress: Callable[[ImportProgress], None] | None = None,
                  rejects_path: Path | str | None = None, batch_size: int = 500,
-                 analyze_after: int = ANALYZE_AFTER) -> ImportResult:
-    """Import `path` as certificates of `type_code` issued by the actor's department; an
-    import that issued `analyze_after` rows or more refreshes the planner's statistics."""
+                 analyze_after: int = ANALYZE_AFTER, processes: int = 1) -> ImportResult:
+    """Import `path` as certificates of `type_code` issued by the actor's department.
+
+    `processes` > 1: rows are validated and their records drafted in `processes - 1` child
+    processes while this one signs and writes (`ImportRun.batches`); the result is the same.
+    An import that issued `analyze_after` rows or more refreshes the planner's statistics."""
     t0 = time.perf_counter()
-    run = ImportRun(service, ImportSource.read(path, rejects_path), type_code, actor)
+    run = ImportRun(service, ImportSource.read(path, rejects_path), type_code, actor,
+                    processes)
     with units() as uow:
         run.start(uow, now_fn())
     if run.done:
         return run.result(time.perf_counter() - t0)
     try:
-        with contextlib.closing(run.batches(batch_size)) as batches:
+        with contextlib.closing(run.batches(batch_size, now_fn)) as batches:
             for batch in batches:
                 with units() as uow:
                     seen = run.run_batch(uow, batch, now_fn())
@@ -63,6 +68,15 @@ def drive_import(units: UnitsOfWork, service: IssuanceService, path: Path | str,
         with units() as uow:
             uow.refresh_statistics()
     return result
+
+
+def default_processes() -> int:
+    """`ecert import`'s process count: 2 (one drafting, one signing and writing) where a core
+    is idle, else 1. On a host whose cores are busy with other work a child process adds no
+    CPU — Linux shares the CPU between sessions, and the child's share comes out of the
+    parent's — and only costs its start-up and the drafts' transfer (docs/performance.md, B1)."""
+    cores = os.cpu_count() or 1
+    return 2 if cores >= 2 and os.getloadavg()[0] <= cores - 1 else 1
 
 
 def run_import(p: Platform, path: Path, type_code: str, actor: Actor) -> ImportResult:

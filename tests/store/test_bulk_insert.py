@@ -101,3 +101,32 @@ def test_refusals_are_those_of_an_insert(store: Any) -> None:
     assert "naive" in str(err.value)
     with pytest.raises(IntegrityError), store.transaction() as uow:  # no such certificate
         insert_rows(uow._session, cast(Table, StatusEvent.__table__), _events([10**6] * n))
+
+
+def test_values_shared_by_rows_are_converted_once_and_right(store: Any) -> None:
+    """Bind processing remembers its last value (rows of a batch share their `now`): values
+    that alternate, repeat out of order, or are equal but distinct objects all arrive."""
+    from certificate_store.models.certificates import Certificate
+
+    days = [NOW + dt.timedelta(days=d) for d in (0, 1, 0, 2, 2)]
+    days[4] = NOW + dt.timedelta(days=2)  # equal to days[3], another object
+    rows = [{**_cert(i), "valid_from": days[i % 5], "valid_to": days[(i + 1) % 5]}
+            for i in range(20)]
+    with store.transaction() as uow:
+        uow.certificates.create_many(rows)
+    with store.transaction() as uow:
+        got = uow._session.execute(select(Certificate.valid_from, Certificate.valid_to)
+                                   .order_by(Certificate.id)).all()
+    assert [tuple(r) for r in got] == [(days[i % 5], days[(i + 1) % 5]) for i in range(20)]
+
+
+def test_holder_hash_is_hmac_sha256_of_the_normalised_code() -> None:
+    import hashlib
+    import hmac
+
+    from certificate_store.personal import holder_hash
+
+    for key in (b"k1", b"another key", b"k1"):
+        for code in (" 54010219900101001x ", "91540000MB0000001X"):
+            want = hmac.new(key, code.strip().upper().encode(), hashlib.sha256).hexdigest()
+            assert holder_hash(code, key) == want
