@@ -1,4 +1,4 @@
-"""Migration 0014 (pdf_archives) goes up and down, on SQLite and PostgreSQL."""
+"""Migration 0013 (pdf_archives) goes up and down, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from certificate_store.migrations import alembic_config, current_revision
 def _down_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    rev = ScriptDirectory.from_config(alembic_config()).get_revision("0014")
+    rev = ScriptDirectory.from_config(alembic_config()).get_revision("0013")
     assert rev is not None and isinstance(rev.down_revision, str)
     return rev.down_revision
 
 
-def test_0014_up_and_down(database_url: str) -> None:
+def test_0013_up_and_down(database_url: str) -> None:
     store = Store(database_url)
     store.create_schema()
     assert "pdf_archives" in inspect(store.engine).get_table_names()

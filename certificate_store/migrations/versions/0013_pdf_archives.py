@@ -1,9 +1,7 @@
 """pdf_archives: archived copies (PAdES B-LTA) made by a batch job (issue 11)
 
-Revision ID: 0014
-Revises: 0013
-
-(Written against 0013, which another branch adds; until it lands this branch chains to 0012.)
+Revision ID: 0013
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,8 +9,8 @@ import sqlalchemy as sa
 from certificate_store.models.base import UtcDateTime
 
 
-revision = '0014'
-down_revision = '0012'  # TODO(lead): '0013' once that revision is merged
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
