@@ -113,6 +113,13 @@ class Platform:
             raise NotInitialised("no audit key; run `ecert init`")
         return KeyedSigner(self.pki.signer(rec.key_label), rec.x5t_s256)
 
+    def open_keys(self) -> None:
+        """Open the audit key now (decrypted once per process, or found on the HSM): a wrong
+        passphrase or a missing key stops a command at its start, not at the first tree head
+        that falls due (heads are signed only when due, so a round may need no key at all)."""
+        with self.store.transaction() as uow:
+            self.head_signer(uow)
+
     def head_verifier(self, uow: UnitOfWork) -> KeyVerifier:
         rec = uow.pki.active("audit")
         if rec is None:

@@ -26,6 +26,7 @@ def housekeeping(loop: Annotated[bool, typer.Option(
 
     p = platform_for(data_dir, demo)
     install(p.settings.log_format)
+    p.open_keys()  # a wrong passphrase fails here, before the first round
     logging.getLogger().setLevel(logging.INFO)
     if not loop:
         run_once(p)

@@ -84,8 +84,10 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     console.print(f"ecert serving on {scheme}://{host}:{port} with {workers} worker(s) "
                   "(API docs: /api/docs, metrics: /metrics)")
     logging = log_config(p.settings.log_format)
-    opts = {"host": host, "port": port, "log_level": "info", **tls,
-            "http": NoDelayHTTPProtocol,  # Nagle off also with --workers (ecert/http/nodelay.py)
+    # Nagle off also with --workers (ecert/http/nodelay.py). HTTPS brings its own protocol,
+    # which passes client certificates on and must win: TLS runs with one worker only, whose
+    # socket asyncio already sets TCP_NODELAY on.
+    opts = {"host": host, "port": port, "log_level": "info", "http": NoDelayHTTPProtocol, **tls,
             **({"log_config": logging} if logging else {}),
             **uvicorn_proxy_options(p.settings.trusted_proxies)}
     if worker:  # the single-machine default; run `ecert worker` apart with --no-worker

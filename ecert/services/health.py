@@ -28,8 +28,9 @@ class Readiness:
 
 
 def readiness(p: Platform) -> Readiness:
-    """Database reachable, the active root and audit keys present in the key store (a removed
-    HSM token fails here), and the trust list signable. Stops at the first failure: the later
+    """Database reachable, the active signing CA and audit keys present in the key store (a
+    removed HSM token fails here) and openable (a wrong passphrase fails here), and the trust
+    list signable. Stops at the first failure: the later
     checks depend on the earlier ones."""
     checks: list[Check] = []
     try:
@@ -50,6 +51,12 @@ def readiness(p: Platform) -> Readiness:
         missing = ["key store unreachable"]
     if len(labels) < 2 or missing:
         checks.append(Check("keys", False, "not-initialised" if len(labels) < 2 else "missing"))
+        return Readiness(tuple(checks))
+    try:
+        for label in labels:  # opened once per process and kept: later polls cost nothing
+            p.pki.signer(label)
+    except Exception:  # noqa: BLE001 - a wrong passphrase or a locked token: cannot sign
+        checks.append(Check("keys", False, "locked"))
         return Readiness(tuple(checks))
     checks.append(Check("keys", True))
     try:

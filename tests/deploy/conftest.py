@@ -40,11 +40,16 @@ class Stack:
     log: Path  # ecert's stderr (JSON lines)
     admin_token: str
 
-    def client(self, cert: tuple[Path, Path] | None = None) -> httpx.Client:
+    def client(self, cert: tuple[Path, Path] | None = None,
+               source: str | None = None) -> httpx.Client:
+        """A client of nginx; `source`: another loopback address to connect from (nginx
+        keeps its per-address limits apart from every other test's)."""
         ctx = ssl.create_default_context(cafile=str(self.ca))
         if cert is not None:
             ctx.load_cert_chain(cert[0], cert[1], password=CLIENT_PASS)
-        return httpx.Client(base_url=self.nginx_url, verify=ctx, timeout=60)
+        transport = httpx.HTTPTransport(verify=ctx, local_address=source) if source else None
+        return httpx.Client(base_url=self.nginx_url, verify=ctx, timeout=60,
+                            transport=transport)
 
 
 def _serial(cert: Path) -> int:
