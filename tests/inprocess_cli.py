@@ -1,0 +1,52 @@
+"""The `ecert` command run inside the test process: the same `main()` that `python -m ecert`
+runs, under the given environment, with its output captured. For setup steps and messages,
+where a new interpreter (≈ 1.5 CPU-seconds of imports each) is not what is tested; tests about
+the entry point itself keep spawning the real command."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+# A subprocess's output is never a terminal, so it carries no colour codes; here the consoles
+# may have been built while pytest ran on a terminal (`-s`): drop what they add.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """os.environ as a child started with `env` would see it: no ECERT_* but those in `env`."""
+    saved = dict(os.environ)
+    try:
+        for key in [k for k in os.environ if k.startswith("ECERT_")]:
+            del os.environ[key]
+        os.environ.update(env)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def ecert_in_process(env: Mapping[str, str], *args: str) -> CliResult:
+    from ecert.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    # A command's process would end here, closing its database connections; the platform it
+    # built is garbage now, and collecting it closes them (PostgreSQL counts connections).
+    gc.collect()
+    return CliResult(code, _ANSI.sub("", out.getvalue()), _ANSI.sub("", err.getvalue()))
+
