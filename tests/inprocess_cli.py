@@ -50,3 +50,16 @@ def ecert_in_process(env: Mapping[str, str], *args: str) -> CliResult:
     gc.collect()
     return CliResult(code, _ANSI.sub("", out.getvalue()), _ANSI.sub("", err.getvalue()))
 
+
+
+def pkilint(tool: str, *args: object) -> CliResult:
+    """A pkilint console script (`lint_pkix_cert`, `lint_crl`, ...) run in this process: the
+    same `pkilint.bin.<tool>:main` the script calls, so the same validators and exit code
+    (the number of findings at the given severity), without a new interpreter per file."""
+    import importlib
+
+    main = importlib.import_module(f"pkilint.bin.{tool}").main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return CliResult(int(code), out.getvalue(), err.getvalue())
