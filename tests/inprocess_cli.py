@@ -1,7 +1,8 @@
-"""The `ecert` command run inside the test process: the same `main()` that `python -m ecert`
-runs, under the given environment, with its output captured. For setup steps and messages,
-where a new interpreter (≈ 1.5 CPU-seconds of imports each) is not what is tested; tests about
-the entry point itself keep spawning the real command."""
+"""Command-line tools run inside the test process: the `ecert` command (the same `main()` that
+`python -m ecert` runs, under the given environment) and pkilint's linters, with their output
+captured. For setup steps, messages and lint verdicts, where a new interpreter (≈ 1.5 CPU-s of
+imports for ecert, ≈ 0.35 for pkilint) is not what is tested; tests about an entry point itself
+keep spawning the real command (tests/test_settings_cli.py, e2e/test_mtls.py's lint)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,6 @@ def ecert_in_process(env: Mapping[str, str], *args: str) -> CliResult:
     # built is garbage now, and collecting it closes them (PostgreSQL counts connections).
     gc.collect()
     return CliResult(code, _ANSI.sub("", out.getvalue()), _ANSI.sub("", err.getvalue()))
-
 
 
 def pkilint(tool: str, *args: object) -> CliResult:
