@@ -11,6 +11,7 @@ import pytest
 
 from ecert.errors import ConfigError
 from ecert.settings import load_settings
+from tests.inprocess_cli import ecert_in_process
 
 
 def test_passphrase_required_outside_demo(tmp_path: Path) -> None:
@@ -46,19 +47,27 @@ def _ecert(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
                           capture_output=True, text=True, timeout=120)
 
 
-def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
+def test_the_command_refuses_to_start_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """The real entry point (`python -m ecert`, its own process): exit code and stderr."""
     r = _ecert("serve", "--data-dir", str(tmp_path / "none"))
     assert r.returncode == 2 and "ECERT_KEY_PASSPHRASE" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
+    # The same main() as above, in this process: each command's message and exit code (an
+    # uncaught exception would fail the test here, as a traceback would above).
+    r = ecert_in_process({}, "serve", "--data-dir", str(tmp_path / "none"))
+    assert r.returncode == 2 and "ECERT_KEY_PASSPHRASE" in r.stderr
     env = {"ECERT_KEY_PASSPHRASE": "z" * 20}
-    assert _ecert("init", "--data-dir", str(tmp_path / "d"), env=env).returncode == 0
-    r = _ecert("dept", "add", "--code", "91540000MA6T000002", "--name", "测试",
-               "--data-dir", str(tmp_path / "d"), env=env)
+    assert ecert_in_process(env, "init", "--data-dir", str(tmp_path / "d")).returncode == 0
+    r = ecert_in_process(env, "dept", "add", "--code", "91540000MA6T000002", "--name", "测试",
+                         "--data-dir", str(tmp_path / "d"))
     assert r.returncode == 2 and "统一社会信用代码" in r.stderr and "Traceback" not in r.stderr
-    r = _ecert("dept", "rotate-key", "91540000MA6T000001", "--data-dir", str(tmp_path / "d"),
-               env=env)
+    r = ecert_in_process(env, "dept", "rotate-key", "91540000MA6T000001",
+                         "--data-dir", str(tmp_path / "d"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    r = _ecert("import", str(tmp_path / "missing.csv"), "--type", "X" * 21, "--dept", "Y" * 18,
-               "--data-dir", str(tmp_path / "d"), env=env)
+    r = ecert_in_process(env, "import", str(tmp_path / "missing.csv"), "--type", "X" * 21,
+                         "--dept", "Y" * 18, "--data-dir", str(tmp_path / "d"))
     assert r.returncode == 2 and "no such file" in r.stderr
-    r = _ecert("nonsense")
+    r = ecert_in_process({}, "nonsense")
     assert r.returncode != 0 and "Traceback" not in r.stderr

@@ -17,7 +17,8 @@ import pytest
 
 from ecert.cli.main import main
 from tests.api.helpers import setup_training, training_request
-from tests.conftest import auth, tool
+from tests.conftest import auth
+from tests.inprocess_cli import pkilint
 
 PASS = "offline-root-test-passphrase"
 
@@ -99,7 +100,7 @@ def test_issued_certificates_chain_to_the_offline_root(env: dict[str, Path],
     (d / "issuing-served.pem").write_text(c.get("/pki/chain.pem").text.split(
         "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n")
     for name in ("issuing-served.pem", "dept.pem"):
-        res = _run(tool("lint_pkix_cert"), "lint", "-s", "WARNING", str(d / name), ok=False)
+        res = pkilint("lint_pkix_cert", "lint", "-s", "WARNING", str(d / name))
         assert res.returncode == 0, res.stdout
     body = c.post("/api/v1/certificates", json=training_request(7),
                   headers=auth(w["issuer"])).json()

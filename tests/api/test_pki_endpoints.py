@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import auth, tool
+from tests.conftest import auth
+from tests.inprocess_cli import pkilint
 
 DEPT = "91540000MA6T000001"
 OTHER = "91540000MA6T00010X"
@@ -66,11 +67,11 @@ def test_department_chain_verifies_with_openssl(pki_files) -> None:  # type: ign
 
 def test_every_served_certificate_passes_pkilint(pki_files) -> None:  # type: ignore[no-untyped-def]
     for key in ("ca", "issuing", "dept", "service0", "service1", "service2", "service3"):
-        res = run(tool("lint_pkix_cert"), "lint", "-s", "WARNING", str(pki_files[key]), ok=False)
+        res = pkilint("lint_pkix_cert", "lint", "-s", "WARNING", str(pki_files[key]))
         assert res.returncode == 0, f"{key}: {res.stdout}{res.stderr}"
     for issuer, cert in (("ca", "issuing"), ("issuing", "dept"), ("issuing", "service3")):
-        res = run(tool("lint_pkix_signer_signee_cert_chain"), "lint", str(pki_files[issuer]),
-                  str(pki_files[cert]), ok=False)
+        res = pkilint("lint_pkix_signer_signee_cert_chain", "lint", str(pki_files[issuer]),
+                      str(pki_files[cert]))
         assert res.returncode == 0, f"{issuer}/{cert}: {res.stdout}{res.stderr}"
 
 
@@ -87,7 +88,7 @@ def test_crl_numbers_increase_and_crl_lints(client, pki_files, tmp_path, clock) 
     assert numbers[1] > numbers[0]
     run("openssl", "crl", "-inform", "DER", "-in", str(tmp_path / "c1.crl"), "-out",
         str(tmp_path / "c1.pem"))
-    res = run(tool("lint_crl"), "lint", "-t", "CRL", "-p", "PKIX", str(tmp_path / "c1.pem"), ok=False)
+    res = pkilint("lint_crl", "lint", "-t", "CRL", "-p", "PKIX", str(tmp_path / "c1.pem"))
     assert res.returncode == 0, res.stdout + res.stderr
     assert client.get("/pki/crl/nope.crl").status_code == 404
     issuing = client.get("/pki/crl/issuing.crl").content
@@ -96,7 +97,7 @@ def test_crl_numbers_increase_and_crl_lints(client, pki_files, tmp_path, clock) 
         str(tmp_path / "i.pem"))
     run("openssl", "crl", "-in", str(tmp_path / "i.pem"), "-noout", "-CAfile",
         str(pki_files["issuing"]))
-    res = run(tool("lint_crl"), "lint", "-t", "CRL", "-p", "PKIX", str(tmp_path / "i.pem"), ok=False)
+    res = pkilint("lint_crl", "lint", "-t", "CRL", "-p", "PKIX", str(tmp_path / "i.pem"))
     assert res.returncode == 0, res.stdout + res.stderr
 
 
@@ -108,7 +109,7 @@ def test_ocsp_good_over_http_with_nonce(live_url, pki_files, tmp_path) -> None: 
     assert "WARNING" not in res.stdout + res.stderr
     assert f"{pki_files['dept']}: good" in res.stdout
     assert "OCSP Nonce" in res.stdout and "Response verify OK" in res.stderr
-    lint = run(tool("lint_ocsp_response"), "lint", str(tmp_path / "resp.der"), ok=False)
+    lint = pkilint("lint_ocsp_response", "lint", str(tmp_path / "resp.der"))
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 

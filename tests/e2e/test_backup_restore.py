@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import auth, drop_pg_schema, pg_schema_url
 from tests.e2e.conftest import PASSPHRASE, Producer, ecert, issue_some, platform_env
+from tests.inprocess_cli import CliResult, ecert_in_process
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +85,16 @@ def _restored_head(data_dir: Path, env: dict[str, str]) -> dict[str, Any]:
         p.store.dispose()
 
 
+def _restore(backup_zip: dict[str, Any], target: Path, env: dict[str, str]) -> CliResult:
+    # The restore command's main() in this process (the backup above is a real process, taken
+    # while another thread issues): its result and messages are what is checked.
+    return ecert_in_process(env, "restore", str(backup_zip["zip"]), "--data-dir", str(target))
+
+
 def _check_restore(backup_zip: dict[str, Any], target: Path, env: dict[str, str]) -> None:
-    r = ecert("restore", backup_zip["zip"], "--data-dir", target, env=env)
+    r = _restore(backup_zip, target, env)
     assert r.returncode == 0, r.stdout + r.stderr
-    v = ecert("audit", "verify", "--data-dir", target, env=env)
+    v = ecert_in_process(env, "audit", "verify", "--data-dir", str(target))
     assert v.returncode == 0, v.stdout + v.stderr
     assert "audit log and library verified" in v.stdout
     want = backup_zip["manifest"]["tree_head"]
@@ -101,7 +108,7 @@ def test_restore_into_sqlite_and_refuse_non_empty(backup_zip: dict[str, Any],
     env = {"ECERT_KEY_PASSPHRASE": PASSPHRASE}
     target = tmp_path / "NEW"
     _check_restore(backup_zip, target, env)
-    again = ecert("restore", backup_zip["zip"], "--data-dir", target, env=env)
+    again = _restore(backup_zip, target, env)
     assert again.returncode != 0
     assert "is not empty" in again.stdout + again.stderr, again.stdout + again.stderr
 

@@ -21,14 +21,15 @@ import pytest
 
 from tests.api.conftest import free_port
 from tests.conftest import tool
+from tests.inprocess_cli import ecert_in_process
 
 CLIENT_PASS = "client-key-passphrase-0123"
 SERVER_PASS = "server-key-passphrase-0123"
 
 
 def _run(env: dict[str, str], *args: str) -> str:
-    r = subprocess.run([sys.executable, "-m", "ecert", *args], env=env, capture_output=True,
-                       text=True, timeout=120)
+    """An `ecert` command for setup, in this process (the servers below are real processes)."""
+    r = ecert_in_process(env, *args)
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.api.conftest import free_port
 from tests.conftest import drop_pg_schema, pg_schema_url
+from tests.inprocess_cli import ecert_in_process
 
 pytestmark = pytest.mark.postgres
 
@@ -31,8 +32,7 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
     port = free_port()
     env = _env(tmp_path, url, port)
     try:
-        r = subprocess.run([sys.executable, "-m", "ecert", "init"], env=env, capture_output=True,
-                           text=True, timeout=180)
+        r = ecert_in_process(env, "init")  # setup: `serve` below is the process under test
         assert r.returncode == 0, r.stdout + r.stderr
         proc = subprocess.Popen([sys.executable, "-m", "ecert", "serve", "--port", str(port),
                                  "--workers", "2"], env=env, start_new_session=True,

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.e2e.conftest import PASSPHRASE, ecert
+from tests.inprocess_cli import ecert_in_process
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,9 @@ def change_one_char(text: str) -> str:
 
 
 def verify(d: Path) -> tuple[int, str]:
-    r = ecert("audit", "verify", "--data-dir", d, "--demo")
+    # `ecert audit verify`'s main() in this process: its verdict, message and exit code are
+    # what is checked, not the interpreter start (the demo data comes from the real command).
+    r = ecert_in_process({}, "audit", "verify", "--data-dir", str(d), "--demo")
     return r.returncode, r.stdout + r.stderr
 
 
@@ -141,7 +144,7 @@ def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
     d = tmp_path_factory.mktemp("pgdata") / "d"
     env = {"ECERT_DATABASE_URL": url, "ECERT_KEY_PASSPHRASE": PASSPHRASE}
     try:
-        r = ecert("init", "--data-dir", d, env=env)
+        r = ecert_in_process(env, "init", "--data-dir", str(d))
         assert r.returncode == 0, r.stdout + r.stderr
         from ecert.cli.common import cli_actor
         from ecert.platform import Platform
@@ -161,7 +164,7 @@ def test_tampering_on_postgresql(pg_data_dir: tuple[Path, dict[str, str]]) -> No
     import psycopg
 
     d, env = pg_data_dir
-    r = ecert("audit", "verify", "--data-dir", d, env=env)
+    r = ecert_in_process(env, "audit", "verify", "--data-dir", str(d))
     assert r.returncode == 0, r.stdout + r.stderr
     url = env["ECERT_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url, autocommit=True) as c:
@@ -169,7 +172,7 @@ def test_tampering_on_postgresql(pg_data_dir: tuple[Path, dict[str, str]]) -> No
         c.execute("UPDATE audit_entries SET actor = %s WHERE idx = 9", (change_one_char(actor),))
         eid = c.execute("SELECT min(id) FROM status_events").fetchone()[0]
         c.execute("UPDATE status_events SET reason = reason || '.' WHERE id = %s", (eid,))
-    r = ecert("audit", "verify", "--data-dir", d, env=env)
+    r = ecert_in_process(env, "audit", "verify", "--data-dir", str(d))
     out = r.stdout + r.stderr
     assert r.returncode != 0, out
     assert "entry 9:" in out, out

@@ -18,13 +18,14 @@ import pytest
 
 from tests.api.conftest import free_port
 from tests.conftest import drop_pg_schema, pg_schema_url
+from tests.inprocess_cli import CliResult, ecert_in_process
 
 pytestmark = pytest.mark.postgres
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run([sys.executable, "-m", "ecert", *args], env=env, capture_output=True,
-                       text=True, timeout=180)
+def _run(env: dict[str, str], *args: str) -> CliResult:
+    """An `ecert` command for setup, in this process (the workers below are real processes)."""
+    r = ecert_in_process(env, *args)
     assert r.returncode == 0, r.stdout + r.stderr
     return r
 
