@@ -4,38 +4,13 @@ SQLite — the same rows as a SQLAlchemy INSERT, the same refusals, the same lis
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import drop_pg_schema, pg_schema_url
-
 NOW = dt.datetime(2026, 11, 30, 5, 0, 0, 123456, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    from certificate_store import Store
-
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'b.db'}"
-    else:
-        schema, url = pg_schema_url()
-    s = Store(url)
-    s.create_schema()
-    with s.transaction() as uow:
-        uow.departments.add("11540000MB0000001X", "测试厅", None, NOW)
-    try:
-        yield s
-    finally:
-        s.dispose()
-        if schema:
-            drop_pg_schema(schema)
 
 
 def _cert(i: int) -> dict[str, Any]:

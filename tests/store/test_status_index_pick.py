@@ -4,37 +4,10 @@ grows (issue 9 §2), bounded by the largest id rather than a count of the regist
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
-
-from tests.conftest import drop_pg_schema, pg_schema_url
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 SHARD = 64
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    from certificate_store import Store
-
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 's.db'}"
-    else:
-        schema, url = pg_schema_url()
-    s = Store(url)
-    s.create_schema()
-    with s.transaction() as uow:
-        uow.departments.add("11540000MB0000001X", "测试厅", None, NOW)
-    try:
-        yield s
-    finally:
-        s.dispose()
-        if schema:
-            drop_pg_schema(schema)
 
 
 def _rows(start: int, indexes: list[int | None]) -> list[dict[str, Any]]:
