@@ -84,9 +84,7 @@ def serve(data_dir: DataDir = None, demo: Demo = False,
     console.print(f"ecert serving on {scheme}://{host}:{port} with {workers} worker(s) "
                   "(API docs: /api/docs, metrics: /metrics)")
     logging = log_config(p.settings.log_format)
-    # Nagle off also with --workers (ecert/http/nodelay.py). HTTPS brings its own protocol,
-    # which passes client certificates on and must win: TLS runs with one worker only, whose
-    # socket asyncio already sets TCP_NODELAY on.
+    # Nagle off with --workers (http/nodelay.py); HTTPS (1 worker, Nagle off) keeps its own
     opts = {"host": host, "port": port, "log_level": "info", "http": NoDelayHTTPProtocol, **tls,
             **({"log_config": logging} if logging else {}),
             **uvicorn_proxy_options(p.settings.trusted_proxies)}
