@@ -73,7 +73,7 @@ def test_a_key_revoked_through_the_api_is_seen_at_once(
     w, ident = _issued(client, admin_token)
     before = _verify(client, w["user"], ident)
     platform.clock.advance(seconds=30)
-    r = client.post(f"/api/v1/admin/departments/{parse_identifier(ident).issuer_code}/rotate-key",
+    r = client.post(f"/api/v1/departments/{parse_identifier(ident).issuer_code}/rotate-key",
                     json={"revoke_reason": "key_compromise"}, headers=auth(admin_token))
     assert r.status_code == 200, r.text
     after = _verify(client, w["user"], ident)
