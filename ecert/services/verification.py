@@ -280,9 +280,9 @@ def _clip(value: str | None) -> str | None:
 # ---------------------------------------------------------------------------- lookup
 
 
-def lookup(p: Platform, actor: Actor, identifier: str,
-           purpose: str | None) -> vlookup.LookupResult:
-    res = vlookup.lookup(reads_for(p, actor), actor, identifier, purpose or "", p.now(), audit=p.audit)
+def lookup(p: Platform, actor: Actor, identifier: str, purpose: str | None) -> vlookup.LookupResult:
+    res = vlookup.lookup(reads_for(p, actor), actor, identifier, purpose or "", p.now(), audit=p.audit,
+                         trust=kept_for(p))
     _sign_head(p)
     return res
 
