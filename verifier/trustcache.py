@@ -30,6 +30,7 @@ from verifier.evidence import SigningKeyInfo
 from verifier.gather import department_key
 
 T = TypeVar("T")
+_MISSING = object()
 
 MAX_ENTRIES = 4096
 """Keys named by untrusted JWS headers are kept too (as "not ours"): bounded, then restarted."""
@@ -110,8 +111,9 @@ def _kept(gen: _Generation | None, key: object, read: Callable[[], T]) -> T:
     if gen is None:
         return read()
     items = gen.items
-    if key in items:
-        return cast(T, items[key])
+    hit = items.get(key, _MISSING)  # one lookup: another thread may clear the dict meanwhile
+    if hit is not _MISSING:
+        return cast(T, hit)
     value = read()
     if len(items) >= MAX_ENTRIES:
         items.clear()
