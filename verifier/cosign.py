@@ -13,8 +13,8 @@ from ca.errors import CaError
 from ca.jws import verify_jws_with_cert
 from certificate_store.db import UnitOfWork
 from certificate_store.records import CertificateRecord, CoSignatureRecord, VersionRecord
-from verifier.gather import department_key
 from verifier.results import Check
+from verifier.trustcache import Trust
 
 NAME = "co-signatures"
 
@@ -26,7 +26,8 @@ class CoSignatureCheck:
     reason: str  # valid | missing | bad-signature | wrong-record | wrong-department | key-*
 
 
-def _check(uow: UnitOfWork, ver: VersionRecord, row: CoSignatureRecord) -> CoSignatureCheck:
+def _check(uow: UnitOfWork, ver: VersionRecord, row: CoSignatureRecord,
+           trust: Trust) -> CoSignatureCheck:
     rec = uow.pki.by_thumbprint(row.signing_cert)
     if rec is None:
         return CoSignatureCheck(row.dept_code, False, "key-unknown")
@@ -36,7 +37,7 @@ def _check(uow: UnitOfWork, ver: VersionRecord, row: CoSignatureRecord) -> CoSig
         return CoSignatureCheck(row.dept_code, False, "bad-signature")
     if payload != ver.canonical:
         return CoSignatureCheck(row.dept_code, False, "wrong-record")
-    key = department_key(uow, row.signing_cert, None)
+    key = trust.department_key(row.signing_cert, None)
     if key is None or (key.dept_code != row.dept_code and row.dept_code not in key.acts_for):
         return CoSignatureCheck(row.dept_code, False, "wrong-department")
     if not key.chain_ok:
@@ -49,33 +50,37 @@ def _check(uow: UnitOfWork, ver: VersionRecord, row: CoSignatureRecord) -> CoSig
 
 
 def check_cosignatures(uow: UnitOfWork, cert: CertificateRecord, ver: VersionRecord,
-                       required: Iterable[str]) -> tuple[CoSignatureCheck, ...]:
+                       required: Iterable[str],
+                       trust: Trust | None = None) -> tuple[CoSignatureCheck, ...]:
     """One check per required co-signing department (and per other co-signature found)."""
+    trust = trust or Trust.fresh(uow)
     rows = {r.dept_code: r for r in uow.cosignatures.for_version(cert.id, ver.version)}
     out = []
     for dept in required:
         row = rows.pop(dept, None)
-        out.append(_check(uow, ver, row) if row else CoSignatureCheck(dept, False, "missing"))
-    out.extend(_check(uow, ver, r) for r in rows.values())
+        out.append(_check(uow, ver, row, trust) if row
+                   else CoSignatureCheck(dept, False, "missing"))
+    out.extend(_check(uow, ver, r, trust) for r in rows.values())
     return tuple(out)
 
 
-def _required(uow: UnitOfWork, cert: CertificateRecord) -> tuple[str, ...]:
-    try:
-        rec = uow.catalog.get(cert.type_code, cert.type_version)
-    except Exception:  # noqa: BLE001 - no catalog entry: nothing is required
+def _required(trust: Trust, cert: CertificateRecord) -> tuple[str, ...]:
+    rec = trust.catalog_type(cert.type_code, cert.type_version)
+    if rec is None:  # no catalog entry: nothing is required
         return ()
     co = json.loads(rec.definition).get("co_signers") or ()
     return tuple(str(c) for c in co)
 
 
-def cosign_check(uow: UnitOfWork, cert: CertificateRecord, ver: VersionRecord) -> Check | None:
+def cosign_check(uow: UnitOfWork, cert: CertificateRecord, ver: VersionRecord,
+                 trust: Trust | None = None) -> Check | None:
     """The verification check of a type with co-signing departments (None: it has none).
     Not yet co-signed: undecided (not valid); a co-signature that fails: invalid."""
-    required = _required(uow, cert)
+    trust = trust or Trust.fresh(uow)
+    required = _required(trust, cert)
     if not required:
         return None
-    bad = [c for c in check_cosignatures(uow, cert, ver, required) if not c.ok]
+    bad = [c for c in check_cosignatures(uow, cert, ver, required, trust) if not c.ok]
     if not bad:
         return Check.ok(NAME, "共同签署部门的签名均有效")
     if all(c.reason == "missing" for c in bad):

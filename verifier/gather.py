@@ -99,11 +99,17 @@ def department_key(uow: UnitOfWork, x5t_s256: str | None,
     return key_from_pki(rec, root_der or root_der_of(uow), acts_for, cas)
 
 
-def store_status(uow: UnitOfWork, cert: CertificateRecord) -> StatusInfo:
-    try:
-        current = uow.certificates.version(cert.id, cert.current_version).identifier
-    except Exception:  # noqa: BLE001 - a missing current version only loses the link
-        current = None
+def store_status(uow: UnitOfWork, cert: CertificateRecord,
+                 located: VersionRecord | None = None) -> StatusInfo:
+    """``located``: a version of ``cert`` already read (when current, not read again)."""
+    if located is not None and located.certificate_id == cert.id \
+            and located.version == cert.current_version:
+        current: str | None = located.identifier
+    else:
+        try:
+            current = uow.certificates.version(cert.id, cert.current_version).identifier
+        except Exception:  # noqa: BLE001 - a missing current version only loses the link
+            current = None
     vt = valid_to_date(cert.valid_to)
     return StatusInfo(cert.status, cert.current_version, vt, current, "store")
 

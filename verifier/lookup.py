@@ -36,6 +36,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.results import VerificationResult
+from verifier.trustcache import Trust, TrustCache
 from verifier.verify import verify_stored_version
 
 MAX_PURPOSE_CHARS = 200
@@ -140,6 +141,7 @@ def _result(
     view: TypeView,
     access: Access,
     now: dt.datetime,
+    trust: Trust | None = None,
 ) -> LookupResult:
     ident = parse_identifier(identifier)
     version = uow.certificates.version_by_identifier(identifier)
@@ -153,7 +155,7 @@ def _result(
         record = json.loads(version.canonical.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         record = {}
-    verification = verify_stored_version(uow, ident, version, cert, now)
+    verification = verify_stored_version(uow, ident, version, cert, now, trust=trust)
     shown = _mask_record(record, view, access)
     return LookupResult(
         identifier=identifier,
@@ -212,9 +214,11 @@ def lookup(
     now: dt.datetime,
     *,
     audit: AuditLog | None = None,
+    trust: TrustCache | None = None,
 ) -> LookupResult:
     """Look up one certificate version by identifier for ``purpose``. Raises PurposeRequired,
-    MalformedInput, NotFound, Forbidden or NotGranted (each audited first)."""
+    MalformedInput, NotFound, Forbidden or NotGranted (each audited first). ``trust``: the
+    kept key and type rows (verifier.trustcache; default: read every time)."""
     audit = audit or _DEFAULT_AUDIT
     ident_text = (
         identifier
@@ -234,7 +238,8 @@ def lookup(
                 raise NotFound()
             cert = uow.certificates.get(version.certificate_id)
             view, access = _authorise(uow, actor, cert, clean)
-            result = _result(uow, cert, ident.text, view, access, now)
+            kept = trust.view(uow) if trust is not None else None
+            result = _result(uow, cert, ident.text, view, access, now, kept)
             audit.record_by(
                 uow,
                 actor,

@@ -25,7 +25,6 @@ from verifier.display import display_fields
 from verifier.errors import MalformedInput
 from verifier.evidence import Evidence, StatusInfo, decode_claims
 from verifier.gather import (
-    department_key,
     locate,
     not_found,
     require_aware,
@@ -36,6 +35,7 @@ from verifier.gather import (
 from verifier.lists import StatusList, TrustList
 from verifier.policy import QR_OFFLINE_POLICY, QR_ONLINE_POLICY
 from verifier.results import VerificationResult, make_result
+from verifier.trustcache import Trust
 
 MAX_QR_CHARS = 4096
 _PATH_RE = re.compile(r"(?:.*/)?v/([^/?#]+)/?")
@@ -227,9 +227,11 @@ def verify_qr(
 
 
 def verify_qr_online(
-    uow: UnitOfWork, url: str, now: dt.datetime, *, root_der: bytes | None = None
+    uow: UnitOfWork, url: str, now: dt.datetime, *, root_der: bytes | None = None,
+    trust: Trust | None = None,
 ) -> VerificationResult:
-    """Online: the claim set against the store's signing certificate and live status."""
+    """Online: the claim set against the store's signing certificate and live status.
+    ``trust``: where the key rows come from (default: read from ``uow``)."""
     now = require_aware(now)
     ident, jws, parsed, raw_claims = _qr_input(url)
     expected_typ, claims = qr_claims_view(raw_claims)
@@ -240,8 +242,8 @@ def verify_qr_online(
     if parsed.x5t_s256 is None and _qr_kid(parsed) is not None:
         certs = [r.x5t_s256 for r in uow.pki.certs(kind="department")]
         parsed = _named(parsed, _by_kid(certs, _qr_kid(parsed)))
-    status = store_status(uow, cert)
-    key = department_key(uow, parsed.x5t_s256, root_der)
+    status = store_status(uow, cert, version)
+    key = (trust or Trust.fresh(uow)).department_key(parsed.x5t_s256, root_der)
     vouched = store_vouches(uow, version, key, (claims or {}).get("rh"))
     ev = Evidence(
         now=now, identifier=ident, jws=jws, parsed=parsed, expected_typ=expected_typ,

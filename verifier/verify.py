@@ -21,7 +21,6 @@ from verifier.cosign import cosign_check
 from verifier.display import display_fields
 from verifier.evidence import Evidence, decode_claims
 from verifier.gather import (
-    department_key,
     key_from_pki,
     locate,
     not_found,
@@ -33,19 +32,22 @@ from verifier.gather import (
 from verifier.policy import IDENTIFIER_POLICY
 from verifier.qr import parse_qr, verify_qr, verify_qr_online
 from verifier.results import VerificationResult, make_result
+from verifier.trustcache import Trust
 
 
 def verify_identifier(
-    uow: UnitOfWork, identifier: str, now: dt.datetime, *, root_der: bytes | None = None
+    uow: UnitOfWork, identifier: str, now: dt.datetime, *, root_der: bytes | None = None,
+    trust: Trust | None = None,
 ) -> VerificationResult:
-    """Verify the stored version ``identifier``: its JWS, signing certificate, hash, status."""
+    """Verify the stored version ``identifier``: its JWS, signing certificate, hash, status.
+    ``trust``: where the key and type rows come from (default: read from ``uow``)."""
     now = require_aware(now)
     ident = parse_identifier(identifier)
     found = locate(uow, ident)
     if found is None:
         return not_found(ident, now)
     version, cert = found
-    return verify_stored_version(uow, ident, version, cert, now, root_der=root_der)
+    return verify_stored_version(uow, ident, version, cert, now, root_der=root_der, trust=trust)
 
 
 def verify_stored_version(
@@ -57,20 +59,22 @@ def verify_stored_version(
     *,
     root_der: bytes | None = None,
     jws: str | None = None,
+    trust: Trust | None = None,
 ) -> VerificationResult:
     """Verify a version of the store; ``jws`` replaces the stored JWS (e.g. one from a PDF)."""
     text = version.jws if jws is None else jws
     parsed = parse_jws_or_none(text, 1024 * 1024)
     claims = decode_claims(parsed.payload) if parsed else None
     thumb = parsed.x5t_s256 if parsed and parsed.x5t_s256 else version.signing_cert
-    status = store_status(uow, cert)
+    trust = trust or Trust.fresh(uow)
+    status = store_status(uow, cert, version)
     ev = Evidence(
         now=now,
         identifier=ident,
         jws=text,
         parsed=parsed,
         expected_typ=RECORD_TYP,
-        key=department_key(uow, thumb, root_der),
+        key=trust.department_key(thumb, root_der),
         claims=claims,
         signed_at=signed_at(claims),
         stored_sha256=version.sha256,
@@ -78,7 +82,7 @@ def verify_stored_version(
         status=status,
     )
     checks = list(IDENTIFIER_POLICY.evaluate(ev))
-    co = cosign_check(uow, cert, version)
+    co = cosign_check(uow, cert, version, trust)
     if co is not None:
         checks.append(co)
     return make_result(

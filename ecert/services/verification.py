@@ -40,6 +40,7 @@ from verifier.errors import Forbidden, MalformedInput, NotFound, NotGranted, Ver
 from verifier.pdf import verify_pdf
 from verifier.qr import verify_qr_online
 from verifier.results import VerificationResult
+from verifier.trustcache import kept_for
 from verifier.verify import verify_identifier
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def public_status(p: Platform, identifier: str) -> PublicStatus:
     """
     now = p.now()
     with p.reads.read() as read:  # the replica when caught up (services/reading.py)
-        res = verify_identifier(read.uow, identifier, now)
+        res = verify_identifier(read.uow, identifier, now, trust=kept_for(p).view(read.uow))
     verdict, code = confirmed(read.confirmed, res.verdict, res.status_code)
     return PublicStatus(verdict, code, now, res.identifier or identifier,
                         res.current_identifier, {})
@@ -227,17 +228,16 @@ def public_status_for_qr(p: Platform, identifier: str, jws: str) -> PublicStatus
     the stored record, so a key revoked for compromise forges nothing (issue #9 §1).
     """
     now = p.now()
-    url = f"/v/{identifier}#{jws}"
     with p.reads.read() as read:
-        uow = read.uow
-        root_der = p.pki.root_cert(uow)
-        res = verify_qr_online(uow, url, now, root_der=root_der)
+        uow, trust = read.uow, kept_for(p).view(read.uow)
+        res = verify_qr_online(uow, f"/v/{identifier}#{jws}", now, root_der=p.pki.root_cert(uow),
+                               trust=trust)
         # forged, tampered, another certificate's fragment or undecidable: nothing to show
         signed = res.verdict not in (Verdict.INVALID, Verdict.UNKNOWN) and any(
             c.name == "signature" and c.passed for c in res.checks)
         display: dict[str, str] = {}
         if signed:  # the stored record's masked fields (names ecert/qr/2 does not carry)
-            display = dict(verify_identifier(uow, res.identifier or identifier, now).display)
+            display = dict(verify_identifier(uow, res.identifier or identifier, now, trust=trust).display)
             for key, value in res.display:
                 display.setdefault(key, value)
     verdict, code = confirmed(read.confirmed, res.verdict, res.status_code)
@@ -249,7 +249,7 @@ def verify_by_identifier(p: Platform, actor: Actor, identifier: str,
                          purpose: str | None) -> VerificationResult:
     now = p.now()
     with reads_for(p, actor).transaction() as uow:  # audit entry: always the primary
-        res = verify_identifier(uow, identifier, now)
+        res = verify_identifier(uow, identifier, now, trust=kept_for(p).view(uow))
         action = "certificate.use" if actor.role == "user" else "certificate.verify"
         p.audit.record_by(uow, actor, now=now, action=action,
                           cert_identifier=res.identifier, purpose=_clip(purpose),
@@ -280,9 +280,9 @@ def _clip(value: str | None) -> str | None:
 # ---------------------------------------------------------------------------- lookup
 
 
-def lookup(p: Platform, actor: Actor, identifier: str,
-           purpose: str | None) -> vlookup.LookupResult:
-    res = vlookup.lookup(reads_for(p, actor), actor, identifier, purpose or "", p.now(), audit=p.audit)
+def lookup(p: Platform, actor: Actor, identifier: str, purpose: str | None) -> vlookup.LookupResult:
+    res = vlookup.lookup(reads_for(p, actor), actor, identifier, purpose or "", p.now(), audit=p.audit,
+                         trust=kept_for(p))
     _sign_head(p)
     return res
 
